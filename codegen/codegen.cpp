@@ -1,0 +1,315 @@
+// Codegen driver: emits every layer's kernel, dedups identical kernels, plans the arena and writes
+// the header (API and size macros) and the source (weights, kernels, NAME_run).
+#include "codegen/codegen.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "compiler/memory_planner.h"
+#include "compiler/ops/registry.h"
+
+namespace tinyaot::codegen {
+
+const char* target_name(Target t) {
+  switch (t) {
+    case Target::Generic: return "generic";
+    case Target::CortexM4: return "cortex-m4";
+    case Target::CortexM7: return "cortex-m7";
+    case Target::CortexM33: return "cortex-m33";
+    case Target::CortexM55: return "cortex-m55";
+  }
+  return "generic";
+}
+
+bool parse_target(const std::string& s, Target* t) {
+  for (Target c : {Target::Generic, Target::CortexM4, Target::CortexM7, Target::CortexM33,
+                   Target::CortexM55})
+    if (s == target_name(c)) {
+      *t = c;
+      return true;
+    }
+  return false;
+}
+
+std::string c_identifier(const std::string& s) {
+  std::string r;
+  for (char c : s) r += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (r.empty() || std::isdigit(static_cast<unsigned char>(r[0]))) r = "m_" + r;
+  return r;
+}
+
+static int onnx_type_code(ir::DType t) {
+  switch (t) {
+    case ir::DType::F32: return 1; case ir::DType::U8: return 2; case ir::DType::I8: return 3;
+    case ir::DType::U16: return 4; case ir::DType::I16: return 5; case ir::DType::I32: return 6;
+    case ir::DType::I64: return 7; case ir::DType::Bool: return 9; case ir::DType::F16: return 10;
+    case ir::DType::F64: return 11; case ir::DType::U32: return 12; case ir::DType::U64: return 13;
+    case ir::DType::Undefined: return 0;
+  }
+  return 0;
+}
+
+std::string KernelCtx::literal(double v, ir::DType t) {
+  using ir::DType;
+  if (t == DType::F32 || t == DType::F64) {
+    const char* suffix = t == DType::F32 ? "f" : "";
+    if (std::isnan(v)) return "NAN";
+    if (std::isinf(v)) return v > 0 ? "INFINITY" : "(-INFINITY)";
+    std::string s = t == DType::F32 ? fmt::format("{:.9g}", static_cast<float>(v))
+                                    : fmt::format("{:.17g}", v);
+    if (s.find_first_of(".e") == std::string::npos) s += ".0";
+    return s + suffix;
+  }
+  if (t == DType::I64) {
+    auto i = static_cast<int64_t>(v);
+    if (i == INT64_MIN) return "(-9223372036854775807LL - 1)";
+    return fmt::format("{}LL", i);
+  }
+  if (t == DType::U64) return fmt::format("{}ULL", static_cast<uint64_t>(v));
+  if (t == DType::I32 && static_cast<int64_t>(v) == INT32_MIN) return "(-2147483647 - 1)";
+  if (t == DType::U32) return fmt::format("{}u", static_cast<uint32_t>(v));
+  return fmt::format("{}", static_cast<int64_t>(v));
+}
+
+std::string KernelCtx::const_table(const std::string& base, ir::DType dtype,
+                                   const std::vector<double>& values) {
+  std::string name = fmt::format("t{}_{}", node_.id, base);
+  std::string def = fmt::format("static const {} {}[{}] = {{", ir::dtype_ctype(dtype), name,
+                                std::max<size_t>(values.size(), 1));
+  for (size_t i = 0; i < values.size(); ++i)
+    def += (i % 16 ? " " : "\n    ") + literal(values[i], dtype) + ",";
+  if (values.empty()) def += "0";
+  def += "};\n";
+  tables_.push_back({name, def});
+  return name;
+}
+
+namespace {
+
+// Prints a constant tensor as an aligned static array.
+std::string weight_array(const std::string& name, const ir::Value& v) {
+  std::string s = fmt::format("alignas(16) static const {} {}[{}] = {{", ir::dtype_ctype(v.dtype),
+                              name, v.numel());
+  const int per_line = v.dtype == ir::DType::F32 || v.dtype == ir::DType::F64 ? 8 : 16;
+  for (int64_t i = 0; i < v.numel(); ++i) {
+    std::string lit;
+    switch (v.dtype) {
+      case ir::DType::F32: case ir::DType::F64: lit = KernelCtx::literal(v.get_f64(i), v.dtype); break;
+      // 64-bit integers do not survive a round trip through double; print them directly.
+      case ir::DType::I64:
+        lit = v.get_i64(i) == INT64_MIN ? "(-9223372036854775807LL - 1)" : fmt::format("{}LL", v.get_i64(i));
+        break;
+      case ir::DType::U64: lit = fmt::format("{}ULL", v.data<uint64_t>()[i]); break;
+      default: lit = KernelCtx::literal(static_cast<double>(v.get_i64(i)), v.dtype); break;
+    }
+    s += (i % per_line ? " " : "\n    ") + lit + ",";
+  }
+  s += "\n};\n";
+  return s;
+}
+
+bool mentions(const std::string& body, const std::string& ident) {
+  std::regex re("\\b" + ident + "\\b");
+  return std::regex_search(body, re);
+}
+
+struct Layer {
+  const ir::Node* node;
+  std::string fn;  // function that implements it (possibly shared)
+  size_t scratch = 0;
+  int scratch_buf = -1;
+};
+
+}  // namespace
+
+Output generate(const ir::Graph& g, const Options& opt) {
+  using ir::Tensor;
+  Output out;
+  const std::string name = c_identifier(opt.name);
+  std::string NAME = name;
+  std::transform(NAME.begin(), NAME.end(), NAME.begin(), [](unsigned char c) { return std::toupper(c); });
+
+  // 1. Emit each layer's kernel. Identical kernels (same signature and body) share one function.
+  std::vector<Layer> layers;
+  std::map<std::string, std::string> fn_by_text;  // signature+body (name-less) -> function name
+  std::string kernels_src;
+  std::map<std::string, std::string> helpers;
+  std::string tables_src;
+  for (auto& np : g.nodes()) {
+    const ir::Node& n = *np;
+    KernelCtx ctx(n, opt.target);
+    n.info->emit(n, ctx);
+    std::string params;
+    auto add_param = [&](const std::string& type, const std::string& pname) {
+      if (!params.empty()) params += ", ";
+      params += type;
+      if (mentions(ctx.body(), pname)) params += " " + pname;
+    };
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      add_param(fmt::format("const {}*", n.inputs[i] ? ir::dtype_ctype(n.inputs[i]->dtype) : "void"),
+                KernelCtx::in(i));
+    for (size_t i = 0; i < n.outputs.size(); ++i)
+      add_param(fmt::format("{}*", n.outputs[i] ? ir::dtype_ctype(n.outputs[i]->dtype) : "void"),
+                KernelCtx::out(i));
+    if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
+    std::string text = "(" + params + ") {\n" + ctx.body() + "}\n";
+    Layer L{&n, "", ctx.scratch_bytes()};
+    auto it = fn_by_text.find(text);
+    if (it != fn_by_text.end()) {
+      L.fn = it->second;
+    } else {
+      L.fn = fmt::format("L{}_{}", n.id, ctx.name());
+      fn_by_text[text] = L.fn;
+      kernels_src += fmt::format("// {}\nstatic void {}{}\n", n.label(), L.fn, text);
+    }
+    for (auto& [k, v] : ctx.helpers()) helpers[k] = v;
+    for (auto& t : ctx.tables()) tables_src += t.second;
+    layers.push_back(L);
+  }
+
+  // 2. Plan the arena: every run-time intermediate (not a graph input/output) and every scratch.
+  std::map<const Tensor*, int> step_of_producer, last_use;
+  for (size_t s = 0; s < layers.size(); ++s) {
+    for (Tensor* t : layers[s].node->outputs)
+      if (t) step_of_producer[t] = static_cast<int>(s);
+    for (Tensor* t : layers[s].node->inputs)
+      if (t) last_use[t] = static_cast<int>(s);
+  }
+  auto planner = make_greedy_by_size_planner();
+  std::map<const Tensor*, int> buf_of;
+  for (auto& [t, first] : step_of_producer) {
+    if (t->is_graph_output || t->is_graph_input || t->is_constant()) continue;
+    int last = last_use.count(t) ? std::max(last_use[t], first) : first;
+    buf_of[t] = planner->add_buffer({t->name, t->bytes(), 16, first, last});
+  }
+  for (size_t s = 0; s < layers.size(); ++s)
+    if (layers[s].scratch)
+      layers[s].scratch_buf = planner->add_buffer(
+          {fmt::format("scratch of {}", layers[s].node->label()), layers[s].scratch, 16,
+           static_cast<int>(s), static_cast<int>(s)});
+  planner->plan();
+  out.arena_bytes = planner->arena_size();
+  out.memory_plan = planner->report();
+
+  // 3. Weights: every constant a layer reads.
+  std::map<const Tensor*, std::string> weight_name;
+  std::string weights_src;
+  std::set<std::string> used_names;
+  for (auto& L : layers)
+    for (Tensor* t : L.node->inputs) {
+      if (!t || !t->is_constant() || weight_name.count(t) || t->numel() == 0) continue;
+      std::string w = "w_" + c_identifier(t->name);
+      while (used_names.count(w)) w += "_";
+      used_names.insert(w);
+      weight_name[t] = w;
+      weights_src += weights_src.empty() ? "" : "\n";
+      weights_src += weight_array(w, *t->value);
+      out.weight_bytes += t->bytes();
+    }
+  // Constant graph outputs (e.g. folded) are copied from arrays too.
+  for (Tensor* t : g.outputs)
+    if (t->is_constant() && !weight_name.count(t) && t->numel()) {
+      std::string w = "w_" + c_identifier(t->name);
+      while (used_names.count(w)) w += "_";
+      used_names.insert(w);
+      weight_name[t] = w;
+      weights_src += weight_array(w, *t->value);
+      out.weight_bytes += t->bytes();
+    }
+
+  // 4. Pointer expression of every tensor inside NAME_run.
+  auto ptr = [&](const Tensor* t, bool writable) -> std::string {
+    if (!t) return "0";
+    const char* ct = ir::dtype_ctype(t->dtype);
+    for (size_t i = 0; i < g.outputs.size(); ++i)
+      if (g.outputs[i] == t && !t->is_constant() && !t->is_graph_input)
+        return fmt::format("(({}*)outputs[{}])", ct, i);
+    for (size_t i = 0; i < g.inputs.size(); ++i)
+      if (g.inputs[i] == t) return fmt::format("((const {}*)inputs[{}])", ct, i);
+    if (t->is_constant()) return t->numel() ? weight_name.at(t) : "0";
+    auto b = buf_of.find(t);
+    if (b == buf_of.end()) throw CompileError("internal: tensor '" + t->name + "' has no buffer");
+    return fmt::format("(({}{}*)(a + {}))", writable ? "" : "const ", ct, planner->offset(b->second));
+  };
+
+  std::string run_body;
+  for (auto& L : layers) {
+    std::string args;
+    auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
+    for (Tensor* t : L.node->inputs) add(ptr(t, false));
+    for (Tensor* t : L.node->outputs) add(ptr(t, true));
+    if (L.scratch) add(fmt::format("a + {}", planner->offset(L.scratch_buf)));
+    run_body += fmt::format("  {}({});\n", L.fn, args);
+  }
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    const Tensor* t = g.outputs[i];
+    if ((t->is_constant() || t->is_graph_input) && t->numel())
+      run_body += fmt::format("  memcpy(outputs[{}], {}, {});\n", i, ptr(t, false), t->bytes());
+  }
+  bool uses_arena = run_body.find("(a + ") != std::string::npos || run_body.find("a + ") != std::string::npos;
+  bool uses_in = run_body.find("inputs[") != std::string::npos;
+  bool uses_out = run_body.find("outputs[") != std::string::npos;
+
+  // 5. Files.
+  std::string banner = fmt::format(
+      "/* Generated by tinyaot {} -- do not edit.\n"
+      " * command: {}\n"
+      " * model sha256: {}\n"
+      " * target: {}\n */\n",
+      TINYAOT_VERSION, opt.command_line, opt.model_sha256, target_name(opt.target));
+
+  std::string h = banner;
+  h += fmt::format("#ifndef {0}_H_\n#define {0}_H_\n\n#include <stddef.h>\n#include <stdint.h>\n\n", NAME);
+  h += fmt::format("#define {}_NUM_INPUTS {}\n#define {}_NUM_OUTPUTS {}\n", NAME, g.inputs.size(),
+                   NAME, g.outputs.size());
+  h += fmt::format("/* Scratch memory the caller provides to {}_run, 16-byte aligned. */\n", name);
+  h += fmt::format("#define {}_ARENA_SIZE {}\n", NAME, out.arena_bytes);
+  h += fmt::format("/* Bytes of constant weight data in flash. */\n#define {}_WEIGHTS_SIZE {}\n\n",
+                   NAME, out.weight_bytes);
+  auto io_macros = [&](const char* kind, size_t i, const Tensor* t) {
+    std::string dims;
+    for (size_t d = 0; d < t->shape.size(); ++d) dims += (d ? ", " : "") + std::to_string(t->shape[d]);
+    h += fmt::format("#define {0}_{1}{2}_NAME \"{3}\"\n#define {0}_{1}{2}_SIZE {4}\n"
+                     "#define {0}_{1}{2}_BYTES {5}\n#define {0}_{1}{2}_RANK {6}\n"
+                     "#define {0}_{1}{2}_SHAPE {{{7}}}\n#define {0}_{1}{2}_TYPE {8}\n"
+                     "#define {0}_{1}{2}_ONNX_TYPE {9}\n",
+                     NAME, kind, i, t->name, t->numel(), t->bytes(), t->shape.size(),
+                     dims.empty() ? "1" : dims, ir::dtype_ctype(t->dtype), onnx_type_code(t->dtype));
+  };
+  for (size_t i = 0; i < g.inputs.size(); ++i) io_macros("INPUT", i, g.inputs[i]);
+  for (size_t i = 0; i < g.outputs.size(); ++i) io_macros("OUTPUT", i, g.outputs[i]);
+  h += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  h += fmt::format(
+      "/* Runs the model. inputs[i] / outputs[i]: dense row-major buffers in graph order with the\n"
+      " * types and sizes above; arena: {0}_ARENA_SIZE bytes, 16-byte aligned, contents need not\n"
+      " * be preserved between calls. Returns 0 on success. Reentrant: no global state. */\n"
+      "int {1}_run(const void* const* inputs, void* const* outputs, void* arena);\n\n",
+      NAME, name);
+  h += "#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n";
+  h += fmt::format("#endif  /* {}_H_ */\n", NAME);
+
+  std::string c = banner;
+  c += fmt::format("#include \"{}.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", name);
+  c += "namespace {\n\n";
+  if (!weights_src.empty()) c += "// ---- weights ----\n" + weights_src + "\n";
+  if (!tables_src.empty()) c += "// ---- tables ----\n" + tables_src + "\n";
+  for (auto& [k, v] : helpers) c += v + "\n";
+  c += "// ---- layers ----\n" + kernels_src;
+  c += "\n}  // namespace\n\n";
+  c += fmt::format("extern \"C\" int {}_run(const void* const* {}, void* const* {}, void* {}) {{\n",
+                   name, uses_in ? "inputs" : "", uses_out ? "outputs" : "", uses_arena ? "arena" : "");
+  if (uses_arena) c += "  uint8_t* a = static_cast<uint8_t*>(arena);\n";
+  c += run_body;
+  c += "  return 0;\n}\n";
+
+  out.files.push_back({name + ".h", h});
+  out.files.push_back({name + ".cpp", c});
+  return out;
+}
+
+}  // namespace tinyaot::codegen

@@ -1,0 +1,79 @@
+// The compile driver.
+#include "compiler/driver.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tinyaot {
+
+namespace fs = std::filesystem;
+
+std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw UsageError(fmt::format("--input-shape '{}': expected NAME=D0xD1x...", spec));
+  ir::Shape s;
+  std::stringstream ss(spec.substr(eq + 1));
+  std::string tok;
+  while (std::getline(ss, tok, 'x')) {
+    if (tok.empty() || tok.find_first_not_of("0123456789") != std::string::npos || tok.size() > 12)
+      throw UsageError(fmt::format("--input-shape '{}': '{}' is not a dimension", spec, tok));
+    s.push_back(std::stoll(tok));
+  }
+  return {spec.substr(0, eq), s};
+}
+
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump) {
+  auto g = frontend::import_model_file(opt.model_path, opt.import, diag);
+  passes::PipelineOptions po;
+  po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);
+  po.print_ir_after_all = opt.print_ir_after_all;
+  po.print_ir_after = opt.print_ir_after;
+  if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
+  passes::run_pipeline(*g, po, diag, dump);
+  return g;
+}
+
+CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
+  CompileResult r;
+  Diagnostics diag;
+  r.graph = load_and_optimize(opt, diag, dump);
+  r.warnings = diag.warnings;
+  codegen::Options co;
+  co.name = opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name;
+  co.target = opt.target;
+  co.command_line = opt.command_line;
+  std::ifstream f(opt.model_path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  co.model_sha256 = frontend::sha256_hex(ss.str());
+  r.output = codegen::generate(*r.graph, co);
+  return r;
+}
+
+void write_files(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UsageError(fmt::format("cannot create output directory '{}': {}", dir, ec.message()));
+  std::vector<std::pair<fs::path, fs::path>> staged;
+  for (auto& [name, text] : files) {
+    fs::path final_path = fs::path(dir) / name;
+    fs::path tmp = fs::path(dir) / (".tinyaot-tmp-" + name);
+    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
+    o << text;
+    o.close();
+    if (!o) {
+      for (auto& s : staged) fs::remove(s.first, ec);
+      fs::remove(tmp, ec);
+      throw UsageError(fmt::format("cannot write '{}'", tmp.string()));
+    }
+    staged.push_back({tmp, final_path});
+  }
+  // Renames happen only after every file was written, so a failed write leaves old files intact.
+  for (auto& [tmp, final_path] : staged) fs::rename(tmp, final_path);
+}
+
+}  // namespace tinyaot

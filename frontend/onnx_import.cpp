@@ -1,0 +1,285 @@
+// ONNX model import: parse, check, version-convert, shape-infer, map nodes through the registry,
+// then infer our own static shapes node by node and fold constant subgraphs.
+#include "frontend/onnx_import.h"
+
+#include <fmt/format.h>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+#include <onnx/version_converter/convert.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "compiler/evaluator.h"
+#include "compiler/ops/registry.h"
+#include "frontend/tensor_proto.h"
+
+namespace tinyaot::frontend {
+
+namespace {
+
+// Oldest default-domain opset our op implementations accept; older models are upgraded.
+constexpr int kMinOpset = 7;
+
+ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& where) {
+  ir::Attribute r;
+  using A = onnx::AttributeProto;
+  switch (a.type()) {
+    case A::INT: r.kind = ir::Attribute::Kind::Int; r.i = a.i(); break;
+    case A::FLOAT: r.kind = ir::Attribute::Kind::Float; r.f = a.f(); break;
+    case A::STRING: r.kind = ir::Attribute::Kind::String; r.s = a.s(); break;
+    case A::INTS: r.kind = ir::Attribute::Kind::Ints; r.ints.assign(a.ints().begin(), a.ints().end()); break;
+    case A::FLOATS:
+      r.kind = ir::Attribute::Kind::Floats;
+      r.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case A::STRINGS:
+      r.kind = ir::Attribute::Kind::Strings;
+      r.strings.assign(a.strings().begin(), a.strings().end());
+      break;
+    case A::TENSOR:
+      r.kind = ir::Attribute::Kind::Tensor;
+      r.t = std::make_shared<ir::Value>(value_from_proto(a.t(), where + " attribute '" + a.name() + "'"));
+      break;
+    default:
+      throw CompileError(fmt::format("{}: attribute '{}' has an unsupported kind ({})", where,
+                                     a.name(), static_cast<int>(a.type())));
+  }
+  return r;
+}
+
+std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const ImportOptions& opt,
+                                       Diagnostics& diag) {
+  auto g = std::make_unique<ir::Graph>();
+  const onnx::GraphProto& gp = model.graph();
+  g->name = gp.name();
+  for (auto& op : model.opset_import())
+    g->opset_imports[op.domain() == "ai.onnx" ? "" : op.domain()] = static_cast<int>(op.version());
+
+  // Initializers become constants.
+  std::set<std::string> init_names;
+  for (auto& init : gp.initializer()) {
+    ir::Tensor* t = g->add_tensor(init.name());
+    auto v = std::make_shared<ir::Value>(value_from_proto(init, "initializer '" + init.name() + "'"));
+    if (v->bytes.size() > opt.max_tensor_bytes)
+      throw CompileError(fmt::format("initializer '{}' is too large ({} bytes)", init.name(), v->bytes.size()));
+    t->dtype = v->dtype;
+    t->shape = v->shape;
+    t->shaped = true;
+    t->value = v;
+    init_names.insert(init.name());
+  }
+  if (gp.sparse_initializer_size() > 0)
+    throw CompileError("sparse initializers are not supported");
+
+  // Graph inputs that are not initializers; their free dims come from --input-shape or default.
+  std::set<std::string> used_shape_overrides;
+  for (auto& in : gp.input()) {
+    if (init_names.count(in.name())) continue;  // an initializer listed as input (IR < 4) is a constant
+    if (!in.type().has_tensor_type())
+      throw CompileError(fmt::format("graph input '{}' is not a tensor (sequence/map/optional inputs are not supported)", in.name()));
+    ir::Tensor* t = g->add_tensor(in.name());
+    t->is_graph_input = true;
+    t->dtype = dtype_from_onnx(in.type().tensor_type().elem_type(), "graph input '" + in.name() + "'");
+    auto ov = opt.input_shapes.find(in.name());
+    if (ov != opt.input_shapes.end()) {
+      t->shape = ov->second;
+      used_shape_overrides.insert(in.name());
+    } else {
+      if (!in.type().tensor_type().has_shape())
+        throw CompileError(fmt::format("graph input '{}' has no shape; pass --input-shape {}=D0xD1x...", in.name(), in.name()));
+      const auto& dims = in.type().tensor_type().shape().dim();
+      for (int d = 0; d < dims.size(); ++d) {
+        if (dims[d].has_dim_value() && dims[d].dim_value() >= 0) {
+          t->shape.push_back(dims[d].dim_value());
+        } else if (d == 0) {
+          diag.warn(fmt::format("graph input '{}': batch dimension '{}' is symbolic; using 1 (override with --input-shape)",
+                                in.name(), dims[d].dim_param()));
+          t->shape.push_back(1);
+        } else {
+          throw CompileError(fmt::format("graph input '{}': dimension {} ('{}') is not static; pass --input-shape {}=...",
+                                         in.name(), d, dims[d].dim_param(), in.name()));
+        }
+      }
+    }
+    uint64_t bytes = ir::dtype_size(t->dtype);
+    for (int64_t d : t->shape) {
+      if (d < 0) throw CompileError(fmt::format("graph input '{}' has a negative dimension", in.name()));
+      if (d && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
+        throw CompileError(fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
+      bytes *= static_cast<uint64_t>(d);
+    }
+    t->shaped = true;
+    g->inputs.push_back(t);
+  }
+  for (auto& [name, s] : opt.input_shapes)
+    if (!used_shape_overrides.count(name))
+      throw UsageError(fmt::format("--input-shape names '{}', which is not a graph input", name));
+
+  // Nodes: look every op up in the registry and collect all unsupported ones in one report.
+  std::vector<std::string> unsupported;
+  int index = 0;
+  for (auto& np : gp.node()) {
+    const std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    const OpInfo* info = find_op(domain, np.op_type());
+    auto opset_it = g->opset_imports.find(domain);
+    int opset = opset_it == g->opset_imports.end() ? 0 : opset_it->second;
+    std::string label = np.name().empty() ? fmt::format("#{}", index) : fmt::format("'{}' (#{})", np.name(), index);
+    std::string full = domain.empty() ? np.op_type() : domain + "." + np.op_type();
+    if (!info) {
+      unsupported.push_back(fmt::format("node {}: op {} is not supported", label, full));
+    } else if (opset < info->since_opset || opset > info->max_opset) {
+      unsupported.push_back(fmt::format("node {}: op {} at opset {} is not supported (supported: {}..{})",
+                                        label, full, opset, info->since_opset, info->max_opset));
+    }
+    ir::Node* n = g->add_node(np.op_type(), np.name());
+    n->domain = domain;
+    n->opset = opset;
+    n->info = info;
+    for (auto& a : np.attribute()) n->attrs.set(a.name(), convert_attribute(a, "node " + label));
+    for (auto& in : np.input()) {
+      if (in.empty()) {
+        n->inputs.push_back(nullptr);
+        continue;
+      }
+      ir::Tensor* t = g->find_tensor(in);
+      if (!t) t = g->add_tensor(in);  // produced later (file order need not be topological)
+      n->inputs.push_back(t);
+    }
+    for (auto& o : np.output()) {
+      if (o.empty()) {
+        n->outputs.push_back(nullptr);
+        continue;
+      }
+      ir::Tensor* t = g->find_tensor(o);
+      if (t && (t->producer || t->is_constant() || t->is_graph_input))
+        throw CompileError(fmt::format("node {}: output '{}' is already defined elsewhere", label, o));
+      if (!t) t = g->add_tensor(o);
+      t->producer = n;
+      n->outputs.push_back(t);
+    }
+    ++index;
+  }
+  if (!unsupported.empty())
+    throw CompileError(fmt::format("{} unsupported op{} in the model", unsupported.size(),
+                                   unsupported.size() == 1 ? "" : "s"),
+                       unsupported);
+  for (auto& n : g->nodes())
+    for (ir::Tensor* t : n->inputs)
+      if (t && !t->producer && !t->is_constant() && !t->is_graph_input)
+        throw CompileError(fmt::format("{}: input '{}' is not produced by any node, initializer or graph input",
+                                       n->label(), t->name));
+  for (auto& o : gp.output()) {
+    ir::Tensor* t = g->find_tensor(o.name());
+    if (!t) throw CompileError(fmt::format("graph output '{}' is not produced by any node", o.name()));
+    t->is_graph_output = true;
+    g->outputs.push_back(t);
+  }
+  if (g->outputs.empty()) throw CompileError("the graph has no outputs");
+  g->topo_sort();
+  return g;
+}
+
+}  // namespace
+
+void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) {
+  (void)diag;
+  std::vector<ir::Node*> folded;
+  for (auto& np : g.mutable_nodes()) {
+    ir::Node& n = *np;
+    for (ir::Tensor* t : n.inputs)
+      if (t && !t->shaped) throw CompileError(fmt::format("{}: input '{}' has no known shape", n.label(), t->name));
+    n.info->infer(n);
+    bool all_const = true;
+    for (ir::Tensor* o : n.outputs) {
+      if (!o) continue;
+      if (!o->shaped) throw CompileError(fmt::format("{}: output '{}' shape could not be inferred", n.label(), o->name));
+      uint64_t bytes = ir::dtype_size(o->dtype);
+      for (int64_t d : o->shape) {
+        if (d < 0) throw CompileError(fmt::format("{}: output '{}' has a negative dimension", n.label(), o->name));
+        if (d && bytes > max_tensor_bytes / static_cast<uint64_t>(d))
+          throw CompileError(fmt::format("{}: output '{}' is too large ({} {})", n.label(), o->name,
+                                         ir::dtype_name(o->dtype), ir::shape_str(o->shape)));
+        bytes *= static_cast<uint64_t>(d);
+      }
+    }
+    // Shape and Size only need the input's static shape, so they always fold.
+    const bool shape_only = n.domain.empty() && (n.op == "Shape" || n.op == "Size");
+    std::vector<ir::Value> holders;
+    holders.reserve(n.inputs.size());
+    std::vector<const ir::Value*> in;
+    for (ir::Tensor* t : n.inputs) {
+      if (!t) {
+        in.push_back(nullptr);
+      } else if (t->is_constant()) {
+        in.push_back(t->value.get());
+      } else if (shape_only) {
+        holders.emplace_back();
+        holders.back().dtype = t->dtype;
+        holders.back().shape = t->shape;
+        in.push_back(&holders.back());
+      } else {
+        all_const = false;
+      }
+    }
+    if (!all_const) continue;
+    // Folding large outputs (e.g. an Expand to megabytes) would trade RAM for flash badly.
+    size_t out_bytes = 0;
+    for (ir::Tensor* o : n.outputs) out_bytes += o ? o->bytes() : 0;
+    if (out_bytes > (size_t(1) << 20)) continue;
+    auto vals = evaluate_node(n, in);
+    for (size_t i = 0; i < vals.size(); ++i)
+      if (n.outputs[i]) n.outputs[i]->value = std::make_shared<ir::Value>(std::move(vals[i]));
+    folded.push_back(&n);
+  }
+  for (ir::Node* n : folded) g.remove_node(n);
+  g.remove_unused_tensors();
+}
+
+std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const ImportOptions& opt,
+                                              Diagnostics& diag) {
+  onnx::ModelProto model;
+  if (bytes.empty()) throw CompileError("the model file is empty");
+  if (!model.ParseFromString(bytes))
+    throw CompileError("the file is not a valid ONNX model (protobuf parsing failed; truncated or not a .onnx file?)");
+  if (!model.has_graph()) throw CompileError("the model has no graph");
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    throw CompileError(fmt::format("the ONNX checker rejected the model: {}", e.what()));
+  }
+  int opset = -1;
+  for (auto& op : model.opset_import())
+    if (op.domain().empty() || op.domain() == "ai.onnx") opset = static_cast<int>(op.version());
+  if (opset >= 0 && opset < kMinOpset) {
+    try {
+      model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
+    } catch (const std::exception& e) {
+      throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}",
+                                     opset, kMinOpset, e.what()));
+    }
+  }
+  try {
+    onnx::ShapeInferenceOptions so;  // non-strict: node-level inference errors are not fatal
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
+  } catch (const std::exception& e) {
+    throw CompileError(fmt::format("ONNX shape inference failed: {}", e.what()));
+  }
+  auto g = build_graph(model, opt, diag);
+  infer_and_fold(*g, diag, opt.max_tensor_bytes);
+  g->verify();
+  return g;
+}
+
+std::unique_ptr<ir::Graph> import_model_file(const std::string& path, const ImportOptions& opt,
+                                             Diagnostics& diag) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError(fmt::format("cannot open model file '{}'", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return import_model_bytes(ss.str(), opt, diag);
+}
+
+}  // namespace tinyaot::frontend

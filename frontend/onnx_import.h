@@ -1,0 +1,40 @@
+// ONNX frontend: bytes of a .onnx file in, a valid and fully shaped ir::Graph out (or errors).
+// This is the only part of the compiler that sees protobuf types.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "compiler/diagnostics.h"
+#include "compiler/ir.h"
+
+namespace tinyaot::frontend {
+
+struct ImportOptions {
+  // --input-shape NAME=1x3x32x32: fixes free dimensions of graph inputs.
+  std::map<std::string, ir::Shape> input_shapes;
+  // Largest tensor (bytes) the compiler accepts anywhere in the model.
+  uint64_t max_tensor_bytes = uint64_t(1) << 31;
+};
+
+// Loads, checks, upgrades, shape-infers and imports a model; folds constant subgraphs so every
+// tensor has a static shape. Throws CompileError (bad model) or UsageError (unreadable file).
+std::unique_ptr<ir::Graph> import_model_file(const std::string& path, const ImportOptions& opt,
+                                             Diagnostics& diag);
+std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const ImportOptions& opt,
+                                              Diagnostics& diag);
+
+// Runs per-node shape inference and folds nodes whose inputs are all constant (also used by
+// passes after they rewrite the graph). Removes folded nodes.
+void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes = uint64_t(1) << 31);
+
+// Reads a serialized TensorProto (ONNX test data); `name` receives the tensor's name.
+ir::Value load_tensor_file(const std::string& path, std::string* name = nullptr);
+// Serializes a value as a TensorProto (for writing test data).
+std::string tensor_to_proto_bytes(const ir::Value& v, const std::string& name);
+
+// SHA-256 of a byte string, lower-case hex.
+std::string sha256_hex(const std::string& bytes);
+
+}  // namespace tinyaot::frontend

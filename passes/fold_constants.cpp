@@ -1,0 +1,14 @@
+// fold-constants: evaluate all-constant nodes with the reference evaluator.
+#include "frontend/onnx_import.h"
+#include "passes/pass.h"
+
+namespace tinyaot::passes {
+
+bool fold_constants(ir::Graph& g, const PassContext& ctx) {
+  const size_t before = g.nodes().size();
+  Diagnostics local;
+  frontend::infer_and_fold(g, ctx.diag ? *ctx.diag : local);
+  return g.nodes().size() != before;
+}
+
+}  // namespace tinyaot::passes

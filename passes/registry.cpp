@@ -1,0 +1,30 @@
+// The pass table and the default pipelines.
+#include "passes/pass.h"
+
+namespace tinyaot::passes {
+
+const std::vector<PassInfo>& all_passes() {
+  static const std::vector<PassInfo> passes = {
+#define TINYAOT_PASS(ID, NAME, SUMMARY) {NAME, SUMMARY, &ID},
+#include "passes/passes.def"
+#undef TINYAOT_PASS
+  };
+  return passes;
+}
+
+const PassInfo* find_pass(const std::string& name) {
+  for (auto& p : all_passes())
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> default_pipeline(int opt_level) {
+  if (opt_level <= 0) return {};
+  return {
+      "remove-identity",    // Identity/Dropout only copy data; consumers can read the source.
+      "fold-constants",     // Rewrites above can expose new all-constant nodes.
+      "remove-dead-nodes",  // Drop whatever no longer reaches an output.
+  };
+}
+
+}  // namespace tinyaot::passes
