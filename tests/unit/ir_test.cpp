@@ -1,6 +1,8 @@
 // Unit tests of the IR: dtypes, broadcasting helpers, graph editing, topological order, printer.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "compiler/ir.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
