@@ -160,5 +160,9 @@ class Graph {
 
 // Human-readable text form of the graph; the debug interface and golden-test format.
 std::string print(const Graph& g);
+// Parses the printer's text form back into a graph (for golden tests). Constants need their
+// values printed (at most 16 elements); node output types are re-inferred and must match.
+// Throws CompileError with a line number on malformed text.
+std::unique_ptr<Graph> parse(const std::string& text);
 
 }  // namespace tinyaot::ir

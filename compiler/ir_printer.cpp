@@ -1,23 +1,39 @@
 // The IR text printer: a stable, readable form used by --print-ir-* and golden tests.
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "compiler/ir.h"
 
 namespace tinyaot::ir {
+
+std::string float_str(float f);
 
 static std::string type_str(const Tensor& t) {
   return t.shaped ? fmt::format("{}[{}]", dtype_name(t.dtype), shape_str(t.shape)) : "?";
 }
 
+// Floats always carry a '.', 'e', "inf" or "nan" so the parser can tell them from ints.
+std::string float_str(float f) {
+  std::string s = fmt::format("{}", f);
+  if (s.find_first_of(".eain") == std::string::npos) s += ".0";
+  return s;
+}
+
 static std::string attr_str(const Attribute& a) {
   auto join = [](const auto& v) {
     std::string r;
-    for (auto& x : v) r += (r.empty() ? "" : ",") + fmt::format("{}", x);
+    for (auto& x : v) {
+      r += r.empty() ? "" : ",";
+      if constexpr (std::is_same_v<std::decay_t<decltype(x)>, float>) r += float_str(x);
+      else if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) r += "\"" + x + "\"";
+      else r += fmt::format("{}", x);
+    }
     return "[" + r + "]";
   };
   switch (a.kind) {
     case Attribute::Kind::Int: return std::to_string(a.i);
-    case Attribute::Kind::Float: return fmt::format("{}", a.f);
+    case Attribute::Kind::Float: return float_str(a.f);
     case Attribute::Kind::String: return "\"" + a.s + "\"";
     case Attribute::Kind::Ints: return join(a.ints);
     case Attribute::Kind::Floats: return join(a.floats);
@@ -29,15 +45,19 @@ static std::string attr_str(const Attribute& a) {
 }
 
 std::string print(const Graph& g) {
-  std::string r = fmt::format("graph {} {{\n", g.name.empty() ? "main" : g.name);
+  auto op = g.opset_imports.find("");
+  std::string r = fmt::format("graph {} opset {} {{\n", g.name.empty() ? "main" : g.name,
+                              op == g.opset_imports.end() ? 0 : op->second);
   for (Tensor* t : g.inputs) r += fmt::format("  input %{}: {}\n", t->name, type_str(*t));
   for (auto& t : g.tensors())
     if (t->is_constant())
       r += fmt::format("  const %{}: {}{}\n", t->name, type_str(*t),
-                       t->numel() <= 8 && t->numel() > 0 ? fmt::format(" = {}", [&] {
+                       t->numel() <= 16 && t->numel() > 0 ? fmt::format(" = {}", [&] {
                          std::string v;
                          for (int64_t i = 0; i < t->numel(); ++i)
-                           v += (i ? "," : "") + fmt::format("{}", t->value->get_f64(i));
+                           v += (i ? "," : "") + (t->dtype == DType::F32 ? float_str(static_cast<float>(t->value->get_f64(i)))
+                                                  : dtype_is_float(t->dtype) ? fmt::format("{}", t->value->get_f64(i))
+                                                                             : fmt::format("{}", t->value->get_i64(i)));
                          return "[" + v + "]";
                        }())
                                                          : "");

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Checks the generated-code rules on a compiled model: builds NAME.cpp with g++ and clang++ at
+# C++11/14/17/20 (-Wall -Wextra -Werror, no exceptions/RTTI) and for Cortex-M4 if the ARM
+# toolchain is present, then inspects the object for heap use, static constructors and mutable
+# globals, and the source for disallowed includes. Usage: check_generated_code.sh TINYAOT MODEL
+set -euo pipefail
+TINYAOT=$1
+MODEL=$2
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+"$TINYAOT" compile "$MODEL" -o "$W/gen" --name net >/dev/null
+fail=0
+for cxx in g++ clang++; do
+  command -v $cxx >/dev/null || { echo "missing $cxx"; exit 1; }
+  for std in c++11 c++14 c++17 c++20; do
+    if ! $cxx -std=$std -O2 -Wall -Wextra -Werror -Wshadow -fno-exceptions -fno-rtti -c "$W/gen/net.cpp" -o "$W/net_$cxx_$std.o" 2>"$W/log"; then
+      echo "FAIL: $cxx -std=$std"; cat "$W/log"; fail=1
+    fi
+  done
+done
+# C callers: the header must compile as C.
+printf '#include "net.h"\nint f(const void* const* i, void* const* o, void* a) { return net_run(i, o, a); }\n' > "$W/c_caller.c"
+gcc -std=c99 -Wall -Wextra -Werror -I"$W/gen" -c "$W/c_caller.c" -o "$W/c_caller.o" || { echo "FAIL: header as C99"; fail=1; }
+g++ -std=c++11 -O2 -c "$W/gen/net.cpp" -o "$W/net.o"
+# No heap, no exceptions machinery, no static constructors.
+if nm -C "$W/net.o" | grep -E " U (malloc|calloc|realloc|free|operator new|operator delete|__cxa_throw|__cxa_allocate_exception)" ; then
+  echo "FAIL: generated code references the heap or exceptions"; fail=1
+fi
+if nm "$W/net.o" | grep -E "_GLOBAL__sub_I|\.init_array" ; then echo "FAIL: static constructor"; fail=1; fi
+# No mutable globals: nothing in .data or .bss.
+if nm "$W/net.o" | grep -E " [bBdD] " ; then echo "FAIL: mutable global data"; fail=1; fi
+# Only the allowed headers.
+if grep -E '^#include' "$W/gen/net.cpp" "$W/gen/net.h" | grep -vE '<(stdint|stddef|string|math)\.h>|"net\.h"'; then
+  echo "FAIL: disallowed include"; fail=1
+fi
+if command -v arm-none-eabi-g++ >/dev/null; then
+  arm-none-eabi-g++ -std=c++11 -Os -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -fno-exceptions \
+    -fno-rtti -Wall -Wextra -Werror -c "$W/gen/net.cpp" -o "$W/net_m4.o" || { echo "FAIL: arm-none-eabi-g++"; fail=1; }
+fi
+# Byte-identical output for the same input and flags.
+"$TINYAOT" compile "$MODEL" -o "$W/gen2" --name net >/dev/null
+( cd "$W" && "$TINYAOT" compile "$MODEL" -o "$W/gen3" --name net >/dev/null ) 
+cmp "$W/gen/net.cpp" "$W/gen2/net.cpp" && cmp "$W/gen/net.h" "$W/gen2/net.h" || { echo "FAIL: not deterministic"; fail=1; }
+[ $fail = 0 ] && echo "generated code rules: OK ($MODEL)"
+exit $fail
