@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "codegen/storage.h"
 #include "compiler/memory_planner.h"
 #include "compiler/ops/registry.h"
 
@@ -123,6 +124,7 @@ struct Layer {
   std::string fn;  // function that implements it (possibly shared)
   size_t scratch = 0;
   int scratch_buf = -1;
+  int step = 0;  // index in the schedule
 };
 
 }  // namespace
@@ -134,14 +136,20 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::string NAME = name;
   std::transform(NAME.begin(), NAME.end(), NAME.begin(), [](unsigned char c) { return std::toupper(c); });
 
+  // 0. Which tensors share memory (views, in-place ops, outputs computed in the caller's buffer).
+  StorageMap storage = assign_storage(g, opt.aliasing);
+
   // 1. Emit each layer's kernel. Identical kernels (same signature and body) share one function.
   std::vector<Layer> layers;
   std::map<std::string, std::string> fn_by_text;  // signature+body (name-less) -> function name
   std::string kernels_src;
   std::map<std::string, std::string> helpers;
   std::string tables_src;
+  int step = -1;
   for (auto& np : g.nodes()) {
     const ir::Node& n = *np;
+    ++step;
+    if (storage.elided.count(&n)) continue;
     KernelCtx ctx(n, opt.target);
     n.info->emit(n, ctx);
     std::string params;
@@ -158,7 +166,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
     std::string text = "(" + params + ") {\n" + ctx.body() + "}\n";
-    Layer L{&n, "", ctx.scratch_bytes()};
+    Layer L{&n, "", ctx.scratch_bytes(), -1, step};
     auto it = fn_by_text.find(text);
     if (it != fn_by_text.end()) {
       L.fn = it->second;
@@ -172,29 +180,34 @@ Output generate(const ir::Graph& g, const Options& opt) {
     layers.push_back(L);
   }
 
-  // 2. Plan the arena: every run-time intermediate (not a graph input/output) and every scratch.
-  std::map<const Tensor*, int> step_of_producer, last_use;
-  for (size_t s = 0; s < layers.size(); ++s) {
-    for (Tensor* t : layers[s].node->outputs)
-      if (t) step_of_producer[t] = static_cast<int>(s);
-    for (Tensor* t : layers[s].node->inputs)
-      if (t) last_use[t] = static_cast<int>(s);
+  // 2. Plan the arena: every arena storage group and every kernel's scratch, with lifetimes.
+  std::vector<BufferRequest> reqs;
+  std::map<int, int> buf_of_group;
+  for (size_t gi = 0; gi < storage.groups.size(); ++gi) {
+    const StorageGroup& gr = storage.groups[gi];
+    if (gr.kind != StorageGroup::Arena) continue;
+    std::string names;
+    for (auto* t : gr.members) names += (names.empty() ? "" : " = ") + t->name;
+    buf_of_group[static_cast<int>(gi)] = static_cast<int>(reqs.size());
+    reqs.push_back({names, gr.bytes, 16, gr.first, gr.last});
   }
-  auto planner = make_greedy_by_size_planner();
-  std::map<const Tensor*, int> buf_of;
-  for (auto& [t, first] : step_of_producer) {
-    if (t->is_graph_output || t->is_graph_input || t->is_constant()) continue;
-    int last = last_use.count(t) ? std::max(last_use[t], first) : first;
-    buf_of[t] = planner->add_buffer({t->name, t->bytes(), 16, first, last});
-  }
-  for (size_t s = 0; s < layers.size(); ++s)
-    if (layers[s].scratch)
-      layers[s].scratch_buf = planner->add_buffer(
-          {fmt::format("scratch of {}", layers[s].node->label()), layers[s].scratch, 16,
-           static_cast<int>(s), static_cast<int>(s)});
-  planner->plan();
+  for (auto& L : layers)
+    if (L.scratch) {
+      L.scratch_buf = static_cast<int>(reqs.size());
+      reqs.push_back({fmt::format("scratch of {}", L.node->label()), L.scratch, 16, L.step, L.step});
+    }
+  PlanChoice plan = plan_best(reqs);
+  const MemoryPlanner* planner = plan.best.get();
   out.arena_bytes = planner->arena_size();
+  out.lower_bound = planner->live_lower_bound();
+  out.proven_optimal = plan.proven_optimal;
+  out.strategy = planner->strategy();
+  out.in_place_ops = storage.in_place;
+  out.elided_views = static_cast<int>(storage.elided.size());
   out.memory_plan = planner->report();
+  for (auto& [name, bytes] : plan.tried) out.memory_plan += fmt::format("  strategy {:<18} arena {} bytes\n", name, bytes);
+  out.memory_plan += fmt::format("  {} views aliased (no code), {} ops in place{}\n", storage.elided.size(),
+                                 storage.in_place, plan.proven_optimal ? ", arena proven optimal for these lifetimes" : "");
 
   // 3. Weights: every constant a layer reads.
   std::map<const Tensor*, std::string> weight_name;
@@ -226,15 +239,17 @@ Output generate(const ir::Graph& g, const Options& opt) {
   auto ptr = [&](const Tensor* t, bool writable) -> std::string {
     if (!t) return "0";
     const char* ct = ir::dtype_ctype(t->dtype);
-    for (size_t i = 0; i < g.outputs.size(); ++i)
-      if (g.outputs[i] == t && !t->is_constant() && !t->is_graph_input)
-        return fmt::format("(({}*)outputs[{}])", ct, i);
-    for (size_t i = 0; i < g.inputs.size(); ++i)
-      if (g.inputs[i] == t) return fmt::format("((const {}*)inputs[{}])", ct, i);
     if (t->is_constant()) return t->numel() ? weight_name.at(t) : "0";
-    auto b = buf_of.find(t);
-    if (b == buf_of.end()) throw CompileError("internal: tensor '" + t->name + "' has no buffer");
-    return fmt::format("(({}{}*)(a + {}))", writable ? "" : "const ", ct, planner->offset(b->second));
+    auto git = storage.group_of.find(t);
+    if (git == storage.group_of.end()) throw CompileError("internal: tensor '" + t->name + "' has no storage");
+    const StorageGroup& gr = storage.groups[static_cast<size_t>(git->second)];
+    switch (gr.kind) {
+      case StorageGroup::GraphInput: return fmt::format("((const {}*)inputs[{}])", ct, gr.io_index);
+      case StorageGroup::GraphOutput: return fmt::format("(({}*)outputs[{}])", ct, gr.io_index);
+      case StorageGroup::Arena: break;
+    }
+    return fmt::format("(({}{}*)(a + {}))", writable ? "" : "const ", ct,
+                       planner->offset(buf_of_group.at(git->second)));
   };
 
   std::string run_body;
@@ -246,10 +261,16 @@ Output generate(const ir::Graph& g, const Options& opt) {
     if (L.scratch) add(fmt::format("a + {}", planner->offset(L.scratch_buf)));
     run_body += fmt::format("  {}({});\n", L.fn, args);
   }
+  // Outputs not computed in place: constants, graph inputs, and tensors listed as several outputs.
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const Tensor* t = g.outputs[i];
-    if ((t->is_constant() || t->is_graph_input) && t->numel())
-      run_body += fmt::format("  memcpy(outputs[{}], {}, {});\n", i, ptr(t, false), t->bytes());
+    if (!t->numel()) continue;
+    bool in_place = false;
+    if (!t->is_constant()) {
+      const StorageGroup& gr = storage.groups[static_cast<size_t>(storage.group_of.at(t))];
+      in_place = gr.kind == StorageGroup::GraphOutput && gr.io_index == static_cast<int>(i);
+    }
+    if (!in_place) run_body += fmt::format("  memcpy(outputs[{}], {}, {});\n", i, ptr(t, false), t->bytes());
   }
   bool uses_arena = run_body.find("(a + ") != std::string::npos || run_body.find("a + ") != std::string::npos;
   bool uses_in = run_body.find("inputs[") != std::string::npos;

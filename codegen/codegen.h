@@ -17,6 +17,7 @@ struct Options {
   std::string command_line;  // recorded in the file headers
   std::string model_sha256;  // recorded in the file headers
   bool print_memory_plan = false;
+  bool aliasing = true;  // views without copies, in-place elementwise ops, outputs in place
 };
 
 struct Output {
@@ -24,6 +25,10 @@ struct Output {
   size_t arena_bytes = 0;
   size_t weight_bytes = 0;
   std::string memory_plan;  // the planner's report
+  size_t lower_bound = 0;   // max live bytes over the schedule (no plan can do better)
+  bool proven_optimal = false;
+  std::string strategy;
+  int in_place_ops = 0, elided_views = 0;
 };
 
 Output generate(const ir::Graph& g, const Options& opt);

@@ -49,6 +49,38 @@ std::string MemoryPlanner::report() const {
 
 namespace {
 
+// Lowest offset >= 0 at which `b` fits next to the already placed, time-overlapping buffers.
+size_t lowest_fit(const std::vector<BufferRequest>& bufs, const std::vector<size_t>& offsets,
+                  const std::vector<size_t>& placed, size_t id) {
+  const BufferRequest& b = bufs[id];
+  std::vector<std::pair<size_t, size_t>> busy;
+  for (size_t p : placed) {
+    const BufferRequest& o = bufs[p];
+    if (o.first <= b.last && b.first <= o.last && o.size) busy.push_back({offsets[p], offsets[p] + o.size});
+  }
+  std::sort(busy.begin(), busy.end());
+  size_t off = 0;
+  for (auto& [lo, hi] : busy) {
+    if (align_up(off, b.align) + b.size <= lo) break;
+    off = std::max(off, hi);
+  }
+  return align_up(off, b.align);
+}
+
+// Places buffers in `order` at their lowest fitting offsets.
+size_t place_in_order(const std::vector<BufferRequest>& bufs, const std::vector<size_t>& order,
+                      std::vector<size_t>& offsets) {
+  offsets.assign(bufs.size(), 0);
+  std::vector<size_t> placed;
+  size_t arena = 0;
+  for (size_t id : order) {
+    offsets[id] = lowest_fit(bufs, offsets, placed, id);
+    arena = std::max(arena, offsets[id] + bufs[id].size);
+    placed.push_back(id);
+  }
+  return align_up(arena, 16);
+}
+
 class GreedyBySize : public MemoryPlanner {
  public:
   const char* strategy() const override { return "greedy-by-size"; }
@@ -58,35 +90,133 @@ class GreedyBySize : public MemoryPlanner {
     // Ties broken by id so the plan (and the generated code) is deterministic.
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return bufs_[a].size > bufs_[b].size; });
-    offsets_.assign(bufs_.size(), 0);
-    std::vector<size_t> placed;
-    arena_ = 0;
-    for (size_t id : order) {
-      const BufferRequest& b = bufs_[id];
-      // Collect the intervals of conflicting placed buffers, sorted by offset, and take the
-      // first gap large enough.
-      std::vector<std::pair<size_t, size_t>> busy;
-      for (size_t p : placed) {
-        const BufferRequest& o = bufs_[p];
-        if (o.first <= b.last && b.first <= o.last) busy.push_back({offsets_[p], offsets_[p] + o.size});
-      }
-      std::sort(busy.begin(), busy.end());
-      size_t off = 0;
-      for (auto& [lo, hi] : busy) {
-        if (align_up(off, b.align) + b.size <= lo) break;
-        off = std::max(off, hi);
-      }
-      off = align_up(off, b.align);
-      offsets_[id] = off;
-      arena_ = std::max(arena_, off + b.size);
-      placed.push_back(id);
-    }
-    arena_ = align_up(arena_, 16);
+    arena_ = place_in_order(bufs_, order, offsets_);
   }
+};
+
+class GreedyByBreadth : public MemoryPlanner {
+ public:
+  const char* strategy() const override { return "greedy-by-breadth"; }
+  void plan() override {
+    int steps = 0;
+    for (auto& b : bufs_) steps = std::max(steps, b.last + 1);
+    std::vector<size_t> live(static_cast<size_t>(steps), 0);
+    for (auto& b : bufs_)
+      for (int s = b.first; s <= b.last; ++s) live[static_cast<size_t>(s)] += b.size;
+    std::vector<size_t> peak(bufs_.size(), 0);
+    for (size_t i = 0; i < bufs_.size(); ++i)
+      for (int s = bufs_[i].first; s <= bufs_[i].last; ++s) peak[i] = std::max(peak[i], live[static_cast<size_t>(s)]);
+    std::vector<size_t> order(bufs_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (peak[a] != peak[b]) return peak[a] > peak[b];
+      return bufs_[a].size > bufs_[b].size;
+    });
+    arena_ = place_in_order(bufs_, order, offsets_);
+  }
+};
+
+class Exact : public MemoryPlanner {
+ public:
+  explicit Exact(uint64_t budget) : budget_(budget) {}
+  const char* strategy() const override { return "exact"; }
+  bool proven_optimal() const override { return proven_; }
+  void plan() override {
+    const size_t n = bufs_.size();
+    // Start from the better greedy solution so pruning bites from the first node.
+    GreedyBySize g1;
+    GreedyByBreadth g2;
+    for (auto& b : bufs_) g1.add_buffer(b), g2.add_buffer(b);
+    g1.plan();
+    g2.plan();
+    const MemoryPlanner& seed = g1.arena_size() <= g2.arena_size() ? static_cast<const MemoryPlanner&>(g1) : g2;
+    best_ = seed.arena_size();
+    best_offsets_.resize(n);
+    for (size_t i = 0; i < n; ++i) best_offsets_[i] = seed.offset(static_cast<int>(i));
+    bound_ = align_up(live_lower_bound(), 16);
+    nodes_ = 0;
+    aborted_ = false;
+    if (best_ > bound_ && n > 0) {
+      std::vector<size_t> offsets(n, 0), placed;
+      std::vector<bool> used(n, false);
+      search(offsets, placed, used, 0);
+    }
+    proven_ = !aborted_;
+    offsets_ = best_offsets_;
+    arena_ = best_;
+  }
+
+ private:
+  void search(std::vector<size_t>& offsets, std::vector<size_t>& placed, std::vector<bool>& used, size_t top) {
+    if (aborted_ || best_ <= bound_) return;
+    if (++nodes_ > budget_) {
+      aborted_ = true;
+      return;
+    }
+    if (placed.size() == bufs_.size()) {
+      size_t a = align_up(top, 16);
+      if (a < best_) {
+        best_ = a;
+        best_offsets_ = offsets;
+      }
+      return;
+    }
+    // Children in decreasing size order: large buffers first find good packings early.
+    std::vector<size_t> cand;
+    for (size_t i = 0; i < bufs_.size(); ++i)
+      if (!used[i]) cand.push_back(i);
+    std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) { return bufs_[a].size > bufs_[b].size; });
+    std::vector<size_t> seen_sizes;  // identical (size, lifetime) buffers are interchangeable
+    for (size_t id : cand) {
+      bool dup = false;
+      for (size_t s : seen_sizes)
+        if (bufs_[s].size == bufs_[id].size && bufs_[s].first == bufs_[id].first && bufs_[s].last == bufs_[id].last)
+          dup = true;
+      if (dup) continue;
+      seen_sizes.push_back(id);
+      size_t off = lowest_fit(bufs_, offsets, placed, id);
+      size_t new_top = std::max(top, off + bufs_[id].size);
+      if (align_up(new_top, 16) >= best_) continue;
+      offsets[id] = off;
+      used[id] = true;
+      placed.push_back(id);
+      search(offsets, placed, used, new_top);
+      placed.pop_back();
+      used[id] = false;
+      if (aborted_ || best_ <= bound_) return;
+    }
+  }
+
+  uint64_t budget_;
+  uint64_t nodes_ = 0;
+  bool aborted_ = false, proven_ = false;
+  size_t best_ = 0, bound_ = 0;
+  std::vector<size_t> best_offsets_;
 };
 
 }  // namespace
 
 std::unique_ptr<MemoryPlanner> make_greedy_by_size_planner() { return std::make_unique<GreedyBySize>(); }
+std::unique_ptr<MemoryPlanner> make_greedy_by_breadth_planner() { return std::make_unique<GreedyByBreadth>(); }
+std::unique_ptr<MemoryPlanner> make_exact_planner(uint64_t budget) { return std::make_unique<Exact>(budget); }
+
+PlanChoice plan_best(const std::vector<BufferRequest>& buffers) {
+  PlanChoice c;
+  std::vector<std::unique_ptr<MemoryPlanner>> all;
+  all.push_back(make_greedy_by_size_planner());
+  all.push_back(make_greedy_by_breadth_planner());
+  all.push_back(make_exact_planner());
+  for (auto& p : all) {
+    for (auto& b : buffers) p->add_buffer(b);
+    p->plan();
+    c.tried.push_back({p->strategy(), p->arena_size()});
+    if (p->proven_optimal()) c.proven_optimal = true;
+  }
+  size_t best = 0;
+  for (size_t i = 1; i < all.size(); ++i)
+    if (all[i]->arena_size() < all[best]->arena_size()) best = i;
+  c.best = std::move(all[best]);
+  return c;
+}
 
 }  // namespace tinyaot

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ class MemoryPlanner {
   const std::vector<BufferRequest>& buffers() const { return bufs_; }
   // Max over steps of the bytes live at that step (a lower bound for any offset assignment).
   size_t live_lower_bound() const;
+  // True when the strategy proved its arena minimal for these lifetimes.
+  virtual bool proven_optimal() const { return false; }
   // One line per buffer (size, offset, lifetime) followed by an ASCII timeline of arena use.
   std::string report() const;
 
@@ -45,5 +48,20 @@ class MemoryPlanner {
 // Largest buffer first, each placed at the lowest offset that does not overlap any already
 // placed buffer whose lifetime intersects its own.
 std::unique_ptr<MemoryPlanner> make_greedy_by_size_planner();
+// Buffers of the most crowded steps first (ordered by the peak live bytes over their lifetime,
+// then by size), each placed at the lowest fitting offset.
+std::unique_ptr<MemoryPlanner> make_greedy_by_breadth_planner();
+// Branch and bound over placement orders (each buffer at the lowest offset that fits): every
+// optimal packing is reachable this way, so when the search finishes within `node_budget`
+// expansions the result is a proven optimum for the given lifetimes (`proven_optimal()`).
+std::unique_ptr<MemoryPlanner> make_exact_planner(uint64_t node_budget = 2000000);
+
+// Runs every strategy and keeps the smallest arena (ties: the first in the list above).
+struct PlanChoice {
+  std::unique_ptr<MemoryPlanner> best;
+  bool proven_optimal = false;  // the exact search finished
+  std::vector<std::pair<std::string, size_t>> tried;  // strategy -> arena bytes
+};
+PlanChoice plan_best(const std::vector<BufferRequest>& buffers);
 
 }  // namespace tinyaot

@@ -1,0 +1,135 @@
+// Storage assignment: union of tensors into memory groups (views, in-place ops, output binding).
+#include "codegen/storage.h"
+
+#include <algorithm>
+
+namespace tinyaot::codegen {
+
+bool is_view_op(const ir::Node& n) {
+  if (!n.domain.empty()) return false;
+  static const std::set<std::string> views = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"};
+  if (!views.count(n.op)) return false;
+  // Dropout's optional mask output is real data; only the plain form is a view.
+  return n.outputs.size() == 1 || (n.outputs.size() == 2 && n.outputs[1] == nullptr);
+}
+
+bool is_in_place_safe(const ir::Node& n) {
+  if (!n.domain.empty()) return false;
+  static const std::set<std::string> ops = {
+      "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+      "Clip", "Abs", "Neg", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Erf",
+      "Softplus", "Softsign", "Sin", "Cos", "Not", "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Sum",
+      "Mean", "And", "Or", "Xor", "Where", "Cast"};
+  return ops.count(n.op) != 0;
+}
+
+StorageMap assign_storage(const ir::Graph& g, bool aliasing) {
+  StorageMap m;
+  const auto& nodes = g.nodes();
+  std::map<const ir::Tensor*, int> last_use;
+  for (size_t s = 0; s < nodes.size(); ++s)
+    for (const ir::Tensor* t : nodes[s]->inputs)
+      if (t) last_use[t] = static_cast<int>(s);
+
+  auto new_group = [&](const ir::Tensor* t, int step) {
+    StorageGroup gr;
+    gr.bytes = t->bytes();
+    gr.first = step;
+    gr.members.push_back(t);
+    m.groups.push_back(gr);
+    m.group_of[t] = static_cast<int>(m.groups.size()) - 1;
+    return static_cast<int>(m.groups.size()) - 1;
+  };
+  auto output_index = [&](const ir::Tensor* t) {
+    for (size_t i = 0; i < g.outputs.size(); ++i)
+      if (g.outputs[i] == t) return static_cast<int>(i);
+    return -1;
+  };
+  // Graph inputs: read-only groups in the caller's buffers.
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    int id = new_group(g.inputs[i], 0);
+    m.groups[static_cast<size_t>(id)].kind = StorageGroup::GraphInput;
+    m.groups[static_cast<size_t>(id)].io_index = static_cast<int>(i);
+  }
+  // Binds an arena group to graph output k (its producers then write the caller's buffer).
+  auto bind_output = [&](int gid, int k) {
+    StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
+    gr.kind = StorageGroup::GraphOutput;
+    gr.io_index = k;
+  };
+  // A group can be bound to an output if it lives in the arena and no other output uses it.
+  auto can_bind = [&](int gid) { return m.groups[static_cast<size_t>(gid)].kind == StorageGroup::Arena; };
+
+  for (size_t s = 0; s < nodes.size(); ++s) {
+    const ir::Node& n = *nodes[s];
+    const int step = static_cast<int>(s);
+    bool done = false;
+    if (aliasing && is_view_op(n) && n.inputs[0] && !n.inputs[0]->is_constant() && n.outputs[0]) {
+      const ir::Tensor* in = n.inputs[0];
+      const ir::Tensor* out = n.outputs[0];
+      int gid = m.group_of.at(in);
+      int k = output_index(out);
+      // A graph output listed twice, or also a graph input, keeps separate storage.
+      bool single_output = k >= 0 && std::count(g.outputs.begin(), g.outputs.end(), out) == 1;
+      if (k < 0 && !out->is_graph_input) {
+        m.group_of[out] = gid;
+        m.groups[static_cast<size_t>(gid)].members.push_back(out);
+        m.elided.insert(&n);
+        done = true;
+      } else if (single_output && can_bind(gid)) {
+        bind_output(gid, k);
+        m.group_of[out] = gid;
+        m.groups[static_cast<size_t>(gid)].members.push_back(out);
+        m.elided.insert(&n);
+        done = true;
+      }
+    }
+    if (!done && aliasing && is_in_place_safe(n) && n.outputs.size() == 1 && n.outputs[0]) {
+      const ir::Tensor* out = n.outputs[0];
+      for (const ir::Tensor* in : n.inputs) {
+        if (!in || in->is_constant() || in->shape != out->shape ||
+            ir::dtype_size(in->dtype) != ir::dtype_size(out->dtype))
+          continue;
+        int gid = m.group_of.at(in);
+        StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
+        if (gr.kind == StorageGroup::GraphInput) continue;
+        // Every member of the input's group must be dead after this step.
+        bool dies = true;
+        for (const ir::Tensor* t : gr.members) {
+          auto it = last_use.find(t);
+          if ((it != last_use.end() && it->second > step) || output_index(t) >= 0) dies = false;
+        }
+        if (!dies) continue;
+        int k = output_index(out);
+        if (k >= 0) {
+          if (std::count(g.outputs.begin(), g.outputs.end(), out) != 1 || out->is_graph_input || !can_bind(gid)) continue;
+          bind_output(gid, k);
+        }
+        m.group_of[out] = gid;
+        gr.members.push_back(out);
+        ++m.in_place;
+        done = true;
+        break;
+      }
+    }
+    if (!done) {
+      for (const ir::Tensor* out : n.outputs) {
+        if (!out || m.group_of.count(out)) continue;
+        int gid = new_group(out, step);
+        int k = output_index(out);
+        if (k >= 0 && !out->is_graph_input) bind_output(gid, k);
+      }
+    }
+  }
+  // Lifetimes: from the first producer to the last consumer of any member.
+  for (auto& gr : m.groups) {
+    gr.last = gr.first;
+    for (const ir::Tensor* t : gr.members) {
+      auto it = last_use.find(t);
+      if (it != last_use.end()) gr.last = std::max(gr.last, it->second);
+    }
+  }
+  return m;
+}
+
+}  // namespace tinyaot::codegen

@@ -1,0 +1,38 @@
+// Storage assignment before arena planning: which tensors share memory. Views (Reshape, Flatten,
+// Squeeze, Unsqueeze, Identity, Dropout) alias their input and emit no code; elementwise ops
+// whose input dies at that op write over it in place; chains that end in a graph output are
+// computed straight in the caller's output buffer.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/ir.h"
+
+namespace tinyaot::codegen {
+
+struct StorageGroup {
+  enum Kind { Arena, GraphInput, GraphOutput } kind = Arena;
+  int io_index = -1;  // for GraphInput / GraphOutput
+  size_t bytes = 0;
+  int first = 0, last = 0;  // schedule steps (node indices) over which the memory is live
+  std::vector<const ir::Tensor*> members;
+};
+
+struct StorageMap {
+  std::map<const ir::Tensor*, int> group_of;  // every non-constant tensor
+  std::vector<StorageGroup> groups;
+  std::set<const ir::Node*> elided;  // view nodes that need no code
+  int in_place = 0;                  // number of in-place ops (for reports)
+};
+
+// True for ops whose kernel reads and writes element i only when writing element i, so the
+// output may overwrite an input of the same shape and element size.
+bool is_in_place_safe(const ir::Node& n);
+bool is_view_op(const ir::Node& n);
+
+StorageMap assign_storage(const ir::Graph& g, bool aliasing);
+
+}  // namespace tinyaot::codegen

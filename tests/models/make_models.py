@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+# Makes small ONNX test cases (backend layout) that exercise memory aliasing corner cases:
+# in-place chains, views, outputs computed in the caller's buffer, an output listed twice, an
+# output that is a graph input. Expected outputs are computed with numpy (independent reference).
+# Usage: /usr/bin/python3 tests/models/make_models.py   (writes tests/models/<case>/)
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(1234)
+
+
+def save(name, nodes, inputs, outputs, inits, feeds, expected):
+    g = h.make_graph(nodes, name, inputs, outputs, inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)], producer_name="tinyaot-tests")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    d = os.path.join(HERE, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    for i, (n, v) in enumerate(feeds):
+        with open(os.path.join(d, "test_data_set_0", f"input_{i}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(v, n).SerializeToString())
+    for i, (n, v) in enumerate(expected):
+        with open(os.path.join(d, "test_data_set_0", f"output_{i}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(v, n).SerializeToString())
+
+
+def vi(n, shape):
+    return h.make_tensor_value_info(n, T.FLOAT, shape)
+
+
+relu = lambda v: np.maximum(v, 0)
+
+# 1. In-place chain ending in two outputs; the first output is also read after it is produced.
+x = rng.standard_normal((1, 64)).astype(np.float32)
+b = np.ones((1, 64), np.float32)
+a = x + b
+y = relu(relu(a) + x)
+z = y + b
+save("alias_inplace_chain",
+     [h.make_node("Add", ["x", "b"], ["a"]), h.make_node("Relu", ["a"], ["r"]),
+      h.make_node("Add", ["r", "x"], ["s"]), h.make_node("Relu", ["s"], ["y"]),
+      h.make_node("Add", ["y", "b"], ["z"])],
+     [vi("x", [1, 64])], [vi("y", [1, 64]), vi("z", [1, 64])],
+     [numpy_helper.from_array(b, "b")], [("x", x)], [("y", y), ("z", z)])
+
+# 2. Views: Reshape of an intermediate read by two consumers, then Flatten into the output.
+x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+shape = np.array([6, 4], np.int64)
+r = relu(x).reshape(6, 4)
+out1 = (r + r).reshape(24)
+out2 = relu(r)
+save("alias_views",
+     [h.make_node("Relu", ["x"], ["a"]), h.make_node("Reshape", ["a", "shape"], ["r"]),
+      h.make_node("Add", ["r", "r"], ["s"]), h.make_node("Flatten", ["s"], ["f"], axis=0),
+      h.make_node("Reshape", ["f", "flat"], ["out1"]), h.make_node("Relu", ["r"], ["out2"])],
+     [vi("x", [2, 3, 4])], [vi("out1", [24]), vi("out2", [6, 4])],
+     [numpy_helper.from_array(shape, "shape"), numpy_helper.from_array(np.array([24], np.int64), "flat")],
+     [("x", x)], [("out1", out1), ("out2", out2)])
+
+# 3. An output listed twice, an output that is a graph input, and a view of a graph input.
+x = rng.standard_normal((4, 4)).astype(np.float32)
+save("alias_io_corners",
+     [h.make_node("Reshape", ["x", "shape"], ["v"]), h.make_node("Relu", ["v"], ["y"])],
+     [vi("x", [4, 4])], [vi("y", [16]), vi("y", [16]), vi("x", [4, 4])],
+     [numpy_helper.from_array(np.array([16], np.int64), "shape")],
+     [("x", x)], [("y", relu(x).reshape(16)), ("y", relu(x).reshape(16)), ("x", x)])
+print("wrote test models to", HERE)
