@@ -205,9 +205,37 @@ Output generate(const ir::Graph& g, const Options& opt) {
   out.in_place_ops = storage.in_place;
   out.elided_views = static_cast<int>(storage.elided.size());
   out.memory_plan = planner->report();
+  out.strategies = plan.tried;
   for (auto& [name, bytes] : plan.tried) out.memory_plan += fmt::format("  strategy {:<18} arena {} bytes\n", name, bytes);
   out.memory_plan += fmt::format("  {} views aliased (no code), {} ops in place{}\n", storage.elided.size(),
                                  storage.in_place, plan.proven_optimal ? ", arena proven optimal for these lifetimes" : "");
+
+  // Per-layer figures for the report.
+  {
+    std::map<const ir::Node*, const Layer*> layer_of;
+    for (auto& L : layers) layer_of[L.node] = &L;
+    int st = 0;
+    for (auto& np : g.nodes()) {
+      LayerInfo li;
+      li.op = np->op;
+      li.name = np->name;
+      auto lit = layer_of.find(np.get());
+      li.kernel = lit == layer_of.end() ? "" : lit->second->fn;
+      auto desc = [](const Tensor* t) {
+        return t ? fmt::format("{}:{}[{}]", t->name, ir::dtype_name(t->dtype), ir::shape_str(t->shape)) : std::string("_");
+      };
+      for (Tensor* t : np->inputs) {
+        li.inputs.push_back(desc(t));
+        if (t && t->is_constant()) li.param_bytes += t->bytes();
+      }
+      for (Tensor* t : np->outputs) li.outputs.push_back(desc(t));
+      li.macs = node_macs(*np);
+      for (auto& b : reqs)
+        if (b.first <= st && st <= b.last) li.live_bytes += b.size;
+      out.layers.push_back(li);
+      ++st;
+    }
+  }
 
   // 3. Weights: every constant a layer reads.
   std::map<const Tensor*, std::string> weight_name;

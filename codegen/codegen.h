@@ -20,6 +20,15 @@ struct Options {
   bool aliasing = true;  // views without copies, in-place elementwise ops, outputs in place
 };
 
+// Per-layer figures for --report.
+struct LayerInfo {
+  std::string op, name, kernel;  // kernel: emitted function ("" for views without code)
+  std::vector<std::string> inputs, outputs;  // "name:f32[1x8x28x28]"
+  int64_t macs = 0;
+  size_t param_bytes = 0;  // constant inputs
+  size_t live_bytes = 0;   // arena bytes live while this layer runs
+};
+
 struct Output {
   std::vector<std::pair<std::string, std::string>> files;  // file name -> contents
   size_t arena_bytes = 0;
@@ -29,7 +38,14 @@ struct Output {
   bool proven_optimal = false;
   std::string strategy;
   int in_place_ops = 0, elided_views = 0;
+  std::vector<LayerInfo> layers;
+  std::vector<std::pair<std::string, size_t>> strategies;  // strategy -> arena bytes
 };
+
+// Multiply-accumulates of one node (Conv, ConvTranspose, Gemm, MatMul, RNNs; 0 for others).
+int64_t node_macs(const ir::Node& n);
+// The --report JSON document.
+std::string report_json(const Output& out, const std::string& model_path);
 
 Output generate(const ir::Graph& g, const Options& opt);
 

@@ -24,6 +24,7 @@ std::vector<std::string> default_pipeline(int opt_level) {
       "remove-identity",    // Identity/Dropout only copy data; consumers can read the source.
       "fold-constants",     // Rewrites above can expose new all-constant nodes.
       "remove-dead-nodes",  // Drop whatever no longer reaches an output.
+      "schedule-memory",    // Last: pick the node order with the lowest peak live memory.
   };
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
   compile->add_option("--name", cs.name, "C identifier prefix of the generated API (default: model file stem)");
   bool compile_list_passes = false;
   compile->add_flag("--list-passes", compile_list_passes, "List the optimisation passes and exit");
+  std::string report_path;
+  compile->add_option("--report", report_path, "Write a JSON report (per layer: op, shapes, MACs, bytes; totals)");
   add_compile_options(compile, cs);
 
   SharedOpts vs;
@@ -146,6 +149,11 @@ int main(int argc, char** argv) {
       for (auto& w : r.warnings) std::cerr << "tinyaot: warning: " << w << "\n";
       if (co.print_memory_plan) std::cout << r.output.memory_plan;
       write_files(outdir, r.output.files);
+      if (!report_path.empty()) {
+        std::ofstream rep(report_path, std::ios::binary | std::ios::trunc);
+        rep << codegen::report_json(r.output, model);
+        if (!rep) throw UsageError(fmt::format("cannot write report '{}'", report_path));
+      }
       std::cout << fmt::format("wrote {} files to {}: arena {} bytes, weights {} bytes\n", r.output.files.size(),
                                outdir, r.output.arena_bytes, r.output.weight_bytes);
       return kExitOk;
