@@ -175,7 +175,10 @@ void emit_strided_gather(KernelCtx& ctx, DType dt, const ir::Shape& shape, const
     }
     ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", d, S[d]);
     std::string q = fmt::format("p{}", d);
-    ctx.line("const {}* {} = {} + i{} * {};", c, q, p, d, T[d]);
+    if (T[d] == 1)
+      ctx.line("const {}* {} = {} + i{};", c, q, p, d);
+    else
+      ctx.line("const {}* {} = {} + i{} * {};", c, q, p, d, T[d]);
     level(d + 1, q);
     ctx.close();
   };
