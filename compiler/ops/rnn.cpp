@@ -166,7 +166,10 @@ std::vector<Activation> activations(const Node& n) {
     if (k == Kind::LSTM) names = {"Sigmoid", "Tanh", "Tanh"};
     else if (k == Kind::GRU) names = {"Sigmoid", "Tanh"};
     else names = {"Tanh"};
-    if (D == 2) names.insert(names.end(), names.begin(), names.end());
+    if (D == 2) {
+      const std::vector<std::string> one = names;
+      names.insert(names.end(), one.begin(), one.end());
+    }
   }
   const std::vector<float> alphas = n.attrs.get_floats("activation_alpha");
   const std::vector<float> betas = n.attrs.get_floats("activation_beta");
@@ -185,7 +188,8 @@ std::vector<Activation> activations(const Node& n) {
   }
   if (acts.size() == per_dir * D) return acts;
   if (D == 2 && acts.size() == per_dir) {  // one direction's functions, used for both
-    acts.insert(acts.end(), acts.begin(), acts.end());
+    const std::vector<Activation> one = acts;
+    acts.insert(acts.end(), one.begin(), one.end());
     return acts;
   }
   if (D == 1 && acts.size() == 2 * per_dir) {  // e.g. the old RNN default {Tanh, Tanh}
