@@ -46,7 +46,7 @@ std::string join_x(const std::vector<int64_t>& v, bool collapse) {
 
 // "a * b" with trivial factors simplified; used to keep the emitted code readable.
 std::string mul(const std::string& a, int64_t b) {
-  if (b == 0) return "0";
+  if (b == 0 || a == "0") return "0";
   if (b == 1) return a;
   return fmt::format("{} * {}", a, b);
 }
@@ -141,47 +141,39 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     ostr[i] = ostr[i + 1] * out[i + 1];
     kstr[i] = kstr[i + 1] * k[i + 1];
   }
+  // MB output channels of a group are computed together so each input load feeds MB
+  // accumulators (for depthwise this applies to a channel multiplier > 1).
+  const int64_t MB = Mg % 4 == 0 ? 4 : Mg % 2 == 0 ? 2 : 1;
+  const int64_t WB = Cg * KS;  // weight elements per output channel
 
   ctx.open("for (int32_t n = 0; n < {}; ++n) {{", N);
   if (G > 1) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", G);
   const std::string gv = G > 1 ? "g" : "0";
   ctx.line("const {}* xg = x0 + {};", ct, add_off(mul("n", C * IS), mul(gv, Cg * IS)));
-  ctx.open("for (int32_t mm = 0; mm < {}; ++mm) {{", Mg);
-  ctx.line("const int32_t m = {};", add_off(mul(gv, Mg), "mm"));
-  ctx.line("const {}* wm = x1 + {};", ct, mul("m", Cg * KS));
-  ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
-  ctx.line("const {} bias = {};", ct, has_bias ? "x2[m]" : zero);
-
-  // Outer spatial dims: one loop each, with the valid tap range computed once per position.
-  std::vector<std::string> klo(r), khi(r);
-  std::string yrow = "0";
-  for (size_t i = 0; i + 1 < r; ++i) {
-    ctx.open("for (int32_t o{0} = 0; o{0} < {1}; ++o{0}) {{", i, out[i]);
-    ctx.line("const int32_t i{} = {};", i, add_const(mul("o" + std::to_string(i), s[i]), -pb[i]));
-    auto [lo, hi] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
-    if (lo == 0 && hi == out[i]) {
-      klo[i] = "0";
-      khi[i] = std::to_string(k[i]);
-    } else {
-      klo[i] = fmt::format("k{}lo", i);
-      khi[i] = fmt::format("k{}hi", i);
-      emit_tap_range(ctx, klo[i], khi[i], "i" + std::to_string(i), in[i], k[i], d[i]);
-    }
-    yrow = add_off(yrow, mul("o" + std::to_string(i), ostr[i]));
+  if (Mg > 1) {
+    ctx.open("for (int32_t mm = 0; mm < {}; mm += {}) {{", Mg, MB);
+    ctx.line("const int32_t m = {};", add_off(mul(gv, Mg), "mm"));
+  } else {
+    ctx.open("{{");
+    ctx.line("const int32_t m = {};", gv);
   }
+  ctx.line("const {}* wm = x1 + {};", ct, mul("m", WB));
+  ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
+  for (int64_t t = 0; t < MB; ++t)
+    ctx.line("const {} bias{} = {};", ct, t,
+             has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
+
+  std::vector<std::string> klo(r), khi(r);
+  std::vector<bool> bord(r, false);
   const size_t L = r - 1;
-  // One region of the innermost dim: [A, B) with either constant tap bounds or per-position ones.
-  auto region = [&](int64_t A, int64_t B, bool border) {
-    if (A >= B) return;
-    ctx.open("for (int32_t o{0} = {1}; o{0} < {2}; ++o{0}) {{", L, A, B);
-    ctx.line("const int32_t i{} = {};", L, add_const(mul("o" + std::to_string(L), s[L]), -pb[L]));
-    std::string kl = "0", kh = std::to_string(k[L]);
-    if (border) {
-      kl = fmt::format("k{}lo", L);
-      kh = fmt::format("k{}hi", L);
-      emit_tap_range(ctx, kl, kh, "i" + std::to_string(L), in[L], k[L], d[L]);
-    }
-    ctx.line("{} acc = bias;", ct);
+  // The innermost body: accumulators, channel loop, kernel loops, stores.
+  std::function<void(size_t)> dim;
+  auto body = [&]() {
+    std::string yoff = "0";
+    for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
+    std::string accs;
+    for (int64_t t = 0; t < MB; ++t) accs += fmt::format("{}acc{} = bias{}", t ? ", " : "", t, t);
+    ctx.line("{} {};", ct, accs);
     std::string xc = "xg", wc = "wm";
     if (!dw) {
       ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
@@ -191,10 +183,9 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
       wc = "wc";
     }
     std::string xoff = "0", woff = "0";
-    for (size_t i = 0; i + 1 < r; ++i) {
+    for (size_t i = 0; i < L; ++i) {
       const std::string kv = "k" + std::to_string(i);
       ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
-      // input row index along dim i: i_i + k_i * d_i
       std::string idx = d[i] == 1 ? fmt::format("(i{} + {})", i, kv)
                                   : fmt::format("(i{} + {} * {})", i, kv, d[i]);
       xoff = add_off(xoff, mul(idx, istr[i]));
@@ -202,31 +193,66 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     }
     const std::string kL = "k" + std::to_string(L), iL = "i" + std::to_string(L);
     ctx.line("const {}* wr = {}{};", ct, wc, woff == "0" ? "" : " + " + woff);
-    if (border) {
+    std::string xi;
+    if (bord[L]) {
       // The row origin may lie left of the row start: index from the row start so every pointer
-      // stays in bounds; only the valid taps [kl, kh) are read.
+      // stays in bounds; only the valid taps [klo, khi) are read.
       ctx.line("const {}* xr = {}{};", ct, xc, xoff == "0" ? "" : " + " + xoff);
-      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc += xr[{3}] * wr[{0}];", kL, kl, kh,
-               add_off(iL, mul(kL, d[L])));
+      xi = add_off(iL, mul(kL, d[L]));
     } else {
       ctx.line("const {}* xr = {} + {};", ct, xc, add_off(xoff, iL));
-      ctx.line("for (int32_t {0} = 0; {0} < {1}; ++{0}) acc += xr[{2}] * wr[{0}];", kL, kh,
-               mul(kL, d[L]));
+      xi = mul(kL, d[L]);
     }
-    for (size_t i = 0; i + 1 < r; ++i) ctx.close();
+    if (MB == 1) {
+      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0 += xr[{3}] * wr[{0}];", kL, klo[L],
+               khi[L], xi);
+    } else {
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kL, klo[L], khi[L]);
+      ctx.line("const {} xv = xr[{}];", ct, xi);
+      for (int64_t t = 0; t < MB; ++t)
+        ctx.line("acc{} += xv * wr[{}];", t, add_off(kL, std::to_string(t * WB)));
+      ctx.close();
+    }
+    for (size_t i = 0; i < L; ++i) ctx.close();
     if (!dw) ctx.close();
-    ctx.line("ym[{}] = acc;", add_off(yrow, "o" + std::to_string(L)));
+    for (int64_t t = 0; t < MB; ++t)
+      ctx.line("ym[{}] = acc{};", add_off(std::to_string(t * OS), yoff), t);
+  };
+  // A loop over output positions [A, B) of dim i, with constant tap bounds in the interior and
+  // per-position valid tap ranges on the border.
+  auto region = [&](size_t i, int64_t A, int64_t B, bool border) {
+    if (A >= B) return;
+    const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
+    ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
+    bord[i] = border;
+    if (border) {
+      klo[i] = fmt::format("k{}lo", i);
+      khi[i] = fmt::format("k{}hi", i);
+      emit_tap_range(ctx, klo[i], khi[i], iv, in[i], k[i], d[i]);
+    } else {
+      klo[i] = "0";
+      khi[i] = std::to_string(k[i]);
+    }
+    dim(i + 1);
     ctx.close();
   };
-  auto [A, B] = interior(out[L], in[L], k[L], s[L], d[L], pb[L]);
-  if (A >= B) {
-    region(0, out[L], true);
-  } else {
-    region(0, A, true);
-    region(A, B, false);
-    region(B, out[L], true);
-  }
-  for (size_t i = 0; i + 1 < r; ++i) ctx.close();
+  dim = [&](size_t i) {
+    if (i == r) return body();
+    auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
+    if (A >= B) {
+      region(i, 0, out[i], true);
+    } else if (i + 2 >= r) {
+      // Rows and columns: split border / interior / border.
+      region(i, 0, A, true);
+      region(i, A, B, false);
+      region(i, B, out[i], true);
+    } else {
+      // Depth (3D): one loop, tap range per position only if some position needs it.
+      region(i, 0, out[i], A != 0 || B != out[i]);
+    }
+  };
+  dim(0);
   ctx.close();  // mm
   if (G > 1) ctx.close();
   ctx.close();  // n

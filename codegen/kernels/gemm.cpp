@@ -20,7 +20,7 @@ std::vector<std::vector<int64_t>> einsum_plan(const ir::Node& n);
 
 namespace {
 std::string mul(const std::string& a, int64_t b) {
-  if (b == 0) return "0";
+  if (b == 0 || a == "0") return "0";
   if (b == 1) return a;
   return fmt::format("{} * {}", a, b);
 }
