@@ -1,0 +1,348 @@
+// Kernels of Conv and ConvTranspose, specialised per layer (every shape, stride, pad and dilation
+// is a literal). Conv has three paths:
+//  - pointwise (1x1, stride 1, no pads): per group a GEMM Y[M,P] = W[M,C] X[C,P] with register
+//    blocking over 4 output pixels (emitted by the gemm family's emit_matmul helper);
+//  - depthwise (one input channel per group): no channel reduction loop;
+//  - general direct convolution: output-stationary, accumulating in a register. The innermost
+//    spatial dim is split into left border / interior / right border; the interior has constant
+//    kernel loop bounds (unrollable, no checks), borders and outer dims use per-position valid
+//    kernel ranges computed once per output row/position, never per tap.
+// ConvTranspose scatters each input tap into the output with the valid input range per kernel
+// tap precomputed at compile time (no bounds checks in the loops).
+#include <functional>
+#include <map>
+#include <string>
+
+#include "codegen/kernel_ctx.h"
+#include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/registry.h"
+
+namespace tinyaot {
+
+// Defined in compiler/ops/conv.cpp.
+std::map<std::string, std::vector<int64_t>> conv_geometry(const ir::Node& n);
+
+namespace codegen {
+// Defined in codegen/kernels/gemm.cpp.
+void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K,
+                 const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
+                 int64_t sbj, const std::string& y, int64_t syi,
+                 const std::function<std::string(const std::string&, const std::string&,
+                                                 const std::string&)>& epi);
+}  // namespace codegen
+
+using codegen::KernelCtx;
+
+namespace {
+
+std::string join_x(const std::vector<int64_t>& v, bool collapse) {
+  bool same = true;
+  for (int64_t x : v) same = same && x == v[0];
+  if (collapse && same) return std::to_string(v[0]);
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "x" : "") + std::to_string(v[i]);
+  return s;
+}
+
+// "a * b" with trivial factors simplified; used to keep the emitted code readable.
+std::string mul(const std::string& a, int64_t b) {
+  if (b == 0 || a == "0") return "0";
+  if (b == 1) return a;
+  return fmt::format("{} * {}", a, b);
+}
+std::string add_off(const std::string& a, const std::string& b) {
+  if (a == "0") return b;
+  if (b == "0") return a;
+  return a + " + " + b;
+}
+std::string add_const(const std::string& a, int64_t c) {
+  if (c == 0) return a;
+  return c > 0 ? fmt::format("{} + {}", a, c) : fmt::format("{} - {}", a, -c);
+}
+
+// Interior [lo, hi) of output positions along one dim where every kernel tap is in bounds.
+std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d,
+                                     int64_t p) {
+  int64_t lo = out, hi = 0;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t i = o * s - p;
+    if (i >= 0 && i + (k - 1) * d <= in - 1) {
+      lo = std::min(lo, o);
+      hi = std::max(hi, o + 1);
+    }
+  }
+  if (lo >= hi) return {0, 0};
+  return {lo, hi};
+}
+
+// Emits `int32_t klo, khi` = valid kernel taps for input origin `i` (a variable) along one dim.
+void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi,
+                    const std::string& i, int64_t in, int64_t k, int64_t d) {
+  if (d == 1) {
+    ctx.line("const int32_t {} = {} < 0 ? -{} : 0;", klo, i, i);
+    ctx.line("const int32_t {} = {} - {} < {} ? {} - {} : {};", khi, in, i, k, in, i, k);
+  } else {
+    ctx.line("int32_t {} = 0;", klo);
+    ctx.line("while ({0} < {1} && {2} + {0} * {3} < 0) ++{0};", klo, k, i, d);
+    ctx.line("int32_t {} = {};", khi, k);
+    ctx.line("while ({0} > {1} && {2} + ({0} - 1) * {3} >= {4}) --{0};", khi, klo, i, d, in);
+  }
+}
+
+void emit_conv(const ir::Node& n, KernelCtx& ctx) {
+  auto g = conv_geometry(n);
+  const ir::DType dt = n.outputs[0]->dtype;
+  const std::string ct = ir::dtype_ctype(dt);
+  const int64_t N = g["dims"][0], C = g["dims"][1], M = g["dims"][2], G = g["dims"][3];
+  const int64_t Cg = C / G, Mg = M / G;
+  const auto &in = g["in"], &out = g["out"], &k = g["kernel"], &s = g["strides"],
+             &d = g["dilations"], &pb = g["pads_begin"], &pe = g["pads_end"];
+  const size_t r = in.size();
+  int64_t IS = 1, OS = 1, KS = 1;
+  for (size_t i = 0; i < r; ++i) IS *= in[i], OS *= out[i], KS *= k[i];
+  const bool has_bias = n.inputs.size() > 2 && n.inputs[2];
+  const std::string zero = KernelCtx::literal(0, dt);
+
+  bool pointwise = KS == 1;
+  for (size_t i = 0; i < r; ++i) pointwise = pointwise && s[i] == 1 && pb[i] == 0 && pe[i] == 0;
+  const std::string base = fmt::format("conv{}d_{}", r, ir::dtype_name(dt));
+
+  if (pointwise) {
+    // Per image and group: Y[Mg, P] = W[Mg, Cg] * X[Cg, P] (+ bias per output channel).
+    ctx.set_name(base + "_pw" + (G > 1 ? fmt::format("_g{}", G) : ""));
+    ctx.open("for (int32_t n = 0; n < {}; ++n) {{", N);
+    if (G > 1) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", G);
+    const std::string gv = G > 1 ? "g" : "0";
+    ctx.line("const {}* xg = x0 + {};", ct, add_off(mul("n", C * IS), mul(gv, Cg * IS)));
+    ctx.line("const {}* wg = x1{};", ct, G > 1 ? " + " + mul("g", Mg * Cg) : "");
+    ctx.line("{}* yg = y0 + {};", ct, add_off(mul("n", M * OS), mul(gv, Mg * OS)));
+    if (has_bias) ctx.line("const {}* bg = x2{};", ct, G > 1 ? " + " + mul("g", Mg) : "");
+    codegen::emit_matmul(ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
+                         [&](const std::string& acc, const std::string& i, const std::string&) {
+                           return has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
+                         });
+    if (G > 1) ctx.close();
+    ctx.close();
+    return;
+  }
+
+  const bool dw = Cg == 1;
+  std::string name = base + "_k" + join_x(k, false) + "s" + join_x(s, true);
+  bool dil = false;
+  for (int64_t x : d) dil = dil || x != 1;
+  if (dil) name += "d" + join_x(d, true);
+  if (dw) name += "_dw";
+  else if (G > 1) name += fmt::format("_g{}", G);
+  ctx.set_name(name);
+
+  std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
+  for (size_t i = r - 1; i-- > 0;) {
+    istr[i] = istr[i + 1] * in[i + 1];
+    ostr[i] = ostr[i + 1] * out[i + 1];
+    kstr[i] = kstr[i + 1] * k[i + 1];
+  }
+  // MB output channels of a group are computed together so each input load feeds MB
+  // accumulators (for depthwise this applies to a channel multiplier > 1).
+  const int64_t MB = Mg % 4 == 0 ? 4 : Mg % 2 == 0 ? 2 : 1;
+  const int64_t WB = Cg * KS;  // weight elements per output channel
+
+  ctx.open("for (int32_t n = 0; n < {}; ++n) {{", N);
+  if (G > 1) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", G);
+  const std::string gv = G > 1 ? "g" : "0";
+  ctx.line("const {}* xg = x0 + {};", ct, add_off(mul("n", C * IS), mul(gv, Cg * IS)));
+  if (Mg > 1) {
+    ctx.open("for (int32_t mm = 0; mm < {}; mm += {}) {{", Mg, MB);
+    ctx.line("const int32_t m = {};", add_off(mul(gv, Mg), "mm"));
+  } else {
+    ctx.open("{{");
+    ctx.line("const int32_t m = {};", gv);
+  }
+  ctx.line("const {}* wm = x1 + {};", ct, mul("m", WB));
+  ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
+  for (int64_t t = 0; t < MB; ++t)
+    ctx.line("const {} bias{} = {};", ct, t,
+             has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
+
+  std::vector<std::string> klo(r), khi(r);
+  std::vector<bool> bord(r, false);
+  const size_t L = r - 1;
+  // The innermost body: accumulators, channel loop, kernel loops, stores.
+  std::function<void(size_t)> dim;
+  auto body = [&]() {
+    std::string yoff = "0";
+    for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
+    std::string accs;
+    for (int64_t t = 0; t < MB; ++t) accs += fmt::format("{}acc{} = bias{}", t ? ", " : "", t, t);
+    ctx.line("{} {};", ct, accs);
+    std::string xc = "xg", wc = "wm";
+    if (!dw) {
+      ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+      ctx.line("const {}* xc = xg + {};", ct, mul("c", IS));
+      ctx.line("const {}* wc = wm + {};", ct, mul("c", KS));
+      xc = "xc";
+      wc = "wc";
+    }
+    std::string xoff = "0", woff = "0";
+    for (size_t i = 0; i < L; ++i) {
+      const std::string kv = "k" + std::to_string(i);
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
+      std::string idx = d[i] == 1 ? fmt::format("(i{} + {})", i, kv)
+                                  : fmt::format("(i{} + {} * {})", i, kv, d[i]);
+      xoff = add_off(xoff, mul(idx, istr[i]));
+      woff = add_off(woff, mul(kv, kstr[i]));
+    }
+    const std::string kL = "k" + std::to_string(L), iL = "i" + std::to_string(L);
+    ctx.line("const {}* wr = {}{};", ct, wc, woff == "0" ? "" : " + " + woff);
+    std::string xi;
+    if (bord[L]) {
+      // The row origin may lie left of the row start: index from the row start so every pointer
+      // stays in bounds; only the valid taps [klo, khi) are read.
+      ctx.line("const {}* xr = {}{};", ct, xc, xoff == "0" ? "" : " + " + xoff);
+      xi = add_off(iL, mul(kL, d[L]));
+    } else {
+      ctx.line("const {}* xr = {} + {};", ct, xc, add_off(xoff, iL));
+      xi = mul(kL, d[L]);
+    }
+    if (MB == 1) {
+      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0 += xr[{3}] * wr[{0}];", kL, klo[L],
+               khi[L], xi);
+    } else {
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kL, klo[L], khi[L]);
+      ctx.line("const {} xv = xr[{}];", ct, xi);
+      for (int64_t t = 0; t < MB; ++t)
+        ctx.line("acc{} += xv * wr[{}];", t, add_off(kL, std::to_string(t * WB)));
+      ctx.close();
+    }
+    for (size_t i = 0; i < L; ++i) ctx.close();
+    if (!dw) ctx.close();
+    for (int64_t t = 0; t < MB; ++t)
+      ctx.line("ym[{}] = acc{};", add_off(std::to_string(t * OS), yoff), t);
+  };
+  // A loop over output positions [A, B) of dim i, with constant tap bounds in the interior and
+  // per-position valid tap ranges on the border.
+  auto region = [&](size_t i, int64_t A, int64_t B, bool border) {
+    if (A >= B) return;
+    const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
+    ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
+    bord[i] = border;
+    if (border) {
+      klo[i] = fmt::format("k{}lo", i);
+      khi[i] = fmt::format("k{}hi", i);
+      emit_tap_range(ctx, klo[i], khi[i], iv, in[i], k[i], d[i]);
+    } else {
+      klo[i] = "0";
+      khi[i] = std::to_string(k[i]);
+    }
+    dim(i + 1);
+    ctx.close();
+  };
+  dim = [&](size_t i) {
+    if (i == r) return body();
+    auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
+    if (A >= B) {
+      region(i, 0, out[i], true);
+    } else if (i + 2 >= r) {
+      // Rows and columns: split border / interior / border.
+      region(i, 0, A, true);
+      region(i, A, B, false);
+      region(i, B, out[i], true);
+    } else {
+      // Depth (3D): one loop, tap range per position only if some position needs it.
+      region(i, 0, out[i], A != 0 || B != out[i]);
+    }
+  };
+  dim(0);
+  ctx.close();  // mm
+  if (G > 1) ctx.close();
+  ctx.close();  // n
+}
+
+}  // namespace
+
+void emit_Conv(const ir::Node& n, KernelCtx& ctx) { emit_conv(n, ctx); }
+
+void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
+  auto g = conv_geometry(n);
+  const ir::DType dt = n.outputs[0]->dtype;
+  const std::string ct = ir::dtype_ctype(dt);
+  const int64_t N = g["dims"][0], C = g["dims"][1], M = g["dims"][2], G = g["dims"][3];
+  const int64_t Cg = C / G, Mg = M / G;
+  const auto &in = g["in"], &out = g["out"], &k = g["kernel"], &s = g["strides"],
+             &d = g["dilations"], &pb = g["pads_begin"];
+  const size_t r = in.size();
+  int64_t IS = 1, OS = 1, KS = 1;
+  for (size_t i = 0; i < r; ++i) IS *= in[i], OS *= out[i], KS *= k[i];
+  const bool has_bias = n.inputs.size() > 2 && n.inputs[2];
+  std::string name = fmt::format("convtranspose{}d_{}_k{}s{}", r, ir::dtype_name(dt), join_x(k, false),
+                                 join_x(s, true));
+  if (G > 1) name += fmt::format("_g{}", G);
+  ctx.set_name(name);
+  std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
+  for (size_t i = r - 1; i-- > 0;) {
+    istr[i] = istr[i + 1] * in[i + 1];
+    ostr[i] = ostr[i + 1] * out[i + 1];
+    kstr[i] = kstr[i + 1] * k[i + 1];
+  }
+  // Per dim and tap: the input positions [lo, hi) whose output o = i*s + k*d - p is in range.
+  std::vector<std::string> lo_t(r), hi_t(r);
+  for (size_t i = 0; i < r; ++i) {
+    std::vector<double> lo, hi;
+    for (int64_t kk = 0; kk < k[i]; ++kk) {
+      int64_t a = in[i], b = 0;
+      for (int64_t ii = 0; ii < in[i]; ++ii) {
+        const int64_t o = ii * s[i] + kk * d[i] - pb[i];
+        if (o >= 0 && o < out[i]) a = std::min(a, ii), b = std::max(b, ii + 1);
+      }
+      if (a >= b) a = b = 0;
+      lo.push_back(static_cast<double>(a));
+      hi.push_back(static_cast<double>(b));
+    }
+    lo_t[i] = ctx.const_table(fmt::format("lo{}", i), ir::DType::I32, lo);
+    hi_t[i] = ctx.const_table(fmt::format("hi{}", i), ir::DType::I32, hi);
+  }
+  ctx.open("for (int32_t n = 0; n < {}; ++n) {{", N);
+  ctx.open("for (int32_t m = 0; m < {}; ++m) {{", M);
+  ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
+  ctx.line("const {} bias = {};", ct, has_bias ? "x2[m]" : KernelCtx::literal(0, dt));
+  ctx.line("for (int32_t e = 0; e < {}; ++e) ym[e] = bias;", OS);
+  if (G > 1) {
+    ctx.line("const int32_t g = m / {};", Mg);
+    ctx.line("const int32_t mm = m - g * {};", Mg);
+  }
+  const std::string gv = G > 1 ? "g" : "0", mv = G > 1 ? "mm" : "m";
+  ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+  ctx.line("const int32_t ci = {};", add_off(mul(gv, Cg), "c"));
+  ctx.line("const {}* xc = x0 + {};", ct, add_off(mul("n", C * IS), mul("ci", IS)));
+  ctx.line("const {}* wc = x1 + {};", ct, add_off(mul("ci", Mg * KS), mul(mv, KS)));
+  std::string woff = "0";
+  for (size_t i = 0; i < r; ++i) {
+    ctx.open("for (int32_t k{0} = 0; k{0} < {1}; ++k{0}) {{", i, k[i]);
+    woff = add_off(woff, mul("k" + std::to_string(i), kstr[i]));
+  }
+  ctx.line("const {} wv = wc[{}];", ct, woff);
+  std::string xoff = "0", yoff = "0";
+  for (size_t i = 0; i < r; ++i) {
+    const std::string iv = "i" + std::to_string(i), kv = "k" + std::to_string(i);
+    // output index along dim i
+    std::string o = add_const(add_off(mul(iv, s[i]), mul(kv, d[i])), -pb[i]);
+    if (i + 1 < r) {
+      ctx.open("for (int32_t {0} = {1}[{2}]; {0} < {3}[{2}]; ++{0}) {{", iv, lo_t[i], kv, hi_t[i]);
+      xoff = add_off(xoff, mul(iv, istr[i]));
+      yoff = add_off(yoff, mul("(" + o + ")", ostr[i]));
+    } else {
+      ctx.line("const {}* xr = xc{};", ct, xoff == "0" ? "" : " + " + xoff);
+      ctx.line("{}* yr = ym{};", ct, yoff == "0" ? "" : " + " + yoff);
+      ctx.line("const int32_t ob = {};", add_const(mul(kv, d[i]), -pb[i]));
+      ctx.line("for (int32_t {0} = {1}[{2}]; {0} < {3}[{2}]; ++{0}) yr[{4}] += wv * xr[{0}];", iv,
+               lo_t[i], kv, hi_t[i], add_off(mul(iv, s[i]), "ob"));
+    }
+  }
+  for (size_t i = 0; i + 1 < r; ++i) ctx.close();
+  for (size_t i = 0; i < r; ++i) ctx.close();
+  ctx.close();  // c
+  ctx.close();  // m
+  ctx.close();  // n
+}
+
+}  // namespace tinyaot

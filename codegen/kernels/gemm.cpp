@@ -1,0 +1,184 @@
+// Kernels of Gemm, MatMul and Einsum, specialised per layer. Matrix products go through
+// emit_matmul (also used by Conv's pointwise path): each output row is produced in blocks of 4
+// columns whose accumulators stay in registers while k runs, so each weight element of a
+// constant B is streamed exactly once per output row and each A element is loaded once per
+// block. The loop body adapts to B's layout (rows contiguous: 4 adjacent loads per k; B^T
+// layout / transB: 4 dot products over contiguous rows).
+#include <functional>
+#include <string>
+
+#include "codegen/kernel_ctx.h"
+#include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/op_util.h"
+#include "compiler/ops/registry.h"
+
+namespace tinyaot {
+
+// Defined in compiler/ops/gemm.cpp.
+std::vector<std::vector<int64_t>> matmul_plan(const ir::Node& n);
+std::vector<std::vector<int64_t>> einsum_plan(const ir::Node& n);
+
+namespace {
+std::string mul(const std::string& a, int64_t b) {
+  if (b == 0 || a == "0") return "0";
+  if (b == 1) return a;
+  return fmt::format("{} * {}", a, b);
+}
+std::string plus(const std::string& p, const std::string& off) {
+  return off == "0" ? p : p + " + " + off;
+}
+}  // namespace
+
+namespace codegen {
+
+// Emits Y(i, j) = epi(sum_k A(i, k) * B(k, j)) for i < M, j < N with
+// A(i, k) = a[i*sai + k*sak], B(k, j) = b[k*sbk + j*sbj], Y(i, j) = y[i*syi + j].
+// `epi(acc, i, j)` returns the stored expression (i, j are C expressions, j parenthesised).
+void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K,
+                 const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
+                 int64_t sbj, const std::string& y, int64_t syi,
+                 const std::function<std::string(const std::string&, const std::string&,
+                                                 const std::string&)>& epi) {
+  const std::string zero = ct == "float" ? "0.0f" : "0.0";
+  const int64_t NB = 4;
+  const int64_t N4 = N / NB * NB;
+  const bool rows = sbj == 1;  // B's rows are contiguous
+  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", M);
+  ctx.line("const {}* ar = {};", ct, plus(a, mul("i", sai)));
+  ctx.line("{}* yr = {};", ct, plus(y, mul("i", syi)));
+  if (N4 > 0) {
+    ctx.open("for (int32_t j = 0; j < {}; j += {}) {{", N4, NB);
+    if (rows) {
+      ctx.line("const {}* bj = {} + j;", ct, b);
+    } else {
+      for (int64_t t = 0; t < NB; ++t)
+        ctx.line("const {}* b{} = {};", ct, t, plus(b, mul(t ? fmt::format("(j + {})", t) : "j", sbj)));
+    }
+    ctx.line("{0} acc0 = {1}, acc1 = {1}, acc2 = {1}, acc3 = {1};", ct, zero);
+    ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
+    ctx.line("const {} av = ar[{}];", ct, mul("k", sak));
+    if (rows) {
+      ctx.line("const {}* bk = bj + {};", ct, mul("k", sbk));
+      for (int64_t t = 0; t < NB; ++t) ctx.line("acc{0} += av * bk[{0}];", t);
+    } else {
+      for (int64_t t = 0; t < NB; ++t) ctx.line("acc{0} += av * b{0}[{1}];", t, mul("k", sbk));
+    }
+    ctx.close();
+    for (int64_t t = 0; t < NB; ++t) {
+      const std::string jt = t ? fmt::format("(j + {})", t) : "j";
+      ctx.line("yr[{}] = {};", t ? fmt::format("j + {}", t) : "j", epi(fmt::format("acc{}", t), "i", jt));
+    }
+    ctx.close();
+  }
+  if (N4 < N) {
+    ctx.open("for (int32_t j = {}; j < {}; ++j) {{", N4, N);
+    ctx.line("const {}* bj = {};", ct, plus(b, mul("j", sbj)));
+    ctx.line("{} acc = {};", ct, zero);
+    ctx.line("for (int32_t k = 0; k < {}; ++k) acc += ar[{}] * bj[{}];", K, mul("k", sak), mul("k", sbk));
+    ctx.line("yr[j] = {};", epi("acc", "i", "j"));
+    ctx.close();
+  }
+  ctx.close();
+}
+
+}  // namespace codegen
+
+using codegen::KernelCtx;
+
+void emit_Gemm(const ir::Node& n, KernelCtx& ctx) {
+  const ir::DType dt = n.outputs[0]->dtype;
+  const std::string ct = ir::dtype_ctype(dt);
+  const bool ta = n.attrs.get_int("transA", 0) != 0, tb = n.attrs.get_int("transB", 0) != 0;
+  const double alpha = n.attrs.get_float("alpha", 1.0f), beta = n.attrs.get_float("beta", 1.0f);
+  const auto& A = n.inputs[0]->shape;
+  const auto& B = n.inputs[1]->shape;
+  const int64_t M = ta ? A[1] : A[0], K = ta ? A[0] : A[1], N = tb ? B[0] : B[1];
+  ctx.set_name(fmt::format("gemm_{}_{}x{}x{}{}{}", ir::dtype_name(dt), M, K, N, ta ? "_ta" : "",
+                           tb ? "_tb" : ""));
+  const bool has_c = n.inputs.size() > 2 && n.inputs[2] && beta != 0.0;
+  int64_t ci = 0, cj = 0;
+  if (has_c) {
+    auto st = ops::broadcast_strides(n.inputs[2]->shape, {M, N});
+    ci = st[0], cj = st[1];
+  }
+  const std::string al = KernelCtx::literal(alpha, dt), be = KernelCtx::literal(beta, dt);
+  auto epi = [&](const std::string& acc, const std::string& i, const std::string& j) {
+    std::string e = alpha == 1.0 ? acc : fmt::format("{} * {}", al, acc);
+    if (has_c) {
+      std::string idx = mul(i, ci);
+      if (cj) idx = idx == "0" ? mul(j, cj) : idx + " + " + mul(j, cj);
+      std::string c = fmt::format("x2[{}]", idx);
+      e += beta == 1.0 ? " + " + c : fmt::format(" + {} * {}", be, c);
+    }
+    return e;
+  };
+  codegen::emit_matmul(ctx, ct, M, N, K, "x0", ta ? 1 : K, ta ? M : 1, "x1", tb ? 1 : N, tb ? K : 1,
+                       "y0", N, epi);
+}
+
+void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
+  const ir::DType dt = n.outputs[0]->dtype;
+  const std::string ct = ir::dtype_ctype(dt);
+  auto p = matmul_plan(n);
+  const int64_t M = p[0][0], K = p[0][1], N = p[0][2];
+  const ir::Shape &batch = p[1], &ab = p[2], &bb = p[3];
+  std::string name = fmt::format("matmul_{}_{}x{}x{}", ir::dtype_name(dt), M, K, N);
+  if (!batch.empty()) name = fmt::format("matmul_{}_b{}_{}x{}x{}", ir::dtype_name(dt),
+                                         ir::num_elements(batch), M, K, N);
+  ctx.set_name(name);
+  const auto as = ops::broadcast_strides(ab, batch), bs = ops::broadcast_strides(bb, batch);
+  std::string aoff = "0", boff = "0", yoff = "0";
+  const auto os = ops::strides_of(batch);
+  for (size_t d = 0; d < batch.size(); ++d) {
+    if (batch[d] == 1) continue;
+    const std::string v = fmt::format("bt{}", d);
+    ctx.open("for (int32_t {0} = 0; {0} < {1}; ++{0}) {{", v, batch[d]);
+    auto acc = [&](std::string& off, int64_t st) {
+      if (!st) return;
+      off = off == "0" ? mul(v, st) : off + " + " + mul(v, st);
+    };
+    acc(aoff, as[d] * M * K);
+    acc(boff, bs[d] * K * N);
+    acc(yoff, os[d] * M * N);
+  }
+  codegen::emit_matmul(ctx, ct, M, N, K, aoff == "0" ? "x0" : "(x0 + " + aoff + ")", K, 1,
+                       boff == "0" ? "x1" : "(x1 + " + boff + ")", N, 1,
+                       yoff == "0" ? "y0" : "(y0 + " + yoff + ")", N,
+                       [](const std::string& acc, const std::string&, const std::string&) { return acc; });
+  for (size_t d = 0; d < batch.size(); ++d)
+    if (batch[d] != 1) ctx.close();
+}
+
+void emit_Einsum(const ir::Node& n, KernelCtx& ctx) {
+  const ir::DType dt = n.outputs[0]->dtype;
+  const std::string ct = ir::dtype_ctype(dt);
+  auto p = einsum_plan(n);
+  const std::vector<int64_t>& ext = p[0];
+  const size_t num_out = static_cast<size_t>(p[1][0]), T = p.size() - 2, L = ext.size();
+  ctx.set_name(fmt::format("einsum_{}_{}op", ir::dtype_name(dt), T));
+  // Output loops (row-major output, written sequentially), then summed-label loops.
+  ctx.line("int32_t o = 0;");
+  std::vector<std::string> off(T, "0");
+  auto loop = [&](size_t l) {
+    if (ext[l] == 1) return false;
+    const std::string v = fmt::format("l{}", l);
+    ctx.open("for (int32_t {0} = 0; {0} < {1}; ++{0}) {{", v, ext[l]);
+    for (size_t t = 0; t < T; ++t) {
+      const int64_t st = p[2 + t][l];
+      if (st) off[t] = off[t] == "0" ? mul(v, st) : off[t] + " + " + mul(v, st);
+    }
+    return true;
+  };
+  size_t opened_out = 0, opened_sum = 0;
+  for (size_t l = 0; l < num_out; ++l) opened_out += loop(l);
+  ctx.line("{} acc = {};", ct, KernelCtx::literal(0, dt));
+  for (size_t l = num_out; l < L; ++l) opened_sum += loop(l);
+  std::string prod;
+  for (size_t t = 0; t < T; ++t) prod += (t ? " * " : "") + fmt::format("x{}[{}]", t, off[t]);
+  ctx.line("acc += {};", prod);
+  for (size_t i = 0; i < opened_sum; ++i) ctx.close();
+  ctx.line("y0[o++] = acc;");
+  for (size_t i = 0; i < opened_out; ++i) ctx.close();
+}
+
+}  // namespace tinyaot
