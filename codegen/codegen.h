@@ -17,7 +17,8 @@ struct Options {
   std::string command_line;  // recorded in the file headers
   std::string model_sha256;  // recorded in the file headers
   bool print_memory_plan = false;
-  bool aliasing = true;  // views without copies, in-place elementwise ops, outputs in place
+  bool aliasing = true;
+  bool io_in_arena = false;  // inputs/outputs inside the arena (NAME_input/NAME_output)  // views without copies, in-place elementwise ops, outputs in place
 };
 
 // Per-layer figures for --report.
