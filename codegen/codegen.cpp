@@ -208,6 +208,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
   const MemoryPlanner* planner = plan.best.get();
   out.arena_bytes = planner->arena_size();
   out.lower_bound = planner->live_lower_bound();
+  for (auto& b : reqs) out.naive_bytes += (b.size + 15) / 16 * 16;
   out.proven_optimal = plan.proven_optimal;
   out.strategy = planner->strategy();
   out.in_place_ops = storage.in_place;

@@ -35,6 +35,7 @@ struct Output {
   size_t arena_bytes = 0;
   size_t weight_bytes = 0;
   std::string memory_plan;  // the planner's report
+  size_t naive_bytes = 0;   // every arena buffer at its own offset (no reuse at all)
   size_t lower_bound = 0;   // max live bytes over the schedule (no plan can do better)
   bool proven_optimal = false;
   std::string strategy;

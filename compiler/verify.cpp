@@ -146,6 +146,13 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
 
   CompileOptions co = vo.compile;
   co.model_path = (dir / "model.onnx").string();
+  // Free input dimensions take the first data set's shapes (explicit --input-shape wins).
+  if (!sets.empty())
+    for (size_t i = 0;; ++i) {
+      fs::path p = sets[0] / fmt::format("input_{}.pb", i);
+      if (!fs::exists(p)) break;
+      co.import.fallback_input_shapes.push_back(frontend::load_tensor_file(p.string()).shape);
+    }
   co.name = "model";
   std::ostringstream dump;
   CompileResult cr;

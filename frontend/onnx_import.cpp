@@ -84,7 +84,13 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     t->is_graph_input = true;
     t->dtype = dtype_from_onnx(in.type().tensor_type().elem_type(), "graph input '" + in.name() + "'");
     auto ov = opt.input_shapes.find(in.name());
-    if (ov != opt.input_shapes.end()) {
+    const size_t pos = g->inputs.size();
+    bool dynamic = !in.type().tensor_type().has_shape();
+    if (!dynamic)
+      for (auto& d : in.type().tensor_type().shape().dim()) dynamic |= !d.has_dim_value() || d.dim_value() < 0;
+    if (ov == opt.input_shapes.end() && dynamic && pos < opt.fallback_input_shapes.size()) {
+      t->shape = opt.fallback_input_shapes[pos];
+    } else if (ov != opt.input_shapes.end()) {
       t->shape = ov->second;
       used_shape_overrides.insert(in.name());
     } else {
