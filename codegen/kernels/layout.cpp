@@ -37,6 +37,7 @@ namespace {
 std::string mul(const std::string& v, int64_t s) {
   if (s == 0) return "0";
   if (s == 1) return v;
+  if (s == -1) return "-" + v;
   if (s < 0) return fmt::format("{} * ({})", v, s);
   return fmt::format("{} * {}", v, s);
 }
@@ -106,7 +107,9 @@ void emit_walk(KernelCtx& ctx, const std::string& src, const std::string& dst, c
   } else {
     const auto& L = dims.back();
     const std::string j = "j" + tag;
-    ctx.line("for (int32_t {0} = 0; {0} < {1}; ++{0}) {2}[{3}] = {4}[{5}];", j, L[0], d, mul(j, L[2]), s, mul(j, L[1]));
+    auto paren = [](const std::string& p) { return p.find(' ') == std::string::npos ? p : "(" + p + ")"; };
+    ctx.line("for (int32_t {0} = 0; {0} < {1}; ++{0}) {2}[{3}] = {4}[{5}];", j, L[0], paren(d), mul(j, L[2]),
+             paren(s), mul(j, L[1]));
   }
   for (size_t l = 0; l < loops; ++l) ctx.close();
 }
@@ -430,46 +433,74 @@ void emit_Pad(const Node& n, KernelCtx& ctx) {
     ctx.line("y0[0] = x0[0];");
     return;
   }
-  std::string s = "x0", d = "y0";
+  // Outer levels: {output size, input stride, output stride, padded dimension index or -1}.
+  std::vector<std::array<int64_t, 4>> levels;
+  int64_t sbase = 0;
   for (size_t l = 0; l + 1 < rank; ++l) {
-    const int64_t pb = pads[l], pe = pads[l + rank];
-    ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", l, ys[l]);
-    const std::string i = fmt::format("i{}", l);
+    const bool padded = pads[l] != 0 || pads[l + rank] != 0;
+    if (ys[l] == 1) {  // no loop: a fixed source row
+      sbase += padded ? pad_source(0, pads[l], pads[l + rank], xs[l], mode) * xst[l] : 0;
+      continue;
+    }
+    if (!padded && !levels.empty() && levels.back()[3] < 0 && levels.back()[1] == xst[l] * xs[l] &&
+        levels.back()[2] == yst[l] * ys[l]) {
+      levels.back() = {levels.back()[0] * ys[l], xst[l], yst[l], -1};
+      continue;
+    }
+    levels.push_back({ys[l], xst[l], yst[l], padded ? static_cast<int64_t>(l) : -1});
+  }
+  std::string s = add("x0", sbase), d = "y0";
+  for (size_t q = 0; q < levels.size(); ++q) {
+    const auto& L = levels[q];
+    const std::string i = fmt::format("i{}", q);
+    ctx.open("for (int32_t {0} = 0; {0} < {1}; ++{0}) {{", i, L[0]);
     std::string src_off;
-    if (pb == 0 && pe == 0) {
-      src_off = mul(i, xst[l]);
+    if (L[3] < 0) {
+      src_off = mul(i, L[1]);
     } else {
+      const size_t l = static_cast<size_t>(L[3]);
       std::vector<double> tab;
-      for (int64_t j = 0; j < ys[l]; ++j) tab.push_back(static_cast<double>(pad_source(j, pb, pe, xs[l], mode) * xst[l]));
+      for (int64_t j = 0; j < ys[l]; ++j) tab.push_back(static_cast<double>(pad_source(j, pads[l], pads[l + rank], xs[l], mode) * xst[l]));
       src_off = fmt::format("{}[{}]", ctx.const_table(fmt::format("pad_rows{}", l), DType::I32, tab), i);
     }
-    ctx.line("const {}* s{} = {};", ct, l, add(s, src_off));
-    ctx.line("{}* d{} = {};", ct, l, add(d, mul(i, yst[l])));
-    s = fmt::format("s{}", l);
-    d = fmt::format("d{}", l);
+    ctx.line("const {}* s{} = {};", ct, q, add(s, src_off));
+    ctx.line("{}* d{} = {};", ct, q, add(d, mul(i, L[2])));
+    s = fmt::format("s{}", q);
+    d = fmt::format("d{}", q);
   }
+  auto paren = [](const std::string& p) { return p.find(' ') == std::string::npos ? p : "(" + p + ")"; };
   const size_t l = rank - 1;
   const int64_t pb = pads[l], pe = pads[l + rank], W = ys[l];
   const int64_t left = std::max<int64_t>(0, pb), right = std::max<int64_t>(0, pe);
   const int64_t c0 = std::max<int64_t>(0, -pb), mid = W - left - right;
   if (mode == 2) {
-    if (left) ctx.line("for (int32_t j = 0; j < {}; ++j) {}[j] = {}[{}];", left, d, s, c0);
-    if (right) ctx.line("for (int32_t j = {}; j < {}; ++j) {}[j] = {}[{}];", left + mid, W, d, s, c0 + mid - 1);
-  } else if (left || right) {
+    auto fill = [&](int64_t from, int64_t cnt, int64_t src) {
+      if (cnt == 1)
+        ctx.line("{}[{}] = {}[{}];", paren(d), from, paren(s), src);
+      else if (cnt > 1)
+        ctx.line("for (int32_t j = {}; j < {}; ++j) {}[j] = {}[{}];", from, from + cnt, paren(d), paren(s), src);
+    };
+    fill(0, left, c0);
+    fill(left + mid, right, c0 + mid - 1);
+  } else if (left + right <= 4) {
+    for (int64_t j = 0; j < W; ++j)
+      if (j < left || j >= left + mid)
+        ctx.line("{}[{}] = {}[{}];", paren(d), j, paren(s), pad_source(j, pb, pe, xs[l], mode));
+  } else {
     std::vector<double> tab;
     for (int64_t j = 0; j < left; ++j) tab.push_back(static_cast<double>(pad_source(j, pb, pe, xs[l], mode)));
     for (int64_t j = left + mid; j < W; ++j) tab.push_back(static_cast<double>(pad_source(j, pb, pe, xs[l], mode)));
     std::string tn = ctx.const_table("pad_cols", DType::I32, tab);
-    if (left) ctx.line("for (int32_t j = 0; j < {}; ++j) {}[j] = {}[{}[j]];", left, d, s, tn);
+    if (left) ctx.line("for (int32_t j = 0; j < {}; ++j) {}[j] = {}[{}[j]];", left, paren(d), paren(s), tn);
     if (right)
-      ctx.line("for (int32_t j = 0; j < {}; ++j) {}[{}] = {}[{}[{}]];", right, d, add("j", left + mid), s, tn,
-               add("j", left));
+      ctx.line("for (int32_t j = 0; j < {}; ++j) {}[{}] = {}[{}[{}]];", right, paren(d), add("j", left + mid),
+               paren(s), tn, add("j", left));
   }
   if (mid > 1)
     ctx.line("memcpy({}, {}, {});", add(d, left), add(s, c0), bytes_expr(mid, ct));
   else if (mid == 1)
-    ctx.line("{}[{}] = {}[{}];", d, left, s, c0);
-  for (size_t q = 0; q + 1 < rank; ++q) ctx.close();
+    ctx.line("{}[{}] = {}[{}];", paren(d), left, paren(s), c0);
+  for (size_t q = 0; q < levels.size(); ++q) ctx.close();
 }
 
 void emit_ReverseSequence(const Node& n, KernelCtx& ctx) {
