@@ -254,6 +254,8 @@ std::vector<int64_t> split_sizes(const Node& n) {
   const int64_t dim = in[axis];
   const int64_t nout = static_cast<int64_t>(n.outputs.size());
   std::vector<int64_t> sizes;
+  if (n.opset >= 18 && ops::has_input(n, 1) && n.attrs.has("num_outputs"))
+    ops::fail(n, "the split input and the num_outputs attribute cannot both be given");
   if (n.opset < 13 && n.attrs.has("split")) {
     sizes = n.attrs.get_ints("split");
   } else if (n.opset >= 13 && ops::has_input(n, 1)) {
