@@ -383,6 +383,9 @@ void emit_ScatterND(const Node& n, KernelCtx& ctx) {
   ctx.close();
 }
 
+// One pass over the output: outer dimensions walk rows (padded ones through a table of source
+// offsets, -1 marking a constant row), each innermost row is left pad, a memcpy'd middle and
+// right pad. Unpadded outer dimensions are merged.
 void emit_Pad(const Node& n, KernelCtx& ctx) {
   const ir::Shape& xs = n.inputs[0]->shape;
   const ir::Shape& ys = n.outputs[0]->shape;
@@ -395,50 +398,60 @@ void emit_Pad(const Node& n, KernelCtx& ctx) {
   if (total == 0) return;
   const std::vector<int64_t> pads = pad_amounts(n);
   const size_t rank = xs.size();
-  if (mode == 0) {
-    bool border = false;
-    for (int64_t p : pads) border = border || p > 0;
-    if (border) {
-      std::string v;
-      bool zero = false;
-      if (n.opset < 11) {
-        float f = n.attrs.get_float("value", 0.0f);
-        ir::Value c(t, {});
-        c.set_f64(0, f);
-        v = scalar_literal(c);
-        zero = std::all_of(c.bytes.begin(), c.bytes.end(), [](uint8_t b) { return b == 0; });
-      } else if (!ops::has_input(n, 2)) {
-        zero = true;
-      } else if (n.inputs[2]->is_constant()) {
-        const ir::Value& c = *n.inputs[2]->value;
-        v = scalar_literal(c);
-        zero = std::all_of(c.bytes.begin(), c.bytes.end(), [](uint8_t b) { return b == 0; });
-      } else {
-        v = "x2[0]";
-      }
-      if (zero) {
-        ctx.line("memset(y0, 0, {});", bytes_expr(total, ct));
-      } else {
-        ctx.line("const {} v = {};", ct, v);
-        ctx.line("for (int32_t i = 0; i < {}; ++i) y0[i] = v;", total);
-      }
-    }
-    emit_strided_op(n, ctx);
-    return;
-  }
-  // reflect / edge: outer dimensions map output to input rows through tables (or directly where
-  // a dimension is not padded); the innermost row is left pad, a memcpy'd middle, right pad.
-  const std::vector<int64_t> xst = ops::strides_of(xs), yst = ops::strides_of(ys);
   if (rank == 0) {
     ctx.line("y0[0] = x0[0];");
     return;
   }
+  auto paren = [](const std::string& p) { return p.find(' ') == std::string::npos ? p : "(" + p + ")"; };
+  // The constant (mode constant only): a literal, or x2[0] when it is a run-time scalar.
+  std::string v;
+  bool zero = false;
+  if (mode == 0) {
+    if (n.opset < 11) {
+      ir::Value c(t, {});
+      c.set_f64(0, n.attrs.get_float("value", 0.0f));
+      v = scalar_literal(c);
+      zero = std::all_of(c.bytes.begin(), c.bytes.end(), [](uint8_t b) { return b == 0; });
+    } else if (!ops::has_input(n, 2)) {
+      zero = true;
+    } else if (n.inputs[2]->is_constant()) {
+      const ir::Value& c = *n.inputs[2]->value;
+      v = scalar_literal(c);
+      zero = std::all_of(c.bytes.begin(), c.bytes.end(), [](uint8_t b) { return b == 0; });
+    } else {
+      v = "x2[0]";
+    }
+  }
+  bool declared = false;
+  auto fill = [&](const std::string& d, int64_t from, int64_t cnt) {
+    if (cnt <= 0) return;
+    if (zero) {
+      ctx.line("memset({}, 0, {});", add(d, from), bytes_expr(cnt, ct));
+      return;
+    }
+    if (!declared) throw CompileError("internal: pad constant used before declaration");
+    if (cnt == 1)
+      ctx.line("{}[{}] = v;", paren(d), from);
+    else
+      ctx.line("for (int32_t j = {}; j < {}; ++j) {}[j] = v;", from, from + cnt, paren(d));
+  };
+  if (mode == 0 && !zero) {
+    ctx.line("const {} v = {};", ct, v);
+    declared = true;
+  }
+  // Every kept extent empty in some dimension: the output is all constant.
+  for (size_t l = 0; l < rank; ++l)
+    if (xs[l] - std::max<int64_t>(0, -pads[l]) - std::max<int64_t>(0, -pads[l + rank]) <= 0) {
+      fill("y0", 0, total);
+      return;
+    }
+  const std::vector<int64_t> xst = ops::strides_of(xs), yst = ops::strides_of(ys);
   // Outer levels: {output size, input stride, output stride, padded dimension index or -1}.
   std::vector<std::array<int64_t, 4>> levels;
   int64_t sbase = 0;
   for (size_t l = 0; l + 1 < rank; ++l) {
     const bool padded = pads[l] != 0 || pads[l + rank] != 0;
-    if (ys[l] == 1) {  // no loop: a fixed source row
+    if (ys[l] == 1) {  // no loop: a fixed source row (kept extent is non-empty, so not constant)
       sbase += padded ? pad_source(0, pads[l], pads[l + rank], xs[l], mode) * xst[l] : 0;
       continue;
     }
@@ -454,34 +467,52 @@ void emit_Pad(const Node& n, KernelCtx& ctx) {
     const auto& L = levels[q];
     const std::string i = fmt::format("i{}", q);
     ctx.open("for (int32_t {0} = 0; {0} < {1}; ++{0}) {{", i, L[0]);
+    const std::string dn = fmt::format("d{}", q);
+    ctx.line("{}* {} = {};", ct, dn, add(d, mul(i, L[2])));
     std::string src_off;
     if (L[3] < 0) {
       src_off = mul(i, L[1]);
     } else {
       const size_t l = static_cast<size_t>(L[3]);
       std::vector<double> tab;
-      for (int64_t j = 0; j < ys[l]; ++j) tab.push_back(static_cast<double>(pad_source(j, pads[l], pads[l + rank], xs[l], mode) * xst[l]));
-      src_off = fmt::format("{}[{}]", ctx.const_table(fmt::format("pad_rows{}", l), DType::I32, tab), i);
+      bool constant_rows = false;
+      for (int64_t j = 0; j < ys[l]; ++j) {
+        const int64_t src = pad_source(j, pads[l], pads[l + rank], xs[l], mode);
+        constant_rows = constant_rows || src < 0;
+        tab.push_back(static_cast<double>(src < 0 ? -1 : src * xst[l]));
+      }
+      const std::string tn = ctx.const_table(fmt::format("pad_rows{}", l), DType::I32, tab);
+      if (constant_rows) {
+        ctx.line("const int32_t r{} = {}[{}];", q, tn, i);
+        ctx.open("if (r{} < 0) {{", q);
+        fill(dn, 0, L[2]);
+        ctx.line("continue;");
+        ctx.close();
+        src_off = fmt::format("r{}", q);
+      } else {
+        src_off = fmt::format("{}[{}]", tn, i);
+      }
     }
     ctx.line("const {}* s{} = {};", ct, q, add(s, src_off));
-    ctx.line("{}* d{} = {};", ct, q, add(d, mul(i, L[2])));
     s = fmt::format("s{}", q);
-    d = fmt::format("d{}", q);
+    d = dn;
   }
-  auto paren = [](const std::string& p) { return p.find(' ') == std::string::npos ? p : "(" + p + ")"; };
   const size_t l = rank - 1;
   const int64_t pb = pads[l], pe = pads[l + rank], W = ys[l];
   const int64_t left = std::max<int64_t>(0, pb), right = std::max<int64_t>(0, pe);
   const int64_t c0 = std::max<int64_t>(0, -pb), mid = W - left - right;
-  if (mode == 2) {
-    auto fill = [&](int64_t from, int64_t cnt, int64_t src) {
+  if (mode == 0) {
+    fill(d, 0, left);
+    fill(d, left + mid, right);
+  } else if (mode == 2) {
+    auto edge = [&](int64_t from, int64_t cnt, int64_t src) {
       if (cnt == 1)
         ctx.line("{}[{}] = {}[{}];", paren(d), from, paren(s), src);
       else if (cnt > 1)
         ctx.line("for (int32_t j = {}; j < {}; ++j) {}[j] = {}[{}];", from, from + cnt, paren(d), paren(s), src);
     };
-    fill(0, left, c0);
-    fill(left + mid, right, c0 + mid - 1);
+    edge(0, left, c0);
+    edge(left + mid, right, c0 + mid - 1);
   } else if (left + right <= 4) {
     for (int64_t j = 0; j < W; ++j)
       if (j < left || j >= left + mid)
