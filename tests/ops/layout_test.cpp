@@ -342,6 +342,10 @@ TEST_CASE("Pad: constant, reflect, edge, negative pads, attributes and axes", "[
   // int types take the constant through the attribute's float: 7.0 -> 7
   auto it = OpTest("Pad", 7).in(i32({1}, {4})).attr_is("pads", {1, 1}).attr_f("value", 7).run();
   CHECK(elems<int32_t>(it[0]) == std::vector<int32_t>{7, 4, 7});
+  // Constant kernel: padded rows are filled once (memset for zero), kept rows memcpy'd; no
+  // whole-output fill followed by a second pass.
+  std::string k = OpTest("Pad", 13).in(iota_f32({2, 3})).constant(i64({4}, {1, 0, 0, 0})).emit();
+  CHECK_THAT(k, Contains("memset(d0, 0, 3 * sizeof(float))") && Contains("memcpy") && !Contains("< 9;"));
   OpTest len("Pad", 13);
   len.in(x).constant(i64({3}, {1, 1, 1}));
   CHECK_THROWS_WITH(len.infer(), Contains("node_under_test") && Contains("pads"));
