@@ -60,6 +60,17 @@ std::vector<Operand> operands_of(const ir::Node& n) {
   return r;
 }
 
+// Loads each operand not marked `skip` into a local a<k> (read from index(k)) so that
+// expressions using an operand twice read memory once.
+void load_operands(KernelCtx& ctx, const std::vector<Operand>& ops, const std::vector<bool>& skip,
+                   std::vector<std::string>& val, const std::function<std::string(size_t)>& index) {
+  for (size_t k = 0; k < ops.size(); ++k) {
+    if (skip[k] || ops[k].unused) continue;
+    ctx.line("const {} a{} = {};", ct(ops[k].dtype), k, index(k));
+    val[k] = fmt::format("a{}", k);
+  }
+}
+
 // Emits y0 = expr(operand values) over the output's index space; returns the loop kind
 // ("", "_scalar" or "_bcast") for the kernel name.
 std::string emit_elementwise(KernelCtx& ctx, const std::vector<Operand>& ops, const Expr& expr) {
@@ -92,9 +103,8 @@ std::string emit_elementwise(KernelCtx& ctx, const std::vector<Operand>& ops, co
     return "_scalar";
   }
   if (all_full) {
-    for (size_t k = 0; k < K; ++k)
-      if (!scalar[k]) val[k] = fmt::format("{}[i]", KernelCtx::in(k));
     ctx.open("for (int32_t i = 0; i < {}; ++i) {{", total);
+    load_operands(ctx, ops, scalar, val, [](size_t k) { return fmt::format("{}[i]", KernelCtx::in(k)); });
     ctx.line("y0[i] = {};", expr(val));
     ctx.close();
     return any_scalar ? "_scalar" : "";
@@ -134,18 +144,20 @@ std::string emit_elementwise(KernelCtx& ctx, const std::vector<Operand>& ops, co
     }
   }
   const int64_t L = D[R - 1];
+  std::vector<bool> inner = scalar;  // operands read inside the innermost loop
   for (size_t k = 0; k < K; ++k) {
     if (scalar[k]) continue;
-    std::string b = base[k].empty() ? "0" : base[k];
     if (S[k][R - 1] == 0) {
-      ctx.line("const {} v{} = {}[{}];", ct(ops[k].dtype), k, KernelCtx::in(k), b);
+      ctx.line("const {} v{} = {}[{}];", ct(ops[k].dtype), k, KernelCtx::in(k), base[k].empty() ? "0" : base[k]);
       val[k] = fmt::format("v{}", k);
-    } else {
-      val[k] = base[k].empty() ? fmt::format("{}[j]", KernelCtx::in(k))
-                               : fmt::format("{}[{} + j]", KernelCtx::in(k), base[k]);
+      inner[k] = true;
     }
   }
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", L);
+  load_operands(ctx, ops, inner, val, [&](size_t k) {
+    return base[k].empty() ? fmt::format("{}[j]", KernelCtx::in(k))
+                           : fmt::format("{}[{} + j]", KernelCtx::in(k), base[k]);
+  });
   ctx.line("y0[o + j] = {};", expr(val));
   ctx.close();
   ctx.line("o += {};", L);
