@@ -355,6 +355,7 @@ TEST_CASE("generated kernels match evaluation on integer corner cases", "[binary
                                  18, {false, true}));
   cases.emplace_back(new OneNode("Mod", {make<int8_t>(DType::I8, {6}, {-4, 7, 5, 4, -7, -128}),
                                          make<int8_t>(DType::I8, {6}, {2, -3, 0, -2, 3, -1})}));
+  cases.emplace_back(new OneNode("Mod", {i32({3}, {mn, 5, -9}), i32({3}, {-1, -1, 4})}));
   cases.emplace_back(new OneNode("Mul", {make<int16_t>(DType::I16, {2}, {300, -32768}), make<int16_t>(DType::I16, {2}, {300, -1})}));
   cases.emplace_back(new OneNode("Add", {make<int64_t>(DType::I64, {1}, {std::numeric_limits<int64_t>::max()}),
                                          make<int64_t>(DType::I64, {1}, {1})}));
