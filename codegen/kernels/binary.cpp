@@ -41,6 +41,7 @@ int bits(DType t) { return static_cast<int>(ir::dtype_size(t) * 8); }
 
 // C literal for element 0 of a constant value.
 std::string scalar_literal(const ir::Value& v, DType t) {
+  if (t == DType::F16) return fmt::format("{}", v.data<uint16_t>()[0]);  // raw bits (Where only)
   if (ir::dtype_is_float(t)) return KernelCtx::literal(v.get_f64(0), t);
   int64_t i = v.get_i64(0);
   if (t == DType::I64) return i == INT64_MIN ? "(-9223372036854775807LL - 1)" : fmt::format("{}LL", i);

@@ -372,6 +372,11 @@ TEST_CASE("generated kernels match evaluation on integer corner cases", "[binary
   OneNode shl("BitShift", {make<uint16_t>(DType::U16, {4}, {1, 65535, 3, 7}), make<uint16_t>(DType::U16, {4}, {15, 1, 16, 0})}, 11);
   shl.set_str("direction", "LEFT");
   CHECK(run_generated(shl).bytes == shl.run().bytes);
+  // float16 Where moves raw bits; a constant scalar becomes a bit-pattern literal.
+  OneNode wh("Where", {boolv({3}, {1, 0, 1}), make<uint16_t>(DType::F16, {}, {0x3E00}),
+                       make<uint16_t>(DType::F16, {3}, {0xBC00, 0x4000, 0x7C00})}, 18, {false, true, false});
+  CHECK(elems<uint16_t>(wh.run()) == std::vector<uint16_t>{0x3E00, 0x4000, 0x3E00});
+  CHECK(run_generated(wh).bytes == wh.run().bytes);
   OneNode md("Mod", {i32({3}, {-7, 7, 9}), i32({1}, {-4})}, 18, {false, true});
   md.set_int("fmod", 1);
   CHECK(run_generated(md).bytes == md.run().bytes);
