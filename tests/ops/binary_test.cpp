@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "codegen/kernel_ctx.h"
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
@@ -114,13 +116,14 @@ Value run_generated(OneNode& t) {
   src += "int main() {\n" + decls + "  static " + oct + " y[" + std::to_string(o.numel() + 1) + "];\n";
   src += "  kernel(" + args + "y);\n  const unsigned char* p = (const unsigned char*)y;\n";
   src += "  for (unsigned i = 0; i < " + std::to_string(obytes) + "u; ++i) printf(\"%u \", p[i]);\n  return 0;\n}\n";
-  // Unused input parameters (e.g. a folded constant exponent) must not warn.
-  std::string dir = std::string("/tmp/tinyaot_binary_test_") + std::to_string(reinterpret_cast<uintptr_t>(&t));
+  std::string dir = std::string("/tmp/tinyaot_binary_test_") + std::to_string(getpid()) + "_" +
+                    std::to_string(reinterpret_cast<uintptr_t>(&t));
   REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
   {
     std::ofstream f(dir + "/k.cpp");
     f << src;
   }
+  // The wrapper names every xi (the driver leaves unread ones unnamed), hence -Wno-unused-parameter.
   std::string cmd = "c++ -std=c++11 -Wall -Wextra -Werror -Wno-unused-parameter -O1 -o " + dir + "/k " + dir +
                     "/k.cpp -lm > " + dir + "/log 2>&1 && " + dir + "/k > " + dir + "/out";
   int rc = std::system(cmd.c_str());
