@@ -164,7 +164,8 @@ void infer_Squeeze(Node& n) {
   const int64_t r = static_cast<int64_t>(in.size());
   std::vector<int64_t> axes;
   std::vector<bool> drop(in.size(), false);
-  if (axes_operand(n, axes)) {
+  // Empty axes behave like absent axes (as in onnxruntime): every size-1 dimension goes.
+  if (axes_operand(n, axes) && !axes.empty()) {
     for (int64_t a : normalize_axes(n, axes, r)) {
       if (in[static_cast<size_t>(a)] != 1)
         ops::fail(n, "cannot squeeze axis {}: its size is {}, not 1 (input {})", a, in[static_cast<size_t>(a)], ir::shape_str(in));
