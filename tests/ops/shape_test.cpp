@@ -143,7 +143,7 @@ struct OneNode {
     const std::string dir = "/tmp/tinyaot_shape_test_" + std::to_string(::getpid());
     REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
     std::ofstream(dir + "/k.cpp") << src;
-    const std::string cmd = "c++ -std=c++11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter " + dir + "/k.cpp -o " + dir +
+    const std::string cmd = "c++ -std=c++11 -O1 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter " + dir + "/k.cpp -o " + dir +
                             "/k 2> " + dir + "/log";
     INFO(src);
     REQUIRE(std::system(cmd.c_str()) == 0);
