@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <type_traits>
 
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
