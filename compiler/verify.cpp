@@ -62,8 +62,8 @@ int main(int argc, char** argv) {{
   static const size_t in_bytes[{1}_NUM_INPUTS + 1] = {{{2}0}};
   static const size_t out_bytes[{1}_NUM_OUTPUTS + 1] = {{{3}0}};
   if (argc != 1 + {1}_NUM_INPUTS + {1}_NUM_OUTPUTS) {{ fprintf(stderr, "usage: inputs... outputs...\n"); return 2; }}
-  const void* inputs[{1}_NUM_INPUTS + 1];
-  void* outputs[{1}_NUM_OUTPUTS + 1];
+  const void* inputs[{1}_NUM_INPUTS + 1] = {{0}};
+  void* outputs[{1}_NUM_OUTPUTS + 1] = {{0}};
   for (int i = 0; i < {1}_NUM_INPUTS; ++i) inputs[i] = read_all(argv[1 + i], in_bytes[i]);
   for (int i = 0; i < {1}_NUM_OUTPUTS; ++i) outputs[i] = calloc(out_bytes[i] ? out_bytes[i] : 1, 1);
   void* arena = aligned_alloc(16, ({1}_ARENA_SIZE + 15) / 16 * 16 + 16);

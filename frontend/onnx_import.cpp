@@ -212,7 +212,7 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) 
       }
     }
     // Shape and Size only need the input's static shape, so they always fold.
-    const bool shape_only = n.domain.empty() && (n.op == "Shape" || n.op == "Size");
+    const bool shape_only = n.domain.empty() && (n.op == "Shape" || n.op == "Size" || n.op == "EyeLike");
     std::vector<ir::Value> holders;
     holders.reserve(n.inputs.size());
     std::vector<const ir::Value*> in;
@@ -261,6 +261,9 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
     if (op.domain().empty() || op.domain() == "ai.onnx") opset = static_cast<int>(op.version());
   if (opset >= 0 && opset < kMinOpset) {
     try {
+      // The converter's adapters need shapes (e.g. for broadcasting rules): infer them first.
+      onnx::ShapeInferenceOptions so;
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
     } catch (const std::exception& e) {
       throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}",
