@@ -263,7 +263,10 @@ void emit_Clip(const Node& n, KernelCtx& ctx) {
     if (at_limit(2, false)) hi.clear();
   }
   emit_map(n, ctx, "clip", [&](const Ty&) -> std::string {
-    if (!lo.empty() && !hi.empty()) return fmt::format("v < {0} ? {0} : v > {1} ? {1} : v", lo, hi);
+    if (!lo.empty() && !hi.empty()) {  // max first, then min: min > max gives max
+      ctx.line("const {0} t = v < {1} ? {1} : v;", ty.ct, lo);
+      return fmt::format("t > {0} ? {0} : t", hi);
+    }
     if (!lo.empty()) return fmt::format("v < {0} ? {0} : v", lo);
     if (!hi.empty()) return fmt::format("v > {0} ? {0} : v", hi);
     return "v";
@@ -276,11 +279,15 @@ void emit_IsNaN(const Node& n, KernelCtx& ctx) {
 }
 void emit_IsInf(const Node& n, KernelCtx& ctx) {
   const bool neg = n.attrs.get_int("detect_negative", 1) != 0, pos = n.attrs.get_int("detect_positive", 1) != 0;
+  if (!neg && !pos) {  // detects nothing
+    ctx.set_name(fmt::format("isinf_none_{}", ir::dtype_name(n.inputs[0]->dtype)));
+    if (n.outputs[0]->numel()) ctx.line("memset(y0, 0, {}u);", n.outputs[0]->numel());
+    return;
+  }
   emit_map(n, ctx, "isinf", [&](const Ty&) -> std::string {
     if (neg && pos) return "v == INFINITY || v == -INFINITY";
     if (pos) return "v == INFINITY";
-    if (neg) return "v == -INFINITY";
-    return "0";
+    return "v == -INFINITY";
   });
 }
 void emit_Not(const Node& n, KernelCtx& ctx) {

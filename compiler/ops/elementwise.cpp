@@ -361,7 +361,10 @@ void eval_Clip(const Node& n, const Inputs& in, Outputs& out) {
     }
     const T* x = in[0]->data<T>();
     T* y = out[0].data<T>();
-    for (int64_t i = 0; i < in[0]->numel(); ++i) y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+    for (int64_t i = 0; i < in[0]->numel(); ++i) {
+      const T t = x[i] < lo ? lo : x[i];  // max first, then min: min > max gives max
+      y[i] = t > hi ? hi : t;
+    }
   });
 }
 
