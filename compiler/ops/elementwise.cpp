@@ -419,7 +419,11 @@ void eval_CastLike(const Node&, const Inputs& in, Outputs& out) { eval_cast(*in[
 
 // ---- copies ----
 
-void infer_Identity(Node& n) { infer_same(n, kCastable); }
+// Identity copies bytes, so any tensor type works (float16 included).
+void infer_Identity(Node& n) {
+  ops::check_arity(n, 1, 1);
+  ops::set_output(n, 0, n.inputs[0]->dtype, n.inputs[0]->shape);
+}
 void eval_Identity(const Node&, const Inputs& in, Outputs& out) { out[0].bytes = in[0]->bytes; }
 
 // Dropout in inference mode: y = x, mask all true (of the data type before opset 10).
