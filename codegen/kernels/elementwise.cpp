@@ -77,10 +77,8 @@ std::string float_to_int_expr(const Ty& s, DType d) {
   const std::string hi = s.lit(std::ldexp(1.0, sgn ? bits - 1 : bits));
   const std::string dc = ir::dtype_ctype(d);
   const std::string maxm = fmt::format("{}INT{}_MAX", sgn ? "" : "U", bits);
-  if (sgn)
-    return fmt::format("v != v ? ({0})0 : v <= -{1} ? ({0})INT{2}_MIN : v >= {1} ? ({0}){3} : ({0})v", dc, hi,
-                       bits, maxm);
-  return fmt::format("!(v > 0) ? ({0})0 : v >= {1} ? ({0}){2} : ({0})v", dc, hi, maxm);
+  if (sgn) return fmt::format("v != v ? 0 : v <= -{1} ? INT{2}_MIN : v >= {1} ? {3} : ({0})v", dc, hi, bits, maxm);
+  return fmt::format("!(v > 0) ? 0 : v >= {1} ? {2} : ({0})v", dc, hi, maxm);
 }
 
 void emit_cast(const Node& n, KernelCtx& ctx, const char* kname) {
