@@ -8,6 +8,8 @@
 //   tensor_tool compare GOT.bin EXP.pb [--rtol R] [--atol A]
 //       float/double/float16: |got-exp| <= atol + rtol*|exp| (NaN == NaN, inf exact);
 //       every other type: bytes equal. Defaults rtol 1e-3, atol 1e-7 (ONNX backend tests).
+//   tensor_tool diff A.bin B.bin LIKE.pb     -> how two raw outputs of LIKE.pb's type differ:
+//       "<n> of <m> elements differ, first <i>, max abs diff <d>, max ulp <u>"
 // Exit status: 0 ok / match, 1 mismatch, 2 usage or unreadable input.
 #include <cmath>
 #include <cstdint>
@@ -181,13 +183,17 @@ double float_at(const std::string& raw, int dtype, size_t i) {
   return half_to_double(h);
 }
 
-int compare(const std::string& got_path, const std::string& exp_path, double rtol, double atol) {
-  Tensor exp = parse_tensor(exp_path);
-  std::ifstream f(got_path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot read " + got_path);
+std::string read_raw(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read " + path);
   std::stringstream ss;
   ss << f.rdbuf();
-  std::string got = ss.str();
+  return ss.str();
+}
+
+int compare(const std::string& got_path, const std::string& exp_path, double rtol, double atol) {
+  Tensor exp = parse_tensor(exp_path);
+  std::string got = read_raw(got_path);
   if (got.size() != exp.raw.size()) {
     std::printf("size %zu bytes but expected %zu (%s)\n", got.size(), exp.raw.size(), info(exp).c_str());
     return 1;
@@ -220,11 +226,49 @@ int compare(const std::string& got_path, const std::string& exp_path, double rto
   return 1;
 }
 
+int64_t float_ulps(float a, float b) {
+  int32_t ia, ib;
+  std::memcpy(&ia, &a, 4);
+  std::memcpy(&ib, &b, 4);
+  if (ia < 0) ia = int32_t(0x80000000u - uint32_t(ia));
+  if (ib < 0) ib = int32_t(0x80000000u - uint32_t(ib));
+  return std::llabs(int64_t(ia) - int64_t(ib));
+}
+
+int diff(const std::string& a_path, const std::string& b_path, const std::string& like_path) {
+  Tensor like = parse_tensor(like_path);
+  std::string a = read_raw(a_path), b = read_raw(b_path);
+  if (a.size() != like.raw.size() || b.size() != like.raw.size()) {
+    std::printf("sizes %zu / %zu bytes, expected %zu\n", a.size(), b.size(), like.raw.size());
+    return 1;
+  }
+  size_t es = dtype_size(like.dtype), n = a.size() / es, bad = 0, first = 0;
+  double worst = 0;
+  int64_t ulps = 0;
+  bool is_float = like.dtype == kFloat || like.dtype == kDouble || like.dtype == kFloat16 || like.dtype == kBfloat16;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::memcmp(a.data() + i * es, b.data() + i * es, es) == 0) continue;
+    if (bad++ == 0) first = i;
+    if (is_float) {
+      double x = float_at(a, like.dtype, i), y = float_at(b, like.dtype, i);
+      if (std::fabs(x - y) > worst) worst = std::fabs(x - y);
+      if (like.dtype == kFloat) { int64_t u = float_ulps(float(x), float(y)); if (u > ulps) ulps = u; }
+    }
+  }
+  if (!bad) { std::printf("identical\n"); return 0; }
+  std::printf("%zu of %zu elements differ, first %zu", bad, n, first);
+  if (is_float) std::printf(", max abs diff %.3g", worst);
+  if (like.dtype == kFloat) std::printf(", max ulp %lld", static_cast<long long>(ulps));
+  std::printf("\n");
+  return 1;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: tensor_tool info FILE.pb\n"
                "       tensor_tool raw FILE.pb OUT.bin\n"
-               "       tensor_tool compare GOT.bin EXPECTED.pb [--rtol R] [--atol A]\n");
+               "       tensor_tool compare GOT.bin EXPECTED.pb [--rtol R] [--atol A]\n"
+               "       tensor_tool diff A.bin B.bin LIKE.pb\n");
   return 2;
 }
 
@@ -246,6 +290,7 @@ int main(int argc, char** argv) {
       std::printf("%s\n", info(t).c_str());
       return 0;
     }
+    if (cmd == "diff" && argc == 5) return diff(argv[2], argv[3], argv[4]);
     if (cmd == "compare" && argc >= 4) {
       double rtol = 1e-3, atol = 1e-7;
       for (int i = 4; i < argc; ++i) {

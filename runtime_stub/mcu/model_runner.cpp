@@ -4,7 +4,7 @@
 //
 // Build: compile together with the generated NAME.cpp, passing the model's name twice (the macros
 // of the generated header use the upper-cased name) and the generated header:
-//   arm-none-eabi-g++ ... -std=c++17 -DTINYAOT_MODEL=mnist -DTINYAOT_MODEL_UC=MNIST \
+//   arm-none-eabi-g++ ... -std=c++17 -DTINYAOT_MODEL=mnist -DTINYAOT_MODEL_UC=MNIST
 //       -include out/mnist.h -Iruntime_stub/mcu -c model_runner.cpp
 // Usage (guest argv): model_runner in0.bin ... -- out0.bin ...
 //   Reads every input as raw bytes (exactly NAME_INPUTi_BYTES), runs NAME_run once with a static,
@@ -190,7 +190,8 @@ int main(int argc, char** argv) {
   TINYAOT_REGION_END(0);
 #endif
 #if TINYAOT_RUNNER_BARE_METAL
-  const size_t run_stack = tinyaot_mcu_stack_peak() - depth;
+  const size_t peak = tinyaot_mcu_stack_peak();
+  const size_t run_stack = peak > depth ? peak - depth : 0;
   const unsigned long static_ram = (unsigned long)tinyaot_mcu_static_ram();
   const char* cpu = tinyaot_mcu_cpu_name();
 #else

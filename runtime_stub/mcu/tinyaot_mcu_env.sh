@@ -51,6 +51,10 @@ tinyaot_mcu_tools_missing() {
     for t in "${CROSS}gcc" "${CROSS}g++" "${CROSS}size" "${CROSS}readelf" "$QEMU" "$CC_HOST" "$CXX_HOST"; do
         command -v "$t" > /dev/null 2>&1 || miss+=" $t"
     done
+    if [ -z "$miss" ]; then  # newlib-nano (libnewlib-arm-none-eabi), libstdc++ (libstdc++-arm-none-eabi-newlib)
+        case "$("${CROSS}gcc" -print-file-name=libc_nano.a)" in /*) ;; *) miss+=" newlib-nano" ;; esac
+        case "$("${CROSS}g++" -print-file-name=libstdc++_nano.a)" in /*) ;; *) miss+=" libstdc++-nano" ;; esac
+    fi
     [ -n "$miss" ] && { echo "${miss# }"; return 0; }
     return 1
 }
