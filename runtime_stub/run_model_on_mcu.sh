@@ -102,7 +102,9 @@ _build_rt_cxx() { # shellcheck disable=SC2086
     "${CROSS}g++" $TINYAOT_MCU_CXXFLAGS -std=c++17 $WFLAGS -c "$TINYAOT_MCU_DIR/tinyaot_cxx_support.cpp" -o "$TMPOUT"; }
 # Runtime objects for the selected CPU -> RT_OBJS
 runtime_objects() {
-    local dir="$TINYAOT_MCU_CACHE/rt-$TINYAOT_MCU_CPU" src
+    local key dir src
+    key="$(printf '%s\n' "$CROSS" "$TINYAOT_MCU_CXXFLAGS" "$WFLAGS" | cksum | cut -d' ' -f1)"
+    dir="$TINYAOT_MCU_CACHE/rt-$TINYAOT_MCU_CPU-$key"
     local s="$dir/tinyaot_startup.o" x="$dir/tinyaot_cxx_support.o"
     for src in tinyaot_startup.c tinyaot_mcu.h; do
         if [ ! -f "$s" ] || [ "$TINYAOT_MCU_DIR/$src" -nt "$s" ]; then tinyaot_mcu_atomic_build "$s" _build_rt_c || return 1; fi
@@ -162,8 +164,7 @@ for case_dir in "${cases[@]}"; do
     gen="$cw/gen-generic"
     if ! timeout --kill-after=5 "$timeout_s" "$TINYAOT" compile "$case_dir/model.onnx" -o "$gen" --name "$name" \
             ${compile_args[@]+"${compile_args[@]}"} > "$cw/compile.log" 2>&1 || [ ! -f "$gen/$name.cpp" ]; then
-        msg="$(grep -m1 -i 'error' "$cw/compile.log" || head -1 "$cw/compile.log")"
-        for c in "${cpus[@]}"; do fail "$c" "$cname" "tinyaot compile failed: ${msg:-exit status}" "$cw/compile.log"; done
+        for c in "${cpus[@]}"; do fail "$c" "$cname" "tinyaot compile failed:" "$cw/compile.log"; done
         continue
     fi
     runner_defs=(-DTINYAOT_MODEL="$name" -DTINYAOT_MODEL_UC="$NAME")
