@@ -64,9 +64,9 @@ if [ -z "$cpu" ]; then
         *"Tag_CPU_arch: v8.1-M"*) cpu=m55 ;;
         *"Tag_CPU_arch: v8-M.main"*) cpu=m33 ;;
         *"Tag_CPU_arch: v7E-M"*)
-            if grep -q "Tag_FP_arch: FPv5" <<<"$attrs"; then cpu=m7; else cpu=m4; fi ;;
+            if grep -q "Tag_FP_arch: FPv5" <<<"$attrs"; then cpu="m7"; else cpu="m4"; fi ;;
         *"Tag_CPU_arch: v7"*) cpu=m3 ;;
-        *) cpu=m4 ;;
+        *) cpu="m4" ;;
     esac
 fi
 tinyaot_mcu_select_cpu "$cpu" || die "unsupported --cpu '$cpu' (m3|m4|m7|m33|m55)"
@@ -91,7 +91,7 @@ pout="$tmp/plugin.txt"
 
 cmd=("$QEMU" -M "$machine" -cpu "$qcpu" -display none -serial none -monitor none
      -semihosting-config "$shcfg" -kernel "$elf")
-[ "$use_icount" = 1 ] && cmd+=(-icount shift=0,align=off,sleep=off)
+[ "$use_icount" = 1 ] && cmd+=(-icount "shift=0,align=off,sleep=off")
 [ "$use_plugin" = 1 ] && cmd+=(-plugin "${PLUGIN//,/,,},out=${pout//,/,,}")
 [ -n "$gdb_port" ] && cmd+=(-gdb "tcp::$gdb_port" -S)
 cmd+=(${extra[@]+"${extra[@]}"})
@@ -138,7 +138,7 @@ fi
 keys=(elf cpu machine exit_code wall_ms icount insns_total)
 for i in 0 1 2 3 4 5 6 7; do
     [ -n "${R[region${i}_calls]:-}" ] &&
-        keys+=(region${i}_calls region${i}_insns region${i}_min region${i}_max)
+        keys+=("region${i}_calls" "region${i}_insns" "region${i}_min" "region${i}_max")
 done
 keys+=(stack_peak stack_size heap_peak static_ram stack_overflow fault lockup)
 

@@ -11,6 +11,7 @@
 # ${TMPDIR:-/tmp}/tinyaot-mcu-$UID), CROSS (arm-none-eabi-), QEMU (qemu-system-arm), CC_HOST (gcc),
 # CXX_HOST (c++).
 
+# shellcheck shell=bash disable=SC2034,SC2209
 TINYAOT_MCU_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TINYAOT_STUB_DIR="$(cd "$TINYAOT_MCU_DIR/.." && pwd)"
 : "${TINYAOT_MCU_CACHE:=${TMPDIR:-/tmp}/tinyaot-mcu-$(id -u)}"
