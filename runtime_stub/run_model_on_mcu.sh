@@ -124,7 +124,7 @@ section_bytes() {
         END { print s + 0 }'
 }
 
-tail_log() { sed -e 's/^/    /' "$1" | head -c 1500; }
+tail_log() { sed -e 's/^/    /' -e 's/^\(.\{300\}\).*/\1.../' "$1" | head -n 15; }
 
 passed=0; failed=0
 fail() { # fail CPU-LABEL CASE MESSAGE [LOG]
