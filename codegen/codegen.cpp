@@ -125,6 +125,7 @@ struct Layer {
   size_t scratch = 0;
   int scratch_buf = -1;
   int step = 0;  // index in the schedule
+  std::vector<bool> uses_input;  // whether the kernel body reads input i at run time
 };
 
 }  // namespace
@@ -166,7 +167,9 @@ Output generate(const ir::Graph& g, const Options& opt) {
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
     std::string text = "(" + params + ") {\n" + ctx.body() + "}\n";
-    Layer L{&n, "", ctx.scratch_bytes(), -1, step};
+    Layer L{&n, "", ctx.scratch_bytes(), -1, step, {}};
+    // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
+    for (size_t i = 0; i < n.inputs.size(); ++i) L.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
     auto it = fn_by_text.find(text);
     if (it != fn_by_text.end()) {
       L.fn = it->second;
@@ -251,8 +254,9 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::string weights_src;
   std::set<std::string> used_names;
   for (auto& L : layers)
-    for (Tensor* t : L.node->inputs) {
-      if (!t || !t->is_constant() || weight_name.count(t) || t->numel() == 0) continue;
+    for (size_t i = 0; i < L.node->inputs.size(); ++i) {
+      Tensor* t = L.node->inputs[i];
+      if (!t || !t->is_constant() || weight_name.count(t) || t->numel() == 0 || !L.uses_input[i]) continue;
       std::string w = "w_" + c_identifier(t->name);
       while (used_names.count(w)) w += "_";
       used_names.insert(w);
@@ -303,7 +307,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
   for (auto& L : layers) {
     std::string args;
     auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
-    for (Tensor* t : L.node->inputs) add(ptr(t, false));
+    for (size_t i = 0; i < L.node->inputs.size(); ++i) add(L.uses_input[i] ? ptr(L.node->inputs[i], false) : "0");
     for (Tensor* t : L.node->outputs) add(ptr(t, true));
     if (L.scratch) add(fmt::format("a + {}", planner->offset(L.scratch_buf)));
     run_body += fmt::format("  {}({});\n", L.fn, args);
