@@ -131,7 +131,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   bool dil = false;
   for (int64_t x : d) dil = dil || x != 1;
   if (dil) name += "d" + join_x(d, true);
-  if (dw) name += "_dw";
+  if (dw && G > 1) name += "_dw";
   else if (G > 1) name += fmt::format("_g{}", G);
   ctx.set_name(name);
 
