@@ -131,7 +131,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   bool dil = false;
   for (int64_t x : d) dil = dil || x != 1;
   if (dil) name += "d" + join_x(d, true);
-  if (dw) name += "_dw";
+  if (dw && G > 1) name += "_dw";
   else if (G > 1) name += fmt::format("_g{}", G);
   ctx.set_name(name);
 
@@ -168,11 +168,14 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   const size_t L = r - 1;
   // The innermost body: accumulators, channel loop, kernel loops, stores.
   std::function<void(size_t)> dim;
+  int64_t PB = 1;  // output positions of the innermost dim computed together (interior only)
   auto body = [&]() {
     std::string yoff = "0";
     for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
+    auto acc = [&](int64_t t, int64_t p) { return fmt::format("acc{}_{}", t, p); };
     std::string accs;
-    for (int64_t t = 0; t < MB; ++t) accs += fmt::format("{}acc{} = bias{}", t ? ", " : "", t, t);
+    for (int64_t t = 0; t < MB; ++t)
+      for (int64_t p = 0; p < PB; ++p) accs += fmt::format("{}{} = bias{}", accs.empty() ? "" : ", ", acc(t, p), t);
     ctx.line("{} {};", ct, accs);
     std::string xc = "xg", wc = "wm";
     if (!dw) {
@@ -203,27 +206,35 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
       ctx.line("const {}* xr = {} + {};", ct, xc, add_off(xoff, iL));
       xi = mul(kL, d[L]);
     }
-    if (MB == 1) {
-      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0 += xr[{3}] * wr[{0}];", kL, klo[L],
+    if (MB == 1 && PB == 1) {
+      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0_0 += xr[{3}] * wr[{0}];", kL, klo[L],
                khi[L], xi);
     } else {
+      // Per tap: MB weights and PB inputs feed MB*PB accumulators.
       ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kL, klo[L], khi[L]);
-      ctx.line("const {} xv = xr[{}];", ct, xi);
       for (int64_t t = 0; t < MB; ++t)
-        ctx.line("acc{} += xv * wr[{}];", t, add_off(kL, std::to_string(t * WB)));
+        ctx.line("const {} wv{} = wr[{}];", ct, t, add_off(kL, std::to_string(t * WB)));
+      for (int64_t p = 0; p < PB; ++p)
+        ctx.line("const {} xv{} = xr[{}];", ct, p, p ? add_const(xi, p * s[L]) : xi);
+      for (int64_t t = 0; t < MB; ++t)
+        for (int64_t p = 0; p < PB; ++p) ctx.line("{} += xv{} * wv{};", acc(t, p), p, t);
       ctx.close();
     }
     for (size_t i = 0; i < L; ++i) ctx.close();
     if (!dw) ctx.close();
     for (int64_t t = 0; t < MB; ++t)
-      ctx.line("ym[{}] = acc{};", add_off(std::to_string(t * OS), yoff), t);
+      for (int64_t p = 0; p < PB; ++p)
+        ctx.line("ym[{}] = {};", add_off(std::to_string(t * OS + p), yoff), acc(t, p));
   };
-  // A loop over output positions [A, B) of dim i, with constant tap bounds in the interior and
-  // per-position valid tap ranges on the border.
-  auto region = [&](size_t i, int64_t A, int64_t B, bool border) {
+  // A loop over output positions [A, B) of dim i (step `step`), with constant tap bounds in the
+  // interior and per-position valid tap ranges on the border.
+  auto region = [&](size_t i, int64_t A, int64_t B, bool border, int64_t step) {
     if (A >= B) return;
     const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
-    ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    if (step == 1)
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    else
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; {0} += {3}) {{", o, A, B, step);
     ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
     bord[i] = border;
     if (border) {
@@ -234,22 +245,32 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
       klo[i] = "0";
       khi[i] = std::to_string(k[i]);
     }
+    if (i == L) PB = step;
     dim(i + 1);
+    PB = 1;
     ctx.close();
+  };
+  // Interior of the innermost dim: blocks of PBI positions, then the remainder one by one.
+  const int64_t PBI = MB == 4 ? 2 : 4;
+  auto interior_region = [&](size_t i, int64_t A, int64_t B) {
+    if (i != L || B - A < PBI) return region(i, A, B, false, 1);
+    const int64_t Bb = A + (B - A) / PBI * PBI;
+    region(i, A, Bb, false, PBI);
+    region(i, Bb, B, false, 1);
   };
   dim = [&](size_t i) {
     if (i == r) return body();
     auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
     if (A >= B) {
-      region(i, 0, out[i], true);
+      region(i, 0, out[i], true, 1);
     } else if (i + 2 >= r) {
       // Rows and columns: split border / interior / border.
-      region(i, 0, A, true);
-      region(i, A, B, false);
-      region(i, B, out[i], true);
+      region(i, 0, A, true, 1);
+      interior_region(i, A, B);
+      region(i, B, out[i], true, 1);
     } else {
       // Depth (3D): one loop, tap range per position only if some position needs it.
-      region(i, 0, out[i], A != 0 || B != out[i]);
+      region(i, 0, out[i], A != 0 || B != out[i], 1);
     }
   };
   dim(0);

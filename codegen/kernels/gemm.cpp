@@ -33,7 +33,9 @@ namespace codegen {
 
 // Emits Y(i, j) = epi(sum_k A(i, k) * B(k, j)) for i < M, j < N with
 // A(i, k) = a[i*sai + k*sak], B(k, j) = b[k*sbk + j*sbj], Y(i, j) = y[i*syi + j].
-// `epi(acc, i, j)` returns the stored expression (i, j are C expressions, j parenthesised).
+// `epi(acc, i, j)` returns the stored expression (i, j are C expressions, parenthesised).
+// Register blocking: MR rows (4, 2 or 1, dividing M) x 4 columns of accumulators; per k step
+// MR + 4 loads feed 4*MR multiply-adds. Leftover columns use MR accumulators.
 void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K,
                  const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
                  int64_t sbj, const std::string& y, int64_t syi,
@@ -41,41 +43,54 @@ void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, in
                                                  const std::string&)>& epi) {
   const std::string zero = ct == "float" ? "0.0f" : "0.0";
   const int64_t NB = 4;
+  const int64_t MR = M % 4 == 0 ? 4 : M % 2 == 0 ? 2 : 1;
   const int64_t N4 = N / NB * NB;
   const bool rows = sbj == 1;  // B's rows are contiguous
-  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", M);
-  ctx.line("const {}* ar = {};", ct, plus(a, mul("i", sai)));
-  ctx.line("{}* yr = {};", ct, plus(y, mul("i", syi)));
-  if (N4 > 0) {
-    ctx.open("for (int32_t j = 0; j < {}; j += {}) {{", N4, NB);
+  auto iexpr = [](int64_t r) { return r ? fmt::format("(i + {})", r) : std::string("i"); };
+  auto jexpr = [](int64_t t) { return t ? fmt::format("(j + {})", t) : std::string("j"); };
+  if (M == 1) {
+    ctx.open("{{");
+    ctx.line("const int32_t i = 0;");
+  } else {
+    ctx.open("for (int32_t i = 0; i < {}; i += {}) {{", M, MR);
+  }
+  for (int64_t r = 0; r < MR; ++r) {
+    ctx.line("const {}* ar{} = {};", ct, r, plus(a, mul(iexpr(r), sai)));
+    ctx.line("{}* yr{} = {};", ct, r, plus(y, mul(iexpr(r), syi)));
+  }
+  auto block = [&](int64_t nb) {  // nb columns starting at j
     if (rows) {
       ctx.line("const {}* bj = {} + j;", ct, b);
     } else {
-      for (int64_t t = 0; t < NB; ++t)
-        ctx.line("const {}* b{} = {};", ct, t, plus(b, mul(t ? fmt::format("(j + {})", t) : "j", sbj)));
+      for (int64_t t = 0; t < nb; ++t) ctx.line("const {}* b{} = {};", ct, t, plus(b, mul(jexpr(t), sbj)));
     }
-    ctx.line("{0} acc0 = {1}, acc1 = {1}, acc2 = {1}, acc3 = {1};", ct, zero);
+    std::string decl;
+    for (int64_t r = 0; r < MR; ++r)
+      for (int64_t t = 0; t < nb; ++t) decl += fmt::format("{}c{}{} = {}", decl.empty() ? "" : ", ", r, t, zero);
+    ctx.line("{} {};", ct, decl);
     ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
-    ctx.line("const {} av = ar[{}];", ct, mul("k", sak));
-    if (rows) {
-      ctx.line("const {}* bk = bj + {};", ct, mul("k", sbk));
-      for (int64_t t = 0; t < NB; ++t) ctx.line("acc{0} += av * bk[{0}];", t);
-    } else {
-      for (int64_t t = 0; t < NB; ++t) ctx.line("acc{0} += av * b{0}[{1}];", t, mul("k", sbk));
+    if (rows) ctx.line("const {}* bk = bj + {};", ct, mul("k", sbk));
+    for (int64_t t = 0; t < nb; ++t)
+      ctx.line("const {} bv{} = {};", ct, t,
+               rows ? fmt::format("bk[{}]", t) : fmt::format("b{}[{}]", t, mul("k", sbk)));
+    for (int64_t r = 0; r < MR; ++r) {
+      ctx.line("const {} av{} = ar{}[{}];", ct, r, r, mul("k", sak));
+      for (int64_t t = 0; t < nb; ++t) ctx.line("c{0}{1} += av{0} * bv{1};", r, t);
     }
     ctx.close();
-    for (int64_t t = 0; t < NB; ++t) {
-      const std::string jt = t ? fmt::format("(j + {})", t) : "j";
-      ctx.line("yr[{}] = {};", t ? fmt::format("j + {}", t) : "j", epi(fmt::format("acc{}", t), "i", jt));
-    }
+    for (int64_t r = 0; r < MR; ++r)
+      for (int64_t t = 0; t < nb; ++t)
+        ctx.line("yr{}[{}] = {};", r, t ? fmt::format("j + {}", t) : "j",
+                 epi(fmt::format("c{}{}", r, t), iexpr(r), jexpr(t)));
+  };
+  if (N4 > 0) {
+    ctx.open("for (int32_t j = 0; j < {}; j += {}) {{", N4, NB);
+    block(NB);
     ctx.close();
   }
   if (N4 < N) {
     ctx.open("for (int32_t j = {}; j < {}; ++j) {{", N4, N);
-    ctx.line("const {}* bj = {};", ct, plus(b, mul("j", sbj)));
-    ctx.line("{} acc = {};", ct, zero);
-    ctx.line("for (int32_t k = 0; k < {}; ++k) acc += ar[{}] * bj[{}];", K, mul("k", sak), mul("k", sbk));
-    ctx.line("yr[j] = {};", epi("acc", "i", "j"));
+    block(1);
     ctx.close();
   }
   ctx.close();
