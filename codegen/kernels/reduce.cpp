@@ -198,7 +198,8 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
   auto reduce_loops = [&](const std::function<std::string(const std::string&)>& stmt) {
     if (empty) return;  // an empty reduction leaves the accumulator at its identity
     std::string off = open_loops(ctx, red, "r", base);
-    ctx.line("{}", stmt(fmt::format("x0[{}]", off)));
+    ctx.line("const {} v = x0[{}];", ct, off);
+    ctx.line("{}", stmt("v"));
     for (size_t i = 0; i < red.size(); ++i) ctx.close();
   };
   if (k == RKind::LogSumExp) {
@@ -360,7 +361,10 @@ void emit_TopK(const ir::Node& n, KernelCtx& ctx) {
   if (have_vals) ctx.line("{}* yv = y0{};", ct, ob == "0" ? "" : " + " + ob);
   else ctx.line("{}* yv = {};", ct, ctx.scratch(static_cast<size_t>(k) * ir::dtype_size(t), ct));
   if (have_idx) ctx.line("int64_t* yi = y1{};", ob == "0" ? "" : " + " + ob);
-  auto at = [&](const std::string& j, const std::string& stride) { return stride == "1" ? j : fmt::format("({}) * {}", j, stride); };
+  auto at = [&](const std::string& j, const std::string& stride) {
+    if (stride == "1") return j;
+    return fmt::format(j.find(' ') == std::string::npos ? "{} * {}" : "({}) * {}", j, stride);
+  };
   const std::string is = std::to_string(inner);
   const char* better = largest ? ">" : "<";
   // Insertion into the sorted top-K list; strict comparison keeps the lower index first on ties.
