@@ -162,8 +162,9 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
     const std::string cv = flt ? v : fmt::format("({}){}", at, v);
     switch (k) {
       case RKind::Mean: case RKind::Sum: case RKind::LogSum: return fmt::format("acc += {};", cv);
-      case RKind::Max: return fmt::format("if ({0} > acc) acc = {0};", v);
-      case RKind::Min: return fmt::format("if ({0} < acc) acc = {0};", v);
+      // Float max/min propagate NaN (as numpy and the ONNX reference do).
+      case RKind::Max: return fmt::format(flt ? "if ({0} > acc || {0} != {0}) acc = {0};" : "if ({0} > acc) acc = {0};", v);
+      case RKind::Min: return fmt::format(flt ? "if ({0} < acc || {0} != {0}) acc = {0};" : "if ({0} < acc) acc = {0};", v);
       case RKind::Prod: return fmt::format("acc *= {};", cv);
       case RKind::L1:
         if (flt) return fmt::format("acc += {}({});", fn("fabs", t), v);
@@ -261,7 +262,10 @@ void emit_arg(const ir::Node& n, KernelCtx& ctx, bool is_max) {
   ctx.line("int32_t bi = 0;");
   ctx.open("for (int32_t a = 1; a < {}; ++a) {{", len);
   ctx.line("const {} v = p[{}];", ct, scaled("a", inner));
-  ctx.line("if (v {}{} best) {{ best = v; bi = a; }}", is_max ? ">" : "<", last ? "=" : "");
+  // NaN counts as the extreme value (numpy's argmax/argmin): the first NaN wins, or the last one
+  // with select_last_index.
+  const std::string nan = !ir::dtype_is_float(x.dtype) ? "" : last ? " || v != v" : " || (v != v && best == best)";
+  ctx.line("if (v {}{} best{}) {{ best = v; bi = a; }}", is_max ? ">" : "<", last ? "=" : "", nan);
   ctx.close();
   ctx.line("y0[{}] = (int64_t)bi;", ob);
   close_outer_inner(ctx, outer, inner);

@@ -196,8 +196,8 @@ void eval_reduce(const Node& n, const std::vector<const Value*>& in, std::vector
       double& a = acc[o];
       switch (k) {
         case RKind::Mean: case RKind::Sum: case RKind::LogSum: a += v; break;
-        case RKind::Max: if (v > a) a = v; break;
-        case RKind::Min: if (v < a) a = v; break;
+        case RKind::Max: if (v > a || std::isnan(v)) a = v; break;
+        case RKind::Min: if (v < a || std::isnan(v)) a = v; break;
         case RKind::Prod: a *= v; break;
         case RKind::L1: a += std::fabs(v); break;
         case RKind::L2: case RKind::SumSquare: a += v * v; break;
@@ -308,7 +308,13 @@ void eval_arg(const Node& n, const std::vector<const Value*>& in, std::vector<Va
       for (int64_t a = 1; a < len; ++a) {
         int c = cmp(base + a * inner, base + best * inner);
         if (!is_max) c = -c;
-        if (c > 0 || (last && c == 0)) best = a;
+        bool take = c > 0 || (last && c == 0);
+        if (is_float) {  // NaN is the extreme value: first NaN wins (last with select_last_index)
+          const bool vn = std::isnan(x.get_f64(base + a * inner)), bn = std::isnan(x.get_f64(base + best * inner));
+          if (vn && (last || !bn)) take = true;
+          if (bn && !vn) take = false;
+        }
+        if (take) best = a;
       }
       y[o * inner + i] = best;
     }

@@ -365,3 +365,29 @@ TEST_CASE("Reduce kernels keep the accumulator in a register and bake shapes in"
   CHECK(ctx.body().find("float acc = 0.0f;") != std::string::npos);
   CHECK(ctx.body().find("acc / 3.0f") != std::string::npos);  // mean over the 3 reduced elements
 }
+
+TEST_CASE("NaN propagates through ReduceMax/Min and wins ArgMax", "[reduce]") {
+  const double nan = std::nan("");
+  {
+    OneNode t("ReduceMax", 13);
+    t.input(make_value(DType::F32, {2, 3}, {1, nan, 3, 1, 2, 3}));
+    t.outputs(1);
+    t.attr_ints("axes", {1});
+    auto v = as_f64(t.eval()[0]);
+    CHECK(std::isnan(v[0]));
+    CHECK(v[1] == 3);
+  }
+  {
+    OneNode t("ArgMax", 13);
+    t.input(make_value(DType::F32, {4}, {1, nan, 5, nan}));
+    t.outputs(1);
+    CHECK(as_i64(t.eval()[0]) == std::vector<int64_t>{1});  // first NaN
+  }
+  {
+    OneNode t("ArgMin", 13);
+    t.input(make_value(DType::F32, {4}, {1, nan, -5, nan}));
+    t.outputs(1);
+    t.attr_int("select_last_index", 1);
+    CHECK(as_i64(t.eval()[0]) == std::vector<int64_t>{3});  // last NaN
+  }
+}
