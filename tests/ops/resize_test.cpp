@@ -303,3 +303,22 @@ TEST_CASE("Resize kernels read precomputed tables: no coordinate maths at run ti
   CHECK(b.find(" / ") == std::string::npos);
   CHECK(ctx.scratch_bytes() == 0);
 }
+
+TEST_CASE("Nearest upsampling copies repeated output rows", "[resize]") {
+  // 2x nearest on H and W: output rows 1 and 3 repeat rows 0 and 2.
+  ir::Value sc = rz_value(DType::F32, {4}, {1, 1, 2, 2});
+  ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 1, 2, 3}, std::vector<double>(6, 1)));
+  r.constant(nullptr);
+  r.constant(&sc);
+  r.attr_str("coordinate_transformation_mode", "asymmetric");
+  r.attr_str("nearest_mode", "floor");
+  r.infer();
+  codegen::KernelCtx ctx(*r.n, codegen::Target::Generic);
+  r.n->info->emit(*r.n, ctx);
+  CHECK(ctx.name() == "resize_nearest_f32");
+  CHECK(ctx.body().find("memcpy(y0 + o, y0 + o - 6, 24);") != std::string::npos);
+  bool has_dup = false;
+  for (auto& t : ctx.tables())
+    if (t.second.find("0, 1, 0, 1,") != std::string::npos) has_dup = true;
+  CHECK(has_dup);
+}
