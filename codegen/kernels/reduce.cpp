@@ -190,6 +190,39 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
     default: result = flt || at == ct ? "acc" : fmt::format("({})acc", ct); break;
   }
 
+  // When the innermost dimensions are kept (e.g. reducing axis 1 of NCHW), accumulate a whole
+  // output row at a time so the input is read contiguously: outer kept loops, then the reduced
+  // loops, then a unit-stride loop over the row, with the output row as accumulator.
+  if (!groups.empty() && !groups.back().reduced && !red.empty() && !empty && at == ct &&
+      k != RKind::LogSumExp) {
+    const int64_t row = groups.back().size;
+    std::vector<Group> outer(kept.begin(), kept.end() - 1);
+    const bool single = outer.size() <= 1;
+    if (!single) ctx.line("int32_t o = 0;");
+    std::string ibase = open_loops(ctx, outer, "k", "0");
+    const std::string orow = single ? (outer.empty() ? "" : scaled("k0", row)) : "o";
+    ctx.line("{}* yr = y0{};", ct, orow.empty() ? "" : " + " + orow);
+    ctx.line("for (int32_t j = 0; j < {}; ++j) yr[j] = {};", row, init);
+    std::string off = open_loops(ctx, red, "r", ibase);
+    ctx.line("const {}* p = x0{};", ct, off == "0" ? "" : " + " + off);
+    ctx.open("for (int32_t j = 0; j < {}; ++j) {{", row);
+    ctx.line("{} acc = yr[j];", at);
+    ctx.line("const {} v = p[j];", ct);
+    ctx.line("{}", combine("v"));
+    ctx.line("yr[j] = acc;");
+    ctx.close();
+    for (size_t i = 0; i < red.size(); ++i) ctx.close();
+    if (result != "acc") {
+      ctx.open("for (int32_t j = 0; j < {}; ++j) {{", row);
+      ctx.line("const {} acc = yr[j];", at);
+      ctx.line("yr[j] = {};", result);
+      ctx.close();
+    }
+    if (!single) ctx.line("o += {};", row);
+    for (size_t i = 0; i < outer.size(); ++i) ctx.close();
+    return;
+  }
+
   // Loops: kept groups outside (the output index runs sequentially), reduced groups inside.
   const bool single_out_loop = kept.size() <= 1;
   if (!single_out_loop) ctx.line("int32_t o = 0;");

@@ -362,8 +362,21 @@ TEST_CASE("Reduce kernels keep the accumulator in a register and bake shapes in"
   t.n->info->emit(*t.n, ctx);
   CHECK(ctx.name() == "reduce_mean_f32");
   CHECK(ctx.scratch_bytes() == 0);
-  CHECK(ctx.body().find("float acc = 0.0f;") != std::string::npos);
+  // Axis 1 of 2x3x4 leaves the innermost axis: rows of 4 outputs accumulate in place while the
+  // input is read with unit stride.
+  CHECK(ctx.body().find("for (int32_t j = 0; j < 4; ++j) yr[j] = 0.0f;") != std::string::npos);
   CHECK(ctx.body().find("acc / 3.0f") != std::string::npos);  // mean over the 3 reduced elements
+
+  OneNode t2("ReduceMean", 13);
+  t2.input(make_value(DType::F32, {2, 3, 4}, std::vector<double>(24, 1.0)));
+  t2.outputs(1);
+  t2.attr_ints("axes", {-1});
+  t2.infer();
+  codegen::KernelCtx ctx2(*t2.n, codegen::Target::Generic);
+  t2.n->info->emit(*t2.n, ctx2);
+  // Innermost axis reduced: one register accumulator per output.
+  CHECK(ctx2.body().find("float acc = 0.0f;") != std::string::npos);
+  CHECK(ctx2.body().find("acc / 4.0f") != std::string::npos);
 }
 
 TEST_CASE("NaN propagates through ReduceMax/Min and wins ArgMax", "[reduce]") {
