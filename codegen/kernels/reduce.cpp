@@ -182,7 +182,7 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
       if (flt) result = fmt::format("acc / {}", KernelCtx::literal(static_cast<double>(count), t));
       else if (is_signed_int(t)) result = fmt::format("({})((int64_t)acc / {}LL)", ct, count);
       else result = fmt::format("({})(acc / {}ULL)", ct, count);
-      if (count == 0 && !flt) result = fmt::format("({})0", ct);
+      if (count == 0 && !flt) result = fmt::format("({})acc", ct);  // empty: the sum, 0
       break;
     case RKind::L2: result = fmt::format("{}(acc)", fn("sqrt", t)); break;
     case RKind::LogSum: result = fmt::format("{}(acc)", fn("log", t)); break;

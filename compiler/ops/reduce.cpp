@@ -260,11 +260,11 @@ void infer_arg(Node& n) {
   int64_t sli = n.attrs.get_int("select_last_index", 0);
   if (sli != 0 && sli != 1) ops::fail(n, "select_last_index must be 0 or 1, got {}", sli);
   if (sli && n.opset < 12) ops::fail(n, "select_last_index exists from opset 12 (model opset {})", n.opset);
-  if (x.shape[static_cast<size_t>(axis)] == 0 && x.numel() == 0 && rank > 0) {
-    bool others_nonempty = true;
+  if (x.shape[static_cast<size_t>(axis)] == 0) {
+    int64_t others = 1;
     for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && x.shape[static_cast<size_t>(d)] == 0) others_nonempty = false;
-    if (others_nonempty) ops::fail(n, "cannot take the arg of an empty axis {}", axis);
+      if (d != axis) others *= x.shape[static_cast<size_t>(d)];
+    if (others > 0) ops::fail(n, "cannot take the arg of the empty axis {}", axis);
   }
   ir::Shape out = x.shape;
   if (keepdims(n)) out[static_cast<size_t>(axis)] = 1;

@@ -97,6 +97,28 @@ TEST_CASE("ReduceSum takes axes as a constant input from opset 13", "[reduce]") 
   check_close(as_f64(out[0]), {1 + 2 + 3, 4 + 5 + 6});
 }
 
+TEST_CASE("Opset-18 ReduceMax/ReduceProd take axes as an input", "[reduce]") {
+  {
+    OneNode t("ReduceMax", 18);
+    t.input(make_value(DType::F32, {2, 3}, {1, 9, 3, 4, 5, -6}));
+    t.input(make_value(DType::I64, {1}, {0}), true);
+    t.outputs(1);
+    t.attr_int("keepdims", 0);
+    auto out = t.eval();
+    CHECK(out[0].shape == ir::Shape{3});
+    check_close(as_f64(out[0]), {4, 9, 3});
+  }
+  {
+    OneNode t("ReduceProd", 18);
+    t.input(make_value(DType::F32, {2, 3}, {1, 9, 3, 4, 5, -6}));
+    t.input(make_value(DType::I64, {1}, {-1}), true);
+    t.outputs(1);
+    auto out = t.eval();
+    CHECK(out[0].shape == ir::Shape{2, 1});
+    check_close(as_f64(out[0]), {27, -120});
+  }
+}
+
 TEST_CASE("ReduceMean with axes attribute and keepdims", "[reduce]") {
   OneNode t("ReduceMean", 11);
   t.input(make_value(DType::F32, {2, 2}, {1, 2, 3, 5}));
@@ -342,6 +364,20 @@ TEST_CASE("Reduce family rejects bad attributes and inputs, naming the node", "[
     t.input(make_value(DType::F32, {3}, {1, 2, 3}));
     t.outputs(2);
     throws_naming(t, "'k' is required");
+  }
+  {
+    OneNode t("ArgMin", 13, "bad");
+    t.input(make_value(DType::F32, {2, 0}, {}));
+    t.outputs(1);
+    t.attr_int("axis", 1);
+    throws_naming(t, "empty axis");
+  }
+  {
+    OneNode t("ReduceMax", 18, "bad");
+    t.input(make_value(DType::F32, {2, 3}, {1, 2, 3, 4, 5, 6}));
+    t.input(make_value(DType::I32, {1}, {1}), true);
+    t.outputs(1);
+    throws_naming(t, "must be int64");
   }
   {
     OneNode t("ArgMax", 11, "bad");
