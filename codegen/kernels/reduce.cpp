@@ -4,6 +4,8 @@
 // inside), so no scratch memory is needed. Float32 accumulates in float, integers wrap through
 // the unsigned type of the same width.
 #include <algorithm>
+#include <cmath>
+#include <functional>
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
