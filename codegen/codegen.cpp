@@ -125,6 +125,7 @@ struct Layer {
   size_t scratch = 0;
   int scratch_buf = -1;
   int step = 0;  // index in the schedule
+  std::vector<bool> uses_input;  // whether the kernel body reads input i at run time
 };
 
 }  // namespace
@@ -137,7 +138,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::transform(NAME.begin(), NAME.end(), NAME.begin(), [](unsigned char c) { return std::toupper(c); });
 
   // 0. Which tensors share memory (views, in-place ops, outputs computed in the caller's buffer).
-  StorageMap storage = assign_storage(g, opt.aliasing);
+  StorageMap storage = assign_storage(g, opt.aliasing, opt.io_in_arena);
 
   // 1. Emit each layer's kernel. Identical kernels (same signature and body) share one function.
   std::vector<Layer> layers;
@@ -166,7 +167,9 @@ Output generate(const ir::Graph& g, const Options& opt) {
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
     std::string text = "(" + params + ") {\n" + ctx.body() + "}\n";
-    Layer L{&n, "", ctx.scratch_bytes(), -1, step};
+    Layer L{&n, "", ctx.scratch_bytes(), -1, step, {}};
+    // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
+    for (size_t i = 0; i < n.inputs.size(); ++i) L.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
     auto it = fn_by_text.find(text);
     if (it != fn_by_text.end()) {
       L.fn = it->second;
@@ -196,10 +199,19 @@ Output generate(const ir::Graph& g, const Options& opt) {
       L.scratch_buf = static_cast<int>(reqs.size());
       reqs.push_back({fmt::format("scratch of {}", L.node->label()), L.scratch, 16, L.step, L.step});
     }
+  // Constant graph outputs in io_in_arena mode need an arena slot of their own for the whole run.
+  std::map<const Tensor*, int> const_out_buf;
+  if (opt.io_in_arena)
+    for (const Tensor* t : g.outputs)
+      if (t->is_constant() && !const_out_buf.count(t)) {
+        const_out_buf[t] = static_cast<int>(reqs.size());
+        reqs.push_back({t->name + " (constant output)", t->bytes(), 16, 0, std::max(0, step)});
+      }
   PlanChoice plan = plan_best(reqs);
   const MemoryPlanner* planner = plan.best.get();
   out.arena_bytes = planner->arena_size();
   out.lower_bound = planner->live_lower_bound();
+  for (auto& b : reqs) out.naive_bytes += (b.size + 15) / 16 * 16;
   out.proven_optimal = plan.proven_optimal;
   out.strategy = planner->strategy();
   out.in_place_ops = storage.in_place;
@@ -242,8 +254,9 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::string weights_src;
   std::set<std::string> used_names;
   for (auto& L : layers)
-    for (Tensor* t : L.node->inputs) {
-      if (!t || !t->is_constant() || weight_name.count(t) || t->numel() == 0) continue;
+    for (size_t i = 0; i < L.node->inputs.size(); ++i) {
+      Tensor* t = L.node->inputs[i];
+      if (!t || !t->is_constant() || weight_name.count(t) || t->numel() == 0 || !L.uses_input[i]) continue;
       std::string w = "w_" + c_identifier(t->name);
       while (used_names.count(w)) w += "_";
       used_names.insert(w);
@@ -280,11 +293,21 @@ Output generate(const ir::Graph& g, const Options& opt) {
                        planner->offset(buf_of_group.at(git->second)));
   };
 
+  // In io_in_arena mode: arena offset of a graph input/output. Outputs that are constants or graph
+  // inputs get their own arena slot (see below).
+  std::map<const Tensor*, size_t> extra_out_offset;
+  for (auto& [t, b] : const_out_buf) extra_out_offset[t] = planner->offset(b);
+  auto io_offset = [&](const Tensor* t) -> size_t {
+    auto e = extra_out_offset.find(t);
+    if (e != extra_out_offset.end()) return e->second;
+    return planner->offset(buf_of_group.at(storage.group_of.at(t)));
+  };
+
   std::string run_body;
   for (auto& L : layers) {
     std::string args;
     auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
-    for (Tensor* t : L.node->inputs) add(ptr(t, false));
+    for (size_t i = 0; i < L.node->inputs.size(); ++i) add(L.uses_input[i] ? ptr(L.node->inputs[i], false) : "0");
     for (Tensor* t : L.node->outputs) add(ptr(t, true));
     if (L.scratch) add(fmt::format("a + {}", planner->offset(L.scratch_buf)));
     run_body += fmt::format("  {}({});\n", L.fn, args);
@@ -297,6 +320,13 @@ Output generate(const ir::Graph& g, const Options& opt) {
     if (!t->is_constant()) {
       const StorageGroup& gr = storage.groups[static_cast<size_t>(storage.group_of.at(t))];
       in_place = gr.kind == StorageGroup::GraphOutput && gr.io_index == static_cast<int>(i);
+    }
+    if (opt.io_in_arena) {
+      // The output's own group is in the arena; copy only when it is not that tensor's storage.
+      in_place = !t->is_constant();
+      if (!in_place)
+        run_body += fmt::format("  memcpy(a + {}, {}, {});\n", io_offset(t), ptr(t, false), t->bytes());
+      continue;
     }
     if (!in_place) run_body += fmt::format("  memcpy(outputs[{}], {}, {});\n", i, ptr(t, false), t->bytes());
   }
@@ -332,7 +362,26 @@ Output generate(const ir::Graph& g, const Options& opt) {
   };
   for (size_t i = 0; i < g.inputs.size(); ++i) io_macros("INPUT", i, g.inputs[i]);
   for (size_t i = 0; i < g.outputs.size(); ++i) io_macros("OUTPUT", i, g.outputs[i]);
+  if (opt.io_in_arena) {
+    // Inputs and outputs live inside the arena: offsets and accessors instead of caller buffers.
+    h += fmt::format("\n/* Inputs and outputs live inside the arena (--io-in-arena): total RAM is the arena. */\n"
+                     "#define {}_IO_IN_ARENA 1\n", NAME);
+    auto accessor = [&](const char* fn, const char* kind, const std::vector<Tensor*>& ts) {
+      for (size_t i = 0; i < ts.size(); ++i)
+        h += fmt::format("#define {}_{}{}_OFFSET {}\n", NAME, kind, i, io_offset(ts[i]));
+      h += fmt::format("static inline void* {}_{}(void* arena, int i) {{\n  switch (i) {{\n", name, fn);
+      for (size_t i = 0; i < ts.size(); ++i)
+        h += fmt::format("    case {0}: return (unsigned char*)arena + {1}_{2}{0}_OFFSET;\n", i, NAME, kind);
+      h += "    default: return NULL;\n  }\n}\n";
+    };
+    accessor("input", "INPUT", g.inputs);
+    accessor("output", "OUTPUT", g.outputs);
+  }
   h += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  if (opt.io_in_arena)
+    h += fmt::format("/* With {0}_IO_IN_ARENA, write inputs to {1}_input(arena, i), call {1}_run(NULL, NULL, arena)\n"
+                     " * and read outputs from {1}_output(arena, i); the inputs/outputs arguments are ignored. */\n",
+                     NAME, name);
   h += fmt::format(
       "/* Runs the model. inputs[i] / outputs[i]: dense row-major buffers in graph order with the\n"
       " * types and sizes above; arena: {0}_ARENA_SIZE bytes, 16-byte aligned, contents need not\n"

@@ -17,7 +17,8 @@ struct Options {
   std::string command_line;  // recorded in the file headers
   std::string model_sha256;  // recorded in the file headers
   bool print_memory_plan = false;
-  bool aliasing = true;  // views without copies, in-place elementwise ops, outputs in place
+  bool aliasing = true;
+  bool io_in_arena = false;  // inputs/outputs inside the arena (NAME_input/NAME_output)  // views without copies, in-place elementwise ops, outputs in place
 };
 
 // Per-layer figures for --report.
@@ -34,6 +35,7 @@ struct Output {
   size_t arena_bytes = 0;
   size_t weight_bytes = 0;
   std::string memory_plan;  // the planner's report
+  size_t naive_bytes = 0;   // every arena buffer at its own offset (no reuse at all)
   size_t lower_bound = 0;   // max live bytes over the schedule (no plan can do better)
   bool proven_optimal = false;
   std::string strategy;

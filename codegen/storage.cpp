@@ -23,7 +23,7 @@ bool is_in_place_safe(const ir::Node& n) {
   return ops.count(n.op) != 0;
 }
 
-StorageMap assign_storage(const ir::Graph& g, bool aliasing) {
+StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena) {
   StorageMap m;
   const auto& nodes = g.nodes();
   std::map<const ir::Tensor*, int> last_use;
@@ -48,11 +48,12 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing) {
   // Graph inputs: read-only groups in the caller's buffers.
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     int id = new_group(g.inputs[i], 0);
-    m.groups[static_cast<size_t>(id)].kind = StorageGroup::GraphInput;
+    m.groups[static_cast<size_t>(id)].kind = io_in_arena ? StorageGroup::Arena : StorageGroup::GraphInput;
     m.groups[static_cast<size_t>(id)].io_index = static_cast<int>(i);
   }
   // Binds an arena group to graph output k (its producers then write the caller's buffer).
   auto bind_output = [&](int gid, int k) {
+    if (io_in_arena) return;  // outputs stay in the arena; their lifetime is extended below
     StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
     gr.kind = StorageGroup::GraphOutput;
     gr.io_index = k;
@@ -121,12 +122,15 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing) {
       }
     }
   }
-  // Lifetimes: from the first producer to the last consumer of any member.
+  // Lifetimes: from the first producer to the last consumer of any member; in io_in_arena
+  // mode outputs must survive the whole run (the caller reads them afterwards).
+  const int end = std::max(0, static_cast<int>(nodes.size()) - 1);
   for (auto& gr : m.groups) {
     gr.last = gr.first;
     for (const ir::Tensor* t : gr.members) {
       auto it = last_use.find(t);
       if (it != last_use.end()) gr.last = std::max(gr.last, it->second);
+      if (io_in_arena && output_index(t) >= 0) gr.last = end;
     }
   }
   return m;

@@ -33,6 +33,8 @@ struct StorageMap {
 bool is_in_place_safe(const ir::Node& n);
 bool is_view_op(const ir::Node& n);
 
-StorageMap assign_storage(const ir::Graph& g, bool aliasing);
+// io_in_arena: graph inputs and outputs get arena storage too (inputs live from step 0, outputs
+// to the end) instead of the caller's buffers.
+StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena = false);
 
 }  // namespace tinyaot::codegen

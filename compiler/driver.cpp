@@ -45,6 +45,7 @@ CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
   codegen::Options co;
   co.name = opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name;
   co.target = opt.target;
+  co.io_in_arena = opt.io_in_arena;
   co.command_line = opt.command_line;
   std::ifstream f(opt.model_path, std::ios::binary);
   std::stringstream ss;

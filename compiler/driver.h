@@ -25,6 +25,7 @@ struct CompileOptions {
   bool print_ir_after_all = false;
   std::vector<std::string> print_ir_after;
   bool print_memory_plan = false;
+  bool io_in_arena = false;
   std::string command_line;
 };
 

@@ -84,7 +84,13 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     t->is_graph_input = true;
     t->dtype = dtype_from_onnx(in.type().tensor_type().elem_type(), "graph input '" + in.name() + "'");
     auto ov = opt.input_shapes.find(in.name());
-    if (ov != opt.input_shapes.end()) {
+    const size_t pos = g->inputs.size();
+    bool dynamic = !in.type().tensor_type().has_shape();
+    if (!dynamic)
+      for (auto& d : in.type().tensor_type().shape().dim()) dynamic |= !d.has_dim_value() || d.dim_value() < 0;
+    if (ov == opt.input_shapes.end() && dynamic && pos < opt.fallback_input_shapes.size()) {
+      t->shape = opt.fallback_input_shapes[pos];
+    } else if (ov != opt.input_shapes.end()) {
       t->shape = ov->second;
       used_shape_overrides.insert(in.name());
     } else {
@@ -206,7 +212,7 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) 
       }
     }
     // Shape and Size only need the input's static shape, so they always fold.
-    const bool shape_only = n.domain.empty() && (n.op == "Shape" || n.op == "Size");
+    const bool shape_only = n.domain.empty() && (n.op == "Shape" || n.op == "Size" || n.op == "EyeLike");
     std::vector<ir::Value> holders;
     holders.reserve(n.inputs.size());
     std::vector<const ir::Value*> in;
@@ -255,6 +261,9 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
     if (op.domain().empty() || op.domain() == "ai.onnx") opset = static_cast<int>(op.version());
   if (opset >= 0 && opset < kMinOpset) {
     try {
+      // The converter's adapters need shapes (e.g. for broadcasting rules): infer them first.
+      onnx::ShapeInferenceOptions so;
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
     } catch (const std::exception& e) {
       throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}",

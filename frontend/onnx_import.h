@@ -14,6 +14,9 @@ namespace tinyaot::frontend {
 struct ImportOptions {
   // --input-shape NAME=1x3x32x32: fixes free dimensions of graph inputs.
   std::map<std::string, ir::Shape> input_shapes;
+  // Shapes by graph-input position, used only for inputs whose shape is not fully static in the
+  // model (verify fills them from the test data).
+  std::vector<ir::Shape> fallback_input_shapes;
   // Largest tensor (bytes) the compiler accepts anywhere in the model.
   uint64_t max_tensor_bytes = uint64_t(1) << 31;
 };

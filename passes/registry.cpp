@@ -22,6 +22,7 @@ std::vector<std::string> default_pipeline(int opt_level) {
   if (opt_level <= 0) return {};
   return {
       "remove-identity",    // Identity/Dropout only copy data; consumers can read the source.
+      "fold-batchnorm",     // BN after Conv/Gemm/MatMul costs a pass over memory; fold it into weights.
       "fold-constants",     // Rewrites above can expose new all-constant nodes.
       "remove-dead-nodes",  // Drop whatever no longer reaches an output.
       "schedule-memory",    // Last: pick the node order with the lowest peak live memory.

@@ -4,8 +4,8 @@
 # toolchain is present, then inspects the object for heap use, static constructors and mutable
 # globals, and the source for disallowed includes. Usage: check_generated_code.sh TINYAOT MODEL
 set -euo pipefail
-TINYAOT=$1
-MODEL=$2
+TINYAOT=$(realpath "$1")
+MODEL=$(realpath "$2")
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 "$TINYAOT" compile "$MODEL" -o "$W/gen" --name net >/dev/null
@@ -13,7 +13,7 @@ fail=0
 for cxx in g++ clang++; do
   command -v $cxx >/dev/null || { echo "missing $cxx"; exit 1; }
   for std in c++11 c++14 c++17 c++20; do
-    if ! $cxx -std=$std -O2 -Wall -Wextra -Werror -Wshadow -fno-exceptions -fno-rtti -c "$W/gen/net.cpp" -o "$W/net_$cxx_$std.o" 2>"$W/log"; then
+    if ! $cxx -std=$std -O2 -Wall -Wextra -Werror -Wshadow -fno-exceptions -fno-rtti -c "$W/gen/net.cpp" -o "$W/net_${cxx}_${std}.o" 2>"$W/log"; then
       echo "FAIL: $cxx -std=$std"; cat "$W/log"; fail=1
     fi
   done
@@ -37,9 +37,10 @@ if command -v arm-none-eabi-g++ >/dev/null; then
   arm-none-eabi-g++ -std=c++11 -Os -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -fno-exceptions \
     -fno-rtti -Wall -Wextra -Werror -c "$W/gen/net.cpp" -o "$W/net_m4.o" || { echo "FAIL: arm-none-eabi-g++"; fail=1; }
 fi
-# Byte-identical output for the same input and flags.
-"$TINYAOT" compile "$MODEL" -o "$W/gen2" --name net >/dev/null
-( cd "$W" && "$TINYAOT" compile "$MODEL" -o "$W/gen3" --name net >/dev/null ) 
-cmp "$W/gen/net.cpp" "$W/gen2/net.cpp" && cmp "$W/gen/net.h" "$W/gen2/net.h" || { echo "FAIL: not deterministic"; fail=1; }
+# Byte-identical output for the same input and flags, compiled from two working directories.
+mkdir -p "$W/d1" "$W/d2"
+( cd "$W/d1" && "$TINYAOT" compile "$MODEL" -o gen --name net >/dev/null )
+( cd "$W/d2" && "$TINYAOT" compile "$MODEL" -o gen --name net >/dev/null )
+cmp "$W/d1/gen/net.cpp" "$W/d2/gen/net.cpp" && cmp "$W/d1/gen/net.h" "$W/d2/gen/net.h" || { echo "FAIL: not deterministic"; fail=1; }
 [ $fail = 0 ] && echo "generated code rules: OK ($MODEL)"
 exit $fail

@@ -2,8 +2,10 @@
 // memory planner may later elide; ops whose output is known at compile time (Constant,
 // ConstantOfShape, Range, Shape, Size, NonZero) write it from a table or a fill loop; Expand and
 // Tile are nested loops with constant strides whose innermost level is a memcpy or a fill.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"

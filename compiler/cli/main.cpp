@@ -23,7 +23,7 @@ struct SharedOpts {
   std::vector<std::string> input_shapes, print_ir_after;
   std::string passes;
   int opt_level = 2;
-  bool print_ir_all = false, print_plan = false;
+  bool print_ir_all = false, print_plan = false, io_in_arena = false;
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
@@ -35,6 +35,7 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_flag("--print-ir-after-all", s.print_ir_all, "Print the IR after import and after every pass");
   app->add_option("--print-ir-after", s.print_ir_after, "Print the IR after the named pass (repeatable)");
   app->add_flag("--print-memory-plan", s.print_plan, "Print the arena plan: one line per buffer and a timeline");
+  app->add_flag("--io-in-arena", s.io_in_arena, "Place inputs and outputs inside the arena (NAME_input/NAME_output)");
 }
 
 CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdline) {
@@ -56,6 +57,7 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.print_ir_after_all = s.print_ir_all;
   co.print_ir_after = s.print_ir_after;
   co.print_memory_plan = s.print_plan;
+  co.io_in_arena = s.io_in_arena;
   co.command_line = cmdline;
   return co;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <type_traits>
 
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
@@ -164,7 +165,8 @@ void infer_Squeeze(Node& n) {
   const int64_t r = static_cast<int64_t>(in.size());
   std::vector<int64_t> axes;
   std::vector<bool> drop(in.size(), false);
-  if (axes_operand(n, axes)) {
+  // Empty axes behave like absent axes (as in onnxruntime): every size-1 dimension goes.
+  if (axes_operand(n, axes) && !axes.empty()) {
     for (int64_t a : normalize_axes(n, axes, r)) {
       if (in[static_cast<size_t>(a)] != 1)
         ops::fail(n, "cannot squeeze axis {}: its size is {}, not 1 (input {})", a, in[static_cast<size_t>(a)], ir::shape_str(in));

@@ -143,7 +143,7 @@ struct OneNode {
     const std::string dir = "/tmp/tinyaot_shape_test_" + std::to_string(::getpid());
     REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
     std::ofstream(dir + "/k.cpp") << src;
-    const std::string cmd = "c++ -std=c++11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter " + dir + "/k.cpp -o " + dir +
+    const std::string cmd = "c++ -std=c++11 -O1 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter " + dir + "/k.cpp -o " + dir +
                             "/k 2> " + dir + "/log";
     INFO(src);
     REQUIRE(std::system(cmd.c_str()) == 0);
@@ -241,6 +241,10 @@ TEST_CASE("Squeeze: attribute before opset 13, input from 13, all ones when abse
   c.in(DType::F32, {1, 3, 1, 2});
   c.infer();
   CHECK(c.out().shape == Shape{3, 2});
+  OneNode e("Squeeze", 13);
+  e.in(DType::F32, {1, 3, 1}).constant(Value(DType::I64, {0}));
+  e.infer();
+  CHECK(e.out().shape == Shape{3});
   OneNode d("Squeeze", 13);
   d.in(DType::F32, {1, 3}).constant(i64s({1}));
   require_error(d, "not 1");
