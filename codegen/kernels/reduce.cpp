@@ -4,6 +4,8 @@
 // inside), so no scratch memory is needed. Float32 accumulates in float, integers wrap through
 // the unsigned type of the same width.
 #include <algorithm>
+#include <cmath>
+#include <functional>
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
@@ -162,8 +164,9 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
     const std::string cv = flt ? v : fmt::format("({}){}", at, v);
     switch (k) {
       case RKind::Mean: case RKind::Sum: case RKind::LogSum: return fmt::format("acc += {};", cv);
-      case RKind::Max: return fmt::format("if ({0} > acc) acc = {0};", v);
-      case RKind::Min: return fmt::format("if ({0} < acc) acc = {0};", v);
+      // Float max/min propagate NaN (as numpy and the ONNX reference do).
+      case RKind::Max: return fmt::format(flt ? "if ({0} > acc || {0} != {0}) acc = {0};" : "if ({0} > acc) acc = {0};", v);
+      case RKind::Min: return fmt::format(flt ? "if ({0} < acc || {0} != {0}) acc = {0};" : "if ({0} < acc) acc = {0};", v);
       case RKind::Prod: return fmt::format("acc *= {};", cv);
       case RKind::L1:
         if (flt) return fmt::format("acc += {}({});", fn("fabs", t), v);
@@ -181,12 +184,45 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
       if (flt) result = fmt::format("acc / {}", KernelCtx::literal(static_cast<double>(count), t));
       else if (is_signed_int(t)) result = fmt::format("({})((int64_t)acc / {}LL)", ct, count);
       else result = fmt::format("({})(acc / {}ULL)", ct, count);
-      if (count == 0 && !flt) result = fmt::format("({})0", ct);
+      if (count == 0 && !flt) result = fmt::format("({})acc", ct);  // empty: the sum, 0
       break;
     case RKind::L2: result = fmt::format("{}(acc)", fn("sqrt", t)); break;
     case RKind::LogSum: result = fmt::format("{}(acc)", fn("log", t)); break;
     case RKind::LogSumExp: result = fmt::format("m - m == {} ? m + {}(acc) : m", KernelCtx::literal(0, t), fn("log", t)); break;
     default: result = flt || at == ct ? "acc" : fmt::format("({})acc", ct); break;
+  }
+
+  // When the innermost dimensions are kept (e.g. reducing axis 1 of NCHW), accumulate a whole
+  // output row at a time so the input is read contiguously: outer kept loops, then the reduced
+  // loops, then a unit-stride loop over the row, with the output row as accumulator.
+  if (!groups.empty() && !groups.back().reduced && !red.empty() && !empty && at == ct &&
+      k != RKind::LogSumExp) {
+    const int64_t row = groups.back().size;
+    std::vector<Group> outer(kept.begin(), kept.end() - 1);
+    const bool single = outer.size() <= 1;
+    if (!single) ctx.line("int32_t o = 0;");
+    std::string ibase = open_loops(ctx, outer, "k", "0");
+    const std::string orow = single ? (outer.empty() ? "" : scaled("k0", row)) : "o";
+    ctx.line("{}* yr = y0{};", ct, orow.empty() ? "" : " + " + orow);
+    ctx.line("for (int32_t j = 0; j < {}; ++j) yr[j] = {};", row, init);
+    std::string off = open_loops(ctx, red, "r", ibase);
+    ctx.line("const {}* p = x0{};", ct, off == "0" ? "" : " + " + off);
+    ctx.open("for (int32_t j = 0; j < {}; ++j) {{", row);
+    ctx.line("{} acc = yr[j];", at);
+    ctx.line("const {} v = p[j];", ct);
+    ctx.line("{}", combine("v"));
+    ctx.line("yr[j] = acc;");
+    ctx.close();
+    for (size_t i = 0; i < red.size(); ++i) ctx.close();
+    if (result != "acc") {
+      ctx.open("for (int32_t j = 0; j < {}; ++j) {{", row);
+      ctx.line("const {} acc = yr[j];", at);
+      ctx.line("yr[j] = {};", result);
+      ctx.close();
+    }
+    if (!single) ctx.line("o += {};", row);
+    for (size_t i = 0; i < outer.size(); ++i) ctx.close();
+    return;
   }
 
   // Loops: kept groups outside (the output index runs sequentially), reduced groups inside.
@@ -198,7 +234,8 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
   auto reduce_loops = [&](const std::function<std::string(const std::string&)>& stmt) {
     if (empty) return;  // an empty reduction leaves the accumulator at its identity
     std::string off = open_loops(ctx, red, "r", base);
-    ctx.line("{}", stmt(fmt::format("x0[{}]", off)));
+    ctx.line("const {} v = x0[{}];", ct, off);
+    ctx.line("{}", stmt("v"));
     for (size_t i = 0; i < red.size(); ++i) ctx.close();
   };
   if (k == RKind::LogSumExp) {
@@ -260,7 +297,10 @@ void emit_arg(const ir::Node& n, KernelCtx& ctx, bool is_max) {
   ctx.line("int32_t bi = 0;");
   ctx.open("for (int32_t a = 1; a < {}; ++a) {{", len);
   ctx.line("const {} v = p[{}];", ct, scaled("a", inner));
-  ctx.line("if (v {}{} best) {{ best = v; bi = a; }}", is_max ? ">" : "<", last ? "=" : "");
+  // NaN counts as the extreme value (numpy's argmax/argmin): the first NaN wins, or the last one
+  // with select_last_index.
+  const std::string nan = !ir::dtype_is_float(x.dtype) ? "" : last ? " || v != v" : " || (v != v && best == best)";
+  ctx.line("if (v {}{} best{}) {{ best = v; bi = a; }}", is_max ? ">" : "<", last ? "=" : "", nan);
   ctx.close();
   ctx.line("y0[{}] = (int64_t)bi;", ob);
   close_outer_inner(ctx, outer, inner);
@@ -360,7 +400,10 @@ void emit_TopK(const ir::Node& n, KernelCtx& ctx) {
   if (have_vals) ctx.line("{}* yv = y0{};", ct, ob == "0" ? "" : " + " + ob);
   else ctx.line("{}* yv = {};", ct, ctx.scratch(static_cast<size_t>(k) * ir::dtype_size(t), ct));
   if (have_idx) ctx.line("int64_t* yi = y1{};", ob == "0" ? "" : " + " + ob);
-  auto at = [&](const std::string& j, const std::string& stride) { return stride == "1" ? j : fmt::format("({}) * {}", j, stride); };
+  auto at = [&](const std::string& j, const std::string& stride) {
+    if (stride == "1") return j;
+    return fmt::format(j.find(' ') == std::string::npos ? "{} * {}" : "({}) * {}", j, stride);
+  };
   const std::string is = std::to_string(inner);
   const char* better = largest ? ">" : "<";
   // Insertion into the sorted top-K list; strict comparison keeps the lower index first on ties.

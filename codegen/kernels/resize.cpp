@@ -71,6 +71,21 @@ void emit_resize(const ir::Node& n, KernelCtx& ctx) {
   for (size_t d = 0; d < rank; ++d) loops += y.shape[d] > 1;
   const std::string oidx_counter = "o";
   if (loops > 1) ctx.line("int32_t o = 0;");
+  // The last-but-one output axis with more than one coordinate, and the output row it repeats.
+  size_t row_axis = rank;
+  int64_t row_len = 1;
+  {
+    int seen = 0;
+    for (size_t d = rank; d-- > 0;) {
+      if (y.shape[d] <= 1) continue;
+      if (++seen == 2) {
+        row_axis = d;
+        break;
+      }
+    }
+    if (row_axis < rank)
+      for (size_t d = row_axis + 1; d < rank; ++d) row_len *= y.shape[d];
+  }
   std::string base = "0", oidx = "0", cond;
   std::vector<size_t> blended;  // non-identity axes of a linear / cubic resize
   for (size_t d = 0; d < rank; ++d) {
@@ -114,6 +129,26 @@ void emit_resize(const ir::Node& n, KernelCtx& ctx) {
       // Name compound offsets so inner loops reuse them.
       ctx.line("const int32_t b{} = {};", d, base);
       base = fmt::format("b{}", d);
+    }
+    // Nearest upsampling repeats whole rows: when this axis is the last but one loop and its
+    // source index equals the previous coordinate's, copy the previous output row instead.
+    if (nearest && d == row_axis && !a.identity) {
+      std::vector<double> dup(static_cast<size_t>(M), 0.0);
+      bool any = false;
+      for (int64_t i = 1; i < M; ++i)
+        if (a.idx[static_cast<size_t>(i)] == a.idx[static_cast<size_t>(i - 1)] && a.valid[static_cast<size_t>(i)] &&
+            a.valid[static_cast<size_t>(i - 1)]) {
+          dup[static_cast<size_t>(i)] = 1;
+          any = true;
+        }
+      if (any) {
+        const std::string td = ctx.const_table(fmt::format("dup{}", d), DType::U8, dup);
+        ctx.open("if ({}[{}]) {{", td, v);
+        ctx.line("memcpy(y0 + o, y0 + o - {0}, {1});", row_len, row_len * static_cast<int64_t>(ir::dtype_size(t)));
+        ctx.line("o += {};", row_len);
+        ctx.line("continue;");
+        ctx.close();
+      }
     }
   }
   if (loops > 1) oidx = oidx_counter;

@@ -196,8 +196,8 @@ void eval_reduce(const Node& n, const std::vector<const Value*>& in, std::vector
       double& a = acc[o];
       switch (k) {
         case RKind::Mean: case RKind::Sum: case RKind::LogSum: a += v; break;
-        case RKind::Max: if (v > a) a = v; break;
-        case RKind::Min: if (v < a) a = v; break;
+        case RKind::Max: if (v > a || std::isnan(v)) a = v; break;
+        case RKind::Min: if (v < a || std::isnan(v)) a = v; break;
         case RKind::Prod: a *= v; break;
         case RKind::L1: a += std::fabs(v); break;
         case RKind::L2: case RKind::SumSquare: a += v * v; break;
@@ -260,11 +260,11 @@ void infer_arg(Node& n) {
   int64_t sli = n.attrs.get_int("select_last_index", 0);
   if (sli != 0 && sli != 1) ops::fail(n, "select_last_index must be 0 or 1, got {}", sli);
   if (sli && n.opset < 12) ops::fail(n, "select_last_index exists from opset 12 (model opset {})", n.opset);
-  if (x.shape[static_cast<size_t>(axis)] == 0 && x.numel() == 0 && rank > 0) {
-    bool others_nonempty = true;
+  if (x.shape[static_cast<size_t>(axis)] == 0) {
+    int64_t others = 1;
     for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && x.shape[static_cast<size_t>(d)] == 0) others_nonempty = false;
-    if (others_nonempty) ops::fail(n, "cannot take the arg of an empty axis {}", axis);
+      if (d != axis) others *= x.shape[static_cast<size_t>(d)];
+    if (others > 0) ops::fail(n, "cannot take the arg of the empty axis {}", axis);
   }
   ir::Shape out = x.shape;
   if (keepdims(n)) out[static_cast<size_t>(axis)] = 1;
@@ -308,7 +308,13 @@ void eval_arg(const Node& n, const std::vector<const Value*>& in, std::vector<Va
       for (int64_t a = 1; a < len; ++a) {
         int c = cmp(base + a * inner, base + best * inner);
         if (!is_max) c = -c;
-        if (c > 0 || (last && c == 0)) best = a;
+        bool take = c > 0 || (last && c == 0);
+        if (is_float) {  // NaN is the extreme value: first NaN wins (last with select_last_index)
+          const bool vn = std::isnan(x.get_f64(base + a * inner)), bn = std::isnan(x.get_f64(base + best * inner));
+          if (vn && (last || !bn)) take = true;
+          if (bn && !vn) take = false;
+        }
+        if (take) best = a;
       }
       y[o * inner + i] = best;
     }
