@@ -18,6 +18,9 @@ class CompileError : public std::runtime_error {
   explicit CompileError(const std::string& msg, std::vector<std::string> details = {})
       : std::runtime_error(msg), details_(std::move(details)) {}
   const std::vector<std::string>& details() const { return details_; }
+  // Set when the problem is that this run-time tensor must be a compile-time constant (e.g. a
+  // Reshape shape fed by a graph input); `verify` can then specialise the model on its value.
+  std::string needs_constant;
 
  private:
   std::vector<std::string> details_;

@@ -154,16 +154,49 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
       co.import.fallback_input_shapes.push_back(frontend::load_tensor_file(p.string()).shape);
     }
   co.name = "model";
+  // Inputs that decide shapes (a Reshape's shape, Resize's scales...) must be compile-time
+  // constants; when a case feeds them as graph inputs, the model is specialised on the first data
+  // set's values (like --const-input) and the harness stops passing them. Documented in
+  // docs/conformance.md.
+  const std::vector<std::string> input_names = frontend::graph_input_names(co.model_path);
+  auto input_value = [&](const fs::path& set, size_t pos) {
+    return frontend::load_tensor_file((set / fmt::format("input_{}.pb", pos)).string());
+  };
+  std::vector<bool> frozen(input_names.size(), false);
+  std::string specialised;
   std::ostringstream dump;
   CompileResult cr;
-  try {
-    cr = compile_model(co, dump);
-  } catch (const CompileError& e) {
-    std::string msg = std::string("compile error: ") + e.what();
-    for (auto& d : e.details()) msg += "; " + d;
-    return {CaseResult::Fail, msg};
-  } catch (const std::exception& e) {
-    return {CaseResult::Fail, std::string("compile error: ") + e.what()};
+  for (int attempt = 0;; ++attempt) {
+    try {
+      cr = compile_model(co, dump);
+      break;
+    } catch (const CompileError& e) {
+      bool retried = false;
+      if (!e.needs_constant.empty() && !sets.empty() && vo.specialize && attempt < 8) {
+        std::vector<size_t> pick;
+        for (size_t p = 0; p < input_names.size(); ++p)
+          if (input_names[p] == e.needs_constant && !frozen[p]) pick.push_back(p);
+        if (pick.empty())  // derived from inputs: specialise every small integer input
+          for (size_t p = 0; p < input_names.size(); ++p)
+            if (!frozen[p] && fs::exists(sets[0] / fmt::format("input_{}.pb", p))) {
+              ir::Value v = input_value(sets[0], p);
+              if (ir::dtype_is_int(v.dtype) && v.numel() <= 64) pick.push_back(p);
+            }
+        for (size_t p : pick) {
+          if (!fs::exists(sets[0] / fmt::format("input_{}.pb", p))) continue;
+          co.import.const_inputs[input_names[p]] = input_value(sets[0], p);
+          frozen[p] = true;
+          specialised += (specialised.empty() ? "" : ", ") + input_names[p];
+          retried = true;
+        }
+      }
+      if (retried) continue;
+      std::string msg = std::string("compile error: ") + e.what();
+      for (auto& d : e.details()) msg += "; " + d;
+      return {CaseResult::Fail, msg};
+    } catch (const std::exception& e) {
+      return {CaseResult::Fail, std::string("compile error: ") + e.what()};
+    }
   }
   const ir::Graph& g = *cr.graph;
 
@@ -194,7 +227,16 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
     for (size_t i = 0;; ++i) {
       fs::path p = set / fmt::format("input_{}.pb", i);
       if (!fs::exists(p)) break;
-      inputs.push_back(frontend::load_tensor_file(p.string()));
+      ir::Value v = frontend::load_tensor_file(p.string());
+      if (i < frozen.size() && frozen[i]) {
+        // A specialised input must have the same value in every data set.
+        const ir::Value& c = co.import.const_inputs.at(input_names[i]);
+        if (c.bytes != v.bytes || c.shape != v.shape)
+          return {CaseResult::Fail, fmt::format("{}: specialised input '{}' differs from the first data set",
+                                                set.filename().string(), input_names[i])};
+        continue;
+      }
+      inputs.push_back(std::move(v));
     }
     for (size_t i = 0;; ++i) {
       fs::path p = set / fmt::format("output_{}.pb", i);
@@ -246,8 +288,9 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
     }
   }
   res.status = CaseResult::Pass;
-  res.message = fmt::format("{} data set{}, arena {} B, weights {} B", sets.size(), sets.size() == 1 ? "" : "s",
-                            cr.output.arena_bytes, cr.output.weight_bytes);
+  res.message = fmt::format("{} data set{}, arena {} B, weights {} B{}", sets.size(), sets.size() == 1 ? "" : "s",
+                            cr.output.arena_bytes, cr.output.weight_bytes,
+                            specialised.empty() ? "" : "; specialised on inputs " + specialised);
   return res;
 }
 

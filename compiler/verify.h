@@ -17,6 +17,7 @@ struct VerifyOptions {
   bool reference = false;              // run the reference evaluator instead of generated code
   bool keep = false;                   // keep the work folders
   std::string work_dir;
+  bool specialize = true;              // specialise shape-deciding inputs on the test data
   std::string skip_list;               // file: "case_name  # reason" per line
   std::string cc = "cc", cxx = "c++", cxx_std = "c++11", extra_cflags;
   std::string run_prefix;              // e.g. a QEMU runner

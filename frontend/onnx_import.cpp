@@ -76,15 +76,29 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
 
   // Graph inputs that are not initializers; their free dims come from --input-shape or default.
   std::set<std::string> used_shape_overrides;
+  size_t input_pos = 0;  // position among the non-initializer inputs (test data file index)
   for (auto& in : gp.input()) {
     if (init_names.count(in.name())) continue;  // an initializer listed as input (IR < 4) is a constant
+    const size_t pos = input_pos++;
+    auto frozen = opt.const_inputs.find(in.name());
+    if (frozen != opt.const_inputs.end()) {
+      ir::Tensor* t = g->add_tensor(in.name());
+      t->dtype = frozen->second.dtype;
+      t->shape = frozen->second.shape;
+      t->shaped = true;
+      t->value = std::make_shared<ir::Value>(frozen->second);
+      if (in.type().has_tensor_type() &&
+          dtype_from_onnx(in.type().tensor_type().elem_type(), "graph input '" + in.name() + "'") != t->dtype)
+        throw UsageError(fmt::format("constant for input '{}' has the wrong element type", in.name()));
+      used_shape_overrides.insert(in.name());
+      continue;
+    }
     if (!in.type().has_tensor_type())
       throw CompileError(fmt::format("graph input '{}' is not a tensor (sequence/map/optional inputs are not supported)", in.name()));
     ir::Tensor* t = g->add_tensor(in.name());
     t->is_graph_input = true;
     t->dtype = dtype_from_onnx(in.type().tensor_type().elem_type(), "graph input '" + in.name() + "'");
     auto ov = opt.input_shapes.find(in.name());
-    const size_t pos = g->inputs.size();
     bool dynamic = !in.type().tensor_type().has_shape();
     if (!dynamic)
       for (auto& d : in.type().tensor_type().shape().dim()) dynamic |= !d.has_dim_value() || d.dim_value() < 0;
@@ -123,6 +137,9 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   for (auto& [name, s] : opt.input_shapes)
     if (!used_shape_overrides.count(name))
       throw UsageError(fmt::format("--input-shape names '{}', which is not a graph input", name));
+  for (auto& [name, v] : opt.const_inputs)
+    if (!used_shape_overrides.count(name))
+      throw UsageError(fmt::format("--const-input names '{}', which is not a graph input", name));
 
   // Nodes: look every op up in the registry and collect all unsupported ones in one report.
   std::vector<std::string> unsupported;
@@ -282,6 +299,20 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   infer_and_fold(*g, diag, opt.max_tensor_bytes);
   g->verify();
   return g;
+}
+
+std::vector<std::string> graph_input_names(const std::string& model_path) {
+  std::ifstream f(model_path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  onnx::ModelProto model;
+  std::vector<std::string> names;
+  if (!model.ParseFromString(ss.str())) return names;
+  std::set<std::string> inits;
+  for (auto& i : model.graph().initializer()) inits.insert(i.name());
+  for (auto& in : model.graph().input())
+    if (!inits.count(in.name())) names.push_back(in.name());
+  return names;
 }
 
 std::unique_ptr<ir::Graph> import_model_file(const std::string& path, const ImportOptions& opt,

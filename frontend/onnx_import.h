@@ -17,6 +17,9 @@ struct ImportOptions {
   // Shapes by graph-input position, used only for inputs whose shape is not fully static in the
   // model (verify fills them from the test data).
   std::vector<ir::Shape> fallback_input_shapes;
+  // Graph inputs specialised to constant values (--const-input NAME=FILE.pb, or by verify for
+  // inputs that decide shapes): they become constants and leave the generated API.
+  std::map<std::string, ir::Value> const_inputs;
   // Largest tensor (bytes) the compiler accepts anywhere in the model.
   uint64_t max_tensor_bytes = uint64_t(1) << 31;
 };
@@ -36,6 +39,9 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes =
 ir::Value load_tensor_file(const std::string& path, std::string* name = nullptr);
 // Serializes a value as a TensorProto (for writing test data).
 std::string tensor_to_proto_bytes(const ir::Value& v, const std::string& name);
+
+// Names of the graph inputs that are not initializers, in order (for mapping test data files).
+std::vector<std::string> graph_input_names(const std::string& model_path);
 
 // SHA-256 of a byte string, lower-case hex.
 std::string sha256_hex(const std::string& bytes);

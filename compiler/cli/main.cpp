@@ -20,7 +20,7 @@ namespace {
 // Options shared by compile and verify, so verify applies every compile option to each case.
 struct SharedOpts {
   std::string name, target = "generic";
-  std::vector<std::string> input_shapes, print_ir_after;
+  std::vector<std::string> input_shapes, print_ir_after, const_inputs;
   std::string passes;
   int opt_level = 2;
   bool print_ir_all = false, print_plan = false, io_in_arena = false;
@@ -29,6 +29,7 @@ struct SharedOpts {
 void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_option("--target", s.target, "generic|cortex-m4|cortex-m7|cortex-m33|cortex-m55");
   app->add_option("--input-shape", s.input_shapes, "Fix a free input shape: NAME=1x3x32x32 (repeatable)");
+  app->add_option("--const-input", s.const_inputs, "Specialise graph input NAME to the tensor in FILE.pb: NAME=FILE.pb (repeatable)");
   app->add_option("-O", s.opt_level, "Optimisation level: -O0 (no passes) or -O2 (default)")
       ->check(CLI::IsMember({0, 2}));
   app->add_option("--passes", s.passes, "Comma-separated pass list replacing the -O pipeline");
@@ -43,6 +44,15 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.name = s.name;
   if (!codegen::parse_target(s.target, &co.target)) throw UsageError(fmt::format("unknown --target '{}'", s.target));
   for (auto& spec : s.input_shapes) co.import.input_shapes.insert(parse_input_shape(spec));
+  for (auto& spec : s.const_inputs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--const-input '{}': expected NAME=FILE.pb", spec));
+    try {
+      co.import.const_inputs[spec.substr(0, eq)] = frontend::load_tensor_file(spec.substr(eq + 1));
+    } catch (const CompileError& e) {
+      throw UsageError(fmt::format("--const-input '{}': {}", spec, e.what()));
+    }
+  }
   co.opt_level = s.opt_level;
   if (!s.passes.empty()) {
     co.passes_given = true;
@@ -106,6 +116,8 @@ int main(int argc, char** argv) {
   verify->add_flag("--keep", vo.keep, "Keep build folders");
   verify->add_option("--work-dir", vo.work_dir, "Where to build cases (default: a temporary folder)");
   verify->add_option("--skip-list", vo.skip_list, "File of case names to skip, each with a reason after '#'");
+  bool no_specialize = false;
+  verify->add_flag("--no-specialize", no_specialize, "Do not turn shape-deciding graph inputs into constants from the test data");
   verify->add_option("--std", vo.cxx_std, "C++ standard for building generated code (default c++11)");
   verify->add_option("--cxx", vo.cxx, "Host C++ compiler");
   verify->add_option("--cc", vo.cc, "Host C compiler for the harness");
@@ -162,6 +174,7 @@ int main(int argc, char** argv) {
     }
     if (verify->parsed()) {
       vo.compile = to_compile_options(vs, cmdline);
+      vo.specialize = !no_specialize;
       return run_verify(vo, std::cout);
     }
   } catch (const CompileError& e) {

@@ -21,8 +21,11 @@ void check_arity(const ir::Node& n, size_t lo, size_t hi, size_t max_out) {
 
 const ir::Value& const_input(const ir::Node& n, size_t i, const char* what) {
   const ir::Tensor& t = input(n, i);
-  if (!t.is_constant())
-    fail(n, "input {} ('{}', {}) must be a compile-time constant", i, t.name, what);
+  if (!t.is_constant()) {
+    CompileError e(fmt::format("{}: input {} ('{}', {}) must be a compile-time constant", n.label(), i, t.name, what));
+    e.needs_constant = t.name;
+    throw e;
+  }
   return *t.value;
 }
 
