@@ -317,6 +317,7 @@ std::map<std::string, std::string> load_skip_list(const std::string& path) {
 
 int run_verify(const VerifyOptions& vo, std::ostream& out) {
   auto skips = load_skip_list(vo.skip_list);
+  auto known = load_skip_list(vo.known_failures);
   std::vector<fs::path> cases;
   for (auto& d : vo.case_dirs) {
     if (!fs::is_directory(d)) throw UsageError(fmt::format("'{}' is not a directory", d));
@@ -360,6 +361,7 @@ int run_verify(const VerifyOptions& vo, std::ostream& out) {
         }
       }
       std::lock_guard<std::mutex> lock(mu);
+      results[i] = r;
       const char* tag = r.status == CaseResult::Pass ? "PASS" : r.status == CaseResult::Skip ? "SKIP" : "FAIL";
       (r.status == CaseResult::Pass ? passed : r.status == CaseResult::Skip ? skipped : failed)++;
       out << fmt::format("{} {}: {}\n", tag, cname, r.message) << std::flush;
@@ -372,8 +374,20 @@ int run_verify(const VerifyOptions& vo, std::ostream& out) {
     std::error_code ec;
     fs::remove_all(work_root, ec);
   }
+  // Known failures (in scope, not yet supported) are reported as failures but do not fail the run;
+  // a listed case that passes is reported so the list gets trimmed.
+  int unexpected = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string cname = cases[i].filename().string();
+    bool listed = known.count(cname) != 0;
+    if (results[i].status == CaseResult::Fail && !listed) ++unexpected;
+    if (results[i].status == CaseResult::Pass && listed)
+      out << fmt::format("NOTE {} passes but is listed in {}\n", cname, vo.known_failures);
+  }
+  if (!vo.known_failures.empty())
+    out << fmt::format("{} of {} failures are known gaps listed in {}\n", failed - unexpected, failed, vo.known_failures);
   out << fmt::format("{} passed, {} failed, {} skipped\n", passed, failed, skipped);
-  return failed ? kExitBadModel : kExitOk;
+  return unexpected ? kExitBadModel : kExitOk;
 }
 
 }  // namespace tinyaot

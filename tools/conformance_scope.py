@@ -47,6 +47,9 @@ def reason(model):
     names = {o for _, o in ops}
     if any(d == "ai.onnx.preview.training" for d, _ in ops) or names & TRAINING:
         return "training op (" + ", ".join(sorted(names & TRAINING) or ["ai.onnx.preview.training"]) + ")"
+    for n in all_nodes(model.graph):
+        if n.op_type == "BatchNormalization" and any(a.name == "training_mode" and a.i for a in n.attribute):
+            return "training op (BatchNormalization with training_mode=1)"
     if names & SEQUENCE:
         return "sequence op (" + ", ".join(sorted(names & SEQUENCE)) + ")"
     if names & OPTIONAL:

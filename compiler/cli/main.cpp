@@ -116,6 +116,8 @@ int main(int argc, char** argv) {
   verify->add_flag("--keep", vo.keep, "Keep build folders");
   verify->add_option("--work-dir", vo.work_dir, "Where to build cases (default: a temporary folder)");
   verify->add_option("--skip-list", vo.skip_list, "File of case names to skip, each with a reason after '#'");
+  verify->add_option("--known-failures", vo.known_failures,
+                     "File of in-scope cases known to fail (still run and reported; they do not fail the run)");
   bool no_specialize = false;
   verify->add_flag("--no-specialize", no_specialize, "Do not turn shape-deciding graph inputs into constants from the test data");
   verify->add_option("--std", vo.cxx_std, "C++ standard for building generated code (default c++11)");
