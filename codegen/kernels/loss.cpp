@@ -74,6 +74,7 @@ void emit_accumulators(const Params& p, KernelCtx& ctx) {
 // element written for reduction none.
 void emit_label_step(const Params& p, KernelCtx& ctx, const std::string& label,
                      const std::string& loss_of_t, const std::string& out) {
+  if (p.red == Reduction::None) ctx.line("{} l = {};", p.ct, p.lit(0));
   ctx.line("const {} t = {};", p.lct, label);
   const DType ut = p.lt == DType::I64 ? DType::U64 : DType::U32;
   std::string cond = fmt::format("({})t < {}", p.ulct, KernelCtx::literal(double(p.C), ut));
@@ -85,15 +86,14 @@ void emit_label_step(const Params& p, KernelCtx& ctx, const std::string& label,
     l = fmt::format("({}) * w", l);
   }
   if (p.red == Reduction::None) {
-    ctx.line("{} = {};", out, l);
+    ctx.line("l = {};", l);
     ctx.close();
-    ctx.open("else {{");
-    ctx.line("{} = {};", out, p.lit(0));
+    ctx.line("{} = l;", out);  // +0 for skipped labels
   } else {
     ctx.line("acc += {};", l);
     if (p.red == Reduction::Mean) ctx.line(p.weight ? "wacc += w;" : "++cnt;");
+    ctx.close();
   }
-  ctx.close();
 }
 
 void emit_result(const Params& p, KernelCtx& ctx) {
