@@ -79,7 +79,8 @@ void emit_axis_taps(KernelCtx& ctx, const Ty& ty, const SamplingGridParams& p, c
              ty.lit(0.5));
   if (p.mode == 1) ctx.line("{0}c = {1}({0}c);", pre, ty.f("rint"));
   if (p.padding == 1)
-    ctx.line("{0}c = !({0}c >= {1}) ? {1} : {0}c > {2} ? {2} : {0}c;", pre, ty.lit(0), ty.lit(static_cast<double>(d - 1)));
+    ctx.line("if ({0}c < {1} || {0}c > {2}) {0}c = {0}c < {3} ? {3} : {4};", pre, ty.lit(lo), ty.lit(hi), ty.lit(0),
+             ty.lit(static_cast<double>(d - 1)));
   else if (p.padding == 2)
     ctx.line("if ({0}c < {1} || {0}c > {2}) {0}c = {3}({0}c, {1}, {2});", pre, ty.lit(lo), ty.lit(hi), refl);
   ctx.line("const {} {}f = {}({}c);", T, pre, ty.f("floor"), pre);

@@ -189,20 +189,22 @@ void eval_roi_align(const Node& n, const Inputs& in, Value& yv) {
   for (int64_t r = 0; r < R; ++r) {
     const int64_t bi = in[2]->get_i64(r);
     if (bi < 0 || bi >= xv.shape[0]) ops::fail(n, "batch index {} of roi {} is out of range", bi, r);
-    const double off = p.half_pixel ? 0.5 : 0.0;
-    const double sc = p.spatial_scale;
-    const double x1 = static_cast<double>(rois[r * 4 + 0]) * sc - off;
-    const double y1 = static_cast<double>(rois[r * 4 + 1]) * sc - off;
-    const double x2 = static_cast<double>(rois[r * 4 + 2]) * sc - off;
-    const double y2 = static_cast<double>(rois[r * 4 + 3]) * sc - off;
-    double rw = x2 - x1, rh = y2 - y1;
+    // Geometry in the element type, as onnxruntime computes it (the sample grid size depends on
+    // ceil() of these values, so double precision could pick a different grid).
+    const T off = p.half_pixel ? T(0.5) : T(0);
+    const T sc = static_cast<T>(p.spatial_scale);
+    const T x1 = rois[r * 4 + 0] * sc - off;
+    const T y1 = rois[r * 4 + 1] * sc - off;
+    const T x2 = rois[r * 4 + 2] * sc - off;
+    const T y2 = rois[r * 4 + 3] * sc - off;
+    T rw = x2 - x1, rh = y2 - y1;
     if (!p.half_pixel) {
-      rw = std::max(rw, 1.0);
-      rh = std::max(rh, 1.0);
+      rw = std::max(rw, T(1));
+      rh = std::max(rh, T(1));
     }
-    const double bh = rh / static_cast<double>(ph_n), bw = rw / static_cast<double>(pw_n);
-    const int64_t gh = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(rh / static_cast<double>(ph_n)));
-    const int64_t gw = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(rw / static_cast<double>(pw_n)));
+    const T bh = rh / static_cast<T>(ph_n), bw = rw / static_cast<T>(pw_n);
+    const int64_t gh = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(bh));
+    const int64_t gw = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(bw));
     const double count = static_cast<double>(std::max<int64_t>(gh * gw, 1));
     for (int64_t c = 0; c < C; ++c) {
       const T* plane = x + (bi * C + c) * H * W;
@@ -212,26 +214,27 @@ void eval_roi_align(const Node& n, const Inputs& in, Value& yv) {
           bool first = true;
           for (int64_t iy = 0; iy < gh; ++iy)
             for (int64_t ix = 0; ix < gw; ++ix) {
-              double yy = y1 + static_cast<double>(ph) * bh + (static_cast<double>(iy) + 0.5) * bh / static_cast<double>(gh);
-              double xx = x1 + static_cast<double>(pw) * bw + (static_cast<double>(ix) + 0.5) * bw / static_cast<double>(gw);
+              T yy = y1 + static_cast<T>(ph) * bh + (static_cast<T>(iy) + T(0.5)) * bh / static_cast<T>(gh);
+              T xx = x1 + static_cast<T>(pw) * bw + (static_cast<T>(ix) + T(0.5)) * bw / static_cast<T>(gw);
               double v[4] = {0, 0, 0, 0}, w[4] = {0, 0, 0, 0};
-              if (!(yy < -1.0 || yy > static_cast<double>(H) || xx < -1.0 || xx > static_cast<double>(W))) {
+              if (!(yy < T(-1) || yy > static_cast<T>(H) || xx < T(-1) || xx > static_cast<T>(W))) {
                 if (yy <= 0) yy = 0;
                 if (xx <= 0) xx = 0;
                 int64_t yl = static_cast<int64_t>(yy), xl = static_cast<int64_t>(xx), yh, xh;
                 if (yl >= H - 1) {
                   yh = yl = H - 1;
-                  yy = static_cast<double>(yl);
+                  yy = static_cast<T>(yl);
                 } else {
                   yh = yl + 1;
                 }
                 if (xl >= W - 1) {
                   xh = xl = W - 1;
-                  xx = static_cast<double>(xl);
+                  xx = static_cast<T>(xl);
                 } else {
                   xh = xl + 1;
                 }
-                const double ly = yy - static_cast<double>(yl), lx = xx - static_cast<double>(xl);
+                const double ly = static_cast<double>(yy) - static_cast<double>(yl);
+                const double lx = static_cast<double>(xx) - static_cast<double>(xl);
                 const double hy = 1 - ly, hx = 1 - lx;
                 w[0] = hy * hx; w[1] = hy * lx; w[2] = ly * hx; w[3] = ly * lx;
                 v[0] = static_cast<double>(plane[yl * W + xl]);
