@@ -97,12 +97,14 @@ void emit_axis_taps(KernelCtx& ctx, const Ty& ty, const SamplingGridParams& p, c
     const double A = -0.75;
     ctx.line("const {0} {1}t = {1}c - {1}f;", T, pre);
     ctx.line("const {0} {1}t1 = {1}t + {2}, {1}u = {2} - {1}t, {1}u1 = {3} - {1}t;", T, pre, ty.lit(1), ty.lit(2));
-    ctx.line("{0}w[0] = (({1} * {0}t1 - {2}) * {0}t1 + {3}) * {0}t1 - {4};", pre, ty.lit(A), ty.lit(5 * A), ty.lit(8 * A),
-             ty.lit(4 * A));
-    ctx.line("{0}w[1] = ({1} * {0}t - {2}) * {0}t * {0}t + {3};", pre, ty.lit(A + 2), ty.lit(A + 3), ty.lit(1));
-    ctx.line("{0}w[2] = ({1} * {0}u - {2}) * {0}u * {0}u + {3};", pre, ty.lit(A + 2), ty.lit(A + 3), ty.lit(1));
-    ctx.line("{0}w[3] = (({1} * {0}u1 - {2}) * {0}u1 + {3}) * {0}u1 - {4};", pre, ty.lit(A), ty.lit(5 * A), ty.lit(8 * A),
-             ty.lit(4 * A));
+    // "+ c" / "- |c|" for a constant term.
+    auto add = [&](double v) { return v < 0 ? "- " + ty.lit(-v) : "+ " + ty.lit(v); };
+    ctx.line("{0}w[0] = (({1} * {0}t1 {2}) * {0}t1 {3}) * {0}t1 {4};", pre, ty.lit(A), add(-5 * A), add(8 * A),
+             add(-4 * A));
+    ctx.line("{0}w[1] = ({1} * {0}t {2}) * {0}t * {0}t + {3};", pre, ty.lit(A + 2), add(-(A + 3)), ty.lit(1));
+    ctx.line("{0}w[2] = ({1} * {0}u {2}) * {0}u * {0}u + {3};", pre, ty.lit(A + 2), add(-(A + 3)), ty.lit(1));
+    ctx.line("{0}w[3] = (({1} * {0}u1 {2}) * {0}u1 {3}) * {0}u1 {4};", pre, ty.lit(A), add(-5 * A), add(8 * A),
+             add(-4 * A));
   }
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", cnt);
   ctx.line("{0} v = {1}f + ({0})(j{2});", T, pre, first ? " - 1" : "");
@@ -192,7 +194,10 @@ void emit_RoiAlign(const Node& n, KernelCtx& ctx) {
   if (p.sampling_ratio > 0) {
     ctx.line("const int32_t gh = {0}, gw = {0};", p.sampling_ratio);
   } else {
-    ctx.line("const int32_t gh = (int32_t){}(bh), gw = (int32_t){}(bw);", ty.f("ceil"), ty.f("ceil"));
+    // ceil(bin size) samples; NaN/negative sizes give none and absurd ones are capped (no UB).
+    ctx.line("const {} cbh = {}(bh), cbw = {}(bw);", T, ty.f("ceil"), ty.f("ceil"));
+    ctx.line("const int32_t gh = !(cbh >= {0}) ? 0 : cbh > {1} ? {2} : (int32_t)cbh;", ty.lit(0), ty.lit(1e6), 1000000);
+    ctx.line("const int32_t gw = !(cbw >= {0}) ? 0 : cbw > {1} ? {2} : (int32_t)cbw;", ty.lit(0), ty.lit(1e6), 1000000);
   }
   ctx.line("const {} sh = bh / ({})gh, sw = bw / ({})gw;", T, T, T);
   if (!p.max_mode) ctx.line("const {} inv = {} / ({})(gh * gw > 1 ? gh * gw : 1);", T, ty.lit(1), T);
@@ -205,7 +210,7 @@ void emit_RoiAlign(const Node& n, KernelCtx& ctx) {
   ctx.line("{} xx = x1s + ({})pw * bw + (({})ix + {}) * sw;", T, T, T, ty.lit(0.5));
   ctx.line("{0} w0 = {1}, w1 = {1}, w2 = {1}, w3 = {1};", T, ty.lit(0));
   ctx.line("int32_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;");
-  ctx.open("if (!(yy < {} || yy > {} || xx < {} || xx > {})) {{", ty.lit(-1), ty.lit(static_cast<double>(H)), ty.lit(-1),
+  ctx.open("if (yy >= {} && yy <= {} && xx >= {} && xx <= {}) {{", ty.lit(-1), ty.lit(static_cast<double>(H)), ty.lit(-1),
            ty.lit(static_cast<double>(W)));
   ctx.line("if (yy <= {0}) yy = {0};", ty.lit(0));
   ctx.line("if (xx <= {0}) xx = {0};", ty.lit(0));

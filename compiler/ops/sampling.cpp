@@ -203,8 +203,13 @@ void eval_roi_align(const Node& n, const Inputs& in, Value& yv) {
       rh = std::max(rh, T(1));
     }
     const T bh = rh / static_cast<T>(ph_n), bw = rw / static_cast<T>(pw_n);
-    const int64_t gh = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(bh));
-    const int64_t gw = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(bw));
+    // ceil(bin size) samples; NaN/negative sizes give none, absurd ones are capped (as the kernel).
+    auto grid = [&](T b) -> int64_t {
+      if (p.sampling_ratio > 0) return p.sampling_ratio;
+      const T cb = std::ceil(b);
+      return !(cb >= 0) ? 0 : cb > T(1e6) ? 1000000 : static_cast<int64_t>(cb);
+    };
+    const int64_t gh = grid(bh), gw = grid(bw);
     const double count = static_cast<double>(std::max<int64_t>(gh * gw, 1));
     for (int64_t c = 0; c < C; ++c) {
       const T* plane = x + (bi * C + c) * H * W;
@@ -217,7 +222,7 @@ void eval_roi_align(const Node& n, const Inputs& in, Value& yv) {
               T yy = y1 + static_cast<T>(ph) * bh + (static_cast<T>(iy) + T(0.5)) * bh / static_cast<T>(gh);
               T xx = x1 + static_cast<T>(pw) * bw + (static_cast<T>(ix) + T(0.5)) * bw / static_cast<T>(gw);
               double v[4] = {0, 0, 0, 0}, w[4] = {0, 0, 0, 0};
-              if (!(yy < T(-1) || yy > static_cast<T>(H) || xx < T(-1) || xx > static_cast<T>(W))) {
+              if (yy >= T(-1) && yy <= static_cast<T>(H) && xx >= T(-1) && xx <= static_cast<T>(W)) {
                 if (yy <= 0) yy = 0;
                 if (xx <= 0) xx = 0;
                 int64_t yl = static_cast<int64_t>(yy), xl = static_cast<int64_t>(xx), yh, xh;

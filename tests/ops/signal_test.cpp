@@ -264,3 +264,18 @@ TEST_CASE("MelWeightMatrix", "[signal]") {
   bad.input(ir::DType::F32, {}, {4096}, true);
   CHECK_THROWS_WITH(bad.infer(), Catch::Contains("sig") && Catch::Contains("num_mel_bins"));
 }
+
+#include "codegen/kernel_ctx.h"
+
+TEST_CASE("window kernels copy a baked table", "[signal]") {
+  // Windows whose output is too large to fold at import still compile to a table copy.
+  SigCase c("HannWindow");
+  c.input(ir::DType::I32, {}, {4}, true);
+  c.infer();
+  codegen::KernelCtx ctx(*c.n, codegen::Target::Generic);
+  c.n->info->emit(*c.n, ctx);
+  REQUIRE(ctx.tables().size() == 1);
+  CHECK(ctx.tables()[0].second.find("0.0f, 0.5f, 1.0f, 0.5f") != std::string::npos);
+  CHECK(ctx.body().find("memcpy(y0, " + ctx.tables()[0].first) != std::string::npos);
+  CHECK(ctx.name() == "hann_window_f32_n4");
+}
