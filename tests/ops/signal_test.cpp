@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "codegen/kernel_ctx.h"
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
@@ -264,8 +265,6 @@ TEST_CASE("MelWeightMatrix", "[signal]") {
   bad.input(ir::DType::F32, {}, {4096}, true);
   CHECK_THROWS_WITH(bad.infer(), Catch::Contains("sig") && Catch::Contains("num_mel_bins"));
 }
-
-#include "codegen/kernel_ctx.h"
 
 TEST_CASE("window kernels copy a baked table", "[signal]") {
   // Windows whose output is too large to fold at import still compile to a table copy.
