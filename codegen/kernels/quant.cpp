@@ -278,37 +278,46 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   const bool xz_zero = xzp.all_zero();
   const bool fold = !xz_zero && xzp.known && wv && wzp.known && (!has_bias || bv);
   std::vector<int64_t> bias_b(static_cast<size_t>(M), 0), bias_i(static_cast<size_t>(M), 0);
+  // Largest |accumulator| that can occur: |bias| + sum over taps of max|x term| * |w - wzp|.
+  const int64_t xraw = xt == DType::U8 ? 255 : 128;
   int64_t bound = 0;
   for (int64_t m = 0; m < M; ++m) {
     if (bv) bias_b[static_cast<size_t>(m)] = bv->get_i64(m);
-    int64_t sw = 0;
-    if (fold)
-      for (int64_t e = 0; e < WB; ++e) sw += wv->get_i64(m * WB + e) - wzp.at(m);
-    bias_i[static_cast<size_t>(m)] = bias_b[static_cast<size_t>(m)] - (fold ? xzp.v[0] * sw : 0);
-    bound = std::max(bound, std::abs(bias_b[static_cast<size_t>(m)]) + std::abs(bias_i[static_cast<size_t>(m)]));
+    int64_t sw = 0, sabs = WB * 255;
+    if (wv && wzp.known) {
+      sabs = 0;
+      for (int64_t e = 0; e < WB; ++e) {
+        const int64_t w = wv->get_i64(m * WB + e) - wzp.at(m);
+        sw += w;
+        sabs += std::abs(w);
+      }
+    }
+    const size_t mi = static_cast<size_t>(m);
+    bias_i[mi] = bias_b[mi] - (fold ? xzp.v[0] * sw : 0);
+    bound = std::max(bound, std::max(std::abs(bias_b[mi]) + 255 * sabs, std::abs(bias_i[mi]) + xraw * sabs));
   }
-  if (has_bias && !bv) bound += INT32_MAX;  // run-time bias: unknown
-  bound += 2 * WB * 255 * 255;
+  if (has_bias && !bv) bound = INT64_MAX;  // run-time bias: unknown
   const bool wrap = bound > INT32_MAX;
   const std::string at = wrap ? "uint32_t" : "int32_t";
   auto term = [&](const std::string& t) { return wrap ? fmt::format("(uint32_t)({})", t) : t; };
 
-  // Bias expressions per region kind.
-  std::string bias_b_expr = "0", bias_i_expr = "0";
-  auto table_or_lit = [&](const std::vector<int64_t>& v, const char* name) -> std::string {
+  // Bias expressions per region kind; tables are created on first use only (an unused static
+  // table would trip -Wunused-const-variable).
+  std::string bias_expr[2];
+  bool bias_done[2] = {false, false};
+  auto bias_of = [&](bool inner) -> std::string {
+    const int b = fold && inner ? 1 : 0;
+    if (bias_done[b]) return bias_expr[b];
+    bias_done[b] = true;
+    if (has_bias && !bv) return bias_expr[b] = "x8[m]";
+    const std::vector<int64_t>& v = b ? bias_i : bias_b;
     bool uni = true, zero = true;
     for (int64_t x : v) uni = uni && x == v[0], zero = zero && x == 0;
-    if (zero) return "0";
-    if (uni) return i32(v[0]);
+    if (zero) return bias_expr[b] = "0";
+    if (uni) return bias_expr[b] = i32(v[0]);
     std::vector<double> dv(v.begin(), v.end());
-    return ctx.const_table(name, DType::I32, dv) + "[m]";
+    return bias_expr[b] = ctx.const_table(b ? "bias_in" : "bias", DType::I32, dv) + "[m]";
   };
-  if (has_bias && !bv) {
-    bias_b_expr = bias_i_expr = "x8[m]";
-  } else {
-    bias_b_expr = table_or_lit(bias_b, "bias");
-    bias_i_expr = fold ? table_or_lit(bias_i, "bias_in") : bias_b_expr;
-  }
 
   // Requantization.
   int32_t lo = 0, hi = 0;
@@ -345,8 +354,6 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   }
   const Param yzp = qlinear ? zero_point(n, 7, ctx, "yzp") : Param();
 
-  bool pointwise = KS == 1;
-  for (size_t i = 0; i < r; ++i) pointwise = pointwise && s[i] == 1 && pb[i] == 0 && g.pe[i] == 0;
   std::string name = fmt::format("{}{}d_{}{}_k{}s{}", qlinear ? "qlinearconv" : "convinteger", r,
                                  ir::dtype_name(xt), ir::dtype_name(wt), join_x(k, false), join_x(s, true));
   bool dil = false;
@@ -389,8 +396,6 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &mult, &shift);", n.inputs[4]->numel() == 1 ? "0" : "m");
   }
   const std::string xz_lit = xzp.known ? i32(xzp.v[0]) : "xzp";
-  ctx.line("const {} bias_b = ({}){};", at, at, bias_b_expr);
-  if (fold) ctx.line("const {} bias_i = ({}){};", at, at, bias_i_expr);
 
   std::vector<std::string> klo(r), khi(r);
   std::vector<bool> bord(r, false);
@@ -401,7 +406,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     for (size_t i = 0; i < r; ++i) any_border = any_border || bord[i];
     std::string yoff = "0";
     for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
-    ctx.line("{} acc = {};", at, fold && !any_border ? "bias_i" : "bias_b");
+    const std::string be = bias_of(!any_border);
+    ctx.line("{} acc = {};", at, wrap && be != "0" ? "(uint32_t)" + be : be);
     std::string xcv = "xg", wcv = "wm";
     if (Cg > 1) {
       ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
@@ -472,7 +478,6 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       region(i, B, out[i], true);
     }
   };
-  (void)pointwise;
   dim(0);
   ctx.close();  // m
   if (G > 1) ctx.close();
