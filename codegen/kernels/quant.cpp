@@ -310,7 +310,10 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     if (bias_done[b]) return bias_expr[b];
     bias_done[b] = true;
     if (has_bias && !bv) return bias_expr[b] = "x8[m]";
-    const std::vector<int64_t>& v = b ? bias_i : bias_b;
+    // Stored modulo 2^32: exact in int32 mode (the bound guarantees the range), and the wrapping
+    // uint32 accumulation is modulo 2^32 anyway.
+    std::vector<int64_t> v = b ? bias_i : bias_b;
+    for (int64_t& x : v) x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(x)));
     bool uni = true, zero = true;
     for (int64_t x : v) uni = uni && x == v[0], zero = zero && x == 0;
     if (zero) return bias_expr[b] = "0";
@@ -319,9 +322,10 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     return bias_expr[b] = ctx.const_table(b ? "bias_in" : "bias", DType::I32, dv) + "[m]";
   };
 
-  // Requantization.
+  // Requantization parameters: literals when uniform, tables indexed by channel, or computed
+  // once per channel at run time when a scale is a run-time input.
   int32_t lo = 0, hi = 0;
-  std::string mult_e, shift_e;
+  std::string mult_lit, shift_lit, mult_tab, shift_tab;
   bool rq_runtime = false;
   if (qlinear) {
     qrange(yt, lo, hi);
@@ -339,17 +343,15 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
         uni = uni && mt.back() == mt[0] && st.back() == st[0];
       }
       if (uni) {
-        mult_e = i32(static_cast<int64_t>(mt[0]));
-        shift_e = i32(static_cast<int64_t>(st[0]));
+        mult_lit = i32(static_cast<int64_t>(mt[0]));
+        shift_lit = i32(static_cast<int64_t>(st[0]));
       } else {
-        mult_e = ctx.const_table("mult", DType::I32, mt) + "[m]";
-        shift_e = ctx.const_table("shift", DType::I32, st) + "[m]";
+        mult_tab = ctx.const_table("mult", DType::I32, mt);
+        shift_tab = ctx.const_table("shift", DType::I32, st);
       }
     } else {
       rq_runtime = true;
       need_make_requant(ctx);
-      mult_e = "mult";
-      shift_e = "shift";
     }
   }
   const Param yzp = qlinear ? zero_point(n, 7, ctx, "yzp") : Param();
@@ -369,6 +371,10 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     ostr[i] = ostr[i + 1] * out[i + 1];
     kstr[i] = kstr[i + 1] * k[i + 1];
   }
+  // MB output channels of a group are computed together so each input load feeds MB
+  // accumulators; in the interior of the innermost dim PB output positions share each weight load.
+  const int64_t MB = Mg % 4 == 0 ? 4 : Mg % 2 == 0 ? 2 : 1;
+  const int64_t PBI = MB == 4 ? 2 : 4;
   const std::string W = "x" + std::to_string(wi);
   if (!xzp.known) ctx.line("const int32_t xzp = {};", xzp.expr("0"));
   if (qlinear) ctx.line("const int32_t yzp = {};", yzp.expr("0"));
@@ -378,7 +384,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   const std::string gv = G > 1 ? "g" : "0";
   ctx.line("const {}* xg = x0 + {};", xc_t, add_off(mul("n", C * IS), mul(gv, Cg * IS)));
   if (Mg > 1) {
-    ctx.open("for (int32_t mm = 0; mm < {}; ++mm) {{", Mg);
+    ctx.open("for (int32_t mm = 0; mm < {}; mm += {}) {{", Mg, MB);
     ctx.line("const int32_t m = {};", add_off(mul(gv, Mg), "mm"));
   } else {
     ctx.open("{{");
@@ -386,28 +392,43 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   }
   ctx.line("const {}* wm = {} + {};", wc_t, W, mul("m", WB));
   ctx.line("{}* ym = y0 + {};", yc, add_off(mul("n", M * OS), mul("m", OS)));
-  std::string wz = "0";
-  if (!wzp.all_zero()) {
-    ctx.line("const int32_t wzp = {};", wzp.expr("m"));
-    wz = "wzp";
+  auto mt_idx = [](int64_t t) { return add_const("m", t); };
+  const bool sub_w = !wzp.all_zero();
+  for (int64_t t = 0; t < MB; ++t) {
+    if (sub_w) ctx.line("const int32_t wzp{} = {};", t, wzp.expr(mt_idx(t)));
+    if (!qlinear) continue;
+    if (rq_runtime) {
+      ctx.line("int32_t rm{0}, rs{0};", t);
+      ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &rm{}, &rs{});",
+               n.inputs[4]->numel() == 1 ? "0" : mt_idx(t), t, t);
+    } else if (!mult_tab.empty()) {
+      ctx.line("const int32_t rm{0} = {1}[{3}], rs{0} = {2}[{3}];", t, mult_tab, shift_tab, mt_idx(t));
+    } else if (t == 0) {
+      ctx.line("const int32_t rm0 = {}, rs0 = {};", mult_lit, shift_lit);
+    }
   }
-  if (rq_runtime) {
-    ctx.line("int32_t mult, shift;");
-    ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &mult, &shift);", n.inputs[4]->numel() == 1 ? "0" : "m");
-  }
-  const std::string xz_lit = xzp.known ? i32(xzp.v[0]) : "xzp";
+  auto rm = [&](int64_t t) { return mult_tab.empty() && !rq_runtime ? std::string("rm0") : fmt::format("rm{}", t); };
+  auto rs = [&](int64_t t) { return mult_tab.empty() && !rq_runtime ? std::string("rs0") : fmt::format("rs{}", t); };
 
   std::vector<std::string> klo(r), khi(r);
   std::vector<bool> bord(r, false);
   const size_t L = r - 1;
+  int64_t PB = 1;
   std::function<void(size_t)> dim;
   auto body = [&]() {
     bool any_border = false;
     for (size_t i = 0; i < r; ++i) any_border = any_border || bord[i];
     std::string yoff = "0";
     for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
-    const std::string be = bias_of(!any_border);
-    ctx.line("{} acc = {};", at, wrap && be != "0" ? "(uint32_t)" + be : be);
+    auto acc = [&](int64_t t, int64_t p) { return fmt::format("acc{}_{}", t, p); };
+    std::string accs;
+    for (int64_t t = 0; t < MB; ++t) {
+      std::string be = bias_of(!any_border);
+      if (be.find("[m]") != std::string::npos) be = be.substr(0, be.size() - 3) + "[" + mt_idx(t) + "]";
+      if (wrap && be != "0") be = "(uint32_t)" + be;
+      for (int64_t p = 0; p < PB; ++p) accs += fmt::format("{}{} = {}", accs.empty() ? "" : ", ", acc(t, p), be);
+    }
+    ctx.line("{} {};", at, accs);
     std::string xcv = "xg", wcv = "wm";
     if (Cg > 1) {
       ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
@@ -436,23 +457,47 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     }
     // x term: raw where the zero point is folded (or zero), else x - xzp.
     const bool sub_x = !xz_zero && !(fold && !any_border);
-    const std::string xterm = sub_x ? fmt::format("((int32_t)xr[{}] - {})", xi, xz_lit)
-                                    : fmt::format("(int32_t)xr[{}]", xi);
-    const std::string wterm = wz == "0" ? fmt::format("(int32_t)wr[{}]", kL) : fmt::format("((int32_t)wr[{}] - wzp)", kL);
-    ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc += {3};", kL, klo[L], khi[L],
-             term(xterm + " * " + wterm));
+    auto xterm = [&](int64_t p) {
+      const std::string ix = p ? add_const(xi, p * s[L]) : xi;
+      if (!sub_x) return fmt::format("(int32_t)xr[{}]", ix);
+      if (xzp.known) return add_const(fmt::format("(int32_t)xr[{}]", ix), -xzp.v[0]);
+      return fmt::format("(int32_t)xr[{}] - xzp", ix);
+    };
+    auto wterm = [&](int64_t t) {
+      const std::string iw = add_off(kL, std::to_string(t * WB));
+      return sub_w ? fmt::format("(int32_t)wr[{}] - wzp{}", iw, t) : fmt::format("(int32_t)wr[{}]", iw);
+    };
+    if (MB == 1 && PB == 1) {
+      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0_0 += {3};", kL, klo[L], khi[L],
+               term("(" + xterm(0) + ") * (" + wterm(0) + ")"));
+    } else {
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kL, klo[L], khi[L]);
+      for (int64_t t = 0; t < MB; ++t) ctx.line("const int32_t wv{} = {};", t, wterm(t));
+      for (int64_t p = 0; p < PB; ++p) ctx.line("const int32_t xv{} = {};", p, xterm(p));
+      for (int64_t t = 0; t < MB; ++t)
+        for (int64_t p = 0; p < PB; ++p)
+          ctx.line("{} += {};", acc(t, p), term(fmt::format("xv{} * wv{}", p, t)));
+      ctx.close();
+    }
     for (size_t i = 0; i < L; ++i) ctx.close();
     if (Cg > 1) ctx.close();
-    const std::string accv = wrap ? "(int32_t)acc" : "acc";
-    if (qlinear)
-      ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yoff, yc, accv, mult_e, shift_e, lo, hi);
-    else
-      ctx.line("ym[{}] = {};", yoff, accv);
+    for (int64_t t = 0; t < MB; ++t)
+      for (int64_t p = 0; p < PB; ++p) {
+        const std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        const std::string yi = add_off(std::to_string(t * OS + p), yoff);
+        if (qlinear)
+          ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, rm(t), rs(t), lo, hi);
+        else
+          ctx.line("ym[{}] = {};", yi, accv);
+      }
   };
-  auto region = [&](size_t i, int64_t A, int64_t B, bool border) {
+  auto region = [&](size_t i, int64_t A, int64_t B, bool border, int64_t step) {
     if (A >= B) return;
     const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
-    ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    if (step == 1)
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    else
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; {0} += {3}) {{", o, A, B, step);
     ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
     bord[i] = border;
     if (border) {
@@ -463,19 +508,27 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       klo[i] = "0";
       khi[i] = std::to_string(k[i]);
     }
+    if (i == L) PB = step;
     dim(i + 1);
+    PB = 1;
     bord[i] = false;
     ctx.close();
+  };
+  auto interior_region = [&](size_t i, int64_t A, int64_t B) {
+    if (i != L || B - A < PBI) return region(i, A, B, false, 1);
+    const int64_t Bb = A + (B - A) / PBI * PBI;
+    region(i, A, Bb, false, PBI);
+    region(i, Bb, B, false, 1);
   };
   dim = [&](size_t i) {
     if (i == r) return body();
     auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
     if (A >= B) {
-      region(i, 0, out[i], true);
+      region(i, 0, out[i], true, 1);
     } else {
-      region(i, 0, A, true);
-      region(i, A, B, false);
-      region(i, B, out[i], true);
+      region(i, 0, A, true, 1);
+      interior_region(i, A, B);
+      region(i, B, out[i], true, 1);
     }
   };
   dim(0);
