@@ -620,22 +620,59 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
   ctx.line("const {}* ar = ab + i * {};", ac, K);
   const bool sub_a = !azp.all_zero() && !fold;
   if (!azp.all_zero()) ctx.line("const int32_t azp = {};", azp.expr("i"));
-  ctx.open("for (int32_t j = 0; j < {}; ++j) {{", N);
-  const bool sub_b = !bzp.all_zero();
-  if (sub_b) ctx.line("const int32_t bzp = {};", bzp.expr("j"));
-  if (rq_runtime)
-    ctx.line("int32_t mult, shift;"), ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &mult, &shift);",
-                                              n.inputs[4]->numel() == 1 ? "0" : "j");
-  ctx.line("const {}* bc = bb + j;", bc);
-  ctx.line("{} acc = {};", at, fold ? fmt::format("({})(-azp * {}[j])", at, colsum) : "0");
-  const std::string aterm = sub_a ? "((int32_t)ar[k] - azp)" : "(int32_t)ar[k]";
-  const std::string bterm = sub_b ? fmt::format("((int32_t)bc[{}] - bzp)", mul("k", N)) : fmt::format("(int32_t)bc[{}]", mul("k", N));
-  ctx.line("for (int32_t k = 0; k < {}; ++k) acc += {};", K, term(aterm + " * " + bterm));
-  const std::string accv = wrap ? "(int32_t)acc" : "acc";
-  if (qlinear)
-    ctx.line("yb[i * {} + j] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", N, yc, accv, mult_e, shift_e, lo, hi);
+  // JB output columns share each load of a.
+  const int64_t JB = N % 4 == 0 ? 4 : N % 2 == 0 ? 2 : 1;
+  auto jt = [](int64_t t) { return add_const("j", t); };
+  auto at_j = [&](const std::string& e, int64_t t) {  // re-index a "[j]" table expression
+    return e.size() > 3 && e.compare(e.size() - 3, 3, "[j]") == 0 ? e.substr(0, e.size() - 3) + "[" + jt(t) + "]" : e;
+  };
+  if (JB == 1)
+    ctx.open("for (int32_t j = 0; j < {}; ++j) {{", N);
   else
-    ctx.line("yb[i * {} + j] = {};", N, accv);
+    ctx.open("for (int32_t j = 0; j < {}; j += {}) {{", N, JB);
+  const bool sub_b = !bzp.all_zero();
+  for (int64_t t = 0; t < JB; ++t) {
+    if (sub_b) ctx.line("const int32_t bzp{} = {};", t, bzp.expr(jt(t)));
+    if (rq_runtime) {
+      ctx.line("int32_t rm{0}, rs{0};", t);
+      ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &rm{}, &rs{});",
+               n.inputs[4]->numel() == 1 ? "0" : jt(t), t, t);
+    }
+  }
+  ctx.line("const {}* bc = bb + j;", bc);
+  std::string accs;
+  for (int64_t t = 0; t < JB; ++t) {
+    std::string init = "0";
+    if (fold)
+      init = wrap ? fmt::format("(uint32_t)0 - (uint32_t)azp * (uint32_t){}[{}]", colsum, jt(t))
+                  : fmt::format("-azp * {}[{}]", colsum, jt(t));
+    accs += fmt::format("{}acc{} = {}", t ? ", " : "", t, init);
+  }
+  ctx.line("{} {};", at, accs);
+  const std::string aterm = sub_a ? "(int32_t)ar[k] - azp" : "(int32_t)ar[k]";
+  auto bterm = [&](int64_t t) {
+    const std::string ix = add_const(mul("k", N), t);
+    return sub_b ? fmt::format("(int32_t)bc[{}] - bzp{}", ix, t) : fmt::format("(int32_t)bc[{}]", ix);
+  };
+  if (JB == 1) {
+    ctx.line("for (int32_t k = 0; k < {}; ++k) acc0 += {};", K, term("(" + aterm + ") * (" + bterm(0) + ")"));
+  } else {
+    ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
+    ctx.line("const int32_t av = {};", aterm);
+    for (int64_t t = 0; t < JB; ++t) ctx.line("acc{} += {};", t, term(fmt::format("av * ({})", bterm(t))));
+    ctx.close();
+  }
+  for (int64_t t = 0; t < JB; ++t) {
+    const std::string accv = wrap ? fmt::format("(int32_t)acc{}", t) : fmt::format("acc{}", t);
+    const std::string yi = add_const(fmt::format("i * {} + j", N), t);
+    if (qlinear) {
+      const std::string me = rq_runtime ? fmt::format("rm{}", t) : at_j(mult_e, t);
+      const std::string se = rq_runtime ? fmt::format("rs{}", t) : at_j(shift_e, t);
+      ctx.line("yb[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, me, se, lo, hi);
+    } else {
+      ctx.line("yb[{}] = {};", yi, accv);
+    }
+  }
   ctx.close();
   ctx.close();
   ctx.close();
