@@ -287,3 +287,36 @@ TEST_CASE("quant ops reject bad inputs naming the node", "[quant]") {
   d.add(DType::U8, {2, 2}, {1, 2, 3, 4});
   CHECK_THAT(d.error(), Catch::Contains("MatMulInteger 'q'") && Catch::Contains("inner dimensions"));
 }
+
+TEST_CASE("large multipliers are scaled into the 32-bit multiplier", "[quant]") {
+  const quant::Requant q = quant::make_requant(33554432.0f);  // 2^25
+  CHECK(q.shift == 0);
+  CHECK(q.mult == (1 << 25));
+  CHECK(quant::requantize(3, q, 0, -128, 127) == 127);
+  CHECK(quant::requantize(-3, q, 0, -128, 127) == -128);
+  CHECK(quant::requantize(0, q, 7, -128, 127) == 7);
+}
+
+TEST_CASE("QLinearConv kernel with constant scales uses integer maths only", "[quant]") {
+  QCase c("QLinearConv", 13);
+  c.add(DType::U8, {1, 2, 5, 5}, std::vector<double>(50, 3));
+  c.add(DType::F32, {}, {0.02}, true);
+  c.add(DType::U8, {}, {128}, true);
+  c.add(DType::I8, {4, 2, 3, 3}, std::vector<double>(72, 1), true);
+  c.add(DType::F32, {4}, {0.01, 0.02, 0.03, 0.04}, true);
+  c.add(DType::I8, {4}, {0, 0, 0, 0}, true);
+  c.add(DType::F32, {}, {0.1}, true);
+  c.add(DType::U8, {}, {10}, true);
+  c.ints("pads", {1, 1, 1, 1});
+  c.n->info->infer(*c.n);
+  codegen::KernelCtx ctx(*c.n, codegen::Target::Generic);
+  c.n->info->emit(*c.n, ctx);
+  CHECK(ctx.name() == "qlinearconv2d_u8i8_k3x3s1");
+  CHECK(ctx.body().find("float") == std::string::npos);
+  CHECK(ctx.helpers().count("tinyaot_requant") == 1);
+  CHECK(ctx.helpers().count("tinyaot_make_requant") == 0);
+  // The x zero point is folded into the interior bias: -128 * sum(w) = -128 * 18 (same for every
+  // channel, so a literal); border positions subtract it per tap instead.
+  CHECK(ctx.body().find("= -2304") != std::string::npos);
+  CHECK(ctx.body().find("(int32_t)xr[k1] - 128") != std::string::npos);
+}
