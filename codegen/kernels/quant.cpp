@@ -1,0 +1,688 @@
+// Kernels of the quantization ops, specialised per layer. Integer ops (QLinearConv, ConvInteger,
+// QLinearMatMul, MatMulInteger) accumulate exactly in int32 and requantize with integers only:
+// the float multiplier x_scale*w_scale/y_scale is turned into (mult, shift) at compile time (or
+// once per output channel at run time when the scales are run-time inputs) by the primitives of
+// compiler/ops/quant_math.h, whose C twins are emitted as file-level helpers.
+// QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear are the float entry/exit conversions
+// and use float maths per element, exactly as ONNX specifies (x / scale, round half to even).
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "codegen/kernel_ctx.h"
+#include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/op_util.h"
+#include "compiler/ops/quant_math.h"
+#include "compiler/ops/registry.h"
+
+namespace tinyaot {
+
+using codegen::KernelCtx;
+using ir::DType;
+using ir::Node;
+
+namespace {
+
+bool present(const Node& n, size_t i) { return ops::has_input(n, i); }
+bool is_const(const Node& n, size_t i) { return present(n, i) && n.inputs[i]->is_constant(); }
+const ir::Value* cval(const Node& n, size_t i) { return is_const(n, i) ? n.inputs[i]->value.get() : nullptr; }
+
+void qrange(DType t, int32_t& lo, int32_t& hi) {
+  if (t == DType::I8) lo = -128, hi = 127;
+  else lo = 0, hi = 255;
+}
+
+std::string mul(const std::string& a, int64_t b) {
+  if (b == 0 || a == "0") return "0";
+  if (b == 1) return a;
+  return fmt::format("{} * {}", a, b);
+}
+std::string add_off(const std::string& a, const std::string& b) {
+  if (a == "0") return b;
+  if (b == "0") return a;
+  return a + " + " + b;
+}
+std::string add_const(const std::string& a, int64_t c) {
+  if (c == 0) return a;
+  return c > 0 ? fmt::format("{} + {}", a, c) : fmt::format("{} - {}", a, -c);
+}
+std::string join_x(const std::vector<int64_t>& v, bool collapse) {
+  bool same = true;
+  for (int64_t x : v) same = same && x == v[0];
+  if (collapse && same) return std::to_string(v[0]);
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "x" : "") + std::to_string(v[i]);
+  return s;
+}
+std::string i32(int64_t v) {
+  if (v == INT32_MIN) return "(-2147483647 - 1)";
+  return std::to_string(v);
+}
+
+void need_requant(KernelCtx& ctx) { ctx.require_helper("tinyaot_requant", quant::requant_helper_c()); }
+void need_make_requant(KernelCtx& ctx) {
+  ctx.require_helper("tinyaot_make_requant", quant::make_requant_helper_c());
+}
+
+// A zero point, scalar or per index: C expression for index `idx` plus setup lines.
+// Constant values become literals or a table; run-time ones index the input array.
+struct Param {
+  bool known = false;              // value(s) known at compile time
+  std::vector<int64_t> v;          // known values (size 1 or per index)
+  std::string table;               // table name when per index
+  int input = -1;                  // run-time input index
+  bool per_index = false;
+  bool all_zero() const {
+    if (!known) return false;
+    for (int64_t x : v)
+      if (x) return false;
+    return true;
+  }
+  int64_t at(int64_t i) const { return v.size() == 1 ? v[0] : v[static_cast<size_t>(i)]; }
+  bool uniform() const {
+    for (int64_t x : v)
+      if (x != v[0]) return false;
+    return true;
+  }
+  std::string expr(const std::string& idx) const {
+    if (known) return per_index ? fmt::format("{}[{}]", table, idx) : i32(v[0]);
+    return per_index ? fmt::format("(int32_t)x{}[{}]", input, idx) : fmt::format("(int32_t)x{}[0]", input);
+  }
+};
+
+Param zero_point(const Node& n, size_t i, KernelCtx& ctx, const char* name) {
+  Param p;
+  if (!present(n, i)) {
+    p.known = true;
+    p.v = {0};
+    return p;
+  }
+  p.per_index = n.inputs[i]->numel() != 1;
+  if (const ir::Value* v = cval(n, i)) {
+    p.known = true;
+    for (int64_t e = 0; e < v->numel(); ++e) p.v.push_back(v->get_i64(e));
+    if (p.uniform()) {
+      p.v.resize(1);
+      p.per_index = false;
+    }
+    if (p.per_index) {
+      std::vector<double> d(p.v.begin(), p.v.end());
+      p.table = ctx.const_table(name, DType::I32, d);
+    }
+  } else {
+    p.input = static_cast<int>(i);
+  }
+  return p;
+}
+
+// Requantization parameters per output channel: literals when uniform, tables when per channel,
+// computed once per channel at run time when a scale is a run-time input.
+struct RequantParams {
+  bool known = false, per = false;
+  std::vector<quant::Requant> q;
+  std::string mt, st;  // tables
+  std::string scale_expr;  // run-time float multiplier expression (uses `idx` placeholder)
+};
+
+void qdq_loops(const Node& n, KernelCtx& ctx, int64_t& outer, int64_t& dim, int64_t& inner) {
+  const ir::Tensor& x = *n.inputs[0];
+  outer = 1, dim = 1, inner = x.numel();
+  const ir::Tensor& sc = *n.inputs[1];
+  if (sc.numel() == 1 && sc.shape.size() <= 1) return;
+  const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", 1), static_cast<int64_t>(x.shape.size()));
+  dim = x.shape[static_cast<size_t>(axis)];
+  inner = 1;
+  for (int64_t i = 0; i < axis; ++i) outer *= x.shape[static_cast<size_t>(i)];
+  for (size_t i = static_cast<size_t>(axis) + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
+  (void)ctx;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- QuantizeLinear / DequantizeLinear
+
+void emit_QuantizeLinear(const Node& n, KernelCtx& ctx) {
+  const DType yt = n.outputs[0]->dtype;
+  const std::string yc = ir::dtype_ctype(yt);
+  int32_t lo, hi;
+  qrange(yt, lo, hi);
+  int64_t outer, dim, inner;
+  qdq_loops(n, ctx, outer, dim, inner);
+  ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
+  ctx.set_name(fmt::format("quantize_f32_{}{}", ir::dtype_name(yt), dim > 1 ? "_axis" : ""));
+  const std::string xv = n.inputs[0]->dtype == DType::F32 ? "x0[e]" : "(float)x0[e]";
+  const Param zp = zero_point(n, 2, ctx, "zp");
+  const ir::Value* sv = cval(n, 1);
+  if (dim == 1) {
+    const std::string sc = sv ? KernelCtx::literal(sv->data<float>()[0], DType::F32) : "x1[0]";
+    ctx.line("const int32_t zp = {};", zp.expr("0"));
+    ctx.line("for (int32_t e = 0; e < {}; ++e) y0[e] = ({})tinyaot_quantize_f32({}, {}, zp, {}, {});",
+             outer * inner, yc, xv, sc, lo, hi);
+    return;
+  }
+  ctx.line("int32_t e = 0;");
+  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
+  ctx.open("for (int32_t c = 0; c < {}; ++c) {{", dim);
+  ctx.line("const float sc = x1[c];");
+  ctx.line("const int32_t zp = {};", zp.expr("c"));
+  ctx.line("for (int32_t i = 0; i < {}; ++i, ++e) y0[e] = ({})tinyaot_quantize_f32({}, sc, zp, {}, {});",
+           inner, yc, xv, lo, hi);
+  ctx.close();
+  ctx.close();
+}
+
+void emit_DequantizeLinear(const Node& n, KernelCtx& ctx) {
+  const DType xt = n.inputs[0]->dtype;
+  int64_t outer, dim, inner;
+  qdq_loops(n, ctx, outer, dim, inner);
+  ctx.set_name(fmt::format("dequantize_{}_f32{}", ir::dtype_name(xt), dim > 1 ? "_axis" : ""));
+  const Param zp = zero_point(n, 2, ctx, "zp");
+  const ir::Value* sv = cval(n, 1);
+  auto conv = [&](const std::string& x, const std::string& z) {
+    if (z == "0") return fmt::format("(float){}", x);
+    if (xt == DType::I32) return fmt::format("(float)((int64_t){} - {})", x, z);
+    return fmt::format("(float)((int32_t){} - {})", x, z);
+  };
+  if (dim == 1) {
+    const std::string sc = sv ? KernelCtx::literal(sv->data<float>()[0], DType::F32) : "x1[0]";
+    std::string z = zp.all_zero() ? "0" : "zp";
+    if (z != "0") ctx.line("const int32_t zp = {};", zp.expr("0"));
+    ctx.line("for (int32_t e = 0; e < {}; ++e) y0[e] = {} * {};", outer * inner, conv("x0[e]", z), sc);
+    return;
+  }
+  ctx.line("int32_t e = 0;");
+  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
+  ctx.open("for (int32_t c = 0; c < {}; ++c) {{", dim);
+  ctx.line("const float sc = x1[c];");
+  std::string z = zp.all_zero() ? "0" : "zp";
+  if (z != "0") ctx.line("const int32_t zp = {};", zp.expr("c"));
+  ctx.line("for (int32_t i = 0; i < {}; ++i, ++e) y0[e] = {} * sc;", inner, conv("x0[e]", z));
+  ctx.close();
+  ctx.close();
+}
+
+void emit_DynamicQuantizeLinear(const Node& n, KernelCtx& ctx) {
+  const int64_t total = n.inputs[0]->numel();
+  ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
+  ctx.set_name("dynamic_quantize_f32_u8");
+  ctx.line("float mn = 0.0f, mx = 0.0f;");
+  ctx.open("for (int32_t e = 0; e < {}; ++e) {{", total);
+  ctx.line("const float v = x0[e];");
+  ctx.line("if (v < mn) mn = v;");
+  ctx.line("if (v > mx) mx = v;");
+  ctx.close();
+  ctx.line("const float scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;");
+  ctx.line("float izp = 0.0f - mn / scale;");
+  ctx.line("izp = izp < 0.0f ? 0.0f : izp > 255.0f ? 255.0f : izp;");
+  ctx.line("const float izr = izp + 12582912.0f;");
+  ctx.line("const int32_t zp = (int32_t)(izr - 12582912.0f);");
+  ctx.line("for (int32_t e = 0; e < {}; ++e) y0[e] = (uint8_t)tinyaot_quantize_f32(x0[e], scale, zp, 0, 255);",
+           total);
+  if (n.out(1)) ctx.line("y1[0] = scale;");
+  if (n.out(2)) ctx.line("y2[0] = (uint8_t)zp;");
+}
+
+// ---------------------------------------------------------------- QLinearConv / ConvInteger
+
+namespace {
+
+// Interior [lo, hi) of output positions along one dim where every kernel tap is in bounds.
+std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d, int64_t p) {
+  int64_t lo = out, hi = 0;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t i = o * s - p;
+    if (i >= 0 && i + (k - 1) * d <= in - 1) {
+      lo = std::min(lo, o);
+      hi = std::max(hi, o + 1);
+    }
+  }
+  if (lo >= hi) return {0, 0};
+  return {lo, hi};
+}
+
+void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi, const std::string& i,
+                    int64_t in, int64_t k, int64_t d) {
+  if (d == 1) {
+    ctx.line("const int32_t {} = {} < 0 ? -{} : 0;", klo, i, i);
+    ctx.line("const int32_t {} = {} - {} < {} ? {} - {} : {};", khi, in, i, k, in, i, k);
+  } else {
+    ctx.line("int32_t {} = 0;", klo);
+    ctx.line("while ({0} < {1} && {2} + {0} * {3} < 0) ++{0};", klo, k, i, d);
+    ctx.line("int32_t {} = {};", khi, k);
+    ctx.line("while ({0} > {1} && {2} + ({0} - 1) * {3} >= {4}) --{0};", khi, klo, i, d, in);
+  }
+}
+
+void emit_qconv(const Node& n, KernelCtx& ctx) {
+  const bool qlinear = n.op == "QLinearConv";
+  const size_t wi = qlinear ? 3 : 1, xzi = 2, wzi = qlinear ? 5 : 3;
+  const quant::ConvGeo g = qconv_geometry(n);
+  const DType xt = n.inputs[0]->dtype, wt = n.inputs[wi]->dtype, yt = n.outputs[0]->dtype;
+  const std::string yc = ir::dtype_ctype(yt), xc_t = ir::dtype_ctype(xt), wc_t = ir::dtype_ctype(wt);
+  const int64_t N = g.N, C = g.C, M = g.M, G = g.G, Cg = C / G, Mg = M / G;
+  const auto &in = g.in, &out = g.out, &k = g.k, &s = g.s, &d = g.d, &pb = g.pb;
+  const size_t r = in.size();
+  int64_t IS = 1, OS = 1, KS = 1;
+  for (size_t i = 0; i < r; ++i) IS *= in[i], OS *= out[i], KS *= k[i];
+  const int64_t WB = Cg * KS;
+
+  const Param xzp = zero_point(n, xzi, ctx, "xzp");
+  const Param wzp = zero_point(n, wzi, ctx, "wzp");
+  const ir::Value* wv = cval(n, wi);
+  const bool has_bias = qlinear && present(n, 8);
+  const ir::Value* bv = has_bias ? cval(n, 8) : nullptr;
+  // Folding x_zp into the bias in the interior (every tap valid): acc = sum x*(w-wzp) + bias
+  // - xzp * sum(w-wzp), exact in integers. Border positions subtract xzp per tap (padding
+  // contributes (xzp - xzp) * w = 0, i.e. it is skipped).
+  const bool xz_zero = xzp.all_zero();
+  const bool fold = !xz_zero && xzp.known && wv && wzp.known && (!has_bias || bv);
+  std::vector<int64_t> bias_b(static_cast<size_t>(M), 0), bias_i(static_cast<size_t>(M), 0);
+  // Largest |accumulator| that can occur: |bias| + sum over taps of max|x term| * |w - wzp|.
+  const int64_t xraw = xt == DType::U8 ? 255 : 128;
+  int64_t bound = 0;
+  for (int64_t m = 0; m < M; ++m) {
+    if (bv) bias_b[static_cast<size_t>(m)] = bv->get_i64(m);
+    int64_t sw = 0, sabs = WB * 255;
+    if (wv && wzp.known) {
+      sabs = 0;
+      for (int64_t e = 0; e < WB; ++e) {
+        const int64_t w = wv->get_i64(m * WB + e) - wzp.at(m);
+        sw += w;
+        sabs += std::abs(w);
+      }
+    }
+    const size_t mi = static_cast<size_t>(m);
+    bias_i[mi] = bias_b[mi] - (fold ? xzp.v[0] * sw : 0);
+    bound = std::max(bound, std::max(std::abs(bias_b[mi]) + 255 * sabs, std::abs(bias_i[mi]) + xraw * sabs));
+  }
+  if (has_bias && !bv) bound = INT64_MAX;  // run-time bias: unknown
+  const bool wrap = bound > INT32_MAX;
+  const std::string at = wrap ? "uint32_t" : "int32_t";
+  auto term = [&](const std::string& t) { return wrap ? fmt::format("(uint32_t)({})", t) : t; };
+
+  // Bias expressions per region kind; tables are created on first use only (an unused static
+  // table would trip -Wunused-const-variable).
+  std::string bias_expr[2];
+  bool bias_done[2] = {false, false};
+  auto bias_of = [&](bool inner) -> std::string {
+    const int b = fold && inner ? 1 : 0;
+    if (bias_done[b]) return bias_expr[b];
+    bias_done[b] = true;
+    if (has_bias && !bv) return bias_expr[b] = "x8[m]";
+    // Stored modulo 2^32: exact in int32 mode (the bound guarantees the range), and the wrapping
+    // uint32 accumulation is modulo 2^32 anyway.
+    std::vector<int64_t> v = b ? bias_i : bias_b;
+    for (int64_t& x : v) x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(x)));
+    bool uni = true, zero = true;
+    for (int64_t x : v) uni = uni && x == v[0], zero = zero && x == 0;
+    if (zero) return bias_expr[b] = "0";
+    if (uni) return bias_expr[b] = i32(v[0]);
+    std::vector<double> dv(v.begin(), v.end());
+    return bias_expr[b] = ctx.const_table(b ? "bias_in" : "bias", DType::I32, dv) + "[m]";
+  };
+
+  // Requantization parameters: literals when uniform, tables indexed by channel, or computed
+  // once per channel at run time when a scale is a run-time input.
+  int32_t lo = 0, hi = 0;
+  std::string mult_lit, shift_lit, mult_tab, shift_tab;
+  bool rq_runtime = false;
+  if (qlinear) {
+    qrange(yt, lo, hi);
+    need_requant(ctx);
+    const ir::Value *xs = cval(n, 1), *ws = cval(n, 4), *ys = cval(n, 6);
+    if (xs && ws && ys) {
+      std::vector<double> mt, st;
+      bool uni = true;
+      for (int64_t m = 0; m < M; ++m) {
+        const float wsm = ws->data<float>()[ws->numel() == 1 ? 0 : m];
+        const float mf = xs->data<float>()[0] * wsm / ys->data<float>()[0];
+        const quant::Requant q = quant::make_requant(mf);
+        mt.push_back(q.mult);
+        st.push_back(q.shift);
+        uni = uni && mt.back() == mt[0] && st.back() == st[0];
+      }
+      if (uni) {
+        mult_lit = i32(static_cast<int64_t>(mt[0]));
+        shift_lit = i32(static_cast<int64_t>(st[0]));
+      } else {
+        mult_tab = ctx.const_table("mult", DType::I32, mt);
+        shift_tab = ctx.const_table("shift", DType::I32, st);
+      }
+    } else {
+      rq_runtime = true;
+      need_make_requant(ctx);
+    }
+  }
+  const Param yzp = qlinear ? zero_point(n, 7, ctx, "yzp") : Param();
+
+  std::string name = fmt::format("{}{}d_{}{}_k{}s{}", qlinear ? "qlinearconv" : "convinteger", r,
+                                 ir::dtype_name(xt), ir::dtype_name(wt), join_x(k, false), join_x(s, true));
+  bool dil = false;
+  for (int64_t x : d) dil = dil || x != 1;
+  if (dil) name += "d" + join_x(d, true);
+  if (Cg == 1 && G > 1) name += "_dw";
+  else if (G > 1) name += fmt::format("_g{}", G);
+  ctx.set_name(name);
+
+  std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
+  for (size_t i = r - 1; i-- > 0;) {
+    istr[i] = istr[i + 1] * in[i + 1];
+    ostr[i] = ostr[i + 1] * out[i + 1];
+    kstr[i] = kstr[i + 1] * k[i + 1];
+  }
+  // MB output channels of a group are computed together so each input load feeds MB
+  // accumulators; in the interior of the innermost dim PB output positions share each weight load.
+  const int64_t MB = Mg % 4 == 0 ? 4 : Mg % 2 == 0 ? 2 : 1;
+  const int64_t PBI = MB == 4 ? 2 : 4;
+  const std::string W = "x" + std::to_string(wi);
+  if (!xzp.known) ctx.line("const int32_t xzp = {};", xzp.expr("0"));
+  if (qlinear) ctx.line("const int32_t yzp = {};", yzp.expr("0"));
+
+  ctx.open("for (int32_t n = 0; n < {}; ++n) {{", N);
+  if (G > 1) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", G);
+  const std::string gv = G > 1 ? "g" : "0";
+  ctx.line("const {}* xg = x0 + {};", xc_t, add_off(mul("n", C * IS), mul(gv, Cg * IS)));
+  if (Mg > 1) {
+    ctx.open("for (int32_t mm = 0; mm < {}; mm += {}) {{", Mg, MB);
+    ctx.line("const int32_t m = {};", add_off(mul(gv, Mg), "mm"));
+  } else {
+    ctx.open("{{");
+    ctx.line("const int32_t m = {};", gv);
+  }
+  ctx.line("const {}* wm = {} + {};", wc_t, W, mul("m", WB));
+  ctx.line("{}* ym = y0 + {};", yc, add_off(mul("n", M * OS), mul("m", OS)));
+  auto mt_idx = [](int64_t t) { return add_const("m", t); };
+  const bool sub_w = !wzp.all_zero();
+  for (int64_t t = 0; t < MB; ++t) {
+    if (sub_w) ctx.line("const int32_t wzp{} = {};", t, wzp.expr(mt_idx(t)));
+    if (!qlinear) continue;
+    if (rq_runtime) {
+      ctx.line("int32_t rm{0}, rs{0};", t);
+      ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &rm{}, &rs{});",
+               n.inputs[4]->numel() == 1 ? "0" : mt_idx(t), t, t);
+    } else if (!mult_tab.empty()) {
+      ctx.line("const int32_t rm{0} = {1}[{3}], rs{0} = {2}[{3}];", t, mult_tab, shift_tab, mt_idx(t));
+    } else if (t == 0) {
+      ctx.line("const int32_t rm0 = {}, rs0 = {};", mult_lit, shift_lit);
+    }
+  }
+  auto rm = [&](int64_t t) { return mult_tab.empty() && !rq_runtime ? std::string("rm0") : fmt::format("rm{}", t); };
+  auto rs = [&](int64_t t) { return mult_tab.empty() && !rq_runtime ? std::string("rs0") : fmt::format("rs{}", t); };
+
+  std::vector<std::string> klo(r), khi(r);
+  std::vector<bool> bord(r, false);
+  const size_t L = r - 1;
+  int64_t PB = 1;
+  std::function<void(size_t)> dim;
+  auto body = [&]() {
+    bool any_border = false;
+    for (size_t i = 0; i < r; ++i) any_border = any_border || bord[i];
+    std::string yoff = "0";
+    for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
+    auto acc = [&](int64_t t, int64_t p) { return fmt::format("acc{}_{}", t, p); };
+    std::string accs;
+    for (int64_t t = 0; t < MB; ++t) {
+      std::string be = bias_of(!any_border);
+      if (be.find("[m]") != std::string::npos) be = be.substr(0, be.size() - 3) + "[" + mt_idx(t) + "]";
+      if (wrap && be != "0") be = "(uint32_t)" + be;
+      for (int64_t p = 0; p < PB; ++p) accs += fmt::format("{}{} = {}", accs.empty() ? "" : ", ", acc(t, p), be);
+    }
+    ctx.line("{} {};", at, accs);
+    std::string xcv = "xg", wcv = "wm";
+    if (Cg > 1) {
+      ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+      ctx.line("const {}* xc = xg + {};", xc_t, mul("c", IS));
+      ctx.line("const {}* wc = wm + {};", wc_t, mul("c", KS));
+      xcv = "xc";
+      wcv = "wc";
+    }
+    std::string xoff = "0", woff = "0";
+    for (size_t i = 0; i < L; ++i) {
+      const std::string kv = "k" + std::to_string(i);
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
+      std::string idx = d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
+      xoff = add_off(xoff, mul(idx, istr[i]));
+      woff = add_off(woff, mul(kv, kstr[i]));
+    }
+    const std::string kL = "k" + std::to_string(L), iL = "i" + std::to_string(L);
+    ctx.line("const {}* wr = {}{};", wc_t, wcv, woff == "0" ? "" : " + " + woff);
+    std::string xi;
+    if (bord[L]) {
+      ctx.line("const {}* xr = {}{};", xc_t, xcv, xoff == "0" ? "" : " + " + xoff);
+      xi = add_off(iL, mul(kL, d[L]));
+    } else {
+      ctx.line("const {}* xr = {} + {};", xc_t, xcv, add_off(xoff, iL));
+      xi = mul(kL, d[L]);
+    }
+    // x term: raw where the zero point is folded (or zero), else x - xzp.
+    const bool sub_x = !xz_zero && !(fold && !any_border);
+    auto xterm = [&](int64_t p) {
+      const std::string ix = p ? add_const(xi, p * s[L]) : xi;
+      if (!sub_x) return fmt::format("(int32_t)xr[{}]", ix);
+      if (xzp.known) return add_const(fmt::format("(int32_t)xr[{}]", ix), -xzp.v[0]);
+      return fmt::format("(int32_t)xr[{}] - xzp", ix);
+    };
+    auto wterm = [&](int64_t t) {
+      const std::string iw = add_off(kL, std::to_string(t * WB));
+      return sub_w ? fmt::format("(int32_t)wr[{}] - wzp{}", iw, t) : fmt::format("(int32_t)wr[{}]", iw);
+    };
+    if (MB == 1 && PB == 1) {
+      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0_0 += {3};", kL, klo[L], khi[L],
+               term("(" + xterm(0) + ") * (" + wterm(0) + ")"));
+    } else {
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kL, klo[L], khi[L]);
+      for (int64_t t = 0; t < MB; ++t) ctx.line("const int32_t wv{} = {};", t, wterm(t));
+      for (int64_t p = 0; p < PB; ++p) ctx.line("const int32_t xv{} = {};", p, xterm(p));
+      for (int64_t t = 0; t < MB; ++t)
+        for (int64_t p = 0; p < PB; ++p)
+          ctx.line("{} += {};", acc(t, p), term(fmt::format("xv{} * wv{}", p, t)));
+      ctx.close();
+    }
+    for (size_t i = 0; i < L; ++i) ctx.close();
+    if (Cg > 1) ctx.close();
+    for (int64_t t = 0; t < MB; ++t)
+      for (int64_t p = 0; p < PB; ++p) {
+        const std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        const std::string yi = add_off(std::to_string(t * OS + p), yoff);
+        if (qlinear)
+          ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, rm(t), rs(t), lo, hi);
+        else
+          ctx.line("ym[{}] = {};", yi, accv);
+      }
+  };
+  auto region = [&](size_t i, int64_t A, int64_t B, bool border, int64_t step) {
+    if (A >= B) return;
+    const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
+    if (step == 1)
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    else
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; {0} += {3}) {{", o, A, B, step);
+    ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
+    bord[i] = border;
+    if (border) {
+      klo[i] = fmt::format("k{}lo", i);
+      khi[i] = fmt::format("k{}hi", i);
+      emit_tap_range(ctx, klo[i], khi[i], iv, in[i], k[i], d[i]);
+    } else {
+      klo[i] = "0";
+      khi[i] = std::to_string(k[i]);
+    }
+    if (i == L) PB = step;
+    dim(i + 1);
+    PB = 1;
+    bord[i] = false;
+    ctx.close();
+  };
+  auto interior_region = [&](size_t i, int64_t A, int64_t B) {
+    if (i != L || B - A < PBI) return region(i, A, B, false, 1);
+    const int64_t Bb = A + (B - A) / PBI * PBI;
+    region(i, A, Bb, false, PBI);
+    region(i, Bb, B, false, 1);
+  };
+  dim = [&](size_t i) {
+    if (i == r) return body();
+    auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
+    if (A >= B) {
+      region(i, 0, out[i], true, 1);
+    } else {
+      region(i, 0, A, true, 1);
+      interior_region(i, A, B);
+      region(i, B, out[i], true, 1);
+    }
+  };
+  dim(0);
+  ctx.close();  // m
+  if (G > 1) ctx.close();
+  ctx.close();  // n
+}
+
+// ---------------------------------------------------------------- QLinearMatMul / MatMulInteger
+
+void emit_qmatmul(const Node& n, KernelCtx& ctx) {
+  const bool qlinear = n.op == "QLinearMatMul";
+  const size_t bi = qlinear ? 3 : 1, azi = 2, bzi = qlinear ? 5 : 3;
+  const quant::MatMulGeo g = qmatmul_geometry(n);
+  const DType at_ = n.inputs[0]->dtype, bt_ = n.inputs[bi]->dtype, yt = n.outputs[0]->dtype;
+  const std::string ac = ir::dtype_ctype(at_), bc = ir::dtype_ctype(bt_), yc = ir::dtype_ctype(yt);
+  const int64_t M = g.M, K = g.K, N = g.N, NB = static_cast<int64_t>(g.a_off.size());
+  ctx.set_name(fmt::format("{}_{}{}_m{}k{}n{}", qlinear ? "qlinearmatmul" : "matmulinteger",
+                           ir::dtype_name(at_), ir::dtype_name(bt_), M, K, N));
+  const Param azp = zero_point(n, azi, ctx, "azp");
+  const Param bzp = zero_point(n, bzi, ctx, "bzp");
+  const ir::Value* bv = cval(n, bi);
+  bool b_single = true;
+  for (int64_t o : g.b_off) b_single = b_single && o == 0;
+  // Fold a_zp: acc = sum a*(b-bzp) - azp_i * colsum_j(b - bzp), with colsum known at compile time.
+  const bool fold = !azp.all_zero() && azp.known && bv && bzp.known && b_single;
+  std::string colsum;
+  if (fold) {
+    std::vector<double> cs;
+    for (int64_t j = 0; j < N; ++j) {
+      int64_t sum = 0;
+      for (int64_t kk = 0; kk < K; ++kk) sum += bv->get_i64(kk * N + j) - bzp.at(j);
+      cs.push_back(static_cast<double>(sum));
+    }
+    colsum = ctx.const_table("colsum", DType::I32, cs);
+  }
+  const bool wrap = 2 * K * 255 * 255 > INT32_MAX;
+  const std::string at = wrap ? "uint32_t" : "int32_t";
+  auto term = [&](const std::string& t) { return wrap ? fmt::format("(uint32_t)({})", t) : t; };
+
+  int32_t lo = 0, hi = 0;
+  std::string mult_e, shift_e;
+  bool rq_runtime = false;
+  if (qlinear) {
+    qrange(yt, lo, hi);
+    need_requant(ctx);
+    const ir::Value *as = cval(n, 1), *bs = cval(n, 4), *ys = cval(n, 6);
+    if (as && bs && ys) {
+      std::vector<double> mt, st;
+      bool uni = true;
+      for (int64_t j = 0; j < N; ++j) {
+        const float bsj = bs->data<float>()[bs->numel() == 1 ? 0 : j];
+        const quant::Requant q = quant::make_requant(as->data<float>()[0] * bsj / ys->data<float>()[0]);
+        mt.push_back(q.mult);
+        st.push_back(q.shift);
+        uni = uni && mt.back() == mt[0] && st.back() == st[0];
+      }
+      if (uni) {
+        mult_e = i32(static_cast<int64_t>(mt[0]));
+        shift_e = i32(static_cast<int64_t>(st[0]));
+      } else {
+        mult_e = ctx.const_table("mult", DType::I32, mt) + "[j]";
+        shift_e = ctx.const_table("shift", DType::I32, st) + "[j]";
+      }
+    } else {
+      rq_runtime = true;
+      need_make_requant(ctx);
+      mult_e = "mult";
+      shift_e = "shift";
+    }
+    ctx.line("const int32_t yzp = {};", zero_point(n, 7, ctx, "yzp").expr("0"));
+  }
+  const std::string B = "x" + std::to_string(bi);
+  std::string aoff_t, boff_t;
+  if (NB > 1) {
+    aoff_t = ctx.const_table("aoff", DType::I32, std::vector<double>(g.a_off.begin(), g.a_off.end()));
+    boff_t = ctx.const_table("boff", DType::I32, std::vector<double>(g.b_off.begin(), g.b_off.end()));
+    ctx.open("for (int32_t t = 0; t < {}; ++t) {{", NB);
+    ctx.line("const {}* ab = x0 + {}[t];", ac, aoff_t);
+    ctx.line("const {}* bb = {} + {}[t];", bc, B, boff_t);
+    ctx.line("{}* yb = y0 + t * {};", yc, M * N);
+  } else {
+    ctx.open("{{");
+    ctx.line("const {}* ab = x0;", ac);
+    ctx.line("const {}* bb = {};", bc, B);
+    ctx.line("{}* yb = y0;", yc);
+  }
+  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", M);
+  ctx.line("const {}* ar = ab + i * {};", ac, K);
+  const bool sub_a = !azp.all_zero() && !fold;
+  if (!azp.all_zero()) ctx.line("const int32_t azp = {};", azp.expr("i"));
+  // JB output columns share each load of a.
+  const int64_t JB = N % 4 == 0 ? 4 : N % 2 == 0 ? 2 : 1;
+  auto jt = [](int64_t t) { return add_const("j", t); };
+  auto at_j = [&](const std::string& e, int64_t t) {  // re-index a "[j]" table expression
+    return e.size() > 3 && e.compare(e.size() - 3, 3, "[j]") == 0 ? e.substr(0, e.size() - 3) + "[" + jt(t) + "]" : e;
+  };
+  if (JB == 1)
+    ctx.open("for (int32_t j = 0; j < {}; ++j) {{", N);
+  else
+    ctx.open("for (int32_t j = 0; j < {}; j += {}) {{", N, JB);
+  const bool sub_b = !bzp.all_zero();
+  for (int64_t t = 0; t < JB; ++t) {
+    if (sub_b) ctx.line("const int32_t bzp{} = {};", t, bzp.expr(jt(t)));
+    if (rq_runtime) {
+      ctx.line("int32_t rm{0}, rs{0};", t);
+      ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &rm{}, &rs{});",
+               n.inputs[4]->numel() == 1 ? "0" : jt(t), t, t);
+    }
+  }
+  ctx.line("const {}* bc = bb + j;", bc);
+  std::string accs;
+  for (int64_t t = 0; t < JB; ++t) {
+    std::string init = "0";
+    if (fold)
+      init = wrap ? fmt::format("(uint32_t)0 - (uint32_t)azp * (uint32_t){}[{}]", colsum, jt(t))
+                  : fmt::format("-azp * {}[{}]", colsum, jt(t));
+    accs += fmt::format("{}acc{} = {}", t ? ", " : "", t, init);
+  }
+  ctx.line("{} {};", at, accs);
+  const std::string aterm = sub_a ? "(int32_t)ar[k] - azp" : "(int32_t)ar[k]";
+  auto bterm = [&](int64_t t) {
+    const std::string ix = add_const(mul("k", N), t);
+    return sub_b ? fmt::format("(int32_t)bc[{}] - bzp{}", ix, t) : fmt::format("(int32_t)bc[{}]", ix);
+  };
+  if (JB == 1) {
+    ctx.line("for (int32_t k = 0; k < {}; ++k) acc0 += {};", K, term("(" + aterm + ") * (" + bterm(0) + ")"));
+  } else {
+    ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
+    ctx.line("const int32_t av = {};", aterm);
+    for (int64_t t = 0; t < JB; ++t) ctx.line("acc{} += {};", t, term(fmt::format("av * ({})", bterm(t))));
+    ctx.close();
+  }
+  for (int64_t t = 0; t < JB; ++t) {
+    const std::string accv = wrap ? fmt::format("(int32_t)acc{}", t) : fmt::format("acc{}", t);
+    const std::string yi = add_const(fmt::format("i * {} + j", N), t);
+    if (qlinear) {
+      const std::string me = rq_runtime ? fmt::format("rm{}", t) : at_j(mult_e, t);
+      const std::string se = rq_runtime ? fmt::format("rs{}", t) : at_j(shift_e, t);
+      ctx.line("yb[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, me, se, lo, hi);
+    } else {
+      ctx.line("yb[{}] = {};", yi, accv);
+    }
+  }
+  ctx.close();
+  ctx.close();
+  ctx.close();
+}
+
+}  // namespace
+
+void emit_QLinearConv(const Node& n, KernelCtx& ctx) { emit_qconv(n, ctx); }
+void emit_ConvInteger(const Node& n, KernelCtx& ctx) { emit_qconv(n, ctx); }
+void emit_QLinearMatMul(const Node& n, KernelCtx& ctx) { emit_qmatmul(n, ctx); }
+void emit_MatMulInteger(const Node& n, KernelCtx& ctx) { emit_qmatmul(n, ctx); }
+
+}  // namespace tinyaot

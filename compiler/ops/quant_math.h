@@ -1,0 +1,139 @@
+// Scalar integer/float primitives of the quant family, shared by the reference evaluation
+// (compiler/ops/quant.cpp) and the kernel emitter (codegen/kernels/quant.cpp), which prints C code
+// that mirrors these functions line by line (see kRequantHelperC below). docs/ops/quant.md has the
+// exactness argument.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "compiler/ir.h"
+
+namespace tinyaot::quant {
+
+// Fixed-point form of a float32 multiplier M: M == mult * 2^-shift exactly (mult carries the
+// 24-bit float mantissa, so no precision is lost). shift is in [0, 56]; mult == 0 encodes "the
+// product rounds to 0 for every int32 accumulator".
+struct Requant {
+  int32_t mult = 0;
+  int32_t shift = 0;
+};
+
+// Decomposes the float32 bits of M (no float arithmetic involved).
+inline Requant make_requant(float m) {
+  uint32_t bits;
+  std::memcpy(&bits, &m, 4);
+  const int32_t e = static_cast<int32_t>((bits >> 23) & 0xffu);
+  int64_t mant = static_cast<int64_t>(bits & 0x7fffffu);
+  int32_t shift;
+  if (e == 0) {
+    shift = 149;  // subnormal: M = mant * 2^-149
+  } else {
+    mant |= 0x800000;
+    shift = 150 - e;  // M = mant * 2^(e - 150)
+  }
+  Requant r;
+  if (mant == 0 || shift > 56) return r;  // |acc * mant| < 2^55 <= 2^(shift-1): rounds to 0
+  while (shift < 0) {                     // M >= 2^24: scale the mantissa up (saturating)
+    mant = mant < (int64_t{1} << 30) ? mant * 2 : 0x7fffffff;
+    ++shift;
+  }
+  r.mult = static_cast<int32_t>((bits >> 31) ? -mant : mant);
+  r.shift = shift;
+  return r;
+}
+
+// round_half_to_even(acc * M) + zp, saturated to [qmin, qmax]. Exact: acc * mult is an exact
+// int64 product (|acc| <= 2^31, |mult| < 2^31) and the rounding shift below is exact
+// round-half-to-even division by 2^shift.
+inline int32_t requantize(int32_t acc, Requant q, int32_t zp, int32_t qmin, int32_t qmax) {
+  int64_t p = static_cast<int64_t>(acc) * q.mult;
+  if (q.shift > 0)
+    p = (p + (int64_t{1} << (q.shift - 1)) - 1 + ((p >> q.shift) & 1)) >> q.shift;
+  p += zp;
+  return static_cast<int32_t>(p < qmin ? qmin : p > qmax ? qmax : p);
+}
+
+// Round half to even of a float whose magnitude is below 2^22 (callers clamp first): the classic
+// 1.5 * 2^23 trick, exact under IEEE round-to-nearest-even.
+inline float round_half_even_small(float v) {
+  const float t = v + 12582912.0f;
+  return t - 12582912.0f;
+}
+
+// QuantizeLinear of one float: saturate(round_half_even(x / scale) + zp). The clamp happens
+// before rounding (bounds are integers, so the result is the same) which keeps the trick in range.
+inline int32_t quantize_f32(float x, float scale, int32_t zp, int32_t qmin, int32_t qmax) {
+  float v = x / scale;
+  const float lo = static_cast<float>(qmin - zp), hi = static_cast<float>(qmax - zp);
+  if (!(v >= lo)) v = v != v ? 0.0f : lo;  // NaN -> zero point
+  if (v > hi) v = hi;
+  return static_cast<int32_t>(round_half_even_small(v)) + zp;
+}
+
+// The same primitives as C source for the generated file (file-level helpers). They must stay
+// line-by-line equivalent to the functions above.
+inline const char* requant_helper_c() {
+  return "static inline int32_t tinyaot_requant(int32_t acc, int32_t mult, int32_t shift, int32_t zp,\n"
+         "                                     int32_t qmin, int32_t qmax) {\n"
+         "  int64_t p = (int64_t)acc * mult;\n"
+         "  if (shift > 0) p = (p + ((int64_t)1 << (shift - 1)) - 1 + ((p >> shift) & 1)) >> shift;\n"
+         "  p += zp;\n"
+         "  return (int32_t)(p < qmin ? qmin : p > qmax ? qmax : p);\n"
+         "}\n";
+}
+inline const char* make_requant_helper_c() {
+  return "static inline void tinyaot_make_requant(float m, int32_t* mult, int32_t* shift) {\n"
+         "  uint32_t bits;\n"
+         "  memcpy(&bits, &m, 4);\n"
+         "  const int32_t e = (int32_t)((bits >> 23) & 0xffu);\n"
+         "  int64_t mant = (int64_t)(bits & 0x7fffffu);\n"
+         "  int32_t s;\n"
+         "  if (e == 0) {\n"
+         "    s = 149;\n"
+         "  } else {\n"
+         "    mant |= 0x800000;\n"
+         "    s = 150 - e;\n"
+         "  }\n"
+         "  *mult = 0;\n"
+         "  *shift = 0;\n"
+         "  if (mant == 0 || s > 56) return;\n"
+         "  while (s < 0) {\n"
+         "    mant = mant < ((int64_t)1 << 30) ? mant * 2 : 0x7fffffff;\n"
+         "    ++s;\n"
+         "  }\n"
+         "  *mult = (int32_t)((bits >> 31) ? -mant : mant);\n"
+         "  *shift = s;\n"
+         "}\n";
+}
+inline const char* quantize_helper_c() {
+  return "static inline int32_t tinyaot_quantize_f32(float x, float scale, int32_t zp, int32_t qmin,\n"
+         "                                          int32_t qmax) {\n"
+         "  float v = x / scale;\n"
+         "  const float lo = (float)(qmin - zp), hi = (float)(qmax - zp);\n"
+         "  if (!(v >= lo)) v = v != v ? 0.0f : lo;\n"
+         "  if (v > hi) v = hi;\n"
+         "  const float t = v + 12582912.0f;\n"
+         "  return (int32_t)(t - 12582912.0f) + zp;\n"
+         "}\n";
+}
+
+// Resolved geometry of a QLinearConv / ConvInteger node (validated by qconv_geometry in quant.cpp).
+struct ConvGeo {
+  int64_t N = 1, C = 1, M = 1, G = 1;
+  std::vector<int64_t> in, out, k, s, d, pb, pe;  // per spatial dim
+};
+// Resolved geometry of a QLinearMatMul / MatMulInteger node (numpy matmul semantics).
+struct MatMulGeo {
+  int64_t M = 1, K = 1, N = 1;
+  std::vector<int64_t> a_off, b_off;  // per output batch: element offsets of the A and B matrices
+};
+
+}  // namespace tinyaot::quant
+
+namespace tinyaot {
+quant::ConvGeo qconv_geometry(const ir::Node& n);
+quant::MatMulGeo qmatmul_geometry(const ir::Node& n);
+}  // namespace tinyaot
