@@ -3,8 +3,7 @@
 # Runs apt-get only when something is missing; needs root (or sudo) in that case.
 set -euo pipefail
 PKGS=(cmake ninja-build g++ clang libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
-      libfmt-dev libcli11-dev catch2 libonnx-testdata dataset-fashion-mnist python3-onnx
-      python3-numpy gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+      libfmt-dev libcli11-dev catch2 libonnx-testdata gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
       qemu-system-arm binutils)
 missing=()
 for p in "${PKGS[@]}"; do

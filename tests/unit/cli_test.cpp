@@ -175,7 +175,7 @@ TEST_CASE("bad usage exits with 2", "[cli]") {
   CHECK(dir_is_empty_or_missing(d.str() + "/o"));
 }
 
-TEST_CASE("--help, --version, list-ops, list-passes work", "[cli]") {
+TEST_CASE("help version list-ops and list-passes all work", "[cli]") {
   CHECK(run_tinyaot("--help").exit_code == 0);
   CHECK(run_tinyaot("compile --help").exit_code == 0);
   CHECK(run_tinyaot("verify --help").exit_code == 0);
