@@ -137,20 +137,19 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::string NAME = name;
   std::transform(NAME.begin(), NAME.end(), NAME.begin(), [](unsigned char c) { return std::toupper(c); });
 
-  // 0. Which tensors share memory (views, in-place ops, outputs computed in the caller's buffer).
-  StorageMap storage = assign_storage(g, opt.aliasing, opt.io_in_arena);
-
-  // 1. Emit each layer's kernel. Identical kernels (same signature and body) share one function.
-  std::vector<Layer> layers;
-  std::map<std::string, std::string> fn_by_text;  // signature+body (name-less) -> function name
-  std::string kernels_src;
+  // 1. Emit every node's kernel (views too: whether they are elided depends on the storage plan).
+  struct Emitted {
+    Layer layer;
+    std::string text;  // signature + body, name-less: identical texts share one function
+    std::string kernel_name;
+    std::vector<std::pair<std::string, std::string>> tables;
+  };
+  std::vector<Emitted> emitted;
   std::map<std::string, std::string> helpers;
-  std::string tables_src;
   int step = -1;
   for (auto& np : g.nodes()) {
     const ir::Node& n = *np;
     ++step;
-    if (storage.elided.count(&n)) continue;
     KernelCtx ctx(n, opt.target);
     n.info->emit(n, ctx);
     std::string params;
@@ -166,48 +165,89 @@ Output generate(const ir::Graph& g, const Options& opt) {
       add_param(fmt::format("{}*", n.outputs[i] ? ir::dtype_ctype(n.outputs[i]->dtype) : "void"),
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
-    std::string text = "(" + params + ") {\n" + ctx.body() + "}\n";
-    Layer L{&n, "", ctx.scratch_bytes(), -1, step, {}};
+    Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, step, {}}, "(" + params + ") {\n" + ctx.body() + "}\n",
+              ctx.name(), ctx.tables()};
     // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
-    for (size_t i = 0; i < n.inputs.size(); ++i) L.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
-    auto it = fn_by_text.find(text);
+    for (size_t i = 0; i < n.inputs.size(); ++i) e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
+    for (auto& [k, v] : ctx.helpers()) helpers[k] = v;
+    emitted.push_back(std::move(e));
+  }
+
+  // 2. Storage and arena plan. Candidates: views aliased + ops in place, views only, and (with
+  // aliasing off) nothing shared; each is planned by every strategy and the smallest arena wins.
+  struct Candidate {
+    StorageMap storage;
+    std::vector<BufferRequest> reqs;
+    std::map<int, int> buf_of_group;
+    std::map<int, int> scratch_buf;  // step -> request
+    std::map<const Tensor*, int> const_out_buf;
+    PlanChoice plan;
+  };
+  auto make_candidate = [&](bool aliasing, bool in_place) {
+    Candidate c;
+    c.storage = assign_storage(g, aliasing, opt.io_in_arena, in_place);
+    for (size_t gi = 0; gi < c.storage.groups.size(); ++gi) {
+      const StorageGroup& gr = c.storage.groups[gi];
+      if (gr.kind != StorageGroup::Arena) continue;
+      std::string names;
+      for (auto* t : gr.members) names += (names.empty() ? "" : " = ") + t->name;
+      c.buf_of_group[static_cast<int>(gi)] = static_cast<int>(c.reqs.size());
+      c.reqs.push_back({names, gr.bytes, 16, gr.first, gr.last});
+    }
+    for (auto& e : emitted)
+      if (e.layer.scratch && !c.storage.elided.count(e.layer.node)) {
+        c.scratch_buf[e.layer.step] = static_cast<int>(c.reqs.size());
+        c.reqs.push_back({fmt::format("scratch of {}", e.layer.node->label()), e.layer.scratch, 16, e.layer.step,
+                          e.layer.step});
+      }
+    // Constant graph outputs in io_in_arena mode need an arena slot of their own for the whole run.
+    if (opt.io_in_arena)
+      for (const Tensor* t : g.outputs)
+        if (t->is_constant() && !c.const_out_buf.count(t)) {
+          c.const_out_buf[t] = static_cast<int>(c.reqs.size());
+          c.reqs.push_back({t->name + " (constant output)", t->bytes(), 16, 0, std::max(0, step)});
+        }
+    c.plan = plan_best(c.reqs);
+    return c;
+  };
+  std::vector<Candidate> candidates;
+  if (opt.aliasing) {
+    candidates.push_back(make_candidate(true, true));
+    candidates.push_back(make_candidate(true, false));
+    candidates.push_back(make_candidate(false, false));
+  } else {
+    candidates.push_back(make_candidate(false, false));
+  }
+  size_t chosen = 0;
+  for (size_t i = 1; i < candidates.size(); ++i)
+    if (candidates[i].plan.best->arena_size() < candidates[chosen].plan.best->arena_size()) chosen = i;
+  Candidate& cand = candidates[chosen];
+  StorageMap& storage = cand.storage;
+  std::vector<BufferRequest>& reqs = cand.reqs;
+  std::map<int, int>& buf_of_group = cand.buf_of_group;
+  std::map<const Tensor*, int>& const_out_buf = cand.const_out_buf;
+  PlanChoice& plan = cand.plan;
+
+  // Kernels of the layers that run (elided views have none); identical kernels share a function.
+  std::vector<Layer> layers;
+  std::map<std::string, std::string> fn_by_text;
+  std::string kernels_src, tables_src;
+  for (auto& e : emitted) {
+    if (storage.elided.count(e.layer.node)) continue;
+    Layer L = e.layer;
+    if (L.scratch) L.scratch_buf = cand.scratch_buf.at(L.step);
+    auto it = fn_by_text.find(e.text);
     if (it != fn_by_text.end()) {
       L.fn = it->second;
     } else {
-      L.fn = fmt::format("L{}_{}", n.id, ctx.name());
-      fn_by_text[text] = L.fn;
-      kernels_src += fmt::format("// {}\nstatic void {}{}\n", n.label(), L.fn, text);
+      L.fn = fmt::format("L{}_{}", L.node->id, e.kernel_name);
+      fn_by_text[e.text] = L.fn;
+      kernels_src += fmt::format("// {}\nstatic void {}{}\n", L.node->label(), L.fn, e.text);
     }
-    for (auto& [k, v] : ctx.helpers()) helpers[k] = v;
-    for (auto& t : ctx.tables()) tables_src += t.second;
+    for (auto& t : e.tables) tables_src += t.second;
     layers.push_back(L);
   }
 
-  // 2. Plan the arena: every arena storage group and every kernel's scratch, with lifetimes.
-  std::vector<BufferRequest> reqs;
-  std::map<int, int> buf_of_group;
-  for (size_t gi = 0; gi < storage.groups.size(); ++gi) {
-    const StorageGroup& gr = storage.groups[gi];
-    if (gr.kind != StorageGroup::Arena) continue;
-    std::string names;
-    for (auto* t : gr.members) names += (names.empty() ? "" : " = ") + t->name;
-    buf_of_group[static_cast<int>(gi)] = static_cast<int>(reqs.size());
-    reqs.push_back({names, gr.bytes, 16, gr.first, gr.last});
-  }
-  for (auto& L : layers)
-    if (L.scratch) {
-      L.scratch_buf = static_cast<int>(reqs.size());
-      reqs.push_back({fmt::format("scratch of {}", L.node->label()), L.scratch, 16, L.step, L.step});
-    }
-  // Constant graph outputs in io_in_arena mode need an arena slot of their own for the whole run.
-  std::map<const Tensor*, int> const_out_buf;
-  if (opt.io_in_arena)
-    for (const Tensor* t : g.outputs)
-      if (t->is_constant() && !const_out_buf.count(t)) {
-        const_out_buf[t] = static_cast<int>(reqs.size());
-        reqs.push_back({t->name + " (constant output)", t->bytes(), 16, 0, std::max(0, step)});
-      }
-  PlanChoice plan = plan_best(reqs);
   const MemoryPlanner* planner = plan.best.get();
   out.arena_bytes = planner->arena_size();
   out.lower_bound = planner->live_lower_bound();
@@ -219,6 +259,11 @@ Output generate(const ir::Graph& g, const Options& opt) {
   out.memory_plan = planner->report();
   out.strategies = plan.tried;
   for (auto& [name, bytes] : plan.tried) out.memory_plan += fmt::format("  strategy {:<18} arena {} bytes\n", name, bytes);
+  if (candidates.size() > 1)
+    out.memory_plan += fmt::format("  storage: views + in place {} B, views only {} B, no sharing {} B -> {}\n",
+                                   candidates[0].plan.best->arena_size(), candidates[1].plan.best->arena_size(),
+                                   candidates[2].plan.best->arena_size(),
+                                   chosen == 0 ? "views + in place" : chosen == 1 ? "views only" : "no sharing");
   out.memory_plan += fmt::format("  {} views aliased (no code), {} ops in place{}\n", storage.elided.size(),
                                  storage.in_place, plan.proven_optimal ? ", arena proven optimal for these lifetimes" : "");
 

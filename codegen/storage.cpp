@@ -23,7 +23,7 @@ bool is_in_place_safe(const ir::Node& n) {
   return ops.count(n.op) != 0;
 }
 
-StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena) {
+StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, bool in_place) {
   StorageMap m;
   const auto& nodes = g.nodes();
   std::map<const ir::Tensor*, int> last_use;
@@ -85,7 +85,7 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena) {
         done = true;
       }
     }
-    if (!done && aliasing && is_in_place_safe(n) && n.outputs.size() == 1 && n.outputs[0]) {
+    if (!done && aliasing && in_place && is_in_place_safe(n) && n.outputs.size() == 1 && n.outputs[0]) {
       const ir::Tensor* out = n.outputs[0];
       for (const ir::Tensor* in : n.inputs) {
         if (!in || in->is_constant() || in->shape != out->shape ||

@@ -35,6 +35,8 @@ bool is_view_op(const ir::Node& n);
 
 // io_in_arena: graph inputs and outputs get arena storage too (inputs live from step 0, outputs
 // to the end) instead of the caller's buffers.
-StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena = false);
+// in_place=false keeps views aliased but gives every op output its own buffer (merging storage
+// lengthens lifetimes, which occasionally raises the peak; the driver plans both and keeps the best).
+StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena = false, bool in_place = true);
 
 }  // namespace tinyaot::codegen

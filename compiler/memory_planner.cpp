@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 
 namespace tinyaot {
 
@@ -116,6 +117,22 @@ class GreedyByBreadth : public MemoryPlanner {
   }
 };
 
+class GreedyByStart : public MemoryPlanner {
+ public:
+  const char* strategy() const override { return "greedy-by-start"; }
+  void plan() override {
+    // Chronological: buffers in order of first use (larger first on ties), each at the lowest
+    // fitting offset; this follows the schedule, which suits chains with short-lived side buffers.
+    std::vector<size_t> order(bufs_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (bufs_[a].first != bufs_[b].first) return bufs_[a].first < bufs_[b].first;
+      return bufs_[a].size > bufs_[b].size;
+    });
+    arena_ = place_in_order(bufs_, order, offsets_);
+  }
+};
+
 class Exact : public MemoryPlanner {
  public:
   explicit Exact(uint64_t budget) : budget_(budget) {}
@@ -126,14 +143,29 @@ class Exact : public MemoryPlanner {
     // Start from the better greedy solution so pruning bites from the first node.
     GreedyBySize g1;
     GreedyByBreadth g2;
-    for (auto& b : bufs_) g1.add_buffer(b), g2.add_buffer(b);
+    GreedyByStart g3;
+    for (auto& b : bufs_) g1.add_buffer(b), g2.add_buffer(b), g3.add_buffer(b);
     g1.plan();
     g2.plan();
-    const MemoryPlanner& seed = g1.arena_size() <= g2.arena_size() ? static_cast<const MemoryPlanner&>(g1) : g2;
+    g3.plan();
+    const MemoryPlanner* seedp = &g1;
+    if (g2.arena_size() < seedp->arena_size()) seedp = &g2;
+    if (g3.arena_size() < seedp->arena_size()) seedp = &g3;
+    const MemoryPlanner& seed = *seedp;
     best_ = seed.arena_size();
     best_offsets_.resize(n);
     for (size_t i = 0; i < n; ++i) best_offsets_[i] = seed.offset(static_cast<int>(i));
     bound_ = align_up(live_lower_bound(), 16);
+    // Randomised restarts of lowest-fit placement (fixed seed, so plans are reproducible) often
+    // reach the bound quickly where the systematic search below would wander.
+    std::mt19937 rng(12345);
+    std::vector<size_t> order(n), offs;
+    std::iota(order.begin(), order.end(), 0);
+    for (int r = 0; r < 2000 && best_ > bound_; ++r) {
+      std::shuffle(order.begin(), order.end(), rng);
+      size_t a = place_in_order(bufs_, order, offs);
+      if (a < best_) best_ = a, best_offsets_ = offs;
+    }
     nodes_ = 0;
     aborted_ = false;
     if (best_ > bound_ && n > 0) {
@@ -198,6 +230,7 @@ class Exact : public MemoryPlanner {
 
 std::unique_ptr<MemoryPlanner> make_greedy_by_size_planner() { return std::make_unique<GreedyBySize>(); }
 std::unique_ptr<MemoryPlanner> make_greedy_by_breadth_planner() { return std::make_unique<GreedyByBreadth>(); }
+std::unique_ptr<MemoryPlanner> make_greedy_by_start_planner() { return std::make_unique<GreedyByStart>(); }
 std::unique_ptr<MemoryPlanner> make_exact_planner(uint64_t budget) { return std::make_unique<Exact>(budget); }
 
 PlanChoice plan_best(const std::vector<BufferRequest>& buffers) {
@@ -205,6 +238,7 @@ PlanChoice plan_best(const std::vector<BufferRequest>& buffers) {
   std::vector<std::unique_ptr<MemoryPlanner>> all;
   all.push_back(make_greedy_by_size_planner());
   all.push_back(make_greedy_by_breadth_planner());
+  all.push_back(make_greedy_by_start_planner());
   all.push_back(make_exact_planner());
   for (auto& p : all) {
     for (auto& b : buffers) p->add_buffer(b);

@@ -51,6 +51,8 @@ std::unique_ptr<MemoryPlanner> make_greedy_by_size_planner();
 // Buffers of the most crowded steps first (ordered by the peak live bytes over their lifetime,
 // then by size), each placed at the lowest fitting offset.
 std::unique_ptr<MemoryPlanner> make_greedy_by_breadth_planner();
+// Buffers in order of first use (schedule order), each at the lowest fitting offset.
+std::unique_ptr<MemoryPlanner> make_greedy_by_start_planner();
 // Branch and bound over placement orders (each buffer at the lowest offset that fits): every
 // optimal packing is reachable this way, so when the search finishes within `node_budget`
 // expansions the result is a proven optimum for the given lifetimes (`proven_optimal()`).
