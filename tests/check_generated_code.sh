@@ -37,6 +37,17 @@ if command -v arm-none-eabi-g++ >/dev/null; then
   arm-none-eabi-g++ -std=c++11 -Os -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -fno-exceptions \
     -fno-rtti -Wall -Wextra -Werror -c "$W/gen/net.cpp" -o "$W/net_m4.o" || { echo "FAIL: arm-none-eabi-g++"; fail=1; }
 fi
+# Stack: tensor-sized data lives in the arena, so every function's frame stays small (< 256 B),
+# on the host and on Cortex-M4.
+g++ -std=c++11 -O2 -fstack-usage -c "$W/gen/net.cpp" -o "$W/su_host.o"
+big=$(awk -F'\t' '$2 >= 256 {print}' "$W/su_host.su")
+if [ -n "$big" ]; then echo "FAIL: host stack frame of 256 bytes or more:"; echo "$big"; fail=1; fi
+if command -v arm-none-eabi-g++ >/dev/null; then
+  ( cd "$W" && arm-none-eabi-g++ -std=c++11 -O2 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 \
+      -fno-exceptions -fno-rtti -fstack-usage -c "$W/gen/net.cpp" -o "$W/su_m4.o" )
+  big=$(awk -F'\t' '$2 >= 256 {print}' "$W"/su_m4.su)
+  if [ -n "$big" ]; then echo "FAIL: Cortex-M4 stack frame of 256 bytes or more:"; echo "$big"; fail=1; fi
+fi
 # Byte-identical output for the same input and flags, compiled from two working directories.
 mkdir -p "$W/d1" "$W/d2"
 ( cd "$W/d1" && "$TINYAOT" compile "$MODEL" -o gen --name net >/dev/null )
