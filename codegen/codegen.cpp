@@ -188,7 +188,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
     c.storage = assign_storage(g, aliasing, opt.io_in_arena, in_place);
     for (size_t gi = 0; gi < c.storage.groups.size(); ++gi) {
       const StorageGroup& gr = c.storage.groups[gi];
-      if (gr.kind != StorageGroup::Arena) continue;
+      if (gr.kind != StorageGroup::Arena || gr.members.empty()) continue;
       std::string names;
       for (auto* t : gr.members) names += (names.empty() ? "" : " = ") + t->name;
       c.buf_of_group[static_cast<int>(gi)] = static_cast<int>(c.reqs.size());
@@ -331,11 +331,17 @@ Output generate(const ir::Graph& g, const Options& opt) {
     const StorageGroup& gr = storage.groups[static_cast<size_t>(git->second)];
     switch (gr.kind) {
       case StorageGroup::GraphInput: return fmt::format("((const {}*)inputs[{}])", ct, gr.io_index);
-      case StorageGroup::GraphOutput: return fmt::format("(({}*)outputs[{}])", ct, gr.io_index);
+      case StorageGroup::GraphOutput: {
+        auto off = storage.offset_in_group.find(t);
+        if (off != storage.offset_in_group.end() && off->second)
+          return fmt::format("(({}*)((uint8_t*)outputs[{}] + {}))", ct, gr.io_index, off->second);
+        return fmt::format("(({}*)outputs[{}])", ct, gr.io_index);
+      }
       case StorageGroup::Arena: break;
     }
+    auto off = storage.offset_in_group.find(t);
     return fmt::format("(({}{}*)(a + {}))", writable ? "" : "const ", ct,
-                       planner->offset(buf_of_group.at(git->second)));
+                       planner->offset(buf_of_group.at(git->second)) + (off == storage.offset_in_group.end() ? 0 : off->second));
   };
 
   // In io_in_arena mode: arena offset of a graph input/output. Outputs that are constants or graph

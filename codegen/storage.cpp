@@ -61,6 +61,10 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
   // A group can be bound to an output if it lives in the arena and no other output uses it.
   auto can_bind = [&](int gid) { return m.groups[static_cast<size_t>(gid)].kind == StorageGroup::Arena; };
 
+  std::map<const ir::Tensor*, int> produced_at;
+  for (size_t s = 0; s < nodes.size(); ++s)
+    for (const ir::Tensor* t : nodes[s]->outputs)
+      if (t) produced_at[t] = static_cast<int>(s);
   for (size_t s = 0; s < nodes.size(); ++s) {
     const ir::Node& n = *nodes[s];
     const int step = static_cast<int>(s);
@@ -73,14 +77,63 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
       // A graph output listed twice, or also a graph input, keeps separate storage.
       bool single_output = k >= 0 && std::count(g.outputs.begin(), g.outputs.end(), out) == 1;
       if (k < 0 && !out->is_graph_input) {
+        if (m.offset_in_group.count(in)) m.offset_in_group[out] = m.offset_in_group.at(in);
         m.group_of[out] = gid;
         m.groups[static_cast<size_t>(gid)].members.push_back(out);
         m.elided.insert(&n);
         done = true;
-      } else if (single_output && can_bind(gid)) {
+      } else if (single_output && can_bind(gid) && !m.offset_in_group.count(in)) {
         bind_output(gid, k);
         m.group_of[out] = gid;
         m.groups[static_cast<size_t>(gid)].members.push_back(out);
+        m.elided.insert(&n);
+        done = true;
+      }
+    }
+    if (!done && aliasing && in_place && n.domain.empty() && n.op == "Concat" && n.outputs.size() == 1 &&
+        n.outputs[0] && !n.outputs[0]->is_graph_input && std::count(g.outputs.begin(), g.outputs.end(), n.outputs[0]) <= 1) {
+      // Slices are contiguous when every dimension before the axis is 1. Each input must be a
+      // single-member arena group used only by this Concat, so its producer can write the slice.
+      const ir::Tensor* out = n.outputs[0];
+      const int64_t rank = static_cast<int64_t>(out->shape.size());
+      int64_t axis = n.attrs.get_int("axis", 0);
+      if (axis < 0) axis += rank;
+      bool ok = axis >= 0 && axis < rank;
+      for (int64_t d = 0; ok && d < axis; ++d) ok = out->shape[static_cast<size_t>(d)] == 1;
+      std::set<const ir::Tensor*> seen;
+      for (const ir::Tensor* in : n.inputs) {
+        if (!ok) break;
+        if (!in || in->is_constant() || !seen.insert(in).second || !m.group_of.count(in)) { ok = false; break; }
+        // The input's whole storage group (it may include tensors it was computed in place from)
+        // moves into the slice, so every member must be dead after the Concat.
+        const StorageGroup& gr = m.groups[static_cast<size_t>(m.group_of.at(in))];
+        ok = gr.kind == StorageGroup::Arena && gr.bytes == in->bytes();
+        for (const ir::Tensor* t : gr.members) {
+          auto lu = last_use.find(t);
+          if (output_index(t) >= 0 || m.offset_in_group.count(t) || (lu != last_use.end() && lu->second > step)) ok = false;
+        }
+        for (const ir::Tensor* other : n.inputs)
+          if (other != in && other && m.group_of.count(other) && m.group_of.at(other) == m.group_of.at(in)) ok = false;
+      }
+      if (ok && !n.inputs.empty()) {
+        int gid = new_group(out, step);
+        int k = output_index(out);
+        if (k >= 0) bind_output(gid, k);
+        size_t off = 0;
+        for (const ir::Tensor* in : n.inputs) {
+          StorageGroup& old = m.groups[static_cast<size_t>(m.group_of.at(in))];
+          StorageGroup& ng = m.groups[static_cast<size_t>(gid)];
+          for (const ir::Tensor* t : old.members) {
+            m.group_of[t] = gid;
+            m.offset_in_group[t] = off;
+            ng.members.push_back(t);
+            auto pa = produced_at.find(t);
+            ng.first = std::min(ng.first, pa == produced_at.end() ? 0 : pa->second);
+          }
+          old.members.clear();
+          old.bytes = 0;
+          off += in->bytes();
+        }
         m.elided.insert(&n);
         done = true;
       }
@@ -93,7 +146,7 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
           continue;
         int gid = m.group_of.at(in);
         StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
-        if (gr.kind == StorageGroup::GraphInput) continue;
+        if (gr.kind == StorageGroup::GraphInput || m.offset_in_group.count(in)) continue;
         // Every member of the input's group must be dead after this step.
         bool dies = true;
         for (const ir::Tensor* t : gr.members) {

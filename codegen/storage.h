@@ -1,7 +1,8 @@
 // Storage assignment before arena planning: which tensors share memory. Views (Reshape, Flatten,
 // Squeeze, Unsqueeze, Identity, Dropout) alias their input and emit no code; elementwise ops
 // whose input dies at that op write over it in place; chains that end in a graph output are
-// computed straight in the caller's output buffer.
+// computed straight in the caller's output buffer; the inputs of a Concat along its outermost
+// non-unit axis are computed straight into their slices of its output (the Concat emits no code).
 #pragma once
 
 #include <map>
@@ -23,6 +24,7 @@ struct StorageGroup {
 
 struct StorageMap {
   std::map<const ir::Tensor*, int> group_of;  // every non-constant tensor
+  std::map<const ir::Tensor*, size_t> offset_in_group;  // bytes; absent = 0 (Concat inputs)
   std::vector<StorageGroup> groups;
   std::set<const ir::Node*> elided;  // view nodes that need no code
   int in_place = 0;                  // number of in-place ops (for reports)

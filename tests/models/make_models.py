@@ -71,4 +71,22 @@ save("alias_io_corners",
      [vi("x", [4, 4])], [vi("y", [16]), vi("y", [16]), vi("x", [4, 4])],
      [numpy_helper.from_array(np.array([16], np.int64), "shape")],
      [("x", x)], [("y", relu(x).reshape(16)), ("y", relu(x).reshape(16)), ("x", x)])
+# 4. Concats along the outermost non-unit axis whose inputs are computed straight into their slices
+#    (c: inputs used only by it; out2: a graph output, one input computed in place), and one along
+#    an inner axis that must copy (out3).
+x = rng.standard_normal((1, 2, 3)).astype(np.float32)
+w = np.array([0.5, -1.0, 2.0], np.float32)
+c = np.concatenate([relu(x), x * w, x + w], axis=1)
+out1 = relu(c) + c
+out2 = np.concatenate([relu(x + x), x * x], axis=1)
+out3 = np.concatenate([x - w, x], axis=2)
+save("alias_concat",
+     [h.make_node("Relu", ["x"], ["a"]), h.make_node("Mul", ["x", "w"], ["b"]), h.make_node("Add", ["x", "w"], ["xw"]),
+      h.make_node("Concat", ["a", "b", "xw"], ["c"], axis=1), h.make_node("Relu", ["c"], ["rc"]),
+      h.make_node("Add", ["rc", "c"], ["out1"]),
+      h.make_node("Add", ["x", "x"], ["d"]), h.make_node("Relu", ["d"], ["e"]), h.make_node("Mul", ["x", "x"], ["f"]),
+      h.make_node("Concat", ["e", "f"], ["out2"], axis=-2),
+      h.make_node("Sub", ["x", "w"], ["g"]), h.make_node("Concat", ["g", "x"], ["out3"], axis=2)],
+     [vi("x", [1, 2, 3])], [vi("out1", [1, 6, 3]), vi("out2", [1, 4, 3]), vi("out3", [1, 2, 6])],
+     [numpy_helper.from_array(w, "w")], [("x", x)], [("out1", out1), ("out2", out2), ("out3", out3)])
 print("wrote test models to", HERE)
