@@ -1,4 +1,4 @@
-# tinyaot.mk - compile ONNX models with tinyaot from Make-based (firmware) builds. GNU make 3.82+.
+# tinyaot.mk - compile ONNX models with tinyaot from Make-based (firmware) builds (GNU make).
 # Installed as <prefix>/share/tinyaot/tinyaot.mk; documentation: docs/build-integration.md.
 #
 #   TINYAOT := /opt/tinyaot/bin/tinyaot      # the compiler, run on the build machine (default: tinyaot in PATH)

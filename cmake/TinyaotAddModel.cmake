@@ -98,7 +98,7 @@ function(tinyaot_add_model target)
   else()
     get_filename_component(name "${model}" NAME_WE)
   endif()
-  string(MAKE_C_IDENTIFIER "${name}" name)
+  string(REGEX REPLACE "[^A-Za-z0-9]" "_" name "${name}")
   if(name MATCHES "^[0-9]" OR name STREQUAL "")
     set(name "m_${name}")
   endif()
@@ -137,12 +137,12 @@ function(tinyaot_add_model target)
 
   set(cpp "${out}/${name}.cpp")
   set(hdr "${out}/${name}.h")
-  file(RELATIVE_PATH model_rel "${CMAKE_BINARY_DIR}" "${model}")
+  get_filename_component(model_file "${model}" NAME)
   add_custom_command(
     OUTPUT "${cpp}" "${hdr}"
     COMMAND ${tinyaot_cmd} ${args}
     DEPENDS "${model}" ${tinyaot_dep} "${args_file}" ${depends}
-    COMMENT "tinyaot: compiling ${model_rel} -> ${name}.cpp, ${name}.h"
+    COMMENT "tinyaot: compiling ${model_file} -> ${name}.cpp, ${name}.h"
     VERBATIM COMMAND_EXPAND_LISTS)
 
   add_library(${target} STATIC "${cpp}" "${hdr}")
@@ -150,7 +150,7 @@ function(tinyaot_add_model target)
   # The generated code is C++11 with a C99-compatible header; it calls <math.h> functions.
   target_compile_features(${target} PRIVATE cxx_std_11)
   if(NOT MSVC)
-    target_link_libraries(${target} PUBLIC m)
+    target_link_libraries(${target} PUBLIC -lm)  # as a flag: a target named `m` must not capture it
   endif()
   set_target_properties(${target} PROPERTIES
     LINKER_LANGUAGE CXX

@@ -1,8 +1,13 @@
 #!/bin/bash
 # integration:regenerate - tinyaot_add_model() regenerates NAME.cpp/NAME.h when (and only when) the
 # model, the tinyaot executable or the options change; TINYAOT_EXECUTABLE selects the compiler.
+#   regenerate.sh [generator]       (default: this build's; "Unix Makefiles" does not track command lines)
 . "$(dirname "$0")/lib.sh"
-W=$(work_dir regenerate)
+if [ $# -ge 1 ]; then
+  CMAKE_GEN=$1 CMAKE_MAKE_PROG=""
+  [ "$CMAKE_GEN" != "Unix Makefiles" ] || command -v make >/dev/null || { echo "SKIP: make not found"; exit 77; }
+fi
+W=$(work_dir "regenerate-${CMAKE_GEN// /_}")
 cp "$KWS_DIR/kws_tiny.onnx" "$W/model.onnx"
 cp "$PREFIX/bin/tinyaot" "$W/tinyaot"           # a compiler of our own to touch
 B=$W/build
