@@ -15,6 +15,7 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/activation.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -28,7 +29,8 @@ void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, in
                  const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
                  int64_t sbj, const std::string& y, int64_t syi,
                  const std::function<std::string(const std::string&, const std::string&,
-                                                 const std::string&)>& epi);
+                                                 const std::string&)>& epi,
+                 const act::Activation& fused);
 }  // namespace codegen
 
 using codegen::KernelCtx;
@@ -102,6 +104,9 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   for (size_t i = 0; i < r; ++i) IS *= in[i], OS *= out[i], KS *= k[i];
   const bool has_bias = n.inputs.size() > 2 && n.inputs[2];
   const std::string zero = KernelCtx::literal(0, dt);
+  // A fused activation (fuse-activation pass) is applied to each accumulator before its store.
+  const act::Activation fused = act::parse(n);
+  const std::string act_sfx = act::name_suffix(fused);
 
   bool pointwise = KS == 1;
   for (size_t i = 0; i < r; ++i) pointwise = pointwise && s[i] == 1 && pb[i] == 0 && pe[i] == 0;
@@ -109,7 +114,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
 
   if (pointwise) {
     // Per image and group: Y[Mg, P] = W[Mg, Cg] * X[Cg, P] (+ bias per output channel).
-    ctx.set_name(base + "_pw" + (G > 1 ? fmt::format("_g{}", G) : ""));
+    ctx.set_name(base + "_pw" + (G > 1 ? fmt::format("_g{}", G) : "") + act_sfx);
     ctx.open("for (int32_t n = 0; n < {}; ++n) {{", N);
     if (G > 1) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", G);
     const std::string gv = G > 1 ? "g" : "0";
@@ -120,7 +125,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     codegen::emit_matmul(ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
                          [&](const std::string& acc, const std::string& i, const std::string&) {
                            return has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
-                         });
+                         },
+                         fused);
     if (G > 1) ctx.close();
     ctx.close();
     return;
@@ -133,7 +139,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   if (dil) name += "d" + join_x(d, true);
   if (dw && G > 1) name += "_dw";
   else if (G > 1) name += fmt::format("_g{}", G);
-  ctx.set_name(name);
+  ctx.set_name(name + act_sfx);
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
@@ -223,8 +229,10 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     for (size_t i = 0; i < L; ++i) ctx.close();
     if (!dw) ctx.close();
     for (int64_t t = 0; t < MB; ++t)
-      for (int64_t p = 0; p < PB; ++p)
+      for (int64_t p = 0; p < PB; ++p) {
+        if (fused) ctx.line("{}", act::c_stmt(fused, acc(t, p), dt));
         ctx.line("ym[{}] = {};", add_off(std::to_string(t * OS + p), yoff), acc(t, p));
+      }
   };
   // A loop over output positions [A, B) of dim i (step `step`), with constant tap bounds in the
   // interior and per-position valid tap ranges on the border.
@@ -298,7 +306,8 @@ void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
   std::string name = fmt::format("convtranspose{}d_{}_k{}s{}", r, ir::dtype_name(dt), join_x(k, false),
                                  join_x(s, true));
   if (G > 1) name += fmt::format("_g{}", G);
-  ctx.set_name(name);
+  const act::Activation fused = act::parse(n);
+  ctx.set_name(name + act::name_suffix(fused));
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
     istr[i] = istr[i + 1] * in[i + 1];
@@ -362,6 +371,15 @@ void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
   for (size_t i = 0; i + 1 < r; ++i) ctx.close();
   for (size_t i = 0; i < r; ++i) ctx.close();
   ctx.close();  // c
+  if (fused) {
+    // Fused activation: the scatter completes channel m's output only after all input channels,
+    // so it is applied to that channel's (still hot) block here, inside the same kernel.
+    ctx.open("for (int32_t e = 0; e < {}; ++e) {{", OS);
+    ctx.line("{} v = ym[e];", ct);
+    ctx.line("{}", act::c_stmt(fused, "v", dt));
+    ctx.line("ym[e] = v;");
+    ctx.close();
+  }
   ctx.close();  // m
   ctx.close();  // n
 }

@@ -9,6 +9,7 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/activation.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
@@ -34,13 +35,16 @@ namespace codegen {
 // Emits Y(i, j) = epi(sum_k A(i, k) * B(k, j)) for i < M, j < N with
 // A(i, k) = a[i*sai + k*sak], B(k, j) = b[k*sbk + j*sbj], Y(i, j) = y[i*syi + j].
 // `epi(acc, i, j)` returns the stored expression (i, j are C expressions, parenthesised).
+// A fused activation (compiler/ops/activation.h) is applied to the accumulator register after the
+// epilogue and before the store: no extra pass over Y.
 // Register blocking: MR rows (4, 2 or 1, dividing M) x 4 columns of accumulators; per k step
 // MR + 4 loads feed 4*MR multiply-adds. Leftover columns use MR accumulators.
 void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K,
                  const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
                  int64_t sbj, const std::string& y, int64_t syi,
                  const std::function<std::string(const std::string&, const std::string&,
-                                                 const std::string&)>& epi) {
+                                                 const std::string&)>& epi,
+                 const act::Activation& fused) {
   const std::string zero = ct == "float" ? "0.0f" : "0.0";
   const int64_t NB = 4;
   const int64_t MR = M % 4 == 0 ? 4 : M % 2 == 0 ? 2 : 1;
@@ -79,9 +83,16 @@ void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, in
     }
     ctx.close();
     for (int64_t r = 0; r < MR; ++r)
-      for (int64_t t = 0; t < nb; ++t)
-        ctx.line("yr{}[{}] = {};", r, t ? fmt::format("j + {}", t) : "j",
-                 epi(fmt::format("c{}{}", r, t), iexpr(r), jexpr(t)));
+      for (int64_t t = 0; t < nb; ++t) {
+        const std::string c = fmt::format("c{}{}", r, t), e = epi(c, iexpr(r), jexpr(t));
+        if (fused) {
+          if (e != c) ctx.line("{} = {};", c, e);
+          ctx.line("{}", act::c_stmt(fused, c, ct == "float" ? ir::DType::F32 : ir::DType::F64));
+          ctx.line("yr{}[{}] = {};", r, t ? fmt::format("j + {}", t) : "j", c);
+        } else {
+          ctx.line("yr{}[{}] = {};", r, t ? fmt::format("j + {}", t) : "j", e);
+        }
+      }
   };
   if (N4 > 0) {
     ctx.open("for (int32_t j = 0; j < {}; j += {}) {{", N4, NB);
@@ -108,8 +119,9 @@ void emit_Gemm(const ir::Node& n, KernelCtx& ctx) {
   const auto& A = n.inputs[0]->shape;
   const auto& B = n.inputs[1]->shape;
   const int64_t M = ta ? A[1] : A[0], K = ta ? A[0] : A[1], N = tb ? B[0] : B[1];
-  ctx.set_name(fmt::format("gemm_{}_{}x{}x{}{}{}", ir::dtype_name(dt), M, K, N, ta ? "_ta" : "",
-                           tb ? "_tb" : ""));
+  const act::Activation fused = act::parse(n);
+  ctx.set_name(fmt::format("gemm_{}_{}x{}x{}{}{}{}", ir::dtype_name(dt), M, K, N, ta ? "_ta" : "",
+                           tb ? "_tb" : "", act::name_suffix(fused)));
   const bool has_c = n.inputs.size() > 2 && n.inputs[2] && beta != 0.0;
   int64_t ci = 0, cj = 0;
   if (has_c) {
@@ -128,7 +140,7 @@ void emit_Gemm(const ir::Node& n, KernelCtx& ctx) {
     return e;
   };
   codegen::emit_matmul(ctx, ct, M, N, K, "x0", ta ? 1 : K, ta ? M : 1, "x1", tb ? 1 : N, tb ? K : 1,
-                       "y0", N, epi);
+                       "y0", N, epi, fused);
 }
 
 void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
@@ -140,7 +152,8 @@ void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
   std::string name = fmt::format("matmul_{}_{}x{}x{}", ir::dtype_name(dt), M, K, N);
   if (!batch.empty()) name = fmt::format("matmul_{}_b{}_{}x{}x{}", ir::dtype_name(dt),
                                          ir::num_elements(batch), M, K, N);
-  ctx.set_name(name);
+  const act::Activation fused = act::parse(n);
+  ctx.set_name(name + act::name_suffix(fused));
   const auto as = ops::broadcast_strides(ab, batch), bs = ops::broadcast_strides(bb, batch);
   std::string aoff = "0", boff = "0", yoff = "0";
   const auto os = ops::strides_of(batch);
@@ -159,7 +172,8 @@ void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
   codegen::emit_matmul(ctx, ct, M, N, K, aoff == "0" ? "x0" : "(x0 + " + aoff + ")", K, 1,
                        boff == "0" ? "x1" : "(x1 + " + boff + ")", N, 1,
                        yoff == "0" ? "y0" : "(y0 + " + yoff + ")", N,
-                       [](const std::string& acc, const std::string&, const std::string&) { return acc; });
+                       [](const std::string& acc, const std::string&, const std::string&) { return acc; },
+                       fused);
   for (size_t d = 0; d < batch.size(); ++d)
     if (batch[d] != 1) ctx.close();
 }

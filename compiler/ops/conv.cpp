@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "compiler/ops/activation.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
@@ -162,6 +163,7 @@ void infer_conv_common(Node& n) {
   ir::Shape s = {g["dims"][0], g["dims"][2]};
   for (int64_t o : g["out"]) s.push_back(o);
   ops::set_output(n, 0, n.inputs[0]->dtype, s);
+  act::parse(n);  // a fused activation (fuse-activation pass) must be well-formed
 }
 
 // Geometry padded to exactly 3 spatial dims (leading dims of extent 1) for the reference loops.
@@ -253,6 +255,7 @@ void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<V
           }
     }
   store_f64(out[0], y);
+  act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
 
 void infer_ConvTranspose(Node& n) { infer_conv_common(n); }
@@ -296,6 +299,7 @@ void eval_ConvTranspose(const Node& n, const std::vector<const Value*>& in, std:
       }
     }
   store_f64(out[0], y);
+  act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
 
 }  // namespace tinyaot

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "compiler/ops/activation.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
@@ -76,6 +77,7 @@ void infer_Gemm(Node& n) {
     if (!ok) ops::fail(n, "C of shape {} cannot be broadcast to {}x{}", ir::shape_str(Cs), M, N);
   }
   ops::set_output(n, 0, n.inputs[0]->dtype, {M, N});
+  act::parse(n);  // a fused activation (fuse-activation pass) must be well-formed
 }
 
 void eval_Gemm(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
@@ -95,6 +97,7 @@ void eval_Gemm(const Node& n, const std::vector<const Value*>& in, std::vector<V
     });
   }
   store_f64(out[0], Y.data(), M * N);
+  act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,6 +146,7 @@ void infer_MatMul(Node& n) {
   require_same_float(n, 2);
   MatMulDims d = matmul_dims(n);
   ops::set_output(n, 0, n.inputs[0]->dtype, d.out);
+  act::parse(n);
 }
 
 void eval_MatMul(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
@@ -165,6 +169,7 @@ void eval_MatMul(const Node& n, const std::vector<const Value*>& in, std::vector
     MatD Y = A * B;
     store_f64(out[0], Y.data(), d.M * d.N, e * d.M * d.N);
   }
+  act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -232,3 +232,68 @@ TEST_CASE("Conv errors name the node", "[conv]") {
   ap.str("auto_pad", "SAME");
   CHECK(ap.error().find("auto_pad") != std::string::npos);
 }
+
+TEST_CASE("Conv and ConvTranspose apply a fused activation (fuse-activation attributes)", "[conv]") {
+  // Same 2x2 window sums as above with one negated weight: 1+2+4-5, 2+3+5-6, 4+5+7-8, 5+6+8-9.
+  ConvCase c("Conv");
+  c.add("x", {1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  c.add("w", {1, 1, 2, 2}, {1, 1, 1, -1});
+  c.add("b", {1}, {-4});
+  c.str("tinyaot_act", "Relu");
+  // 2-4 = -2 -> 0, 4-4 = 0, 8-4 = 4, 10-4 = 6
+  CHECK(c.run() == std::vector<double>{0, 0, 4, 6});
+  CHECK(c.kernel_name() == "conv2d_f32_k2x2s1_relu");
+
+  ConvCase l("Conv");
+  l.add("x", {1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  l.add("w", {1, 1, 2, 2}, {1, 1, 1, -1});
+  l.add("b", {1}, {-4});
+  l.str("tinyaot_act", "LeakyRelu");
+  ir::Attribute alpha;
+  alpha.kind = ir::Attribute::Kind::Float;
+  alpha.f = 0.5f;
+  l.n->attrs.set("tinyaot_act_alpha", alpha);
+  CHECK(l.run() == std::vector<double>{-1, 0, 4, 6});
+
+  // ConvTranspose 1x1 kernel, weight 2: y = 2x + b, then Clip to [0, 3].
+  ConvCase t("ConvTranspose");
+  t.add("x", {1, 1, 1, 4}, {-1, 0.5, 1, 3});
+  t.add("w", {1, 1, 1, 1}, {2});
+  t.add("b", {1}, {0.5});
+  t.str("tinyaot_act", "Clip");
+  ir::Attribute lo, hi;
+  lo.kind = hi.kind = ir::Attribute::Kind::Float;
+  lo.f = 0, hi.f = 3;
+  t.n->attrs.set("tinyaot_act_min", lo);
+  t.n->attrs.set("tinyaot_act_max", hi);
+  // 2x + 0.5 = -1.5, 1.5, 2.5, 6.5 -> 0, 1.5, 2.5, 3
+  CHECK(t.run() == std::vector<double>{0, 1.5, 2.5, 3});
+  CHECK(t.kernel_name() == "convtranspose2d_f32_k1x1s1_clip");
+}
+
+TEST_CASE("Conv rejects malformed fused activations, naming the node", "[conv]") {
+  ConvCase u("Conv");
+  u.add("x", {1, 1, 3, 3}, {});
+  u.add("w", {1, 1, 2, 2}, {});
+  u.str("tinyaot_act", "Softplus");
+  CHECK(u.error().find("'cv'") != std::string::npos);
+  CHECK(u.error().find("unknown fused activation 'Softplus'") != std::string::npos);
+
+  ConvCase c("Conv");
+  c.add("x", {1, 1, 3, 3}, {});
+  c.add("w", {1, 1, 2, 2}, {});
+  c.str("tinyaot_act", "Clip");
+  ir::Attribute lo, hi;
+  lo.kind = hi.kind = ir::Attribute::Kind::Float;
+  lo.f = 2, hi.f = 1;
+  c.n->attrs.set("tinyaot_act_min", lo);
+  c.n->attrs.set("tinyaot_act_max", hi);
+  CHECK(c.error().find("min must be <= max") != std::string::npos);
+
+  ConvCase r("Conv");
+  r.add("x", {1, 1, 3, 3}, {});
+  r.add("w", {1, 1, 2, 2}, {});
+  r.str("tinyaot_act", "Relu");
+  r.n->attrs.set("tinyaot_act_alpha", lo);
+  CHECK(r.error().find("does not apply") != std::string::npos);
+}

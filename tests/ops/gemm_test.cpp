@@ -229,3 +229,45 @@ TEST_CASE("Einsum errors name the node", "[gemm]") {
   e.equation("ij,ij->ik");
   CHECK(e.error().find("'k'") != std::string::npos);
 }
+
+TEST_CASE("Gemm and MatMul apply a fused activation (fuse-activation attributes)", "[gemm]") {
+  // A*B = [[4, 5], [10, 11]]; with C = [-6, -12]: [[-2, -7], [4, -1]]; HardSigmoid(0.25, 0.5):
+  // 0.25*v + 0.5 clamped to [0, 1] -> [[0, 0], [1, 0.25]].
+  MmCase c("Gemm");
+  c.add("a", {2, 3}, {1, 2, 3, 4, 5, 6});
+  c.add("b", {3, 2}, {1, 0, 0, 1, 1, 1});
+  c.add("c", {2}, {-6, -12});
+  ir::Attribute act;
+  act.kind = ir::Attribute::Kind::String;
+  act.s = "HardSigmoid";
+  c.n->attrs.set("tinyaot_act", act);
+  c.set_float("tinyaot_act_alpha", 0.25f);
+  c.set_float("tinyaot_act_beta", 0.5f);
+  CHECK(c.run() == std::vector<double>{0, 0, 1, 0.25});
+  codegen::KernelCtx ctx(*c.n, codegen::Target::Generic);
+  c.n->info->emit(*c.n, ctx);
+  CHECK(ctx.name() == "gemm_f32_2x3x2_hardsigmoid");
+  // The activation sits in the store epilogue: applied to the accumulator, then stored.
+  CHECK(ctx.body().find("c00 = c00 + x2[j];") != std::string::npos);
+  CHECK(ctx.body().find("c00 = 0.25f * c00 + 0.5f;") != std::string::npos);
+
+  // MatMul [1,2] x [2,2]: [1, -1] * [[1, 2], [3, -4]] = [-2, 6]; HardSwish: x * clamp(x/6 + 1/2):
+  // -2 * (1/6) = -1/3, 6 * 1 = 6.
+  MmCase m("MatMul");
+  m.add("a", {1, 2}, {1, -1});
+  m.add("b", {2, 2}, {1, 2, 3, -4});
+  act.s = "HardSwish";
+  m.n->attrs.set("tinyaot_act", act);
+  auto r = m.run();
+  REQUIRE(r.size() == 2);
+  CHECK(r[0] == Approx(-1.0 / 3.0).epsilon(1e-6));
+  CHECK(r[1] == 6.0);
+
+  MmCase bad("MatMul");
+  bad.add("a", {1, 2}, {});
+  bad.add("b", {2, 2}, {});
+  act.s = "Gelu";
+  bad.n->attrs.set("tinyaot_act", act);
+  CHECK(bad.error().find("'mm'") != std::string::npos);
+  CHECK(bad.error().find("unknown fused activation") != std::string::npos);
+}
