@@ -53,6 +53,8 @@ bool fold_batchnorm(ir::Graph& g, const PassContext&) {
       s[static_cast<size_t>(c)] = scale / std::sqrt(static_cast<double>(static_cast<float>(var + eps)));
       shift[static_cast<size_t>(c)] = beta - mean * s[static_cast<size_t>(c)];
     }
+    // A producer with a fused activation computes act(W*x + b): BN after it cannot go into W.
+    if (p->attrs.has("tinyaot_act")) continue;
     ir::Tensor* w = p->in(1);
     if (!w || !w->is_constant() || w->dtype != ir::DType::F32) continue;
     ir::Tensor* b = p->in(2);
