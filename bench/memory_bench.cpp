@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   fmt::print("{:<28} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7} {}\n", "model", "no-reuse",
-             "no-alias", "by-size", "breadth", "by-start", "exact", "lower-bd", "arena/lb", "proven", "arena vs no-reuse");
+             "no-alias", "by-size", "breadth", "by-start", "exact", "lower-bd", "arena/lb", "proven",
+             "arena vs no-reuse");
   for (int i = 1; i < argc; ++i) {
     fs::path p = argv[i];
     if (fs::is_directory(p)) p /= "model.onnx";
@@ -41,9 +42,10 @@ int main(int argc, char** argv) {
         return 0;
       };
       double ratio = o.lower_bound ? static_cast<double>(o.arena_bytes) / o.lower_bound : 1.0;
-      fmt::print("{:<28} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8.3f} {:>7} {:.2f}x smaller\n", name,
-                 without.naive_bytes, without.arena_bytes, strat("greedy-by-size"), strat("greedy-by-breadth"),
-                 strat("greedy-by-start"), strat("exact"), o.lower_bound, ratio, o.proven_optimal ? "yes" : "no",
+      fmt::print("{:<28} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8.3f} {:>7} {:.2f}x smaller\n",
+                 name, without.naive_bytes, without.arena_bytes, strat("greedy-by-size"),
+                 strat("greedy-by-breadth"), strat("greedy-by-start"), strat("exact"), o.lower_bound, ratio,
+                 o.proven_optimal ? "yes" : "no",
                  o.arena_bytes ? static_cast<double>(without.naive_bytes) / o.arena_bytes : 0.0);
     } catch (const std::exception& e) {
       fmt::print("{:<28} error: {}\n", name, e.what());

@@ -28,8 +28,7 @@ const char* target_name(Target t) {
 }
 
 bool parse_target(const std::string& s, Target* t) {
-  for (Target c : {Target::Generic, Target::CortexM4, Target::CortexM7, Target::CortexM33,
-                   Target::CortexM55})
+  for (Target c : {Target::Generic, Target::CortexM4, Target::CortexM7, Target::CortexM33, Target::CortexM55})
     if (s == target_name(c)) {
       *t = c;
       return true;
@@ -46,10 +45,18 @@ std::string c_identifier(const std::string& s) {
 
 static int onnx_type_code(ir::DType t) {
   switch (t) {
-    case ir::DType::F32: return 1; case ir::DType::U8: return 2; case ir::DType::I8: return 3;
-    case ir::DType::U16: return 4; case ir::DType::I16: return 5; case ir::DType::I32: return 6;
-    case ir::DType::I64: return 7; case ir::DType::Bool: return 9; case ir::DType::F16: return 10;
-    case ir::DType::F64: return 11; case ir::DType::U32: return 12; case ir::DType::U64: return 13;
+    case ir::DType::F32: return 1;
+    case ir::DType::U8: return 2;
+    case ir::DType::I8: return 3;
+    case ir::DType::U16: return 4;
+    case ir::DType::I16: return 5;
+    case ir::DType::I32: return 6;
+    case ir::DType::I64: return 7;
+    case ir::DType::Bool: return 9;
+    case ir::DType::F16: return 10;
+    case ir::DType::F64: return 11;
+    case ir::DType::U32: return 12;
+    case ir::DType::U64: return 13;
     case ir::DType::Undefined: return 0;
   }
   return 0;
@@ -61,8 +68,8 @@ std::string KernelCtx::literal(double v, ir::DType t) {
     const char* suffix = t == DType::F32 ? "f" : "";
     if (std::isnan(v)) return "NAN";
     if (std::isinf(v)) return v > 0 ? "INFINITY" : "(-INFINITY)";
-    std::string s = t == DType::F32 ? fmt::format("{:.9g}", static_cast<float>(v))
-                                    : fmt::format("{:.17g}", v);
+    std::string s =
+        t == DType::F32 ? fmt::format("{:.9g}", static_cast<float>(v)) : fmt::format("{:.17g}", v);
     if (s.find_first_of(".e") == std::string::npos) s += ".0";
     return s + suffix;
   }
@@ -94,13 +101,14 @@ namespace {
 
 // Prints a constant tensor as an aligned static array.
 std::string weight_array(const std::string& name, const ir::Value& v) {
-  std::string s = fmt::format("alignas(16) static const {} {}[{}] = {{", ir::dtype_ctype(v.dtype),
-                              name, v.numel());
+  std::string s =
+      fmt::format("alignas(16) static const {} {}[{}] = {{", ir::dtype_ctype(v.dtype), name, v.numel());
   const int per_line = v.dtype == ir::DType::F32 || v.dtype == ir::DType::F64 ? 8 : 16;
   for (int64_t i = 0; i < v.numel(); ++i) {
     std::string lit;
     switch (v.dtype) {
-      case ir::DType::F32: case ir::DType::F64: lit = KernelCtx::literal(v.get_f64(i), v.dtype); break;
+      case ir::DType::F32:
+      case ir::DType::F64: lit = KernelCtx::literal(v.get_f64(i), v.dtype); break;
       // 64-bit integers do not survive a round trip through double; print them directly.
       case ir::DType::I64:
         lit = v.get_i64(i) == INT64_MIN ? "(-9223372036854775807LL - 1)" : fmt::format("{}LL", v.get_i64(i));
@@ -124,7 +132,7 @@ struct Layer {
   std::string fn;  // function that implements it (possibly shared)
   size_t scratch = 0;
   int scratch_buf = -1;
-  int step = 0;  // index in the schedule
+  int step = 0;                  // index in the schedule
   std::vector<bool> uses_input;  // whether the kernel body reads input i at run time
 };
 
@@ -168,7 +176,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
     Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, step, {}}, "(" + params + ") {\n" + ctx.body() + "}\n",
               ctx.name(), ctx.tables()};
     // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
-    for (size_t i = 0; i < n.inputs.size(); ++i) e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
     for (auto& [k, v] : ctx.helpers()) helpers[k] = v;
     emitted.push_back(std::move(e));
   }
@@ -197,8 +206,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
     for (auto& e : emitted)
       if (e.layer.scratch && !c.storage.elided.count(e.layer.node)) {
         c.scratch_buf[e.layer.step] = static_cast<int>(c.reqs.size());
-        c.reqs.push_back({fmt::format("scratch of {}", e.layer.node->label()), e.layer.scratch, 16, e.layer.step,
-                          e.layer.step});
+        c.reqs.push_back({fmt::format("scratch of {}", e.layer.node->label()), e.layer.scratch, 16,
+                          e.layer.step, e.layer.step});
       }
     // Constant graph outputs in io_in_arena mode need an arena slot of their own for the whole run.
     if (opt.io_in_arena)
@@ -258,14 +267,19 @@ Output generate(const ir::Graph& g, const Options& opt) {
   out.elided_views = static_cast<int>(storage.elided.size());
   out.memory_plan = planner->report();
   out.strategies = plan.tried;
-  for (auto& [name, bytes] : plan.tried) out.memory_plan += fmt::format("  strategy {:<18} arena {} bytes\n", name, bytes);
+  for (auto& [name, bytes] : plan.tried)
+    out.memory_plan += fmt::format("  strategy {:<18} arena {} bytes\n", name, bytes);
   if (candidates.size() > 1)
-    out.memory_plan += fmt::format("  storage: views + in place {} B, views only {} B, no sharing {} B -> {}\n",
-                                   candidates[0].plan.best->arena_size(), candidates[1].plan.best->arena_size(),
-                                   candidates[2].plan.best->arena_size(),
-                                   chosen == 0 ? "views + in place" : chosen == 1 ? "views only" : "no sharing");
-  out.memory_plan += fmt::format("  {} views aliased (no code), {} ops in place{}\n", storage.elided.size(),
-                                 storage.in_place, plan.proven_optimal ? ", arena proven optimal for these lifetimes" : "");
+    out.memory_plan +=
+        fmt::format("  storage: views + in place {} B, views only {} B, no sharing {} B -> {}\n",
+                    candidates[0].plan.best->arena_size(), candidates[1].plan.best->arena_size(),
+                    candidates[2].plan.best->arena_size(),
+                    chosen == 0   ? "views + in place"
+                    : chosen == 1 ? "views only"
+                                  : "no sharing");
+  out.memory_plan +=
+      fmt::format("  {} views aliased (no code), {} ops in place{}\n", storage.elided.size(),
+                  storage.in_place, plan.proven_optimal ? ", arena proven optimal for these lifetimes" : "");
 
   // Per-layer figures for the report.
   {
@@ -279,7 +293,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
       auto lit = layer_of.find(np.get());
       li.kernel = lit == layer_of.end() ? "" : lit->second->fn;
       auto desc = [](const Tensor* t) {
-        return t ? fmt::format("{}:{}[{}]", t->name, ir::dtype_name(t->dtype), ir::shape_str(t->shape)) : std::string("_");
+        return t ? fmt::format("{}:{}[{}]", t->name, ir::dtype_name(t->dtype), ir::shape_str(t->shape))
+                 : std::string("_");
       };
       for (Tensor* t : np->inputs) {
         li.inputs.push_back(desc(t));
@@ -327,7 +342,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
     const char* ct = ir::dtype_ctype(t->dtype);
     if (t->is_constant()) return t->numel() ? weight_name.at(t) : "0";
     auto git = storage.group_of.find(t);
-    if (git == storage.group_of.end()) throw CompileError("internal: tensor '" + t->name + "' has no storage");
+    if (git == storage.group_of.end())
+      throw CompileError("internal: tensor '" + t->name + "' has no storage");
     const StorageGroup& gr = storage.groups[static_cast<size_t>(git->second)];
     switch (gr.kind) {
       case StorageGroup::GraphInput: return fmt::format("((const {}*)inputs[{}])", ct, gr.io_index);
@@ -341,7 +357,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
     }
     auto off = storage.offset_in_group.find(t);
     return fmt::format("(({}{}*)(a + {}))", writable ? "" : "const ", ct,
-                       planner->offset(buf_of_group.at(git->second)) + (off == storage.offset_in_group.end() ? 0 : off->second));
+                       planner->offset(buf_of_group.at(git->second)) +
+                           (off == storage.offset_in_group.end() ? 0 : off->second));
   };
 
   // In io_in_arena mode: arena offset of a graph input/output. Outputs that are constants or graph
@@ -358,7 +375,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
   for (auto& L : layers) {
     std::string args;
     auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
-    for (size_t i = 0; i < L.node->inputs.size(); ++i) add(L.uses_input[i] ? ptr(L.node->inputs[i], false) : "0");
+    for (size_t i = 0; i < L.node->inputs.size(); ++i)
+      add(L.uses_input[i] ? ptr(L.node->inputs[i], false) : "0");
     for (Tensor* t : L.node->outputs) add(ptr(t, true));
     if (L.scratch) add(fmt::format("a + {}", planner->offset(L.scratch_buf)));
     run_body += fmt::format("  {}({});\n", L.fn, args);
@@ -395,28 +413,31 @@ Output generate(const ir::Graph& g, const Options& opt) {
 
   std::string h = banner;
   h += fmt::format("#ifndef {0}_H_\n#define {0}_H_\n\n#include <stddef.h>\n#include <stdint.h>\n\n", NAME);
-  h += fmt::format("#define {}_NUM_INPUTS {}\n#define {}_NUM_OUTPUTS {}\n", NAME, g.inputs.size(),
-                   NAME, g.outputs.size());
+  h += fmt::format("#define {}_NUM_INPUTS {}\n#define {}_NUM_OUTPUTS {}\n", NAME, g.inputs.size(), NAME,
+                   g.outputs.size());
   h += fmt::format("/* Scratch memory the caller provides to {}_run, 16-byte aligned. */\n", name);
   h += fmt::format("#define {}_ARENA_SIZE {}\n", NAME, out.arena_bytes);
-  h += fmt::format("/* Bytes of constant weight data in flash. */\n#define {}_WEIGHTS_SIZE {}\n\n",
-                   NAME, out.weight_bytes);
+  h += fmt::format("/* Bytes of constant weight data in flash. */\n#define {}_WEIGHTS_SIZE {}\n\n", NAME,
+                   out.weight_bytes);
   auto io_macros = [&](const char* kind, size_t i, const Tensor* t) {
     std::string dims;
     for (size_t d = 0; d < t->shape.size(); ++d) dims += (d ? ", " : "") + std::to_string(t->shape[d]);
-    h += fmt::format("#define {0}_{1}{2}_NAME \"{3}\"\n#define {0}_{1}{2}_SIZE {4}\n"
-                     "#define {0}_{1}{2}_BYTES {5}\n#define {0}_{1}{2}_RANK {6}\n"
-                     "#define {0}_{1}{2}_SHAPE {{{7}}}\n#define {0}_{1}{2}_TYPE {8}\n"
-                     "#define {0}_{1}{2}_ONNX_TYPE {9}\n",
-                     NAME, kind, i, t->name, t->numel(), t->bytes(), t->shape.size(),
-                     dims.empty() ? "1" : dims, ir::dtype_ctype(t->dtype), onnx_type_code(t->dtype));
+    h += fmt::format(
+        "#define {0}_{1}{2}_NAME \"{3}\"\n#define {0}_{1}{2}_SIZE {4}\n"
+        "#define {0}_{1}{2}_BYTES {5}\n#define {0}_{1}{2}_RANK {6}\n"
+        "#define {0}_{1}{2}_SHAPE {{{7}}}\n#define {0}_{1}{2}_TYPE {8}\n"
+        "#define {0}_{1}{2}_ONNX_TYPE {9}\n",
+        NAME, kind, i, t->name, t->numel(), t->bytes(), t->shape.size(), dims.empty() ? "1" : dims,
+        ir::dtype_ctype(t->dtype), onnx_type_code(t->dtype));
   };
   for (size_t i = 0; i < g.inputs.size(); ++i) io_macros("INPUT", i, g.inputs[i]);
   for (size_t i = 0; i < g.outputs.size(); ++i) io_macros("OUTPUT", i, g.outputs[i]);
   if (opt.io_in_arena) {
     // Inputs and outputs live inside the arena: offsets and accessors instead of caller buffers.
-    h += fmt::format("\n/* Inputs and outputs live inside the arena (--io-in-arena): total RAM is the arena. */\n"
-                     "#define {}_IO_IN_ARENA 1\n", NAME);
+    h += fmt::format(
+        "\n/* Inputs and outputs live inside the arena (--io-in-arena): total RAM is the arena. */\n"
+        "#define {}_IO_IN_ARENA 1\n",
+        NAME);
     auto accessor = [&](const char* fn, const char* kind, const std::vector<Tensor*>& ts) {
       for (size_t i = 0; i < ts.size(); ++i)
         h += fmt::format("#define {}_{}{}_OFFSET {}\n", NAME, kind, i, io_offset(ts[i]));
@@ -430,9 +451,10 @@ Output generate(const ir::Graph& g, const Options& opt) {
   }
   h += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   if (opt.io_in_arena)
-    h += fmt::format("/* With {0}_IO_IN_ARENA, write inputs to {1}_input(arena, i), call {1}_run(NULL, NULL, arena)\n"
-                     " * and read outputs from {1}_output(arena, i); the inputs/outputs arguments are ignored. */\n",
-                     NAME, name);
+    h += fmt::format(
+        "/* With {0}_IO_IN_ARENA, write inputs to {1}_input(arena, i), call {1}_run(NULL, NULL, arena)\n"
+        " * and read outputs from {1}_output(arena, i); the inputs/outputs arguments are ignored. */\n",
+        NAME, name);
   h += fmt::format(
       "/* Runs the model. inputs[i] / outputs[i]: dense row-major buffers in graph order with the\n"
       " * types and sizes above; arena: {0}_ARENA_SIZE bytes, 16-byte aligned, contents need not\n"
@@ -443,15 +465,16 @@ Output generate(const ir::Graph& g, const Options& opt) {
   h += fmt::format("#endif  /* {}_H_ */\n", NAME);
 
   std::string c = banner;
-  c += fmt::format("#include \"{}.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", name);
+  c += fmt::format("#include \"{}.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n",
+                   name);
   c += "namespace {\n\n";
   if (!weights_src.empty()) c += "// ---- weights ----\n" + weights_src + "\n";
   if (!tables_src.empty()) c += "// ---- tables ----\n" + tables_src + "\n";
   for (auto& [k, v] : helpers) c += v + "\n";
   c += "// ---- layers ----\n" + kernels_src;
   c += "\n}  // namespace\n\n";
-  c += fmt::format("extern \"C\" int {}_run(const void* const* {}, void* const* {}, void* {}) {{\n",
-                   name, uses_in ? "inputs" : "", uses_out ? "outputs" : "", uses_arena ? "arena" : "");
+  c += fmt::format("extern \"C\" int {}_run(const void* const* {}, void* const* {}, void* {}) {{\n", name,
+                   uses_in ? "inputs" : "", uses_out ? "outputs" : "", uses_arena ? "arena" : "");
   if (uses_arena) c += "  uint8_t* a = static_cast<uint8_t*>(arena);\n";
   c += run_body;
   c += "  return 0;\n}\n";

@@ -18,12 +18,13 @@ struct Options {
   std::string model_sha256;  // recorded in the file headers
   bool print_memory_plan = false;
   bool aliasing = true;
-  bool io_in_arena = false;  // inputs/outputs inside the arena (NAME_input/NAME_output)  // views without copies, in-place elementwise ops, outputs in place
+  bool io_in_arena = false;  // inputs/outputs inside the arena (NAME_input/NAME_output)  // views without
+                             // copies, in-place elementwise ops, outputs in place
 };
 
 // Per-layer figures for --report.
 struct LayerInfo {
-  std::string op, name, kernel;  // kernel: emitted function ("" for views without code)
+  std::string op, name, kernel;              // kernel: emitted function ("" for views without code)
   std::vector<std::string> inputs, outputs;  // "name:f32[1x8x28x28]"
   int64_t macs = 0;
   size_t param_bytes = 0;  // constant inputs

@@ -36,8 +36,8 @@ class KernelCtx {
   // open("for (int i = 0; i < {}; ++i) {{", n) ... close().
   template <class... A>
   void line(fmt::format_string<A...> f, A&&... args) {
-    body_ += std::string(static_cast<size_t>(indent_) * 2, ' ') +
-             fmt::format(f, std::forward<A>(args)...) + "\n";
+    body_ +=
+        std::string(static_cast<size_t>(indent_) * 2, ' ') + fmt::format(f, std::forward<A>(args)...) + "\n";
   }
   template <class... A>
   void open(fmt::format_string<A...> f, A&&... args) {
@@ -61,8 +61,7 @@ class KernelCtx {
   void require_helper(const std::string& name, const std::string& code) { helpers_[name] = code; }
   // Adds a kernel-private constant table (e.g. precomputed indices) as a static const array at
   // file scope and returns its name. `values` are printed as C literals of `dtype`.
-  std::string const_table(const std::string& base, ir::DType dtype,
-                          const std::vector<double>& values);
+  std::string const_table(const std::string& base, ir::DType dtype, const std::vector<double>& values);
 
   // Formats a double as a C literal of the given type (exact for float, handles inf/nan).
   static std::string literal(double v, ir::DType t);

@@ -8,7 +8,9 @@ namespace tinyaot::codegen {
 int64_t node_macs(const ir::Node& n) {
   if (!n.domain.empty()) return 0;
   auto in = [&](size_t i) -> const ir::Tensor* { return i < n.inputs.size() ? n.inputs[i] : nullptr; };
-  auto outn = [&](size_t i) -> int64_t { return i < n.outputs.size() && n.outputs[i] ? n.outputs[i]->numel() : 0; };
+  auto outn = [&](size_t i) -> int64_t {
+    return i < n.outputs.size() && n.outputs[i] ? n.outputs[i]->numel() : 0;
+  };
   if ((n.op == "Conv" || n.op == "ConvTranspose") && in(1)) {
     // Each output (Conv) or input (ConvTranspose) element meets Cin/group * kernel weights.
     const ir::Shape& w = in(1)->shape;
@@ -37,7 +39,10 @@ static std::string esc(const std::string& s) {
   std::string r;
   for (char c : s) {
     if (c == '"' || c == '\\') r += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) { r += fmt::format("\\u{:04x}", c); continue; }
+    if (static_cast<unsigned char>(c) < 0x20) {
+      r += fmt::format("\\u{:04x}", c);
+      continue;
+    }
     r += c;
   }
   return r;
@@ -59,20 +64,23 @@ std::string report_json(const Output& out, const std::string& model_path) {
       return "[" + s + "]";
     };
     r += fmt::format(
-        "    {{\"index\": {}, \"op\": \"{}\", \"name\": \"{}\", \"kernel\": \"{}\", \"inputs\": {}, \"outputs\": {}, "
+        "    {{\"index\": {}, \"op\": \"{}\", \"name\": \"{}\", \"kernel\": \"{}\", \"inputs\": {}, "
+        "\"outputs\": {}, "
         "\"macs\": {}, \"param_bytes\": {}, \"live_bytes\": {}}}{}\n",
-        i, esc(l.op), esc(l.name), esc(l.kernel), list(l.inputs), list(l.outputs), l.macs, l.param_bytes, l.live_bytes,
-        i + 1 < out.layers.size() ? "," : "");
+        i, esc(l.op), esc(l.name), esc(l.kernel), list(l.inputs), list(l.outputs), l.macs, l.param_bytes,
+        l.live_bytes, i + 1 < out.layers.size() ? "," : "");
   }
   r += "  ],\n  \"strategies\": {";
   for (size_t i = 0; i < out.strategies.size(); ++i)
     r += fmt::format("{}\"{}\": {}", i ? ", " : "", out.strategies[i].first, out.strategies[i].second);
   r += "},\n";
   r += fmt::format(
-      "  \"totals\": {{\"arena_bytes\": {}, \"weight_bytes\": {}, \"lower_bound_bytes\": {}, \"strategy\": \"{}\", "
-      "\"proven_optimal\": {}, \"macs\": {}, \"param_bytes\": {}, \"views_aliased\": {}, \"ops_in_place\": {}}}\n",
-      out.arena_bytes, out.weight_bytes, out.lower_bound, out.strategy, out.proven_optimal ? "true" : "false", macs,
-      params, out.elided_views, out.in_place_ops);
+      "  \"totals\": {{\"arena_bytes\": {}, \"weight_bytes\": {}, \"lower_bound_bytes\": {}, \"strategy\": "
+      "\"{}\", "
+      "\"proven_optimal\": {}, \"macs\": {}, \"param_bytes\": {}, \"views_aliased\": {}, \"ops_in_place\": "
+      "{}}}\n",
+      out.arena_bytes, out.weight_bytes, out.lower_bound, out.strategy, out.proven_optimal ? "true" : "false",
+      macs, params, out.elided_views, out.in_place_ops);
   r += "}\n";
   return r;
 }

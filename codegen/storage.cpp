@@ -7,7 +7,8 @@ namespace tinyaot::codegen {
 
 bool is_view_op(const ir::Node& n) {
   if (!n.domain.empty()) return false;
-  static const std::set<std::string> views = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"};
+  static const std::set<std::string> views = {"Reshape",   "Flatten",  "Squeeze",
+                                              "Unsqueeze", "Identity", "Dropout"};
   if (!views.count(n.op)) return false;
   // Dropout's optional mask output is real data; only the plain form is a view.
   return n.outputs.size() == 1 || (n.outputs.size() == 2 && n.outputs[1] == nullptr);
@@ -16,10 +17,11 @@ bool is_view_op(const ir::Node& n) {
 bool is_in_place_safe(const ir::Node& n) {
   if (!n.domain.empty()) return false;
   static const std::set<std::string> ops = {
-      "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
-      "Clip", "Abs", "Neg", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Erf",
-      "Softplus", "Softsign", "Sin", "Cos", "Not", "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Sum",
-      "Mean", "And", "Or", "Xor", "Where", "Cast"};
+      "Relu", "LeakyRelu", "PRelu", "Elu",   "Selu",     "Celu",     "Sigmoid", "HardSigmoid", "HardSwish",
+      "Tanh", "Clip",      "Abs",   "Neg",   "Exp",      "Log",      "Sqrt",    "Reciprocal",  "Floor",
+      "Ceil", "Round",     "Sign",  "Erf",   "Softplus", "Softsign", "Sin",     "Cos",         "Not",
+      "Add",  "Sub",       "Mul",   "Div",   "Pow",      "Min",      "Max",     "Sum",         "Mean",
+      "And",  "Or",        "Xor",   "Where", "Cast"};
   return ops.count(n.op) != 0;
 }
 
@@ -91,7 +93,8 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
       }
     }
     if (!done && aliasing && in_place && n.domain.empty() && n.op == "Concat" && n.outputs.size() == 1 &&
-        n.outputs[0] && !n.outputs[0]->is_graph_input && std::count(g.outputs.begin(), g.outputs.end(), n.outputs[0]) <= 1) {
+        n.outputs[0] && !n.outputs[0]->is_graph_input &&
+        std::count(g.outputs.begin(), g.outputs.end(), n.outputs[0]) <= 1) {
       // Slices are contiguous when every dimension before the axis is 1. Each input must be a
       // single-member arena group used only by this Concat, so its producer can write the slice.
       const ir::Tensor* out = n.outputs[0];
@@ -103,17 +106,23 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
       std::set<const ir::Tensor*> seen;
       for (const ir::Tensor* in : n.inputs) {
         if (!ok) break;
-        if (!in || in->is_constant() || !seen.insert(in).second || !m.group_of.count(in)) { ok = false; break; }
+        if (!in || in->is_constant() || !seen.insert(in).second || !m.group_of.count(in)) {
+          ok = false;
+          break;
+        }
         // The input's whole storage group (it may include tensors it was computed in place from)
         // moves into the slice, so every member must be dead after the Concat.
         const StorageGroup& gr = m.groups[static_cast<size_t>(m.group_of.at(in))];
         ok = gr.kind == StorageGroup::Arena && gr.bytes == in->bytes();
         for (const ir::Tensor* t : gr.members) {
           auto lu = last_use.find(t);
-          if (output_index(t) >= 0 || m.offset_in_group.count(t) || (lu != last_use.end() && lu->second > step)) ok = false;
+          if (output_index(t) >= 0 || m.offset_in_group.count(t) ||
+              (lu != last_use.end() && lu->second > step))
+            ok = false;
         }
         for (const ir::Tensor* other : n.inputs)
-          if (other != in && other && m.group_of.count(other) && m.group_of.at(other) == m.group_of.at(in)) ok = false;
+          if (other != in && other && m.group_of.count(other) && m.group_of.at(other) == m.group_of.at(in))
+            ok = false;
       }
       if (ok && !n.inputs.empty()) {
         int gid = new_group(out, step);
@@ -156,7 +165,9 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
         if (!dies) continue;
         int k = output_index(out);
         if (k >= 0) {
-          if (std::count(g.outputs.begin(), g.outputs.end(), out) != 1 || out->is_graph_input || !can_bind(gid)) continue;
+          if (std::count(g.outputs.begin(), g.outputs.end(), out) != 1 || out->is_graph_input ||
+              !can_bind(gid))
+            continue;
           bind_output(gid, k);
         }
         m.group_of[out] = gid;

@@ -23,7 +23,7 @@ struct StorageGroup {
 };
 
 struct StorageMap {
-  std::map<const ir::Tensor*, int> group_of;  // every non-constant tensor
+  std::map<const ir::Tensor*, int> group_of;            // every non-constant tensor
   std::map<const ir::Tensor*, size_t> offset_in_group;  // bytes; absent = 0 (Concat inputs)
   std::vector<StorageGroup> groups;
   std::set<const ir::Node*> elided;  // view nodes that need no code

@@ -26,7 +26,8 @@ std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec) {
   return {spec.substr(0, eq), s};
 }
 
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump) {
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag,
+                                             std::ostream& dump) {
   auto g = frontend::import_model_file(opt.model_path, opt.import, diag);
   passes::PipelineOptions po;
   po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);

@@ -39,7 +39,8 @@ struct CompileResult {
 std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec);
 
 // Imports and optimises the model (no code generation). IR dumps go to `dump`.
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump);
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag,
+                                             std::ostream& dump);
 // Full compile to in-memory files.
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump);
 // Writes files into `dir` atomically (temporary names, then rename); creates `dir`.

@@ -13,10 +13,18 @@ namespace tinyaot::ir {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F64: case DType::I64: case DType::U64: return 8;
-    case DType::F32: case DType::I32: case DType::U32: return 4;
-    case DType::F16: case DType::I16: case DType::U16: return 2;
-    case DType::I8: case DType::U8: case DType::Bool: return 1;
+    case DType::F64:
+    case DType::I64:
+    case DType::U64: return 8;
+    case DType::F32:
+    case DType::I32:
+    case DType::U32: return 4;
+    case DType::F16:
+    case DType::I16:
+    case DType::U16: return 2;
+    case DType::I8:
+    case DType::U8:
+    case DType::Bool: return 1;
     case DType::Undefined: return 0;
   }
   return 0;
@@ -24,10 +32,18 @@ size_t dtype_size(DType t) {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "f32"; case DType::F64: return "f64"; case DType::F16: return "f16";
-    case DType::I8: return "i8"; case DType::U8: return "u8"; case DType::I16: return "i16";
-    case DType::U16: return "u16"; case DType::I32: return "i32"; case DType::U32: return "u32";
-    case DType::I64: return "i64"; case DType::U64: return "u64"; case DType::Bool: return "bool";
+    case DType::F32: return "f32";
+    case DType::F64: return "f64";
+    case DType::F16: return "f16";
+    case DType::I8: return "i8";
+    case DType::U8: return "u8";
+    case DType::I16: return "i16";
+    case DType::U16: return "u16";
+    case DType::I32: return "i32";
+    case DType::U32: return "u32";
+    case DType::I64: return "i64";
+    case DType::U64: return "u64";
+    case DType::Bool: return "bool";
     case DType::Undefined: return "undefined";
   }
   return "?";
@@ -35,20 +51,29 @@ const char* dtype_name(DType t) {
 
 const char* dtype_ctype(DType t) {
   switch (t) {
-    case DType::F32: return "float"; case DType::F64: return "double";
+    case DType::F32: return "float";
+    case DType::F64: return "double";
     case DType::F16: return "uint16_t";  // stored as raw bits; no f16 arithmetic is generated
-    case DType::I8: return "int8_t"; case DType::U8: return "uint8_t";
-    case DType::I16: return "int16_t"; case DType::U16: return "uint16_t";
-    case DType::I32: return "int32_t"; case DType::U32: return "uint32_t";
-    case DType::I64: return "int64_t"; case DType::U64: return "uint64_t";
+    case DType::I8: return "int8_t";
+    case DType::U8: return "uint8_t";
+    case DType::I16: return "int16_t";
+    case DType::U16: return "uint16_t";
+    case DType::I32: return "int32_t";
+    case DType::U32: return "uint32_t";
+    case DType::I64: return "int64_t";
+    case DType::U64: return "uint64_t";
     case DType::Bool: return "uint8_t";  // ONNX bool is one byte, 0 or 1
     case DType::Undefined: return "void";
   }
   return "void";
 }
 
-bool dtype_is_float(DType t) { return t == DType::F32 || t == DType::F64 || t == DType::F16; }
-bool dtype_is_int(DType t) { return !dtype_is_float(t) && t != DType::Bool && t != DType::Undefined; }
+bool dtype_is_float(DType t) {
+  return t == DType::F32 || t == DType::F64 || t == DType::F16;
+}
+bool dtype_is_int(DType t) {
+  return !dtype_is_float(t) && t != DType::Bool && t != DType::Undefined;
+}
 
 int64_t num_elements(const Shape& s) {
   int64_t n = 1;
@@ -69,9 +94,11 @@ static auto dispatch_read(DType t, const uint8_t* p, int64_t i, F&& f) {
     case DType::F32: return f(reinterpret_cast<const float*>(p)[i]);
     case DType::F64: return f(reinterpret_cast<const double*>(p)[i]);
     case DType::I8: return f(reinterpret_cast<const int8_t*>(p)[i]);
-    case DType::U8: case DType::Bool: return f(reinterpret_cast<const uint8_t*>(p)[i]);
+    case DType::U8:
+    case DType::Bool: return f(reinterpret_cast<const uint8_t*>(p)[i]);
     case DType::I16: return f(reinterpret_cast<const int16_t*>(p)[i]);
-    case DType::U16: case DType::F16: return f(reinterpret_cast<const uint16_t*>(p)[i]);
+    case DType::U16:
+    case DType::F16: return f(reinterpret_cast<const uint16_t*>(p)[i]);
     case DType::I32: return f(reinterpret_cast<const int32_t*>(p)[i]);
     case DType::U32: return f(reinterpret_cast<const uint32_t*>(p)[i]);
     case DType::I64: return f(reinterpret_cast<const int64_t*>(p)[i]);
@@ -102,7 +129,8 @@ void Value::set_f64(int64_t i, double v) {
     case DType::U8: reinterpret_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); return;
     case DType::Bool: reinterpret_cast<uint8_t*>(p)[i] = v != 0; return;
     case DType::I16: reinterpret_cast<int16_t*>(p)[i] = static_cast<int16_t>(v); return;
-    case DType::U16: case DType::F16: reinterpret_cast<uint16_t*>(p)[i] = static_cast<uint16_t>(v); return;
+    case DType::U16:
+    case DType::F16: reinterpret_cast<uint16_t*>(p)[i] = static_cast<uint16_t>(v); return;
     case DType::I32: reinterpret_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); return;
     case DType::U32: reinterpret_cast<uint32_t*>(p)[i] = static_cast<uint32_t>(v); return;
     case DType::I64: reinterpret_cast<int64_t*>(p)[i] = static_cast<int64_t>(v); return;
@@ -268,8 +296,7 @@ void Graph::verify() const {
   for (auto& n : nodes_) {
     for (Tensor* in : n->inputs)
       if (in && !avail.count(in))
-        throw CompileError(fmt::format("{}: input '{}' is not produced before use", n->label(),
-                                       in->name));
+        throw CompileError(fmt::format("{}: input '{}' is not produced before use", n->label(), in->name));
     for (Tensor* o : n->outputs) {
       if (!o) continue;
       if (!o->shaped) throw CompileError(fmt::format("{}: output '{}' has no shape", n->label(), o->name));

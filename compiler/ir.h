@@ -50,8 +50,14 @@ struct Value {
     bytes.assign(static_cast<size_t>(num_elements(shape)) * dtype_size(dtype), 0);
   }
   int64_t numel() const { return num_elements(shape); }
-  template <class T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
-  template <class T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+  template <class T>
+  T* data() {
+    return reinterpret_cast<T*>(bytes.data());
+  }
+  template <class T>
+  const T* data() const {
+    return reinterpret_cast<const T*>(bytes.data());
+  }
   // Element i converted to double / int64 whatever the dtype (slow; for attributes and tests).
   double get_f64(int64_t i) const;
   int64_t get_i64(int64_t i) const;
@@ -81,8 +87,7 @@ class Attributes {
   std::string get_string(const std::string& name, const std::string& def) const;
   std::vector<int64_t> get_ints(const std::string& name, std::vector<int64_t> def = {}) const;
   std::vector<float> get_floats(const std::string& name, std::vector<float> def = {}) const;
-  std::vector<std::string> get_strings(const std::string& name,
-                                       std::vector<std::string> def = {}) const;
+  std::vector<std::string> get_strings(const std::string& name, std::vector<std::string> def = {}) const;
   void set(const std::string& name, Attribute a) { map_[name] = std::move(a); }
   void erase(const std::string& name) { map_.erase(name); }
   const std::map<std::string, Attribute>& all() const { return map_; }
@@ -97,8 +102,8 @@ struct Tensor {
   std::string name;
   DType dtype = DType::Undefined;
   Shape shape;
-  bool shaped = false;                  // shape and dtype are known
-  std::shared_ptr<const Value> value;   // constant payload, null for run-time tensors
+  bool shaped = false;                 // shape and dtype are known
+  std::shared_ptr<const Value> value;  // constant payload, null for run-time tensors
   std::optional<QuantParams> quant;
   Node* producer = nullptr;
   bool is_graph_input = false;
@@ -110,14 +115,14 @@ struct Tensor {
 };
 
 struct Node {
-  int id = 0;                  // stable, unique within the graph; used in emitted names
-  std::string name;            // ONNX node name (may be empty)
-  std::string op;              // ONNX op_type
-  std::string domain;          // "" for the default domain
-  int opset = 0;               // opset version of the node's domain in the model
+  int id = 0;          // stable, unique within the graph; used in emitted names
+  std::string name;    // ONNX node name (may be empty)
+  std::string op;      // ONNX op_type
+  std::string domain;  // "" for the default domain
+  int opset = 0;       // opset version of the node's domain in the model
   const tinyaot::OpInfo* info = nullptr;
-  std::vector<Tensor*> inputs;  // nullptr for an omitted optional input
-  std::vector<Tensor*> outputs; // nullptr for an omitted optional output
+  std::vector<Tensor*> inputs;   // nullptr for an omitted optional input
+  std::vector<Tensor*> outputs;  // nullptr for an omitted optional output
   Attributes attrs;
 
   Tensor* in(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
@@ -128,8 +133,8 @@ struct Node {
 class Graph {
  public:
   std::string name;
-  std::vector<Tensor*> inputs;   // graph inputs in ONNX order (initializers excluded)
-  std::vector<Tensor*> outputs;  // graph outputs in ONNX order
+  std::vector<Tensor*> inputs;               // graph inputs in ONNX order (initializers excluded)
+  std::vector<Tensor*> outputs;              // graph outputs in ONNX order
   std::map<std::string, int> opset_imports;  // domain -> version
 
   Tensor* add_tensor(const std::string& name);

@@ -40,9 +40,11 @@ class Lexer {
   std::string word() {
     ws();
     size_t b = p_;
-    while (p_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[p_])) || std::string("_.:/-+").find(s_[p_]) != std::string::npos)) {
+    while (p_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[p_])) ||
+                              std::string("_.:/-+").find(s_[p_]) != std::string::npos)) {
       // A ':' followed by a space ends a name ("%x: f32[..]"); "x:0" style names keep theirs.
-      if (s_[p_] == ':' && (p_ + 1 >= s_.size() || std::isspace(static_cast<unsigned char>(s_[p_ + 1])))) break;
+      if (s_[p_] == ':' && (p_ + 1 >= s_.size() || std::isspace(static_cast<unsigned char>(s_[p_ + 1]))))
+        break;
       ++p_;
     }
     if (b == p_) fail("expected a name");
@@ -67,8 +69,8 @@ class Lexer {
 };
 
 DType parse_dtype(Lexer& lx, const std::string& w) {
-  for (DType t : {DType::F32, DType::F64, DType::F16, DType::I8, DType::U8, DType::I16, DType::U16, DType::I32,
-                  DType::U32, DType::I64, DType::U64, DType::Bool})
+  for (DType t : {DType::F32, DType::F64, DType::F16, DType::I8, DType::U8, DType::I16, DType::U16,
+                  DType::I32, DType::U32, DType::I64, DType::U64, DType::Bool})
     if (w == dtype_name(t)) return t;
   lx.fail("unknown dtype '" + w + "'");
 }
@@ -89,7 +91,9 @@ void parse_type(Lexer& lx, DType* t, Shape* s) {
   while (std::getline(ss, d, 'x')) s->push_back(std::stoll(d));
 }
 
-bool is_float_token(const std::string& w) { return w.find_first_of(".eain") != std::string::npos; }
+bool is_float_token(const std::string& w) {
+  return w.find_first_of(".eain") != std::string::npos;
+}
 
 Attribute parse_attr(Lexer& lx) {
   Attribute a;
@@ -260,7 +264,8 @@ std::unique_ptr<Graph> parse(const std::string& text) {
       }
       n->info->infer(*n);
       for (size_t i = 0; i < outs.size(); ++i)
-        if (n->outputs[i] && (n->outputs[i]->dtype != outs[i].second.first || n->outputs[i]->shape != outs[i].second.second))
+        if (n->outputs[i] &&
+            (n->outputs[i]->dtype != outs[i].second.first || n->outputs[i]->shape != outs[i].second.second))
           lx.fail(fmt::format("declared type of '{}' differs from the inferred {}[{}]", outs[i].first,
                               dtype_name(n->outputs[i]->dtype), shape_str(n->outputs[i]->shape)));
     }

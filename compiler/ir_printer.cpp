@@ -25,9 +25,12 @@ static std::string attr_str(const Attribute& a) {
     std::string r;
     for (auto& x : v) {
       r += r.empty() ? "" : ",";
-      if constexpr (std::is_same_v<std::decay_t<decltype(x)>, float>) r += float_str(x);
-      else if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) r += "\"" + x + "\"";
-      else r += fmt::format("{}", x);
+      if constexpr (std::is_same_v<std::decay_t<decltype(x)>, float>)
+        r += float_str(x);
+      else if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>)
+        r += "\"" + x + "\"";
+      else
+        r += fmt::format("{}", x);
     }
     return "[" + r + "]";
   };
@@ -52,22 +55,29 @@ std::string print(const Graph& g) {
   for (auto& t : g.tensors())
     if (t->is_constant())
       r += fmt::format("  const %{}: {}{}\n", t->name, type_str(*t),
-                       t->numel() <= 16 && t->numel() > 0 ? fmt::format(" = {}", [&] {
-                         std::string v;
-                         for (int64_t i = 0; i < t->numel(); ++i)
-                           v += (i ? "," : "") + (t->dtype == DType::F32 ? float_str(static_cast<float>(t->value->get_f64(i)))
-                                                  : dtype_is_float(t->dtype) ? fmt::format("{}", t->value->get_f64(i))
-                                                                             : fmt::format("{}", t->value->get_i64(i)));
-                         return "[" + v + "]";
-                       }())
-                                                         : "");
+                       t->numel() <= 16 && t->numel() > 0
+                           ? fmt::format(" = {}",
+                                         [&] {
+                                           std::string v;
+                                           for (int64_t i = 0; i < t->numel(); ++i)
+                                             v += (i ? "," : "") +
+                                                  (t->dtype == DType::F32
+                                                       ? float_str(static_cast<float>(t->value->get_f64(i)))
+                                                   : dtype_is_float(t->dtype)
+                                                       ? fmt::format("{}", t->value->get_f64(i))
+                                                       : fmt::format("{}", t->value->get_i64(i)));
+                                           return "[" + v + "]";
+                                         }())
+                           : "");
   for (auto& n : g.nodes()) {
     std::string outs, ins, attrs;
-    for (Tensor* t : n->outputs) outs += (outs.empty() ? "" : ", ") + (t ? "%" + t->name + ": " + type_str(*t) : "_");
+    for (Tensor* t : n->outputs)
+      outs += (outs.empty() ? "" : ", ") + (t ? "%" + t->name + ": " + type_str(*t) : "_");
     for (Tensor* t : n->inputs) ins += (ins.empty() ? "" : ", ") + (t ? "%" + t->name : "_");
     for (auto& [k, a] : n->attrs.all()) attrs += (attrs.empty() ? " {" : ", ") + k + "=" + attr_str(a);
     if (!attrs.empty()) attrs += "}";
-    r += fmt::format("  {} = {}{}({}){}\n", outs, n->domain.empty() ? "" : n->domain + ".", n->op, ins, attrs);
+    r +=
+        fmt::format("  {} = {}{}({}){}\n", outs, n->domain.empty() ? "" : n->domain + ".", n->op, ins, attrs);
   }
   std::string outs;
   for (Tensor* t : g.outputs) outs += (outs.empty() ? "" : ", ") + ("%" + t->name);

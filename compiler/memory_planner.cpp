@@ -9,7 +9,9 @@
 
 namespace tinyaot {
 
-static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+static size_t align_up(size_t v, size_t a) {
+  return (v + a - 1) / a * a;
+}
 
 size_t MemoryPlanner::live_lower_bound() const {
   int steps = 0;
@@ -25,14 +27,13 @@ size_t MemoryPlanner::live_lower_bound() const {
 }
 
 std::string MemoryPlanner::report() const {
-  std::string r = fmt::format("memory plan ({}): arena {} bytes, live lower bound {} bytes\n",
-                              strategy(), arena_, live_lower_bound());
+  std::string r = fmt::format("memory plan ({}): arena {} bytes, live lower bound {} bytes\n", strategy(),
+                              arena_, live_lower_bound());
   int steps = 0;
   for (auto& b : bufs_) steps = std::max(steps, b.last + 1);
   for (size_t i = 0; i < bufs_.size(); ++i)
     r += fmt::format("  {:>8} B @ {:>8}  steps {:>3}..{:<3} {}\n", bufs_[i].size,
-                     offsets_.empty() ? 0 : offsets_[i], bufs_[i].first, bufs_[i].last,
-                     bufs_[i].name);
+                     offsets_.empty() ? 0 : offsets_[i], bufs_[i].first, bufs_[i].last, bufs_[i].name);
   // Timeline: one row per step, bar length proportional to the highest used byte at that step.
   r += "  timeline (step: arena bytes in use, '#' = 1/40 of the arena)\n";
   for (int s = 0; s < steps; ++s) {
@@ -106,7 +107,8 @@ class GreedyByBreadth : public MemoryPlanner {
       for (int s = b.first; s <= b.last; ++s) live[static_cast<size_t>(s)] += b.size;
     std::vector<size_t> peak(bufs_.size(), 0);
     for (size_t i = 0; i < bufs_.size(); ++i)
-      for (int s = bufs_[i].first; s <= bufs_[i].last; ++s) peak[i] = std::max(peak[i], live[static_cast<size_t>(s)]);
+      for (int s = bufs_[i].first; s <= bufs_[i].last; ++s)
+        peak[i] = std::max(peak[i], live[static_cast<size_t>(s)]);
     std::vector<size_t> order(bufs_.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -179,7 +181,8 @@ class Exact : public MemoryPlanner {
   }
 
  private:
-  void search(std::vector<size_t>& offsets, std::vector<size_t>& placed, std::vector<bool>& used, size_t top) {
+  void search(std::vector<size_t>& offsets, std::vector<size_t>& placed, std::vector<bool>& used,
+              size_t top) {
     if (aborted_ || best_ <= bound_) return;
     if (++nodes_ > budget_) {
       aborted_ = true;
@@ -197,12 +200,14 @@ class Exact : public MemoryPlanner {
     std::vector<size_t> cand;
     for (size_t i = 0; i < bufs_.size(); ++i)
       if (!used[i]) cand.push_back(i);
-    std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) { return bufs_[a].size > bufs_[b].size; });
+    std::stable_sort(cand.begin(), cand.end(),
+                     [&](size_t a, size_t b) { return bufs_[a].size > bufs_[b].size; });
     std::vector<size_t> seen_sizes;  // identical (size, lifetime) buffers are interchangeable
     for (size_t id : cand) {
       bool dup = false;
       for (size_t s : seen_sizes)
-        if (bufs_[s].size == bufs_[id].size && bufs_[s].first == bufs_[id].first && bufs_[s].last == bufs_[id].last)
+        if (bufs_[s].size == bufs_[id].size && bufs_[s].first == bufs_[id].first &&
+            bufs_[s].last == bufs_[id].last)
           dup = true;
       if (dup) continue;
       seen_sizes.push_back(id);
@@ -228,10 +233,18 @@ class Exact : public MemoryPlanner {
 
 }  // namespace
 
-std::unique_ptr<MemoryPlanner> make_greedy_by_size_planner() { return std::make_unique<GreedyBySize>(); }
-std::unique_ptr<MemoryPlanner> make_greedy_by_breadth_planner() { return std::make_unique<GreedyByBreadth>(); }
-std::unique_ptr<MemoryPlanner> make_greedy_by_start_planner() { return std::make_unique<GreedyByStart>(); }
-std::unique_ptr<MemoryPlanner> make_exact_planner(uint64_t budget) { return std::make_unique<Exact>(budget); }
+std::unique_ptr<MemoryPlanner> make_greedy_by_size_planner() {
+  return std::make_unique<GreedyBySize>();
+}
+std::unique_ptr<MemoryPlanner> make_greedy_by_breadth_planner() {
+  return std::make_unique<GreedyByBreadth>();
+}
+std::unique_ptr<MemoryPlanner> make_greedy_by_start_planner() {
+  return std::make_unique<GreedyByStart>();
+}
+std::unique_ptr<MemoryPlanner> make_exact_planner(uint64_t budget) {
+  return std::make_unique<Exact>(budget);
+}
 
 PlanChoice plan_best(const std::vector<BufferRequest>& buffers) {
   PlanChoice c;

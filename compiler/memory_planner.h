@@ -61,7 +61,7 @@ std::unique_ptr<MemoryPlanner> make_exact_planner(uint64_t node_budget = 2000000
 // Runs every strategy and keeps the smallest arena (ties: the first in the list above).
 struct PlanChoice {
   std::unique_ptr<MemoryPlanner> best;
-  bool proven_optimal = false;  // the exact search finished
+  bool proven_optimal = false;                        // the exact search finished
   std::vector<std::pair<std::string, size_t>> tried;  // strategy -> arena bytes
 };
 PlanChoice plan_best(const std::vector<BufferRequest>& buffers);

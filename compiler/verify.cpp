@@ -99,8 +99,10 @@ std::string compare(const ir::Value& got, const ir::Value& exp, double rtol, dou
     bool ok;
     if (ir::dtype_is_float(exp.dtype)) {
       double g = got.get_f64(i), e = exp.get_f64(i);
-      if (std::isnan(e)) ok = std::isnan(g);
-      else if (std::isinf(e)) ok = g == e;
+      if (std::isnan(e))
+        ok = std::isnan(g);
+      else if (std::isinf(e))
+        ok = g == e;
       else {
         double err = std::fabs(g - e);
         ok = err <= atol + rtol * std::fabs(e);
@@ -110,7 +112,8 @@ std::string compare(const ir::Value& got, const ir::Value& exp, double rtol, dou
     } else {
       ok = std::memcmp(got.bytes.data() + i * ir::dtype_size(got.dtype),
                        exp.bytes.data() + i * ir::dtype_size(exp.dtype), ir::dtype_size(exp.dtype)) == 0;
-      if (!ok && first.empty()) first = fmt::format("element {}: got {} expected {}", i, got.get_i64(i), exp.get_i64(i));
+      if (!ok && first.empty())
+        first = fmt::format("element {}: got {} expected {}", i, got.get_i64(i), exp.get_i64(i));
     }
     if (!ok) ++bad;
   }
@@ -140,7 +143,8 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
   CaseResult res;
   std::vector<fs::path> sets;
   for (auto& e : fs::directory_iterator(dir))
-    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      sets.push_back(e.path());
   std::sort(sets.begin(), sets.end());
   if (!fs::exists(dir / "model.onnx")) return {CaseResult::Fail, "no model.onnx"};
 
@@ -244,15 +248,18 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
       expected.push_back(frontend::load_tensor_file(p.string()));
     }
     if (inputs.size() != g.inputs.size())
-      return {CaseResult::Fail, fmt::format("{}: {} input files for {} graph inputs", set.filename().string(), inputs.size(), g.inputs.size())};
+      return {CaseResult::Fail, fmt::format("{}: {} input files for {} graph inputs", set.filename().string(),
+                                            inputs.size(), g.inputs.size())};
     if (expected.size() != g.outputs.size())
-      return {CaseResult::Fail, fmt::format("{}: {} output files for {} graph outputs", set.filename().string(), expected.size(), g.outputs.size())};
+      return {CaseResult::Fail, fmt::format("{}: {} output files for {} graph outputs",
+                                            set.filename().string(), expected.size(), g.outputs.size())};
     for (size_t i = 0; i < inputs.size(); ++i)
       if (inputs[i].dtype != g.inputs[i]->dtype || inputs[i].numel() != g.inputs[i]->numel())
-        return {CaseResult::Fail, fmt::format("{}: input {} is {} {} but the compiled model expects {} {}",
-                                              set.filename().string(), i, ir::dtype_name(inputs[i].dtype),
-                                              ir::shape_str(inputs[i].shape), ir::dtype_name(g.inputs[i]->dtype),
-                                              ir::shape_str(g.inputs[i]->shape))};
+        return {
+            CaseResult::Fail,
+            fmt::format("{}: input {} is {} {} but the compiled model expects {} {}", set.filename().string(),
+                        i, ir::dtype_name(inputs[i].dtype), ir::shape_str(inputs[i].shape),
+                        ir::dtype_name(g.inputs[i]->dtype), ir::shape_str(g.inputs[i]->shape))};
     std::vector<ir::Value> got;
     if (vo.reference) {
       try {
@@ -268,12 +275,15 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
         write_file(p, std::string(inputs[i].bytes.begin(), inputs[i].bytes.end()));
         args += " " + shell_quote(p.string());
       }
-      for (size_t i = 0; i < expected.size(); ++i) args += " " + shell_quote((work / fmt::format("out{}.bin", i)).string());
-      int rc = run_command(fmt::format("{}{} {}> {} 2>&1", vo.run_prefix, shell_quote((work / "run").string()), args,
-                                       shell_quote((work / "run.log").string())));
+      for (size_t i = 0; i < expected.size(); ++i)
+        args += " " + shell_quote((work / fmt::format("out{}.bin", i)).string());
+      int rc =
+          run_command(fmt::format("{}{} {}> {} 2>&1", vo.run_prefix, shell_quote((work / "run").string()),
+                                  args, shell_quote((work / "run.log").string())));
       if (rc != 0)
-        return {CaseResult::Fail, fmt::format("{}: generated code exited with {}: {}", set.filename().string(), rc,
-                                              read_file(work / "run.log").substr(0, 500))};
+        return {CaseResult::Fail,
+                fmt::format("{}: generated code exited with {}: {}", set.filename().string(), rc,
+                            read_file(work / "run.log").substr(0, 500))};
       for (size_t i = 0; i < expected.size(); ++i) {
         ir::Value v(g.outputs[i]->dtype, g.outputs[i]->shape);
         std::string raw = read_file(work / fmt::format("out{}.bin", i));
@@ -284,12 +294,14 @@ CaseResult run_case(const fs::path& dir, const VerifyOptions& vo, const fs::path
     }
     for (size_t i = 0; i < expected.size(); ++i) {
       std::string d = compare(got[i], expected[i], vo.rtol, vo.atol);
-      if (!d.empty()) return {CaseResult::Fail, fmt::format("{}: output {} ('{}'): {}", set.filename().string(), i, g.outputs[i]->name, d)};
+      if (!d.empty())
+        return {CaseResult::Fail,
+                fmt::format("{}: output {} ('{}'): {}", set.filename().string(), i, g.outputs[i]->name, d)};
     }
   }
   res.status = CaseResult::Pass;
-  res.message = fmt::format("{} data set{}, arena {} B, weights {} B{}", sets.size(), sets.size() == 1 ? "" : "s",
-                            cr.output.arena_bytes, cr.output.weight_bytes,
+  res.message = fmt::format("{} data set{}, arena {} B, weights {} B{}", sets.size(),
+                            sets.size() == 1 ? "" : "s", cr.output.arena_bytes, cr.output.weight_bytes,
                             specialised.empty() ? "" : "; specialised on inputs " + specialised);
   return res;
 }
@@ -333,8 +345,9 @@ int run_verify(const VerifyOptions& vo, std::ostream& out) {
       cases.insert(cases.end(), sub.begin(), sub.end());
     }
   }
-  fs::path work_root = vo.work_dir.empty() ? fs::temp_directory_path() / fmt::format("tinyaot-verify-{}", getpid())
-                                           : fs::path(vo.work_dir);
+  fs::path work_root = vo.work_dir.empty()
+                           ? fs::temp_directory_path() / fmt::format("tinyaot-verify-{}", getpid())
+                           : fs::path(vo.work_dir);
   std::vector<CaseResult> results(cases.size());
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -362,7 +375,9 @@ int run_verify(const VerifyOptions& vo, std::ostream& out) {
       }
       std::lock_guard<std::mutex> lock(mu);
       results[i] = r;
-      const char* tag = r.status == CaseResult::Pass ? "PASS" : r.status == CaseResult::Skip ? "SKIP" : "FAIL";
+      const char* tag = r.status == CaseResult::Pass   ? "PASS"
+                        : r.status == CaseResult::Skip ? "SKIP"
+                                                       : "FAIL";
       (r.status == CaseResult::Pass ? passed : r.status == CaseResult::Skip ? skipped : failed)++;
       out << fmt::format("{} {}: {}\n", tag, cname, r.message) << std::flush;
     }
@@ -385,7 +400,8 @@ int run_verify(const VerifyOptions& vo, std::ostream& out) {
       out << fmt::format("NOTE {} passes but is listed in {}\n", cname, vo.known_failures);
   }
   if (!vo.known_failures.empty())
-    out << fmt::format("{} of {} failures are known gaps listed in {}\n", failed - unexpected, failed, vo.known_failures);
+    out << fmt::format("{} of {} failures are known gaps listed in {}\n", failed - unexpected, failed,
+                       vo.known_failures);
   out << fmt::format("{} passed, {} failed, {} skipped\n", passed, failed, skipped);
   return unexpected ? kExitBadModel : kExitOk;
 }

@@ -13,15 +13,15 @@ struct VerifyOptions {
   std::vector<std::string> case_dirs;  // case folders, or folders of case folders
   CompileOptions compile;              // applied to every case
   int jobs = 2;
-  double rtol = 1e-3, atol = 1e-7;     // ONNX backend test defaults, one for all float cases
-  bool reference = false;              // run the reference evaluator instead of generated code
-  bool keep = false;                   // keep the work folders
+  double rtol = 1e-3, atol = 1e-7;  // ONNX backend test defaults, one for all float cases
+  bool reference = false;           // run the reference evaluator instead of generated code
+  bool keep = false;                // keep the work folders
   std::string work_dir;
-  bool specialize = true;              // specialise shape-deciding inputs on the test data
-  std::string skip_list;               // file: "case_name  # reason" per line (out of scope)
-  std::string known_failures;          // same format: in scope but not yet supported
+  bool specialize = true;      // specialise shape-deciding inputs on the test data
+  std::string skip_list;       // file: "case_name  # reason" per line (out of scope)
+  std::string known_failures;  // same format: in scope but not yet supported
   std::string cc = "cc", cxx = "c++", cxx_std = "c++11", extra_cflags;
-  std::string run_prefix;              // e.g. a QEMU runner
+  std::string run_prefix;  // e.g. a QEMU runner
 };
 
 // Prints one line per case and "N passed, M failed, K skipped"; returns the exit status.

@@ -27,10 +27,22 @@ ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string
   ir::Attribute r;
   using A = onnx::AttributeProto;
   switch (a.type()) {
-    case A::INT: r.kind = ir::Attribute::Kind::Int; r.i = a.i(); break;
-    case A::FLOAT: r.kind = ir::Attribute::Kind::Float; r.f = a.f(); break;
-    case A::STRING: r.kind = ir::Attribute::Kind::String; r.s = a.s(); break;
-    case A::INTS: r.kind = ir::Attribute::Kind::Ints; r.ints.assign(a.ints().begin(), a.ints().end()); break;
+    case A::INT:
+      r.kind = ir::Attribute::Kind::Int;
+      r.i = a.i();
+      break;
+    case A::FLOAT:
+      r.kind = ir::Attribute::Kind::Float;
+      r.f = a.f();
+      break;
+    case A::STRING:
+      r.kind = ir::Attribute::Kind::String;
+      r.s = a.s();
+      break;
+    case A::INTS:
+      r.kind = ir::Attribute::Kind::Ints;
+      r.ints.assign(a.ints().begin(), a.ints().end());
+      break;
     case A::FLOATS:
       r.kind = ir::Attribute::Kind::Floats;
       r.floats.assign(a.floats().begin(), a.floats().end());
@@ -44,8 +56,8 @@ ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string
       r.t = std::make_shared<ir::Value>(value_from_proto(a.t(), where + " attribute '" + a.name() + "'"));
       break;
     default:
-      throw CompileError(fmt::format("{}: attribute '{}' has an unsupported kind ({})", where,
-                                     a.name(), static_cast<int>(a.type())));
+      throw CompileError(fmt::format("{}: attribute '{}' has an unsupported kind ({})", where, a.name(),
+                                     static_cast<int>(a.type())));
   }
   return r;
 }
@@ -64,15 +76,15 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     ir::Tensor* t = g->add_tensor(init.name());
     auto v = std::make_shared<ir::Value>(value_from_proto(init, "initializer '" + init.name() + "'"));
     if (v->bytes.size() > opt.max_tensor_bytes)
-      throw CompileError(fmt::format("initializer '{}' is too large ({} bytes)", init.name(), v->bytes.size()));
+      throw CompileError(
+          fmt::format("initializer '{}' is too large ({} bytes)", init.name(), v->bytes.size()));
     t->dtype = v->dtype;
     t->shape = v->shape;
     t->shaped = true;
     t->value = v;
     init_names.insert(init.name());
   }
-  if (gp.sparse_initializer_size() > 0)
-    throw CompileError("sparse initializers are not supported");
+  if (gp.sparse_initializer_size() > 0) throw CompileError("sparse initializers are not supported");
 
   // Graph inputs that are not initializers; their free dims come from --input-shape or default.
   std::set<std::string> used_shape_overrides;
@@ -94,14 +106,16 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
       continue;
     }
     if (!in.type().has_tensor_type())
-      throw CompileError(fmt::format("graph input '{}' is not a tensor (sequence/map/optional inputs are not supported)", in.name()));
+      throw CompileError(fmt::format(
+          "graph input '{}' is not a tensor (sequence/map/optional inputs are not supported)", in.name()));
     ir::Tensor* t = g->add_tensor(in.name());
     t->is_graph_input = true;
     t->dtype = dtype_from_onnx(in.type().tensor_type().elem_type(), "graph input '" + in.name() + "'");
     auto ov = opt.input_shapes.find(in.name());
     bool dynamic = !in.type().tensor_type().has_shape();
     if (!dynamic)
-      for (auto& d : in.type().tensor_type().shape().dim()) dynamic |= !d.has_dim_value() || d.dim_value() < 0;
+      for (auto& d : in.type().tensor_type().shape().dim())
+        dynamic |= !d.has_dim_value() || d.dim_value() < 0;
     if (ov == opt.input_shapes.end() && dynamic && pos < opt.fallback_input_shapes.size()) {
       t->shape = opt.fallback_input_shapes[pos];
     } else if (ov != opt.input_shapes.end()) {
@@ -109,18 +123,21 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
       used_shape_overrides.insert(in.name());
     } else {
       if (!in.type().tensor_type().has_shape())
-        throw CompileError(fmt::format("graph input '{}' has no shape; pass --input-shape {}=D0xD1x...", in.name(), in.name()));
+        throw CompileError(fmt::format("graph input '{}' has no shape; pass --input-shape {}=D0xD1x...",
+                                       in.name(), in.name()));
       const auto& dims = in.type().tensor_type().shape().dim();
       for (int d = 0; d < dims.size(); ++d) {
         if (dims[d].has_dim_value() && dims[d].dim_value() >= 0) {
           t->shape.push_back(dims[d].dim_value());
         } else if (d == 0) {
-          diag.warn(fmt::format("graph input '{}': batch dimension '{}' is symbolic; using 1 (override with --input-shape)",
-                                in.name(), dims[d].dim_param()));
+          diag.warn(fmt::format(
+              "graph input '{}': batch dimension '{}' is symbolic; using 1 (override with --input-shape)",
+              in.name(), dims[d].dim_param()));
           t->shape.push_back(1);
         } else {
-          throw CompileError(fmt::format("graph input '{}': dimension {} ('{}') is not static; pass --input-shape {}=...",
-                                         in.name(), d, dims[d].dim_param(), in.name()));
+          throw CompileError(
+              fmt::format("graph input '{}': dimension {} ('{}') is not static; pass --input-shape {}=...",
+                          in.name(), d, dims[d].dim_param(), in.name()));
         }
       }
     }
@@ -128,7 +145,8 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     for (int64_t d : t->shape) {
       if (d < 0) throw CompileError(fmt::format("graph input '{}' has a negative dimension", in.name()));
       if (d && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
-        throw CompileError(fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
+        throw CompileError(
+            fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
       bytes *= static_cast<uint64_t>(d);
     }
     t->shaped = true;
@@ -149,7 +167,8 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     const OpInfo* info = find_op(domain, np.op_type());
     auto opset_it = g->opset_imports.find(domain);
     int opset = opset_it == g->opset_imports.end() ? 0 : opset_it->second;
-    std::string label = np.name().empty() ? fmt::format("#{}", index) : fmt::format("'{}' (#{})", np.name(), index);
+    std::string label =
+        np.name().empty() ? fmt::format("#{}", index) : fmt::format("'{}' (#{})", np.name(), index);
     std::string full = domain.empty() ? np.op_type() : domain + "." + np.op_type();
     if (!info) {
       unsupported.push_back(fmt::format("node {}: op {} is not supported", label, full));
@@ -192,8 +211,8 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   for (auto& n : g->nodes())
     for (ir::Tensor* t : n->inputs)
       if (t && !t->producer && !t->is_constant() && !t->is_graph_input)
-        throw CompileError(fmt::format("{}: input '{}' is not produced by any node, initializer or graph input",
-                                       n->label(), t->name));
+        throw CompileError(fmt::format(
+            "{}: input '{}' is not produced by any node, initializer or graph input", n->label(), t->name));
   for (auto& o : gp.output()) {
     ir::Tensor* t = g->find_tensor(o.name());
     if (!t) throw CompileError(fmt::format("graph output '{}' is not produced by any node", o.name()));
@@ -213,15 +232,18 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) 
   for (auto& np : g.mutable_nodes()) {
     ir::Node& n = *np;
     for (ir::Tensor* t : n.inputs)
-      if (t && !t->shaped) throw CompileError(fmt::format("{}: input '{}' has no known shape", n.label(), t->name));
+      if (t && !t->shaped)
+        throw CompileError(fmt::format("{}: input '{}' has no known shape", n.label(), t->name));
     n.info->infer(n);
     bool all_const = true;
     for (ir::Tensor* o : n.outputs) {
       if (!o) continue;
-      if (!o->shaped) throw CompileError(fmt::format("{}: output '{}' shape could not be inferred", n.label(), o->name));
+      if (!o->shaped)
+        throw CompileError(fmt::format("{}: output '{}' shape could not be inferred", n.label(), o->name));
       uint64_t bytes = ir::dtype_size(o->dtype);
       for (int64_t d : o->shape) {
-        if (d < 0) throw CompileError(fmt::format("{}: output '{}' has a negative dimension", n.label(), o->name));
+        if (d < 0)
+          throw CompileError(fmt::format("{}: output '{}' has a negative dimension", n.label(), o->name));
         if (d && bytes > max_tensor_bytes / static_cast<uint64_t>(d))
           throw CompileError(fmt::format("{}: output '{}' is too large ({} {})", n.label(), o->name,
                                          ir::dtype_name(o->dtype), ir::shape_str(o->shape)));
@@ -266,7 +288,8 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   onnx::ModelProto model;
   if (bytes.empty()) throw CompileError("the model file is empty");
   if (!model.ParseFromString(bytes))
-    throw CompileError("the file is not a valid ONNX model (protobuf parsing failed; truncated or not a .onnx file?)");
+    throw CompileError(
+        "the file is not a valid ONNX model (protobuf parsing failed; truncated or not a .onnx file?)");
   if (!model.has_graph()) throw CompileError("the model has no graph");
   try {
     onnx::checker::check_model(model);
@@ -283,8 +306,8 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
     } catch (const std::exception& e) {
-      throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}",
-                                     opset, kMinOpset, e.what()));
+      throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}", opset,
+                                     kMinOpset, e.what()));
     }
   }
   try {
@@ -293,7 +316,8 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   } catch (const std::exception& e) {
     // tinyaot's own per-op inference is authoritative (it also checks every node); ONNX 1.12's
     // inference lags newer rules (e.g. pooling with ceil_mode), so a disagreement is a warning.
-    diag.warn(fmt::format("ONNX shape inference disagrees with the model ({}); using tinyaot's own shape inference", e.what()));
+    diag.warn(fmt::format(
+        "ONNX shape inference disagrees with the model ({}); using tinyaot's own shape inference", e.what()));
   }
   auto g = build_graph(model, opt, diag);
   infer_and_fold(*g, diag, opt.max_tensor_bytes);

@@ -42,9 +42,23 @@ std::string sha256_hex(const std::string& bytes) {
       uint32_t S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
       uint32_t mj = (a & b) ^ (a & c) ^ (b & c);
       uint32_t t2 = S0 + mj;
-      hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+      hh = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
   }
   static const char* hex = "0123456789abcdef";
   std::string r;

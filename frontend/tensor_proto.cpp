@@ -29,17 +29,26 @@ ir::DType dtype_from_onnx(int32_t e, const std::string& where) {
     default: break;
   }
   throw CompileError(fmt::format("{}: element type {} ({}) is not supported", where,
-                                 TensorProto::DataType_IsValid(e) ? TensorProto::DataType_Name(static_cast<TensorProto::DataType>(e)) : "invalid", e));
+                                 TensorProto::DataType_IsValid(e)
+                                     ? TensorProto::DataType_Name(static_cast<TensorProto::DataType>(e))
+                                     : "invalid",
+                                 e));
 }
 
 int32_t dtype_to_onnx(ir::DType t) {
   switch (t) {
-    case ir::DType::F32: return TensorProto::FLOAT; case ir::DType::F64: return TensorProto::DOUBLE;
-    case ir::DType::F16: return TensorProto::FLOAT16; case ir::DType::I8: return TensorProto::INT8;
-    case ir::DType::U8: return TensorProto::UINT8; case ir::DType::I16: return TensorProto::INT16;
-    case ir::DType::U16: return TensorProto::UINT16; case ir::DType::I32: return TensorProto::INT32;
-    case ir::DType::U32: return TensorProto::UINT32; case ir::DType::I64: return TensorProto::INT64;
-    case ir::DType::U64: return TensorProto::UINT64; case ir::DType::Bool: return TensorProto::BOOL;
+    case ir::DType::F32: return TensorProto::FLOAT;
+    case ir::DType::F64: return TensorProto::DOUBLE;
+    case ir::DType::F16: return TensorProto::FLOAT16;
+    case ir::DType::I8: return TensorProto::INT8;
+    case ir::DType::U8: return TensorProto::UINT8;
+    case ir::DType::I16: return TensorProto::INT16;
+    case ir::DType::U16: return TensorProto::UINT16;
+    case ir::DType::I32: return TensorProto::INT32;
+    case ir::DType::U32: return TensorProto::UINT32;
+    case ir::DType::I64: return TensorProto::INT64;
+    case ir::DType::U64: return TensorProto::UINT64;
+    case ir::DType::Bool: return TensorProto::BOOL;
     case ir::DType::Undefined: break;
   }
   return TensorProto::UNDEFINED;
@@ -87,12 +96,15 @@ ir::Value value_from_proto(const TensorProto& t, const std::string& where) {
       check(t.int64_data_size());
       for (uint64_t i = 0; i < count; ++i) v.data<int64_t>()[i] = t.int64_data(static_cast<int>(i));
       break;
-    case ir::DType::U64: case ir::DType::U32:
+    case ir::DType::U64:
+    case ir::DType::U32:
       check(t.uint64_data_size());
       for (uint64_t i = 0; i < count; ++i) {
         uint64_t x = t.uint64_data(static_cast<int>(i));
-        if (v.dtype == ir::DType::U64) v.data<uint64_t>()[i] = x;
-        else v.data<uint32_t>()[i] = static_cast<uint32_t>(x);
+        if (v.dtype == ir::DType::U64)
+          v.data<uint64_t>()[i] = x;
+        else
+          v.data<uint32_t>()[i] = static_cast<uint32_t>(x);
       }
       break;
     default:  // int32, int16, int8, uint16, uint8, bool, float16 bits live in int32_data
@@ -102,7 +114,8 @@ ir::Value value_from_proto(const TensorProto& t, const std::string& where) {
         switch (v.dtype) {
           case ir::DType::I32: v.data<int32_t>()[i] = x; break;
           case ir::DType::I16: v.data<int16_t>()[i] = static_cast<int16_t>(x); break;
-          case ir::DType::U16: case ir::DType::F16: v.data<uint16_t>()[i] = static_cast<uint16_t>(x); break;
+          case ir::DType::U16:
+          case ir::DType::F16: v.data<uint16_t>()[i] = static_cast<uint16_t>(x); break;
           case ir::DType::I8: v.data<int8_t>()[i] = static_cast<int8_t>(x); break;
           default: v.data<uint8_t>()[i] = static_cast<uint8_t>(x); break;
         }
@@ -118,7 +131,8 @@ ir::Value load_tensor_file(const std::string& path, std::string* name) {
   std::stringstream ss;
   ss << f.rdbuf();
   TensorProto t;
-  if (!t.ParseFromString(ss.str())) throw CompileError(fmt::format("'{}' is not a serialized TensorProto", path));
+  if (!t.ParseFromString(ss.str()))
+    throw CompileError(fmt::format("'{}' is not a serialized TensorProto", path));
   if (name) *name = t.name();
   return value_from_proto(t, path);
 }

@@ -65,7 +65,8 @@ bool fold_batchnorm(ir::Graph& g, const PassContext&) {
     bool ok = false;
     if (p->op == "Conv" && w->shape.size() >= 2 && w->shape[0] == C && x->shape.size() >= 3) {
       const int64_t per = w->numel() / C;
-      for (int64_t i = 0; i < nw.numel(); ++i) nw.set_f64(i, w->value->get_f64(i) * s[static_cast<size_t>(i / per)]);
+      for (int64_t i = 0; i < nw.numel(); ++i)
+        nw.set_f64(i, w->value->get_f64(i) * s[static_cast<size_t>(i / per)]);
       ok = true;
     } else if ((p->op == "Gemm" || p->op == "MatMul") && x->shape.size() == 2 && w->shape.size() == 2) {
       const bool transB = p->op == "Gemm" && p->attrs.get_int("transB", 0);

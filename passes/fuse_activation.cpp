@@ -15,7 +15,8 @@ namespace tinyaot::passes {
 namespace {
 
 bool is_fusable_producer(const ir::Node& p) {
-  return p.domain.empty() && (p.op == "Conv" || p.op == "ConvTranspose" || p.op == "Gemm" || p.op == "MatMul");
+  return p.domain.empty() &&
+         (p.op == "Conv" || p.op == "ConvTranspose" || p.op == "Gemm" || p.op == "MatMul");
 }
 
 ir::Attribute float_attr(double v) {
@@ -69,8 +70,7 @@ bool describe(const ir::Node& a, ir::Attributes& out) {
       if (has_hi) out.set("tinyaot_act_max", float_attr(hi));
       break;
     }
-    default:
-      break;
+    default: break;
   }
   return true;
 }

@@ -16,9 +16,9 @@ constexpr size_t kMaxStates = 200000;
 
 struct Problem {
   size_t n = 0;
-  std::vector<std::vector<size_t>> preds;           // node -> producer nodes of its inputs
-  std::vector<std::vector<const ir::Tensor*>> outs; // node -> its run-time outputs
-  std::vector<std::vector<const ir::Tensor*>> ins;  // node -> its run-time inputs
+  std::vector<std::vector<size_t>> preds;            // node -> producer nodes of its inputs
+  std::vector<std::vector<const ir::Tensor*>> outs;  // node -> its run-time outputs
+  std::vector<std::vector<const ir::Tensor*>> ins;   // node -> its run-time inputs
   std::map<const ir::Tensor*, std::vector<size_t>> consumers;
 };
 

@@ -30,14 +30,22 @@ namespace {
 
 using Expr = std::function<std::string(const std::vector<std::string>&)>;
 
-std::string ct(DType t) { return ir::dtype_ctype(t); }
-std::string dn(DType t) { return ir::dtype_name(t); }
+std::string ct(DType t) {
+  return ir::dtype_ctype(t);
+}
+std::string dn(DType t) {
+  return ir::dtype_name(t);
+}
 bool is_signed_int(DType t) {
   return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64;
 }
 // Unsigned type wraparound arithmetic on `t` is done in.
-std::string wide_u(DType t) { return ir::dtype_size(t) <= 4 ? "uint32_t" : "uint64_t"; }
-int bits(DType t) { return static_cast<int>(ir::dtype_size(t) * 8); }
+std::string wide_u(DType t) {
+  return ir::dtype_size(t) <= 4 ? "uint32_t" : "uint64_t";
+}
+int bits(DType t) {
+  return static_cast<int>(ir::dtype_size(t) * 8);
+}
 
 // C literal for element 0 of a constant value.
 std::string scalar_literal(const ir::Value& v, DType t) {
@@ -149,7 +157,8 @@ std::string emit_elementwise(KernelCtx& ctx, const std::vector<Operand>& ops, co
   for (size_t k = 0; k < K; ++k) {
     if (scalar[k]) continue;
     if (S[k][R - 1] == 0) {
-      ctx.line("const {} v{} = {}[{}];", ct(ops[k].dtype), k, KernelCtx::in(k), base[k].empty() ? "0" : base[k]);
+      ctx.line("const {} v{} = {}[{}];", ct(ops[k].dtype), k, KernelCtx::in(k),
+               base[k].empty() ? "0" : base[k]);
       val[k] = fmt::format("v{}", k);
       inner[k] = true;
     }
@@ -195,7 +204,8 @@ bool safe_const_divisor(const ir::Node& n, size_t i) {
 
 std::string helper_div(KernelCtx& ctx, DType t) {
   std::string name = "binop_div_" + dn(t), c = ct(t), u = wide_u(t);
-  std::string code = fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  if (b == 0) return 0;\n", c, name);
+  std::string code =
+      fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  if (b == 0) return 0;\n", c, name);
   if (is_signed_int(t)) code += fmt::format("  if (b == -1) return ({0})(({1})0 - ({1})a);\n", c, u);
   code += fmt::format("  return ({})(a / b);\n}}\n", c);
   ctx.require_helper(name, code);
@@ -206,15 +216,21 @@ std::string helper_mod(KernelCtx& ctx, DType t, bool fmod) {
   std::string c = ct(t);
   if (!is_signed_int(t)) {
     std::string name = "binop_mod_" + dn(t);
-    ctx.require_helper(name, fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return b == 0 ? ({0})0 : ({0})(a % b);\n}}\n", c, name));
+    ctx.require_helper(
+        name,
+        fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return b == 0 ? ({0})0 : ({0})(a % b);\n}}\n",
+                    c, name));
     return name;
   }
   std::string name = (fmod ? "binop_fmod_" : "binop_mod_") + dn(t);
-  std::string code = fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  if (b == 0 || b == -1) return 0;\n", c, name);
+  std::string code =
+      fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  if (b == 0 || b == -1) return 0;\n", c, name);
   if (fmod) {
     code += fmt::format("  return ({})(a % b);\n}}\n", c);
   } else {
-    code += fmt::format("  {0} r = ({0})(a % b);\n  if (r != 0 && ((r < 0) != (b < 0))) r = ({0})(r + b);\n  return r;\n}}\n", c);
+    code += fmt::format(
+        "  {0} r = ({0})(a % b);\n  if (r != 0 && ((r < 0) != (b < 0))) r = ({0})(r + b);\n  return r;\n}}\n",
+        c);
   }
   ctx.require_helper(name, code);
   return name;
@@ -223,9 +239,12 @@ std::string helper_mod(KernelCtx& ctx, DType t, bool fmod) {
 std::string helper_minmax(KernelCtx& ctx, DType t, bool max) {
   std::string name = std::string(max ? "binop_max_" : "binop_min_") + dn(t), c = ct(t);
   const char* cmp = max ? ">" : "<";
-  std::string code = ir::dtype_is_float(t)
-      ? fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return (b {2} a || b != b) ? b : a;\n}}\n", c, name, cmp)
-      : fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return b {2} a ? b : a;\n}}\n", c, name, cmp);
+  std::string code =
+      ir::dtype_is_float(t)
+          ? fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return (b {2} a || b != b) ? b : a;\n}}\n",
+                        c, name, cmp)
+          : fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return b {2} a ? b : a;\n}}\n", c, name,
+                        cmp);
   ctx.require_helper(name, code);
   return name;
 }
@@ -233,8 +252,9 @@ std::string helper_minmax(KernelCtx& ctx, DType t, bool max) {
 std::string helper_shift(KernelCtx& ctx, DType t, bool left) {
   std::string name = std::string(left ? "binop_shl_" : "binop_shr_") + dn(t), c = ct(t);
   std::string body = left ? fmt::format("({})(({})a << b)", c, wide_u(t)) : fmt::format("({})(a >> b)", c);
-  ctx.require_helper(name, fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return b >= {2} ? ({0})0 : {3};\n}}\n",
-                                       c, name, bits(t), body));
+  ctx.require_helper(
+      name, fmt::format("static inline {0} {1}({0} a, {0} b) {{\n  return b >= {2} ? ({0})0 : {3};\n}}\n", c,
+                        name, bits(t), body));
   return name;
 }
 
@@ -245,36 +265,35 @@ std::string helper_powf_int(KernelCtx& ctx, DType t) {
   std::string lo = t == DType::I64 ? "-9223372036854775808.0" : "-2147483649.0";
   std::string mx = t == DType::I64 ? "9223372036854775807LL" : "2147483647";
   std::string mn = t == DType::I64 ? "(-9223372036854775807LL - 1)" : "(-2147483647 - 1)";
-  ctx.require_helper(name, fmt::format(
-      "static inline {0} {1}({0} a, double b) {{\n"
-      "  double r = pow((double)a, b);\n"
-      "  if (!(r == r)) return 0;\n"
-      "  if (r >= {2}) return {4};\n"
-      "  if (r <= {3}) return {5};\n"
-      "  return ({0})r;\n}}\n",
-      c, name, hi, lo, mx, mn));
+  ctx.require_helper(name, fmt::format("static inline {0} {1}({0} a, double b) {{\n"
+                                       "  double r = pow((double)a, b);\n"
+                                       "  if (!(r == r)) return 0;\n"
+                                       "  if (r >= {2}) return {4};\n"
+                                       "  if (r <= {3}) return {5};\n"
+                                       "  return ({0})r;\n}}\n",
+                                       c, name, hi, lo, mx, mn));
   return name;
 }
 
 // Integer base, integer exponent: exponentiation by squaring with wraparound.
 std::string helper_ipow(KernelCtx& ctx, DType t) {
   std::string name = "binop_ipow_" + dn(t), c = ct(t), u = wide_u(t);
-  ctx.require_helper(name, fmt::format(
-      "static inline {0} {1}({0} a, int64_t e) {{\n"
-      "  if (e < 0) return a == 1 ? 1 : a == -1 ? ((e & 1) ? -1 : 1) : 0;\n"
-      "  {2} r = 1, b = ({2})a;\n"
-      "  uint64_t u = (uint64_t)e;\n"
-      "  while (u) {{\n"
-      "    if (u & 1) r = ({2})(r * b);\n"
-      "    b = ({2})(b * b);\n"
-      "    u >>= 1;\n"
-      "  }}\n"
-      "  return ({0})r;\n}}\n",
-      c, name, u));
+  ctx.require_helper(name, fmt::format("static inline {0} {1}({0} a, int64_t e) {{\n"
+                                       "  if (e < 0) return a == 1 ? 1 : a == -1 ? ((e & 1) ? -1 : 1) : 0;\n"
+                                       "  {2} r = 1, b = ({2})a;\n"
+                                       "  uint64_t u = (uint64_t)e;\n"
+                                       "  while (u) {{\n"
+                                       "    if (u & 1) r = ({2})(r * b);\n"
+                                       "    b = ({2})(b * b);\n"
+                                       "    u >>= 1;\n"
+                                       "  }}\n"
+                                       "  return ({0})r;\n}}\n",
+                                       c, name, u));
   return name;
 }
 
-std::string fold(const std::vector<std::string>& v, const std::function<std::string(const std::string&, const std::string&)>& f) {
+std::string fold(const std::vector<std::string>& v,
+                 const std::function<std::string(const std::string&, const std::string&)>& f) {
   std::string acc = v[0];
   for (size_t k = 1; k < v.size(); ++k) acc = f(acc, v[k]);
   return acc;
@@ -287,26 +306,32 @@ std::string fold(const std::vector<std::string>& v, const std::function<std::str
 
 void emit_Add(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
-  emit_simple(n, ctx, "add_" + dn(t), [&](const std::vector<std::string>& v) { return arith(t, "+", v[0], v[1]); });
+  emit_simple(n, ctx, "add_" + dn(t),
+              [&](const std::vector<std::string>& v) { return arith(t, "+", v[0], v[1]); });
 }
 void emit_Sub(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
-  emit_simple(n, ctx, "sub_" + dn(t), [&](const std::vector<std::string>& v) { return arith(t, "-", v[0], v[1]); });
+  emit_simple(n, ctx, "sub_" + dn(t),
+              [&](const std::vector<std::string>& v) { return arith(t, "-", v[0], v[1]); });
 }
 void emit_Mul(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
-  emit_simple(n, ctx, "mul_" + dn(t), [&](const std::vector<std::string>& v) { return arith(t, "*", v[0], v[1]); });
+  emit_simple(n, ctx, "mul_" + dn(t),
+              [&](const std::vector<std::string>& v) { return arith(t, "*", v[0], v[1]); });
 }
 void emit_Div(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
   if (ir::dtype_is_float(t)) {
-    emit_simple(n, ctx, "div_" + dn(t), [&](const std::vector<std::string>& v) { return v[0] + " / " + v[1]; });
+    emit_simple(n, ctx, "div_" + dn(t),
+                [&](const std::vector<std::string>& v) { return v[0] + " / " + v[1]; });
   } else if (safe_const_divisor(n, 1)) {
-    emit_simple(n, ctx, "div_" + dn(t) + "_const",
-                [&](const std::vector<std::string>& v) { return fmt::format("({})({} / {})", ct(t), v[0], v[1]); });
+    emit_simple(n, ctx, "div_" + dn(t) + "_const", [&](const std::vector<std::string>& v) {
+      return fmt::format("({})({} / {})", ct(t), v[0], v[1]);
+    });
   } else {
     std::string h = helper_div(ctx, t);
-    emit_simple(n, ctx, "div_" + dn(t), [&](const std::vector<std::string>& v) { return fmt::format("{}({}, {})", h, v[0], v[1]); });
+    emit_simple(n, ctx, "div_" + dn(t),
+                [&](const std::vector<std::string>& v) { return fmt::format("{}({}, {})", h, v[0], v[1]); });
   }
 }
 
@@ -315,10 +340,12 @@ void emit_Mod(const ir::Node& n, KernelCtx& ctx) {
   bool fmod = n.attrs.get_int("fmod", 0) == 1;
   if (ir::dtype_is_float(t)) {
     const char* f = t == DType::F32 ? "fmodf" : "fmod";
-    emit_simple(n, ctx, "fmod_" + dn(t), [&](const std::vector<std::string>& v) { return fmt::format("{}({}, {})", f, v[0], v[1]); });
+    emit_simple(n, ctx, "fmod_" + dn(t),
+                [&](const std::vector<std::string>& v) { return fmt::format("{}({}, {})", f, v[0], v[1]); });
   } else if ((fmod || !is_signed_int(t)) && safe_const_divisor(n, 1)) {
-    emit_simple(n, ctx, "mod_" + dn(t) + "_const",
-                [&](const std::vector<std::string>& v) { return fmt::format("({})({} % {})", ct(t), v[0], v[1]); });
+    emit_simple(n, ctx, "mod_" + dn(t) + "_const", [&](const std::vector<std::string>& v) {
+      return fmt::format("({})({} % {})", ct(t), v[0], v[1]);
+    });
   } else {
     std::string h = helper_mod(ctx, t, fmod);
     emit_simple(n, ctx, (fmod ? "fmod_" : "mod_") + dn(t),
@@ -336,10 +363,14 @@ void emit_Pow(const ir::Node& n, KernelCtx& ctx) {
       double p = e->value->get_f64(0);
       const char* sq = ta == DType::F32 ? "sqrtf" : "sqrt";
       Expr ex;
-      if (p == 1.0) ex = [](const std::vector<std::string>& v) { return v[0]; };
-      else if (p == 2.0) ex = [](const std::vector<std::string>& v) { return v[0] + " * " + v[0]; };
-      else if (p == 3.0) ex = [](const std::vector<std::string>& v) { return v[0] + " * " + v[0] + " * " + v[0]; };
-      else if (p == 0.5) ex = [sq](const std::vector<std::string>& v) { return fmt::format("{}({})", sq, v[0]); };
+      if (p == 1.0)
+        ex = [](const std::vector<std::string>& v) { return v[0]; };
+      else if (p == 2.0)
+        ex = [](const std::vector<std::string>& v) { return v[0] + " * " + v[0]; };
+      else if (p == 3.0)
+        ex = [](const std::vector<std::string>& v) { return v[0] + " * " + v[0] + " * " + v[0]; };
+      else if (p == 0.5)
+        ex = [sq](const std::vector<std::string>& v) { return fmt::format("{}({})", sq, v[0]); };
       if (ex) {
         std::string tag = p == 0.5 ? "sqrt" : fmt::format("p{}", static_cast<int>(p));
         // The exponent is not read: leave only the base as an operand-driven loop.
@@ -350,20 +381,28 @@ void emit_Pow(const ir::Node& n, KernelCtx& ctx) {
     }
     if (ta == tb) {
       const char* f = ta == DType::F32 ? "powf" : "pow";
-      emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) { return fmt::format("{}({}, {})", f, v[0], v[1]); });
+      emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) {
+        return fmt::format("{}({}, {})", f, v[0], v[1]);
+      });
     } else if (ta == DType::F32) {
       emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) {
         return fmt::format("(float)pow((double){}, (double){})", v[0], v[1]);
       });
     } else {
-      emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) { return fmt::format("pow({}, (double){})", v[0], v[1]); });
+      emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) {
+        return fmt::format("pow({}, (double){})", v[0], v[1]);
+      });
     }
   } else if (ir::dtype_is_float(tb)) {
     std::string h = helper_powf_int(ctx, ta);
-    emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) { return fmt::format("{}({}, (double){})", h, v[0], v[1]); });
+    emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) {
+      return fmt::format("{}({}, (double){})", h, v[0], v[1]);
+    });
   } else {
     std::string h = helper_ipow(ctx, ta);
-    emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) { return fmt::format("{}({}, (int64_t){})", h, v[0], v[1]); });
+    emit_simple(n, ctx, name, [&](const std::vector<std::string>& v) {
+      return fmt::format("{}({}, (int64_t){})", h, v[0], v[1]);
+    });
   }
 }
 
@@ -375,12 +414,16 @@ void emit_PRelu(const ir::Node& n, KernelCtx& ctx) {
     // Unsigned inputs are never negative: PRelu is the identity.
     ops[1].shape = {};
     ops[1].unused = true;
-    emit_simple(n, ctx, "prelu_" + dn(t), [](const std::vector<std::string>& v) { return v[0]; }, ops);
+    emit_simple(
+        n, ctx, "prelu_" + dn(t), [](const std::vector<std::string>& v) { return v[0]; }, ops);
     return;
   }
-  emit_simple(n, ctx, "prelu_" + dn(t), [&](const std::vector<std::string>& v) {
-    return fmt::format("{0} < 0 ? {1} : {0}", v[0], arith(t, "*", v[1], v[0]));
-  }, ops);
+  emit_simple(
+      n, ctx, "prelu_" + dn(t),
+      [&](const std::vector<std::string>& v) {
+        return fmt::format("{0} < 0 ? {1} : {0}", v[0], arith(t, "*", v[1], v[0]));
+      },
+      ops);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,22 +432,29 @@ void emit_PRelu(const ir::Node& n, KernelCtx& ctx) {
 void emit_Min(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
   std::string h = n.inputs.size() > 1 ? helper_minmax(ctx, t, false) : "";
-  emit_simple(n, ctx, fmt::format("min{}_{}", n.inputs.size(), dn(t)), [&](const std::vector<std::string>& v) {
-    return fold(v, [&](const std::string& a, const std::string& b) { return fmt::format("{}({}, {})", h, a, b); });
-  });
+  emit_simple(n, ctx, fmt::format("min{}_{}", n.inputs.size(), dn(t)),
+              [&](const std::vector<std::string>& v) {
+                return fold(v, [&](const std::string& a, const std::string& b) {
+                  return fmt::format("{}({}, {})", h, a, b);
+                });
+              });
 }
 void emit_Max(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
   std::string h = n.inputs.size() > 1 ? helper_minmax(ctx, t, true) : "";
-  emit_simple(n, ctx, fmt::format("max{}_{}", n.inputs.size(), dn(t)), [&](const std::vector<std::string>& v) {
-    return fold(v, [&](const std::string& a, const std::string& b) { return fmt::format("{}({}, {})", h, a, b); });
-  });
+  emit_simple(n, ctx, fmt::format("max{}_{}", n.inputs.size(), dn(t)),
+              [&](const std::vector<std::string>& v) {
+                return fold(v, [&](const std::string& a, const std::string& b) {
+                  return fmt::format("{}({}, {})", h, a, b);
+                });
+              });
 }
 void emit_Sum(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
-  emit_simple(n, ctx, fmt::format("sum{}_{}", n.inputs.size(), dn(t)), [&](const std::vector<std::string>& v) {
-    return fold(v, [&](const std::string& a, const std::string& b) { return arith(t, "+", a, b); });
-  });
+  emit_simple(
+      n, ctx, fmt::format("sum{}_{}", n.inputs.size(), dn(t)), [&](const std::vector<std::string>& v) {
+        return fold(v, [&](const std::string& a, const std::string& b) { return arith(t, "+", a, b); });
+      });
 }
 void emit_Mean(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
@@ -421,27 +471,51 @@ void emit_Mean(const ir::Node& n, KernelCtx& ctx) {
 
 namespace {
 void emit_infix_bool(const ir::Node& n, KernelCtx& ctx, const std::string& base, const char* op) {
-  emit_simple(n, ctx, base + "_" + dn(n.inputs[0]->dtype),
-              [&](const std::vector<std::string>& v) { return fmt::format("(uint8_t)({} {} {})", v[0], op, v[1]); });
+  emit_simple(n, ctx, base + "_" + dn(n.inputs[0]->dtype), [&](const std::vector<std::string>& v) {
+    return fmt::format("(uint8_t)({} {} {})", v[0], op, v[1]);
+  });
 }
 void emit_bitwise(const ir::Node& n, KernelCtx& ctx, const std::string& base, const char* op) {
   DType t = n.outputs[0]->dtype;
-  emit_simple(n, ctx, base + "_" + dn(t),
-              [&](const std::vector<std::string>& v) { return fmt::format("({})({} {} {})", ct(t), v[0], op, v[1]); });
+  emit_simple(n, ctx, base + "_" + dn(t), [&](const std::vector<std::string>& v) {
+    return fmt::format("({})({} {} {})", ct(t), v[0], op, v[1]);
+  });
 }
 }  // namespace
 
-void emit_Equal(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "equal", "=="); }
-void emit_Less(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "less", "<"); }
-void emit_LessOrEqual(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "less_equal", "<="); }
-void emit_Greater(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "greater", ">"); }
-void emit_GreaterOrEqual(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "greater_equal", ">="); }
-void emit_And(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "and", "&"); }
-void emit_Or(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "or", "|"); }
-void emit_Xor(const ir::Node& n, KernelCtx& ctx) { emit_infix_bool(n, ctx, "xor", "^"); }
-void emit_BitwiseAnd(const ir::Node& n, KernelCtx& ctx) { emit_bitwise(n, ctx, "bitand", "&"); }
-void emit_BitwiseOr(const ir::Node& n, KernelCtx& ctx) { emit_bitwise(n, ctx, "bitor", "|"); }
-void emit_BitwiseXor(const ir::Node& n, KernelCtx& ctx) { emit_bitwise(n, ctx, "bitxor", "^"); }
+void emit_Equal(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "equal", "==");
+}
+void emit_Less(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "less", "<");
+}
+void emit_LessOrEqual(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "less_equal", "<=");
+}
+void emit_Greater(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "greater", ">");
+}
+void emit_GreaterOrEqual(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "greater_equal", ">=");
+}
+void emit_And(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "and", "&");
+}
+void emit_Or(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "or", "|");
+}
+void emit_Xor(const ir::Node& n, KernelCtx& ctx) {
+  emit_infix_bool(n, ctx, "xor", "^");
+}
+void emit_BitwiseAnd(const ir::Node& n, KernelCtx& ctx) {
+  emit_bitwise(n, ctx, "bitand", "&");
+}
+void emit_BitwiseOr(const ir::Node& n, KernelCtx& ctx) {
+  emit_bitwise(n, ctx, "bitor", "|");
+}
+void emit_BitwiseXor(const ir::Node& n, KernelCtx& ctx) {
+  emit_bitwise(n, ctx, "bitxor", "^");
+}
 
 void emit_BitShift(const ir::Node& n, KernelCtx& ctx) {
   DType t = n.outputs[0]->dtype;
@@ -455,8 +529,9 @@ void emit_BitShift(const ir::Node& n, KernelCtx& ctx) {
 // Where
 
 void emit_Where(const ir::Node& n, KernelCtx& ctx) {
-  emit_simple(n, ctx, "where_" + dn(n.outputs[0]->dtype),
-              [](const std::vector<std::string>& v) { return fmt::format("{} ? {} : {}", v[0], v[1], v[2]); });
+  emit_simple(n, ctx, "where_" + dn(n.outputs[0]->dtype), [](const std::vector<std::string>& v) {
+    return fmt::format("{} ? {} : {}", v[0], v[1], v[2]);
+  });
 }
 
 }  // namespace tinyaot

@@ -25,12 +25,11 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const ir::Node& n);
 
 namespace codegen {
 // Defined in codegen/kernels/gemm.cpp.
-void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K,
-                 const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
-                 int64_t sbj, const std::string& y, int64_t syi,
-                 const std::function<std::string(const std::string&, const std::string&,
-                                                 const std::string&)>& epi,
-                 const act::Activation& fused);
+void emit_matmul(
+    KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
+    int64_t sak, const std::string& b, int64_t sbk, int64_t sbj, const std::string& y, int64_t syi,
+    const std::function<std::string(const std::string&, const std::string&, const std::string&)>& epi,
+    const act::Activation& fused);
 }  // namespace codegen
 
 using codegen::KernelCtx;
@@ -63,8 +62,7 @@ std::string add_const(const std::string& a, int64_t c) {
 }
 
 // Interior [lo, hi) of output positions along one dim where every kernel tap is in bounds.
-std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d,
-                                     int64_t p) {
+std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d, int64_t p) {
   int64_t lo = out, hi = 0;
   for (int64_t o = 0; o < out; ++o) {
     const int64_t i = o * s - p;
@@ -78,8 +76,8 @@ std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t
 }
 
 // Emits `int32_t klo, khi` = valid kernel taps for input origin `i` (a variable) along one dim.
-void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi,
-                    const std::string& i, int64_t in, int64_t k, int64_t d) {
+void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi, const std::string& i,
+                    int64_t in, int64_t k, int64_t d) {
   if (d == 1) {
     ctx.line("const int32_t {} = {} < 0 ? -{} : 0;", klo, i, i);
     ctx.line("const int32_t {} = {} - {} < {} ? {} - {} : {};", khi, in, i, k, in, i, k);
@@ -97,8 +95,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   const std::string ct = ir::dtype_ctype(dt);
   const int64_t N = g["dims"][0], C = g["dims"][1], M = g["dims"][2], G = g["dims"][3];
   const int64_t Cg = C / G, Mg = M / G;
-  const auto &in = g["in"], &out = g["out"], &k = g["kernel"], &s = g["strides"],
-             &d = g["dilations"], &pb = g["pads_begin"], &pe = g["pads_end"];
+  const auto &in = g["in"], &out = g["out"], &k = g["kernel"], &s = g["strides"], &d = g["dilations"],
+             &pb = g["pads_begin"], &pe = g["pads_end"];
   const size_t r = in.size();
   int64_t IS = 1, OS = 1, KS = 1;
   for (size_t i = 0; i < r; ++i) IS *= in[i], OS *= out[i], KS *= k[i];
@@ -122,11 +120,12 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     ctx.line("const {}* wg = x1{};", ct, G > 1 ? " + " + mul("g", Mg * Cg) : "");
     ctx.line("{}* yg = y0 + {};", ct, add_off(mul("n", M * OS), mul(gv, Mg * OS)));
     if (has_bias) ctx.line("const {}* bg = x2{};", ct, G > 1 ? " + " + mul("g", Mg) : "");
-    codegen::emit_matmul(ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
-                         [&](const std::string& acc, const std::string& i, const std::string&) {
-                           return has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
-                         },
-                         fused);
+    codegen::emit_matmul(
+        ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
+        [&](const std::string& acc, const std::string& i, const std::string&) {
+          return has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
+        },
+        fused);
     if (G > 1) ctx.close();
     ctx.close();
     return;
@@ -137,8 +136,10 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   bool dil = false;
   for (int64_t x : d) dil = dil || x != 1;
   if (dil) name += "d" + join_x(d, true);
-  if (dw && G > 1) name += "_dw";
-  else if (G > 1) name += fmt::format("_g{}", G);
+  if (dw && G > 1)
+    name += "_dw";
+  else if (G > 1)
+    name += fmt::format("_g{}", G);
   ctx.set_name(name + act_sfx);
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
@@ -166,8 +167,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   ctx.line("const {}* wm = x1 + {};", ct, mul("m", WB));
   ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
   for (int64_t t = 0; t < MB; ++t)
-    ctx.line("const {} bias{} = {};", ct, t,
-             has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
+    ctx.line("const {} bias{} = {};", ct, t, has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
 
   std::vector<std::string> klo(r), khi(r);
   std::vector<bool> bord(r, false);
@@ -181,7 +181,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     auto acc = [&](int64_t t, int64_t p) { return fmt::format("acc{}_{}", t, p); };
     std::string accs;
     for (int64_t t = 0; t < MB; ++t)
-      for (int64_t p = 0; p < PB; ++p) accs += fmt::format("{}{} = bias{}", accs.empty() ? "" : ", ", acc(t, p), t);
+      for (int64_t p = 0; p < PB; ++p)
+        accs += fmt::format("{}{} = bias{}", accs.empty() ? "" : ", ", acc(t, p), t);
     ctx.line("{} {};", ct, accs);
     std::string xc = "xg", wc = "wm";
     if (!dw) {
@@ -195,8 +196,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     for (size_t i = 0; i < L; ++i) {
       const std::string kv = "k" + std::to_string(i);
       ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
-      std::string idx = d[i] == 1 ? fmt::format("(i{} + {})", i, kv)
-                                  : fmt::format("(i{} + {} * {})", i, kv, d[i]);
+      std::string idx =
+          d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
       xoff = add_off(xoff, mul(idx, istr[i]));
       woff = add_off(woff, mul(kv, kstr[i]));
     }
@@ -213,8 +214,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
       xi = mul(kL, d[L]);
     }
     if (MB == 1 && PB == 1) {
-      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0_0 += xr[{3}] * wr[{0}];", kL, klo[L],
-               khi[L], xi);
+      ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0_0 += xr[{3}] * wr[{0}];", kL, klo[L], khi[L],
+               xi);
     } else {
       // Per tap: MB weights and PB inputs feed MB*PB accumulators.
       ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kL, klo[L], khi[L]);
@@ -289,7 +290,9 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
 
 }  // namespace
 
-void emit_Conv(const ir::Node& n, KernelCtx& ctx) { emit_conv(n, ctx); }
+void emit_Conv(const ir::Node& n, KernelCtx& ctx) {
+  emit_conv(n, ctx);
+}
 
 void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
   auto g = conv_geometry(n);
@@ -297,14 +300,14 @@ void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
   const std::string ct = ir::dtype_ctype(dt);
   const int64_t N = g["dims"][0], C = g["dims"][1], M = g["dims"][2], G = g["dims"][3];
   const int64_t Cg = C / G, Mg = M / G;
-  const auto &in = g["in"], &out = g["out"], &k = g["kernel"], &s = g["strides"],
-             &d = g["dilations"], &pb = g["pads_begin"];
+  const auto &in = g["in"], &out = g["out"], &k = g["kernel"], &s = g["strides"], &d = g["dilations"],
+             &pb = g["pads_begin"];
   const size_t r = in.size();
   int64_t IS = 1, OS = 1, KS = 1;
   for (size_t i = 0; i < r; ++i) IS *= in[i], OS *= out[i], KS *= k[i];
   const bool has_bias = n.inputs.size() > 2 && n.inputs[2];
-  std::string name = fmt::format("convtranspose{}d_{}_k{}s{}", r, ir::dtype_name(dt), join_x(k, false),
-                                 join_x(s, true));
+  std::string name =
+      fmt::format("convtranspose{}d_{}_k{}s{}", r, ir::dtype_name(dt), join_x(k, false), join_x(s, true));
   if (G > 1) name += fmt::format("_g{}", G);
   const act::Activation fused = act::parse(n);
   ctx.set_name(name + act::name_suffix(fused));
@@ -364,8 +367,8 @@ void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
       ctx.line("const {}* xr = xc{};", ct, xoff == "0" ? "" : " + " + xoff);
       ctx.line("{}* yr = ym{};", ct, yoff == "0" ? "" : " + " + yoff);
       ctx.line("const int32_t ob = {};", add_const(mul(kv, d[i]), -pb[i]));
-      ctx.line("for (int32_t {0} = {1}[{2}]; {0} < {3}[{2}]; ++{0}) yr[{4}] += wv * xr[{0}];", iv,
-               lo_t[i], kv, hi_t[i], add_off(mul(iv, s[i]), "ob"));
+      ctx.line("for (int32_t {0} = {1}[{2}]; {0} < {3}[{2}]; ++{0}) yr[{4}] += wv * xr[{0}];", iv, lo_t[i],
+               kv, hi_t[i], add_off(mul(iv, s[i]), "ob"));
     }
   }
   for (size_t i = 0; i + 1 < r; ++i) ctx.close();

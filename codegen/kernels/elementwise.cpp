@@ -38,7 +38,9 @@ struct Ty {
   }
 };
 
-double fattr(const Node& n, const char* name, float def) { return n.attrs.get_float(name, def); }
+double fattr(const Node& n, const char* name, float def) {
+  return n.attrs.get_float(name, def);
+}
 
 // Emits `for (i < numel) { const T v = x0[i]; <lines>; y0[i] = (OT)(<expr>); }`. `body` may write
 // extra lines inside the loop (using `v`) and returns the expression of the result.
@@ -77,7 +79,8 @@ std::string float_to_int_expr(const Ty& s, DType d) {
   const std::string hi = s.lit(std::ldexp(1.0, sgn ? bits - 1 : bits));
   const std::string dc = ir::dtype_ctype(d);
   const std::string maxm = fmt::format("{}INT{}_MAX", sgn ? "" : "U", bits);
-  if (sgn) return fmt::format("v != v ? 0 : v <= -{1} ? INT{2}_MIN : v >= {1} ? {3} : ({0})v", dc, hi, bits, maxm);
+  if (sgn)
+    return fmt::format("v != v ? 0 : v <= -{1} ? INT{2}_MIN : v >= {1} ? {3} : ({0})v", dc, hi, bits, maxm);
   return fmt::format("!(v > 0) ? 0 : v >= {1} ? {2} : ({0})v", dc, hi, maxm);
 }
 
@@ -97,32 +100,71 @@ void emit_cast(const Node& n, KernelCtx& ctx, const char* kname) {
 }  // namespace
 
 // ---- float maths ----
-void emit_Sqrt(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "sqrt", "sqrt"); }
-void emit_Exp(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "exp", "exp"); }
-void emit_Log(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "log", "log"); }
-void emit_Floor(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "floor", "floor"); }
-void emit_Ceil(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "ceil", "ceil"); }
+void emit_Sqrt(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "sqrt", "sqrt");
+}
+void emit_Exp(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "exp", "exp");
+}
+void emit_Log(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "log", "log");
+}
+void emit_Floor(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "floor", "floor");
+}
+void emit_Ceil(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "ceil", "ceil");
+}
 // rint rounds half to even in the default (round-to-nearest) floating-point environment.
-void emit_Round(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "round", "rint"); }
-void emit_Erf(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "erf", "erf"); }
-void emit_Sin(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "sin", "sin"); }
-void emit_Cos(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "cos", "cos"); }
-void emit_Tan(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "tan", "tan"); }
-void emit_Asin(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "asin", "asin"); }
-void emit_Acos(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "acos", "acos"); }
-void emit_Atan(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "atan", "atan"); }
-void emit_Sinh(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "sinh", "sinh"); }
-void emit_Cosh(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "cosh", "cosh"); }
-void emit_Asinh(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "asinh", "asinh"); }
-void emit_Acosh(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "acosh", "acosh"); }
-void emit_Atanh(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "atanh", "atanh"); }
-void emit_Tanh(const Node& n, KernelCtx& ctx) { emit_float_fn(n, ctx, "tanh", "tanh"); }
+void emit_Round(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "round", "rint");
+}
+void emit_Erf(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "erf", "erf");
+}
+void emit_Sin(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "sin", "sin");
+}
+void emit_Cos(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "cos", "cos");
+}
+void emit_Tan(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "tan", "tan");
+}
+void emit_Asin(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "asin", "asin");
+}
+void emit_Acos(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "acos", "acos");
+}
+void emit_Atan(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "atan", "atan");
+}
+void emit_Sinh(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "sinh", "sinh");
+}
+void emit_Cosh(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "cosh", "cosh");
+}
+void emit_Asinh(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "asinh", "asinh");
+}
+void emit_Acosh(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "acosh", "acosh");
+}
+void emit_Atanh(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "atanh", "atanh");
+}
+void emit_Tanh(const Node& n, KernelCtx& ctx) {
+  emit_float_fn(n, ctx, "tanh", "tanh");
+}
 
 void emit_Reciprocal(const Node& n, KernelCtx& ctx) {
   emit_map(n, ctx, "reciprocal", [](const Ty& t) { return t.lit(1) + " / v"; });
 }
 void emit_Sigmoid(const Node& n, KernelCtx& ctx) {
-  emit_map(n, ctx, "sigmoid", [](const Ty& t) { return fmt::format("{0} / ({0} + {1}(-v))", t.lit(1), t.f("exp")); });
+  emit_map(n, ctx, "sigmoid",
+           [](const Ty& t) { return fmt::format("{0} / ({0} + {1}(-v))", t.lit(1), t.f("exp")); });
 }
 // Stable softplus: max(v, 0) + log1p(exp(-|v|)).
 static std::string softplus_expr(const Ty& t) {
@@ -138,7 +180,8 @@ void emit_Mish(const Node& n, KernelCtx& ctx) {
   });
 }
 void emit_Softsign(const Node& n, KernelCtx& ctx) {
-  emit_map(n, ctx, "softsign", [](const Ty& t) { return fmt::format("v / ({} + {}(v))", t.lit(1), t.f("fabs")); });
+  emit_map(n, ctx, "softsign",
+           [](const Ty& t) { return fmt::format("v / ({} + {}(v))", t.lit(1), t.f("fabs")); });
 }
 
 // ---- activations with attributes ----
@@ -153,7 +196,8 @@ void emit_Elu(const Node& n, KernelCtx& ctx) {
   });
 }
 void emit_Selu(const Node& n, KernelCtx& ctx) {
-  const double a = fattr(n, "alpha", 1.67326319217681884765625f), g = fattr(n, "gamma", 1.05070102214813232421875f);
+  const double a = fattr(n, "alpha", 1.67326319217681884765625f),
+               g = fattr(n, "gamma", 1.05070102214813232421875f);
   emit_map(n, ctx, "selu", [&](const Ty& t) {
     return fmt::format("v > {} ? {} * v : {} * {}(v)", t.lit(0), t.lit(g), t.lit(g * a), t.f("expm1"));
   });
@@ -188,7 +232,8 @@ void emit_HardSwish(const Node& n, KernelCtx& ctx) {
 void emit_Shrink(const Node& n, KernelCtx& ctx) {
   const double l = fattr(n, "lambd", 0.5f), b = fattr(n, "bias", 0.0f);
   emit_map(n, ctx, "shrink", [&](const Ty& t) {
-    return fmt::format("v < {0} ? v + {1} : v > {2} ? v - {1} : {3}", t.lit(-l), t.lit(b), t.lit(l), t.lit(0));
+    return fmt::format("v < {0} ? v + {1} : v > {2} ? v - {1} : {3}", t.lit(-l), t.lit(b), t.lit(l),
+                       t.lit(0));
   });
 }
 void emit_ThresholdedRelu(const Node& n, KernelCtx& ctx) {
@@ -276,7 +321,8 @@ void emit_IsNaN(const Node& n, KernelCtx& ctx) {
   emit_map(n, ctx, "isnan", [](const Ty&) { return std::string("v != v"); });
 }
 void emit_IsInf(const Node& n, KernelCtx& ctx) {
-  const bool neg = n.attrs.get_int("detect_negative", 1) != 0, pos = n.attrs.get_int("detect_positive", 1) != 0;
+  const bool neg = n.attrs.get_int("detect_negative", 1) != 0,
+             pos = n.attrs.get_int("detect_positive", 1) != 0;
   if (!neg && !pos) {  // detects nothing
     ctx.set_name(fmt::format("isinf_none_{}", ir::dtype_name(n.inputs[0]->dtype)));
     if (n.outputs[0]->numel()) ctx.line("memset(y0, 0, {}u);", n.outputs[0]->numel());
@@ -293,9 +339,15 @@ void emit_Not(const Node& n, KernelCtx& ctx) {
 }
 
 // ---- Cast and copies ----
-void emit_Cast(const Node& n, KernelCtx& ctx) { emit_cast(n, ctx, "cast"); }
-void emit_CastLike(const Node& n, KernelCtx& ctx) { emit_cast(n, ctx, "cast"); }
-void emit_Identity(const Node& n, KernelCtx& ctx) { emit_copy(n, ctx, "copy"); }
+void emit_Cast(const Node& n, KernelCtx& ctx) {
+  emit_cast(n, ctx, "cast");
+}
+void emit_CastLike(const Node& n, KernelCtx& ctx) {
+  emit_cast(n, ctx, "cast");
+}
+void emit_Identity(const Node& n, KernelCtx& ctx) {
+  emit_copy(n, ctx, "copy");
+}
 void emit_Dropout(const Node& n, KernelCtx& ctx) {
   emit_copy(n, ctx, "dropout_inference");
   const ir::Tensor* mask = n.out(1);

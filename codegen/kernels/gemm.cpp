@@ -39,12 +39,11 @@ namespace codegen {
 // epilogue and before the store: no extra pass over Y.
 // Register blocking: MR rows (4, 2 or 1, dividing M) x 4 columns of accumulators; per k step
 // MR + 4 loads feed 4*MR multiply-adds. Leftover columns use MR accumulators.
-void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K,
-                 const std::string& a, int64_t sai, int64_t sak, const std::string& b, int64_t sbk,
-                 int64_t sbj, const std::string& y, int64_t syi,
-                 const std::function<std::string(const std::string&, const std::string&,
-                                                 const std::string&)>& epi,
-                 const act::Activation& fused) {
+void emit_matmul(
+    KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
+    int64_t sak, const std::string& b, int64_t sbk, int64_t sbj, const std::string& y, int64_t syi,
+    const std::function<std::string(const std::string&, const std::string&, const std::string&)>& epi,
+    const act::Activation& fused) {
   const std::string zero = ct == "float" ? "0.0f" : "0.0";
   const int64_t NB = 4;
   const int64_t MR = M % 4 == 0 ? 4 : M % 2 == 0 ? 2 : 1;
@@ -70,7 +69,8 @@ void emit_matmul(KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, in
     }
     std::string decl;
     for (int64_t r = 0; r < MR; ++r)
-      for (int64_t t = 0; t < nb; ++t) decl += fmt::format("{}c{}{} = {}", decl.empty() ? "" : ", ", r, t, zero);
+      for (int64_t t = 0; t < nb; ++t)
+        decl += fmt::format("{}c{}{} = {}", decl.empty() ? "" : ", ", r, t, zero);
     ctx.line("{} {};", ct, decl);
     ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
     if (rows) ctx.line("const {}* bk = bj + {};", ct, mul("k", sbk));
@@ -139,8 +139,8 @@ void emit_Gemm(const ir::Node& n, KernelCtx& ctx) {
     }
     return e;
   };
-  codegen::emit_matmul(ctx, ct, M, N, K, "x0", ta ? 1 : K, ta ? M : 1, "x1", tb ? 1 : N, tb ? K : 1,
-                       "y0", N, epi, fused);
+  codegen::emit_matmul(ctx, ct, M, N, K, "x0", ta ? 1 : K, ta ? M : 1, "x1", tb ? 1 : N, tb ? K : 1, "y0", N,
+                       epi, fused);
 }
 
 void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
@@ -150,8 +150,8 @@ void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
   const int64_t M = p[0][0], K = p[0][1], N = p[0][2];
   const ir::Shape &batch = p[1], &ab = p[2], &bb = p[3];
   std::string name = fmt::format("matmul_{}_{}x{}x{}", ir::dtype_name(dt), M, K, N);
-  if (!batch.empty()) name = fmt::format("matmul_{}_b{}_{}x{}x{}", ir::dtype_name(dt),
-                                         ir::num_elements(batch), M, K, N);
+  if (!batch.empty())
+    name = fmt::format("matmul_{}_b{}_{}x{}x{}", ir::dtype_name(dt), ir::num_elements(batch), M, K, N);
   const act::Activation fused = act::parse(n);
   ctx.set_name(name + act::name_suffix(fused));
   const auto as = ops::broadcast_strides(ab, batch), bs = ops::broadcast_strides(bb, batch);
@@ -169,11 +169,10 @@ void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
     acc(boff, bs[d] * K * N);
     acc(yoff, os[d] * M * N);
   }
-  codegen::emit_matmul(ctx, ct, M, N, K, aoff == "0" ? "x0" : "(x0 + " + aoff + ")", K, 1,
-                       boff == "0" ? "x1" : "(x1 + " + boff + ")", N, 1,
-                       yoff == "0" ? "y0" : "(y0 + " + yoff + ")", N,
-                       [](const std::string& acc, const std::string&, const std::string&) { return acc; },
-                       fused);
+  codegen::emit_matmul(
+      ctx, ct, M, N, K, aoff == "0" ? "x0" : "(x0 + " + aoff + ")", K, 1,
+      boff == "0" ? "x1" : "(x1 + " + boff + ")", N, 1, yoff == "0" ? "y0" : "(y0 + " + yoff + ")", N,
+      [](const std::string& acc, const std::string&, const std::string&) { return acc; }, fused);
   for (size_t d = 0; d < batch.size(); ++d)
     if (batch[d] != 1) ctx.close();
 }

@@ -5,8 +5,9 @@
 
 namespace tinyaot::codegen {
 
-void emit_broadcast_loop(KernelCtx& ctx, const ir::Shape& out, const std::vector<ir::Shape>& ins,
-                         const std::function<void(const std::string&, const std::vector<std::string>&)>& body) {
+void emit_broadcast_loop(
+    KernelCtx& ctx, const ir::Shape& out, const std::vector<ir::Shape>& ins,
+    const std::function<void(const std::string&, const std::vector<std::string>&)>& body) {
   const int64_t total = ir::num_elements(out);
   bool simple = true;
   for (auto& s : ins)
@@ -29,7 +30,9 @@ void emit_broadcast_loop(KernelCtx& ctx, const ir::Shape& out, const std::vector
   for (size_t k = 0; k < ins.size(); ++k) {
     std::string e;
     for (size_t d = 0; d < rank; ++d)
-      if (st[k][d]) e += (e.empty() ? "" : " + ") + (st[k][d] == 1 ? fmt::format("d{}", d) : fmt::format("d{} * {}", d, st[k][d]));
+      if (st[k][d])
+        e += (e.empty() ? "" : " + ") +
+             (st[k][d] == 1 ? fmt::format("d{}", d) : fmt::format("d{} * {}", d, st[k][d]));
     idx.push_back(e.empty() ? "0" : e);
   }
   body("o", idx);

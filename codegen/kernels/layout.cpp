@@ -53,12 +53,15 @@ std::string add(const std::string& p, int64_t off) {
   return fmt::format("{} + {}", p, off);
 }
 
-std::string bytes_expr(int64_t count, const char* ct) { return fmt::format("{} * sizeof({})", count, ct); }
+std::string bytes_expr(int64_t count, const char* ct) {
+  return fmt::format("{} * sizeof({})", count, ct);
+}
 
 // Exact C literal of element 0 of a constant (integers are printed without going through double).
 std::string scalar_literal(const ir::Value& v) {
   switch (v.dtype) {
-    case DType::F32: case DType::F64: return KernelCtx::literal(v.get_f64(0), v.dtype);
+    case DType::F32:
+    case DType::F64: return KernelCtx::literal(v.get_f64(0), v.dtype);
     case DType::I64: {
       int64_t i = v.get_i64(0);
       return i == INT64_MIN ? "(-9223372036854775807LL - 1)" : fmt::format("{}LL", i);
@@ -71,8 +74,8 @@ std::string scalar_literal(const ir::Value& v) {
 }
 
 // Emits a strided copy from `src` to `dst` (pointer expressions of C type `ct`).
-void emit_walk(KernelCtx& ctx, const std::string& src, const std::string& dst, const char* ct,
-               int64_t ibase, int64_t obase, Dims dims, const std::string& tag = "") {
+void emit_walk(KernelCtx& ctx, const std::string& src, const std::string& dst, const char* ct, int64_t ibase,
+               int64_t obase, Dims dims, const std::string& tag = "") {
   simplify(dims);
   if (!dims.empty() && dims[0][0] == 0) return;
   int64_t run = 0;
@@ -116,11 +119,13 @@ void emit_walk(KernelCtx& ctx, const std::string& src, const std::string& dst, c
 
 // Declares `int32_t var` = index expression `expr` (int32/int64 source) wrapped and clamped to
 // [0, extent).
-void emit_index(KernelCtx& ctx, const std::string& var, const std::string& expr, DType itype, int64_t extent) {
+void emit_index(KernelCtx& ctx, const std::string& var, const std::string& expr, DType itype,
+                int64_t extent) {
   const char* it = itype == DType::I64 ? "int64_t" : "int32_t";
   ctx.line("{0} {1}_ = {2};", it, var, expr);
   ctx.line("if ({0}_ < 0) {0}_ += {1};", var, extent);
-  ctx.line("const int32_t {0} = {0}_ < 0 ? 0 : ({0}_ >= {1} ? {2} : (int32_t){0}_);", var, extent, extent - 1);
+  ctx.line("const int32_t {0} = {0}_ < 0 ? 0 : ({0}_ >= {1} ? {2} : (int32_t){0}_);", var, extent,
+           extent - 1);
 }
 
 // Statement applying a scatter reduction: lhs = reduce(lhs, rhs).
@@ -236,7 +241,8 @@ void emit_Split(const Node& n, KernelCtx& ctx) {
   int64_t off = 0;
   for (size_t i = 0; i < sizes.size(); ++i) {
     const int64_t blk = sizes[i] * inner;
-    if (n.outputs[i]) emit_walk(ctx, "x0", KernelCtx::out(i), ct, off, 0, {{outer, is[axis] * inner, blk}, {blk, 1, 1}});
+    if (n.outputs[i])
+      emit_walk(ctx, "x0", KernelCtx::out(i), ct, off, 0, {{outer, is[axis] * inner, blk}, {blk, 1, 1}});
     off += blk;
   }
 }
@@ -254,7 +260,8 @@ void emit_DepthToSpace(const Node& n, KernelCtx& ctx) {
 }
 
 void emit_SpaceToDepth(const Node& n, KernelCtx& ctx) {
-  ctx.set_name(fmt::format("space_to_depth_{}_b{}", ir::dtype_name(n.outputs[0]->dtype), n.attrs.get_int("blocksize", 0)));
+  ctx.set_name(fmt::format("space_to_depth_{}_b{}", ir::dtype_name(n.outputs[0]->dtype),
+                           n.attrs.get_int("blocksize", 0)));
   emit_strided_op(n, ctx);
 }
 
@@ -310,9 +317,8 @@ void emit_GatherElements(const Node& n, KernelCtx& ctx) {
   const int64_t axis = axis_attr(n, static_cast<int64_t>(n.inputs[0]->shape.size()), 0);
   ctx.set_name(fmt::format("gather_elements_{}_axis{}", ir::dtype_name(t), axis));
   if (n.outputs[0]->numel() == 0) return;
-  emit_elements_loop(ctx, n, "x0", false, [&](const std::string& p, const std::string& i) {
-    ctx.line("y0[e] = {}[{}];", p, i);
-  });
+  emit_elements_loop(ctx, n, "x0", false,
+                     [&](const std::string& p, const std::string& i) { ctx.line("y0[e] = {}[{}];", p, i); });
 }
 
 void emit_GatherND(const Node& n, KernelCtx& ctx) {
@@ -336,7 +342,8 @@ void emit_GatherND(const Node& n, KernelCtx& ctx) {
   ctx.open("for (int32_t m = 0; m < {}; ++m, ++t) {{", M);
   std::string off;
   for (int64_t j = 0; j < k; ++j) {
-    emit_index(ctx, fmt::format("c{}", j), fmt::format("x1[{}]", add(mul("t", k), j)), n.inputs[1]->dtype, ds[b + j]);
+    emit_index(ctx, fmt::format("c{}", j), fmt::format("x1[{}]", add(mul("t", k), j)), n.inputs[1]->dtype,
+               ds[b + j]);
     off += (off.empty() ? "" : " + ") + mul(fmt::format("c{}", j), dst[b + j]);
   }
   if (S == 1)
@@ -347,8 +354,12 @@ void emit_GatherND(const Node& n, KernelCtx& ctx) {
   ctx.close();
 }
 
-void emit_Scatter(const Node& n, KernelCtx& ctx) { emit_scatter_elements(n, ctx); }
-void emit_ScatterElements(const Node& n, KernelCtx& ctx) { emit_scatter_elements(n, ctx); }
+void emit_Scatter(const Node& n, KernelCtx& ctx) {
+  emit_scatter_elements(n, ctx);
+}
+void emit_ScatterElements(const Node& n, KernelCtx& ctx) {
+  emit_scatter_elements(n, ctx);
+}
 
 void emit_ScatterND(const Node& n, KernelCtx& ctx) {
   const ir::Shape& ds = n.inputs[0]->shape;
@@ -368,7 +379,8 @@ void emit_ScatterND(const Node& n, KernelCtx& ctx) {
   ctx.open("for (int32_t m = 0; m < {}; ++m) {{", M);
   std::string off;
   for (int64_t j = 0; j < k; ++j) {
-    emit_index(ctx, fmt::format("c{}", j), fmt::format("x1[{}]", add(mul("m", k), j)), n.inputs[1]->dtype, ds[j]);
+    emit_index(ctx, fmt::format("c{}", j), fmt::format("x1[{}]", add(mul("m", k), j)), n.inputs[1]->dtype,
+               ds[j]);
     off += (off.empty() ? "" : " + ") + mul(fmt::format("c{}", j), dst[j]);
   }
   if (red == 0 && S > 1) {
@@ -509,7 +521,8 @@ void emit_Pad(const Node& n, KernelCtx& ctx) {
       if (cnt == 1)
         ctx.line("{}[{}] = {}[{}];", paren(d), from, paren(s), src);
       else if (cnt > 1)
-        ctx.line("for (int32_t j = {}; j < {}; ++j) {}[j] = {}[{}];", from, from + cnt, paren(d), paren(s), src);
+        ctx.line("for (int32_t j = {}; j < {}; ++j) {}[j] = {}[{}];", from, from + cnt, paren(d), paren(s),
+                 src);
     };
     edge(0, left, c0);
     edge(left + mid, right, c0 + mid - 1);
@@ -520,7 +533,8 @@ void emit_Pad(const Node& n, KernelCtx& ctx) {
   } else {
     std::vector<double> tab;
     for (int64_t j = 0; j < left; ++j) tab.push_back(static_cast<double>(pad_source(j, pb, pe, xs[l], mode)));
-    for (int64_t j = left + mid; j < W; ++j) tab.push_back(static_cast<double>(pad_source(j, pb, pe, xs[l], mode)));
+    for (int64_t j = left + mid; j < W; ++j)
+      tab.push_back(static_cast<double>(pad_source(j, pb, pe, xs[l], mode)));
     std::string tn = ctx.const_table("pad_cols", DType::I32, tab);
     if (left) ctx.line("for (int32_t j = 0; j < {}; ++j) {}[j] = {}[{}[j]];", left, paren(d), paren(s), tn);
     if (right)

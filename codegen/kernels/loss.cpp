@@ -64,16 +64,18 @@ void emit_accumulators(const Params& p, KernelCtx& ctx) {
   if (p.red == Reduction::None) return;
   ctx.line("{} acc = {};", p.ct, p.lit(0));
   if (p.red == Reduction::Mean) {
-    if (p.weight) ctx.line("{} wacc = {};", p.ct, p.lit(0));
-    else ctx.line("int32_t cnt = 0;");
+    if (p.weight)
+      ctx.line("{} wacc = {};", p.ct, p.lit(0));
+    else
+      ctx.line("int32_t cnt = 0;");
   }
 }
 
 // Emits the per-element label step inside the loops: `label` is the label expression,
 // `loss_of_t` the C expression of the unweighted loss of class t (may use `t`), `out` the output
 // element written for reduction none.
-void emit_label_step(const Params& p, KernelCtx& ctx, const std::string& label,
-                     const std::string& loss_of_t, const std::string& out) {
+void emit_label_step(const Params& p, KernelCtx& ctx, const std::string& label, const std::string& loss_of_t,
+                     const std::string& out) {
   if (p.red == Reduction::None) ctx.line("{} l = {};", p.ct, p.lit(0));
   ctx.line("const {} t = {};", p.lct, label);
   const DType ut = p.lt == DType::I64 ? DType::U64 : DType::U32;
@@ -99,8 +101,7 @@ void emit_label_step(const Params& p, KernelCtx& ctx, const std::string& label,
 void emit_result(const Params& p, KernelCtx& ctx) {
   if (p.red == Reduction::Sum) ctx.line("y0[0] = acc;");
   // Mean over the applied weights (0 / 0 = NaN when every label is skipped, like ONNX's reference).
-  if (p.red == Reduction::Mean)
-    ctx.line(p.weight ? "y0[0] = acc / wacc;" : "y0[0] = acc / ({})cnt;", p.ct);
+  if (p.red == Reduction::Mean) ctx.line(p.weight ? "y0[0] = acc / wacc;" : "y0[0] = acc / ({})cnt;", p.ct);
 }
 
 }  // namespace

@@ -24,8 +24,12 @@ using ir::DType;
 namespace {
 
 // Math function name for the element type ("expf" for float, "exp" for double).
-std::string mfn(const char* name, DType t) { return t == DType::F32 ? std::string(name) + "f" : name; }
-std::string lit(double v, DType t) { return KernelCtx::literal(v, t); }
+std::string mfn(const char* name, DType t) {
+  return t == DType::F32 ? std::string(name) + "f" : name;
+}
+std::string lit(double v, DType t) {
+  return KernelCtx::literal(v, t);
+}
 
 // Emits `for (int32_t v = 0; v < n; ++v) {` unless n == 1, in which case it declares v = 0.
 // Returns whether a block was opened.
@@ -233,7 +237,9 @@ void emit_MeanVarianceNormalization(const ir::Node& n, KernelCtx& ctx) {
   ctx.line("for (int32_t g = 0; g < {}; ++g) mean[g] = rsd[g] = {};", groups, lit(0, t));
   std::string g;
   for (size_t d = 0; d < x.size(); ++d)
-    if (gst[d]) g += (g.empty() ? "" : " + ") + (gst[d] == 1 ? fmt::format("d{}", d) : fmt::format("d{} * {}", d, gst[d]));
+    if (gst[d])
+      g += (g.empty() ? "" : " + ") +
+           (gst[d] == 1 ? fmt::format("d{}", d) : fmt::format("d{} * {}", d, gst[d]));
   if (g.empty()) g = "0";
   // One pass over every element in row-major order with its statistics group.
   auto pass = [&](const std::function<void()>& body) {
@@ -247,7 +253,8 @@ void emit_MeanVarianceNormalization(const ir::Node& n, KernelCtx& ctx) {
     ctx.close();
   };
   pass([&] { ctx.line("mean[g] += x0[e];"); });
-  ctx.line("for (int32_t g = 0; g < {}; ++g) mean[g] *= {};", groups, lit(1.0 / static_cast<double>(count), t));
+  ctx.line("for (int32_t g = 0; g < {}; ++g) mean[g] *= {};", groups,
+           lit(1.0 / static_cast<double>(count), t));
   pass([&] {
     ctx.line("const {} d = x0[e] - mean[g];", ct);
     ctx.line("rsd[g] += d * d;");
@@ -306,8 +313,14 @@ void emit_softmax_like(const ir::Node& n, KernelCtx& ctx, SoftKind k) {
 
 }  // namespace
 
-void emit_Softmax(const ir::Node& n, KernelCtx& ctx) { emit_softmax_like(n, ctx, SoftKind::Soft); }
-void emit_LogSoftmax(const ir::Node& n, KernelCtx& ctx) { emit_softmax_like(n, ctx, SoftKind::LogSoft); }
-void emit_Hardmax(const ir::Node& n, KernelCtx& ctx) { emit_softmax_like(n, ctx, SoftKind::Hard); }
+void emit_Softmax(const ir::Node& n, KernelCtx& ctx) {
+  emit_softmax_like(n, ctx, SoftKind::Soft);
+}
+void emit_LogSoftmax(const ir::Node& n, KernelCtx& ctx) {
+  emit_softmax_like(n, ctx, SoftKind::LogSoft);
+}
+void emit_Hardmax(const ir::Node& n, KernelCtx& ctx) {
+  emit_softmax_like(n, ctx, SoftKind::Hard);
+}
 
 }  // namespace tinyaot

@@ -15,8 +15,7 @@ namespace pool_detail {
 // Defined in compiler/ops/pool.cpp.
 void pool_geometry(const ir::Node& n, const ir::Shape& x, std::vector<int64_t>& kernel,
                    std::vector<int64_t>& strides, std::vector<int64_t>& dilations,
-                   std::vector<int64_t>& pad_begin, std::vector<int64_t>& pad_end,
-                   std::vector<int64_t>& out);
+                   std::vector<int64_t>& pad_begin, std::vector<int64_t>& pad_end, std::vector<int64_t>& out);
 }  // namespace pool_detail
 
 using codegen::KernelCtx;
@@ -27,7 +26,9 @@ namespace {
 enum class Kind { Max, Avg, Lp };
 
 // Math function name for the element type ("sqrtf" for float, "sqrt" for double).
-std::string mfn(const char* name, DType t) { return t == DType::F32 ? std::string(name) + "f" : name; }
+std::string mfn(const char* name, DType t) {
+  return t == DType::F32 ? std::string(name) + "f" : name;
+}
 
 std::string dims_tag(const std::vector<int64_t>& v) {
   bool same = true;
@@ -53,7 +54,9 @@ double lp_p(const ir::Node& n) {
 }
 
 // "a + b" without "+ 0" / "* 1" noise.
-std::string times(const std::string& v, int64_t k) { return k == 1 ? v : fmt::format("{} * {}", v, k); }
+std::string times(const std::string& v, int64_t k) {
+  return k == 1 ? v : fmt::format("{} * {}", v, k);
+}
 
 void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
   const ir::Shape& xs = n.inputs[0]->shape;
@@ -152,7 +155,8 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     return;
   }
 
-  std::string name = fmt::format("{}{}d_{}_k{}s{}", base, r, ir::dtype_name(t), dims_tag(kernel), dims_tag(strides));
+  std::string name =
+      fmt::format("{}{}d_{}_k{}s{}", base, r, ir::dtype_name(t), dims_tag(kernel), dims_tag(strides));
   if (any_dil) name += "d" + dims_tag(dil);
   if (any_pad) name += "_pad";
   ctx.set_name(name);
@@ -214,7 +218,8 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
         if (hi < osz[d]) ctx.line("if (i{0} > {1}) k{0}b = {2} - i{0};", d, in - K, in);
       } else {
         if (lo > 0) ctx.line("while (i{0} + k{0}a * {1} < 0) ++k{0}a;", d, D);
-        if (hi < osz[d]) ctx.line("while (k{0}b > k{0}a && i{0} + (k{0}b - 1) * {1} >= {2}) --k{0}b;", d, D, in);
+        if (hi < osz[d])
+          ctx.line("while (k{0}b > k{0}a && i{0} + (k{0}b - 1) * {1} >= {2}) --k{0}b;", d, D, in);
       }
       if (cnt[d] == fmt::format("n{}", d))
         ctx.line("while (n{0} > 0 && i{0} + (n{0} - 1) * {1} >= {2}) --n{0};", d, D, in + pe[d]);
@@ -249,11 +254,23 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
 
 }  // namespace
 
-void emit_MaxPool(const ir::Node& n, KernelCtx& ctx) { emit_pool(n, ctx, Kind::Max); }
-void emit_AveragePool(const ir::Node& n, KernelCtx& ctx) { emit_pool(n, ctx, Kind::Avg); }
-void emit_LpPool(const ir::Node& n, KernelCtx& ctx) { emit_pool(n, ctx, Kind::Lp); }
-void emit_GlobalMaxPool(const ir::Node& n, KernelCtx& ctx) { emit_pool(n, ctx, Kind::Max); }
-void emit_GlobalAveragePool(const ir::Node& n, KernelCtx& ctx) { emit_pool(n, ctx, Kind::Avg); }
-void emit_GlobalLpPool(const ir::Node& n, KernelCtx& ctx) { emit_pool(n, ctx, Kind::Lp); }
+void emit_MaxPool(const ir::Node& n, KernelCtx& ctx) {
+  emit_pool(n, ctx, Kind::Max);
+}
+void emit_AveragePool(const ir::Node& n, KernelCtx& ctx) {
+  emit_pool(n, ctx, Kind::Avg);
+}
+void emit_LpPool(const ir::Node& n, KernelCtx& ctx) {
+  emit_pool(n, ctx, Kind::Lp);
+}
+void emit_GlobalMaxPool(const ir::Node& n, KernelCtx& ctx) {
+  emit_pool(n, ctx, Kind::Max);
+}
+void emit_GlobalAveragePool(const ir::Node& n, KernelCtx& ctx) {
+  emit_pool(n, ctx, Kind::Avg);
+}
+void emit_GlobalLpPool(const ir::Node& n, KernelCtx& ctx) {
+  emit_pool(n, ctx, Kind::Lp);
+}
 
 }  // namespace tinyaot

@@ -16,7 +16,7 @@ namespace tinyaot {
 
 namespace reduce_detail {
 std::vector<int64_t> reduce_axes(const ir::Node& n, bool* noop);  // compiler/ops/reduce.cpp
-int64_t topk_k(const ir::Node& n);                                  // compiler/ops/reduce.cpp
+int64_t topk_k(const ir::Node& n);                                // compiler/ops/reduce.cpp
 }  // namespace reduce_detail
 
 using codegen::KernelCtx;
@@ -24,7 +24,9 @@ using ir::DType;
 
 namespace {
 
-bool is_signed_int(DType t) { return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64; }
+bool is_signed_int(DType t) {
+  return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64;
+}
 
 // "a * s" with the trivial cases simplified.
 std::string scaled(const std::string& var, int64_t s) {
@@ -39,7 +41,9 @@ std::string plus(const std::string& a, const std::string& b) {
 }
 
 // Float maths function names for the element type ("expf" for f32, "exp" for f64).
-std::string fn(const char* base, DType t) { return t == DType::F32 ? std::string(base) + "f" : base; }
+std::string fn(const char* base, DType t) {
+  return t == DType::F32 ? std::string(base) + "f" : base;
+}
 
 // A run of dimensions of the input that are all kept or all reduced (size-1 dims dropped).
 struct Group {
@@ -53,8 +57,10 @@ std::vector<Group> make_groups(const ir::Shape& shape, const std::vector<int64_t
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1) continue;
     bool red = std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(d));
-    if (!g.empty() && g.back().reduced == red) g.back().size *= shape[d];
-    else g.push_back({shape[d], 0, red});
+    if (!g.empty() && g.back().reduced == red)
+      g.back().size *= shape[d];
+    else
+      g.push_back({shape[d], 0, red});
   }
   int64_t s = 1;
   for (size_t i = g.size(); i-- > 0;) {
@@ -146,16 +152,27 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
     case RKind::Prod: init = flt ? KernelCtx::literal(1, t) : "1u"; break;
     case RKind::Max:
       init = flt ? KernelCtx::literal(-INFINITY, t)
-                 : is_signed_int(t) ? KernelCtx::literal(t == DType::I64 ? static_cast<double>(INT64_MIN)
-                                                         : -std::ldexp(1.0, static_cast<int>(8 * ir::dtype_size(t)) - 1), t)
-                                    : "0";
+             : is_signed_int(t)
+                 ? KernelCtx::literal(t == DType::I64
+                                          ? static_cast<double>(INT64_MIN)
+                                          : -std::ldexp(1.0, static_cast<int>(8 * ir::dtype_size(t)) - 1),
+                                      t)
+                 : "0";
       break;
     case RKind::Min:
-      if (flt) init = KernelCtx::literal(INFINITY, t);
-      else if (t == DType::I64) init = "9223372036854775807LL";
-      else if (t == DType::U64) init = "18446744073709551615ULL";
-      else if (t == DType::U32) init = "4294967295u";
-      else init = fmt::format("{}", static_cast<int64_t>(std::ldexp(1.0, static_cast<int>(8 * ir::dtype_size(t)) - (is_signed_int(t) ? 1 : 0))) - 1);
+      if (flt)
+        init = KernelCtx::literal(INFINITY, t);
+      else if (t == DType::I64)
+        init = "9223372036854775807LL";
+      else if (t == DType::U64)
+        init = "18446744073709551615ULL";
+      else if (t == DType::U32)
+        init = "4294967295u";
+      else
+        init =
+            fmt::format("{}", static_cast<int64_t>(std::ldexp(1.0, static_cast<int>(8 * ir::dtype_size(t)) -
+                                                                       (is_signed_int(t) ? 1 : 0))) -
+                                  1);
       break;
     default: init = flt ? KernelCtx::literal(0, t) : "0u"; break;
   }
@@ -163,16 +180,21 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
   auto combine = [&](const std::string& v) -> std::string {
     const std::string cv = flt ? v : fmt::format("({}){}", at, v);
     switch (k) {
-      case RKind::Mean: case RKind::Sum: case RKind::LogSum: return fmt::format("acc += {};", cv);
+      case RKind::Mean:
+      case RKind::Sum:
+      case RKind::LogSum: return fmt::format("acc += {};", cv);
       // Float max/min propagate NaN (as numpy and the ONNX reference do).
-      case RKind::Max: return fmt::format(flt ? "if ({0} > acc || {0} != {0}) acc = {0};" : "if ({0} > acc) acc = {0};", v);
-      case RKind::Min: return fmt::format(flt ? "if ({0} < acc || {0} != {0}) acc = {0};" : "if ({0} < acc) acc = {0};", v);
+      case RKind::Max:
+        return fmt::format(flt ? "if ({0} > acc || {0} != {0}) acc = {0};" : "if ({0} > acc) acc = {0};", v);
+      case RKind::Min:
+        return fmt::format(flt ? "if ({0} < acc || {0} != {0}) acc = {0};" : "if ({0} < acc) acc = {0};", v);
       case RKind::Prod: return fmt::format("acc *= {};", cv);
       case RKind::L1:
         if (flt) return fmt::format("acc += {}({});", fn("fabs", t), v);
         if (is_signed_int(t)) return fmt::format("acc += {1} < 0 ? ({0})0 - ({0}){1} : ({0}){1};", at, v);
         return fmt::format("acc += {};", cv);
-      case RKind::L2: case RKind::SumSquare: return fmt::format("acc += {0} * {0};", cv);
+      case RKind::L2:
+      case RKind::SumSquare: return fmt::format("acc += {0} * {0};", cv);
       case RKind::LogSumExp: return fmt::format("acc += {}({} - m);", fn("exp", t), v);
     }
     return "";
@@ -181,14 +203,19 @@ void emit_reduce(const ir::Node& n, KernelCtx& ctx) {
   std::string result;
   switch (k) {
     case RKind::Mean:
-      if (flt) result = fmt::format("acc / {}", KernelCtx::literal(static_cast<double>(count), t));
-      else if (is_signed_int(t)) result = fmt::format("({})((int64_t)acc / {}LL)", ct, count);
-      else result = fmt::format("({})(acc / {}ULL)", ct, count);
+      if (flt)
+        result = fmt::format("acc / {}", KernelCtx::literal(static_cast<double>(count), t));
+      else if (is_signed_int(t))
+        result = fmt::format("({})((int64_t)acc / {}LL)", ct, count);
+      else
+        result = fmt::format("({})(acc / {}ULL)", ct, count);
       if (count == 0 && !flt) result = fmt::format("({})acc", ct);  // empty: the sum, 0
       break;
     case RKind::L2: result = fmt::format("{}(acc)", fn("sqrt", t)); break;
     case RKind::LogSum: result = fmt::format("{}(acc)", fn("log", t)); break;
-    case RKind::LogSumExp: result = fmt::format("m - m == {} ? m + {}(acc) : m", KernelCtx::literal(0, t), fn("log", t)); break;
+    case RKind::LogSumExp:
+      result = fmt::format("m - m == {} ? m + {}(acc) : m", KernelCtx::literal(0, t), fn("log", t));
+      break;
     default: result = flt || at == ct ? "acc" : fmt::format("({})acc", ct); break;
   }
 
@@ -263,7 +290,7 @@ void split(const ir::Shape& s, int64_t axis, int64_t& outer, int64_t& len, int64
 // Opens the outer/inner loops; returns {input base, output base} expressions for a tensor whose
 // axis has `len` elements on input and `olen` on output. Closes: call close_outer_inner.
 std::pair<std::string, std::string> open_outer_inner(KernelCtx& ctx, int64_t outer, int64_t len, int64_t olen,
-                                                      int64_t inner) {
+                                                     int64_t inner) {
   std::string ib = "0", ob = "0";
   if (outer > 1) {
     ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
@@ -284,7 +311,8 @@ void close_outer_inner(KernelCtx& ctx, int64_t outer, int64_t inner) {
 
 void emit_arg(const ir::Node& n, KernelCtx& ctx, bool is_max) {
   const ir::Tensor& x = *n.inputs[0];
-  const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", 0), static_cast<int64_t>(x.shape.size()));
+  const int64_t axis =
+      ops::normalize_axis(n, n.attrs.get_int("axis", 0), static_cast<int64_t>(x.shape.size()));
   const bool last = n.attrs.get_int("select_last_index", 0) == 1;
   ctx.set_name(fmt::format("{}_{}", is_max ? "argmax" : "argmin", ir::dtype_name(x.dtype)));
   int64_t outer, len, inner;
@@ -299,7 +327,9 @@ void emit_arg(const ir::Node& n, KernelCtx& ctx, bool is_max) {
   ctx.line("const {} v = p[{}];", ct, scaled("a", inner));
   // NaN counts as the extreme value (numpy's argmax/argmin): the first NaN wins, or the last one
   // with select_last_index.
-  const std::string nan = !ir::dtype_is_float(x.dtype) ? "" : last ? " || v != v" : " || (v != v && best == best)";
+  const std::string nan = !ir::dtype_is_float(x.dtype) ? ""
+                          : last                       ? " || v != v"
+                                                       : " || (v != v && best == best)";
   ctx.line("if (v {}{} best{}) {{ best = v; bi = a; }}", is_max ? ">" : "<", last ? "=" : "", nan);
   ctx.close();
   ctx.line("y0[{}] = (int64_t)bi;", ob);
@@ -322,8 +352,10 @@ void emit_cumsum_axis(const ir::Node& n, KernelCtx& ctx, int64_t axis) {
   ctx.line("const {}* p = x0{};", ct, ib == "0" ? "" : " + " + ib);
   ctx.line("{}* q = y0{};", ct, ob == "0" ? "" : " + " + ob);
   ctx.line("{} acc = {};", at, flt ? KernelCtx::literal(0, t) : "0u");
-  if (reverse) ctx.open("for (int32_t a = {}; a >= 0; --a) {{", len - 1);
-  else ctx.open("for (int32_t a = 0; a < {}; ++a) {{", len);
+  if (reverse)
+    ctx.open("for (int32_t a = {}; a >= 0; --a) {{", len - 1);
+  else
+    ctx.open("for (int32_t a = 0; a < {}; ++a) {{", len);
   const std::string e = scaled("a", inner);
   const std::string v = flt ? fmt::format("p[{}]", e) : fmt::format("({})p[{}]", at, e);
   const std::string store = flt ? fmt::format("q[{}] = acc;", e) : fmt::format("q[{}] = ({})acc;", e, ct);
@@ -340,8 +372,10 @@ void emit_cumsum_axis(const ir::Node& n, KernelCtx& ctx, int64_t axis) {
 
 }  // namespace
 
-#define TINYAOT_REDUCE(OP) \
-  void emit_##OP(const ir::Node& n, KernelCtx& ctx) { emit_reduce(n, ctx); }
+#define TINYAOT_REDUCE(OP)                            \
+  void emit_##OP(const ir::Node& n, KernelCtx& ctx) { \
+    emit_reduce(n, ctx);                              \
+  }
 TINYAOT_REDUCE(ReduceMean)
 TINYAOT_REDUCE(ReduceSum)
 TINYAOT_REDUCE(ReduceMax)
@@ -354,8 +388,12 @@ TINYAOT_REDUCE(ReduceLogSumExp)
 TINYAOT_REDUCE(ReduceSumSquare)
 #undef TINYAOT_REDUCE
 
-void emit_ArgMax(const ir::Node& n, KernelCtx& ctx) { emit_arg(n, ctx, true); }
-void emit_ArgMin(const ir::Node& n, KernelCtx& ctx) { emit_arg(n, ctx, false); }
+void emit_ArgMax(const ir::Node& n, KernelCtx& ctx) {
+  emit_arg(n, ctx, true);
+}
+void emit_ArgMin(const ir::Node& n, KernelCtx& ctx) {
+  emit_arg(n, ctx, false);
+}
 
 void emit_CumSum(const ir::Node& n, KernelCtx& ctx) {
   const ir::Tensor& x = *n.inputs[0];
@@ -384,7 +422,8 @@ void emit_TopK(const ir::Node& n, KernelCtx& ctx) {
   const ir::Tensor& x = *n.inputs[0];
   const DType t = x.dtype;
   const std::string ct = ir::dtype_ctype(t);
-  const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", -1), static_cast<int64_t>(x.shape.size()));
+  const int64_t axis =
+      ops::normalize_axis(n, n.attrs.get_int("axis", -1), static_cast<int64_t>(x.shape.size()));
   const int64_t k = reduce_detail::topk_k(n);
   const bool largest = n.attrs.get_int("largest", 1) == 1;
   ctx.set_name(fmt::format("topk_{}_{}", largest ? "largest" : "smallest", ir::dtype_name(t)));
@@ -397,8 +436,10 @@ void emit_TopK(const ir::Node& n, KernelCtx& ctx) {
   const std::string vs = have_vals ? std::to_string(inner) : "1";
   auto [ib, ob] = open_outer_inner(ctx, outer, len, k, inner);
   ctx.line("const {}* p = x0{};", ct, ib == "0" ? "" : " + " + ib);
-  if (have_vals) ctx.line("{}* yv = y0{};", ct, ob == "0" ? "" : " + " + ob);
-  else ctx.line("{}* yv = {};", ct, ctx.scratch(static_cast<size_t>(k) * ir::dtype_size(t), ct));
+  if (have_vals)
+    ctx.line("{}* yv = y0{};", ct, ob == "0" ? "" : " + " + ob);
+  else
+    ctx.line("{}* yv = {};", ct, ctx.scratch(static_cast<size_t>(k) * ir::dtype_size(t), ct));
   if (have_idx) ctx.line("int64_t* yi = y1{};", ob == "0" ? "" : " + " + ob);
   auto at = [&](const std::string& j, const std::string& stride) {
     if (stride == "1") return j;
@@ -411,8 +452,8 @@ void emit_TopK(const ir::Node& n, KernelCtx& ctx) {
   ctx.open("for (int32_t a = 0; a < {}; ++a) {{", len);
   ctx.line("const {} v = p[{}];", ct, scaled("a", inner));
   ctx.line("int32_t j = cnt;");
-  ctx.line("if (cnt < {0}) {{ ++cnt; }} else if (v {1} yv[{2}]) {{ j = {3}; }} else {{ continue; }}", k, better,
-           at(std::to_string(k - 1), vs), k - 1);
+  ctx.line("if (cnt < {0}) {{ ++cnt; }} else if (v {1} yv[{2}]) {{ j = {3}; }} else {{ continue; }}", k,
+           better, at(std::to_string(k - 1), vs), k - 1);
   ctx.open("while (j > 0 && v {} yv[{}]) {{", better, at("j - 1", vs));
   ctx.line("yv[{}] = yv[{}];", at("j", vs), at("j - 1", vs));
   if (have_idx) ctx.line("yi[{}] = yi[{}];", at("j", is), at("j - 1", is));

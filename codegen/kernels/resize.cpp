@@ -53,8 +53,10 @@ void emit_resize(const ir::Node& n, KernelCtx& ctx) {
       int ones = 0;
       for (int k = 0; k < a.taps; ++k) {
         const size_t i = static_cast<size_t>(o * a.taps + k);
-        if (a.w[i] == 1 && a.idx[i] == o) ++ones;
-        else if (a.w[i] != 0) a.identity = false;
+        if (a.w[i] == 1 && a.idx[i] == o)
+          ++ones;
+        else if (a.w[i] != 0)
+          a.identity = false;
       }
       if (ones != 1) a.identity = false;
     }
@@ -136,15 +138,16 @@ void emit_resize(const ir::Node& n, KernelCtx& ctx) {
       std::vector<double> dup(static_cast<size_t>(M), 0.0);
       bool any = false;
       for (int64_t i = 1; i < M; ++i)
-        if (a.idx[static_cast<size_t>(i)] == a.idx[static_cast<size_t>(i - 1)] && a.valid[static_cast<size_t>(i)] &&
-            a.valid[static_cast<size_t>(i - 1)]) {
+        if (a.idx[static_cast<size_t>(i)] == a.idx[static_cast<size_t>(i - 1)] &&
+            a.valid[static_cast<size_t>(i)] && a.valid[static_cast<size_t>(i - 1)]) {
           dup[static_cast<size_t>(i)] = 1;
           any = true;
         }
       if (any) {
         const std::string td = ctx.const_table(fmt::format("dup{}", d), DType::U8, dup);
         ctx.open("if ({}[{}]) {{", td, v);
-        ctx.line("memcpy(y0 + o, y0 + o - {0}, {1});", row_len, row_len * static_cast<int64_t>(ir::dtype_size(t)));
+        ctx.line("memcpy(y0 + o, y0 + o - {0}, {1});", row_len,
+                 row_len * static_cast<int64_t>(ir::dtype_size(t)));
         ctx.line("o += {};", row_len);
         ctx.line("continue;");
         ctx.close();
@@ -194,7 +197,11 @@ void emit_resize(const ir::Node& n, KernelCtx& ctx) {
 
 }  // namespace
 
-void emit_Resize(const ir::Node& n, KernelCtx& ctx) { emit_resize(n, ctx); }
-void emit_Upsample(const ir::Node& n, KernelCtx& ctx) { emit_resize(n, ctx); }
+void emit_Resize(const ir::Node& n, KernelCtx& ctx) {
+  emit_resize(n, ctx);
+}
+void emit_Upsample(const ir::Node& n, KernelCtx& ctx) {
+  emit_resize(n, ctx);
+}
 
 }  // namespace tinyaot

@@ -52,20 +52,31 @@ struct Emitter {
   void act(const std::string& v, const rnn::Activation& a) {
     const std::string& f = std::get<0>(a);
     const std::string al = lit(std::get<1>(a)), be = lit(std::get<2>(a)), one = lit(1), zero = lit(0);
-    if (f == "sigmoid") ctx.line("{0} = {1} / ({1} + exp{2}(-{0}));", v, one, sfx);
-    else if (f == "tanh") ctx.line("{0} = tanh{1}({0});", v, sfx);
-    else if (f == "relu") ctx.line("{0} = {0} > {1} ? {0} : {1};", v, zero);
-    else if (f == "affine") ctx.line("{0} = {1} * {0} + {2};", v, al, be);
-    else if (f == "leakyrelu") ctx.line("{0} = {0} >= {1} ? {0} : {2} * {0};", v, zero, al);
-    else if (f == "thresholdedrelu") ctx.line("{0} = {0} > {1} ? {0} : {2};", v, al, zero);
-    else if (f == "scaledtanh") ctx.line("{0} = {1} * tanh{3}({2} * {0});", v, al, be, sfx);
+    if (f == "sigmoid")
+      ctx.line("{0} = {1} / ({1} + exp{2}(-{0}));", v, one, sfx);
+    else if (f == "tanh")
+      ctx.line("{0} = tanh{1}({0});", v, sfx);
+    else if (f == "relu")
+      ctx.line("{0} = {0} > {1} ? {0} : {1};", v, zero);
+    else if (f == "affine")
+      ctx.line("{0} = {1} * {0} + {2};", v, al, be);
+    else if (f == "leakyrelu")
+      ctx.line("{0} = {0} >= {1} ? {0} : {2} * {0};", v, zero, al);
+    else if (f == "thresholdedrelu")
+      ctx.line("{0} = {0} > {1} ? {0} : {2};", v, al, zero);
+    else if (f == "scaledtanh")
+      ctx.line("{0} = {1} * tanh{3}({2} * {0});", v, al, be, sfx);
     else if (f == "hardsigmoid") {
       ctx.line("{0} = {1} * {0} + {2};", v, al, be);
       ctx.line("{0} = {0} < {1} ? {1} : ({0} > {2} ? {2} : {0});", v, zero, one);
-    } else if (f == "elu") ctx.line("{0} = {0} >= {1} ? {0} : {2} * (exp{4}({0}) - {3});", v, zero, al, one, sfx);
-    else if (f == "softsign") ctx.line("{0} = {0} / ({1} + fabs{2}({0}));", v, one, sfx);
-    else if (f == "softplus") ctx.line("{0} = log{2}({1} + exp{2}({0}));", v, one, sfx);
-    else ops::fail(n, "internal: activation '{}' has no kernel", f);
+    } else if (f == "elu")
+      ctx.line("{0} = {0} >= {1} ? {0} : {2} * (exp{4}({0}) - {3});", v, zero, al, one, sfx);
+    else if (f == "softsign")
+      ctx.line("{0} = {0} / ({1} + fabs{2}({0}));", v, one, sfx);
+    else if (f == "softplus")
+      ctx.line("{0} = log{2}({1} + exp{2}({0}));", v, one, sfx);
+    else
+      ops::fail(n, "internal: activation '{}' has no kernel", f);
   }
   void clamp(const std::string& v) {
     if (!has_clip) return;
@@ -134,8 +145,10 @@ struct Emitter {
       ctx.line("g[j] = z;");
       ctx.line("{} r = g[{} + j];", ct, H);
       gate("r", a[0]);
-      if (lbr) ctx.line("g[{} + j] = r;", H);
-      else ctx.line("e[j] = r * h[j];");
+      if (lbr)
+        ctx.line("g[{} + j] = r;", H);
+      else
+        ctx.line("e[j] = r * h[j];");
       ctx.close();
       ctx.open("for (int32_t j = 0; j < {}; ++j) {{", H);
       if (lbr) {
@@ -238,8 +251,10 @@ struct Emitter {
     std::string op = n.op;
     for (char& c : op) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     ctx.set_name(fmt::format("{}_{}_{}_s{}_h{}{}", op, ir::dtype_name(dt),
-                             dir == "bidirectional" ? "bidir" : dir == "reverse" ? "rev" : "fwd", S, H,
-                             layout ? "_bsl" : ""));
+                             dir == "bidirectional" ? "bidir"
+                             : dir == "reverse"     ? "rev"
+                                                    : "fwd",
+                             S, H, layout ? "_bsl" : ""));
 
     // Scratch: h[H], c[H] (LSTM), gate pre-activations g[G*H], e[H] (GRU).
     const int64_t floats = H + (k == Kind::LSTM ? H : 0) + GH + (k == Kind::GRU ? H : 0);
@@ -270,15 +285,21 @@ struct Emitter {
 };
 
 void emit_rnn(const ir::Node& n, KernelCtx& ctx, Kind k) {
-  Emitter e{n, ctx, k, DType::F32, "", "", 0, 0, 0, 0, 0, 0, 0, 0,
-            false, false, false, false, false, false, false, false, 0, nullptr, nullptr, nullptr};
+  Emitter e{n, ctx,   k,     DType::F32, "",    "",    0,     0,     0,     0, 0,       0,       0,
+            0, false, false, false,      false, false, false, false, false, 0, nullptr, nullptr, nullptr};
   e.run();
 }
 
 }  // namespace
 
-void emit_RNN(const ir::Node& n, KernelCtx& ctx) { emit_rnn(n, ctx, Kind::RNN); }
-void emit_GRU(const ir::Node& n, KernelCtx& ctx) { emit_rnn(n, ctx, Kind::GRU); }
-void emit_LSTM(const ir::Node& n, KernelCtx& ctx) { emit_rnn(n, ctx, Kind::LSTM); }
+void emit_RNN(const ir::Node& n, KernelCtx& ctx) {
+  emit_rnn(n, ctx, Kind::RNN);
+}
+void emit_GRU(const ir::Node& n, KernelCtx& ctx) {
+  emit_rnn(n, ctx, Kind::GRU);
+}
+void emit_LSTM(const ir::Node& n, KernelCtx& ctx) {
+  emit_rnn(n, ctx, Kind::LSTM);
+}
 
 }  // namespace tinyaot

@@ -43,25 +43,24 @@ struct Ty {
 std::string reflect_helper(KernelCtx& ctx, const Ty& ty) {
   const std::string name = "gs_reflect_" + std::string(ir::dtype_name(ty.t));
   const std::string T = ty.ct;
-  ctx.require_helper(name, fmt::format(
-      "static {0} {1}({0} x, {0} lo, {0} hi) {{\n"
-      "  const {0} rng = hi - lo;\n"
-      "  if (!(rng > {2})) return lo;\n"
-      "  if (x < lo) {{\n"
-      "    const {0} dx = lo - x;\n"
-      "    const {0} k = {3}(dx / rng);\n"
-      "    const {0} r = dx - k * rng;\n"
-      "    return {4}(k, {5}) == {2} ? lo + r : hi - r;\n"
-      "  }}\n"
-      "  if (x > hi) {{\n"
-      "    const {0} dx = x - hi;\n"
-      "    const {0} k = {3}(dx / rng);\n"
-      "    const {0} r = dx - k * rng;\n"
-      "    return {4}(k, {5}) == {2} ? hi - r : lo + r;\n"
-      "  }}\n"
-      "  return x;\n"
-      "}}\n",
-      T, name, ty.lit(0), ty.f("floor"), ty.f("fmod"), ty.lit(2)));
+  ctx.require_helper(name, fmt::format("static {0} {1}({0} x, {0} lo, {0} hi) {{\n"
+                                       "  const {0} rng = hi - lo;\n"
+                                       "  if (!(rng > {2})) return lo;\n"
+                                       "  if (x < lo) {{\n"
+                                       "    const {0} dx = lo - x;\n"
+                                       "    const {0} k = {3}(dx / rng);\n"
+                                       "    const {0} r = dx - k * rng;\n"
+                                       "    return {4}(k, {5}) == {2} ? lo + r : hi - r;\n"
+                                       "  }}\n"
+                                       "  if (x > hi) {{\n"
+                                       "    const {0} dx = x - hi;\n"
+                                       "    const {0} k = {3}(dx / rng);\n"
+                                       "    const {0} r = dx - k * rng;\n"
+                                       "    return {4}(k, {5}) == {2} ? hi - r : lo + r;\n"
+                                       "  }}\n"
+                                       "  return x;\n"
+                                       "}}\n",
+                                       T, name, ty.lit(0), ty.f("floor"), ty.f("fmod"), ty.lit(2)));
   return name;
 }
 
@@ -75,12 +74,12 @@ void emit_axis_taps(KernelCtx& ctx, const Ty& ty, const SamplingGridParams& p, c
   if (p.align_corners)
     ctx.line("{} {}c = ({} + {}) * {};", T, pre, g, ty.lit(1), ty.lit(static_cast<double>(d - 1) / 2.0));
   else
-    ctx.line("{} {}c = (({} + {}) * {} - {}) * {};", T, pre, g, ty.lit(1), ty.lit(static_cast<double>(d)), ty.lit(1),
-             ty.lit(0.5));
+    ctx.line("{} {}c = (({} + {}) * {} - {}) * {};", T, pre, g, ty.lit(1), ty.lit(static_cast<double>(d)),
+             ty.lit(1), ty.lit(0.5));
   if (p.mode == 1) ctx.line("{0}c = {1}({0}c);", pre, ty.f("rint"));
   if (p.padding == 1)
-    ctx.line("if ({0}c < {1} || {0}c > {2}) {0}c = {0}c < {3} ? {3} : {4};", pre, ty.lit(lo), ty.lit(hi), ty.lit(0),
-             ty.lit(static_cast<double>(d - 1)));
+    ctx.line("if ({0}c < {1} || {0}c > {2}) {0}c = {0}c < {3} ? {3} : {4};", pre, ty.lit(lo), ty.lit(hi),
+             ty.lit(0), ty.lit(static_cast<double>(d - 1)));
   else if (p.padding == 2)
     ctx.line("if ({0}c < {1} || {0}c > {2}) {0}c = {3}({0}c, {1}, {2});", pre, ty.lit(lo), ty.lit(hi), refl);
   ctx.line("const {} {}f = {}({}c);", T, pre, ty.f("floor"), pre);
@@ -96,15 +95,16 @@ void emit_axis_taps(KernelCtx& ctx, const Ty& ty, const SamplingGridParams& p, c
     first = -1;
     const double A = -0.75;
     ctx.line("const {0} {1}t = {1}c - {1}f;", T, pre);
-    ctx.line("const {0} {1}t1 = {1}t + {2}, {1}u = {2} - {1}t, {1}u1 = {3} - {1}t;", T, pre, ty.lit(1), ty.lit(2));
+    ctx.line("const {0} {1}t1 = {1}t + {2}, {1}u = {2} - {1}t, {1}u1 = {3} - {1}t;", T, pre, ty.lit(1),
+             ty.lit(2));
     // "+ c" / "- |c|" for a constant term.
     auto add = [&](double v) { return v < 0 ? "- " + ty.lit(-v) : "+ " + ty.lit(v); };
-    ctx.line("{0}w[0] = (({1} * {0}t1 {2}) * {0}t1 {3}) * {0}t1 {4};", pre, ty.lit(A), add(-5 * A), add(8 * A),
-             add(-4 * A));
+    ctx.line("{0}w[0] = (({1} * {0}t1 {2}) * {0}t1 {3}) * {0}t1 {4};", pre, ty.lit(A), add(-5 * A),
+             add(8 * A), add(-4 * A));
     ctx.line("{0}w[1] = ({1} * {0}t {2}) * {0}t * {0}t + {3};", pre, ty.lit(A + 2), add(-(A + 3)), ty.lit(1));
     ctx.line("{0}w[2] = ({1} * {0}u {2}) * {0}u * {0}u + {3};", pre, ty.lit(A + 2), add(-(A + 3)), ty.lit(1));
-    ctx.line("{0}w[3] = (({1} * {0}u1 {2}) * {0}u1 {3}) * {0}u1 {4};", pre, ty.lit(A), add(-5 * A), add(8 * A),
-             add(-4 * A));
+    ctx.line("{0}w[3] = (({1} * {0}u1 {2}) * {0}u1 {3}) * {0}u1 {4};", pre, ty.lit(A), add(-5 * A),
+             add(8 * A), add(-4 * A));
   }
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", cnt);
   ctx.line("{0} v = {1}f + ({0})(j{2});", T, pre, first ? " - 1" : "");
@@ -172,8 +172,8 @@ void emit_RoiAlign(const Node& n, KernelCtx& ctx) {
   const int64_t R = n.inputs[1]->shape[0];
   const int64_t PH = p.out_h, PW = p.out_w, PP = PH * PW;
   const std::string bt = ir::dtype_ctype(n.inputs[2]->dtype);
-  ctx.set_name(fmt::format("roi_align_{}_{}_{}x{}{}", ir::dtype_name(ty.t), p.max_mode ? "max" : "avg", PH, PW,
-                           p.sampling_ratio > 0 ? fmt::format("_s{}", p.sampling_ratio) : ""));
+  ctx.set_name(fmt::format("roi_align_{}_{}_{}x{}{}", ir::dtype_name(ty.t), p.max_mode ? "max" : "avg", PH,
+                           PW, p.sampling_ratio > 0 ? fmt::format("_s{}", p.sampling_ratio) : ""));
   ctx.open("for (int32_t r = 0; r < {}; ++r) {{", R);
   ctx.line("{}* yr = y0 + r * {};", T, C * PP);
   ctx.line("for (int32_t i = 0; i < {}; ++i) yr[i] = {};", C * PP, ty.lit(0));
@@ -190,14 +190,17 @@ void emit_RoiAlign(const Node& n, KernelCtx& ctx) {
     ctx.line("if (rw < {0}) rw = {0};", ty.lit(1));
     ctx.line("if (rh < {0}) rh = {0};", ty.lit(1));
   }
-  ctx.line("const {} bh = rh / {}, bw = rw / {};", T, ty.lit(static_cast<double>(PH)), ty.lit(static_cast<double>(PW)));
+  ctx.line("const {} bh = rh / {}, bw = rw / {};", T, ty.lit(static_cast<double>(PH)),
+           ty.lit(static_cast<double>(PW)));
   if (p.sampling_ratio > 0) {
     ctx.line("const int32_t gh = {0}, gw = {0};", p.sampling_ratio);
   } else {
     // ceil(bin size) samples; NaN/negative sizes give none and absurd ones are capped (no UB).
     ctx.line("const {} cbh = {}(bh), cbw = {}(bw);", T, ty.f("ceil"), ty.f("ceil"));
-    ctx.line("const int32_t gh = !(cbh >= {0}) ? 0 : cbh > {1} ? {2} : (int32_t)cbh;", ty.lit(0), ty.lit(1e6), 1000000);
-    ctx.line("const int32_t gw = !(cbw >= {0}) ? 0 : cbw > {1} ? {2} : (int32_t)cbw;", ty.lit(0), ty.lit(1e6), 1000000);
+    ctx.line("const int32_t gh = !(cbh >= {0}) ? 0 : cbh > {1} ? {2} : (int32_t)cbh;", ty.lit(0), ty.lit(1e6),
+             1000000);
+    ctx.line("const int32_t gw = !(cbw >= {0}) ? 0 : cbw > {1} ? {2} : (int32_t)cbw;", ty.lit(0), ty.lit(1e6),
+             1000000);
   }
   ctx.line("const {} sh = bh / ({})gh, sw = bw / ({})gw;", T, T, T);
   if (!p.max_mode) ctx.line("const {} inv = {} / ({})(gh * gw > 1 ? gh * gw : 1);", T, ty.lit(1), T);
@@ -210,8 +213,8 @@ void emit_RoiAlign(const Node& n, KernelCtx& ctx) {
   ctx.line("{} xx = x1s + ({})pw * bw + (({})ix + {}) * sw;", T, T, T, ty.lit(0.5));
   ctx.line("{0} w0 = {1}, w1 = {1}, w2 = {1}, w3 = {1};", T, ty.lit(0));
   ctx.line("int32_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;");
-  ctx.open("if (yy >= {} && yy <= {} && xx >= {} && xx <= {}) {{", ty.lit(-1), ty.lit(static_cast<double>(H)), ty.lit(-1),
-           ty.lit(static_cast<double>(W)));
+  ctx.open("if (yy >= {} && yy <= {} && xx >= {} && xx <= {}) {{", ty.lit(-1), ty.lit(static_cast<double>(H)),
+           ty.lit(-1), ty.lit(static_cast<double>(W)));
   ctx.line("if (yy <= {0}) yy = {0};", ty.lit(0));
   ctx.line("if (xx <= {0}) xx = {0};", ty.lit(0));
   ctx.line("int32_t yl = (int32_t)yy, xl = (int32_t)xx, yh, xh;");
@@ -249,7 +252,8 @@ void emit_MaxUnpool(const Node& n, KernelCtx& ctx) {
   const ir::Shape& os = n.outputs[0]->shape;
   const Ty ty(n.inputs[0]->dtype);
   const int64_t total = ir::num_elements(def);
-  ctx.set_name(fmt::format("max_unpool_{}_{}d{}", ir::dtype_name(ty.t), def.size() - 2, def == os ? "" : "_padded"));
+  ctx.set_name(
+      fmt::format("max_unpool_{}_{}d{}", ir::dtype_name(ty.t), def.size() - 2, def == os ? "" : "_padded"));
   ctx.line("memset(y0, 0, {}u);", n.outputs[0]->bytes());
   ctx.open("for (int32_t i = 0; i < {}; ++i) {{", n.inputs[0]->numel());
   ctx.line("const int64_t idx = x1[i];");

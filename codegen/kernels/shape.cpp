@@ -20,7 +20,9 @@ using ir::DType;
 
 namespace {
 
-const char* ct(DType t) { return ir::dtype_ctype(t); }
+const char* ct(DType t) {
+  return ir::dtype_ctype(t);
+}
 
 // y0 = x0, byte for byte (skipped when the planner made them the same buffer).
 void emit_view_copy(const ir::Node& n, KernelCtx& ctx, const char* what) {
@@ -36,7 +38,8 @@ void emit_view_copy(const ir::Node& n, KernelCtx& ctx, const char* what) {
 // The C literal of element i of v (exact for every dtype).
 std::string element_literal(const ir::Value& v, int64_t i) {
   switch (v.dtype) {
-    case DType::F32: case DType::F64: return KernelCtx::literal(v.get_f64(i), v.dtype);
+    case DType::F32:
+    case DType::F64: return KernelCtx::literal(v.get_f64(i), v.dtype);
     case DType::I64: {
       int64_t x = v.data<int64_t>()[i];
       return x == INT64_MIN ? "(-9223372036854775807LL - 1)" : fmt::format("{}LL", x);
@@ -189,17 +192,37 @@ void emit_strided_gather(KernelCtx& ctx, DType dt, const ir::Shape& shape, const
 
 }  // namespace
 
-void emit_Reshape(const ir::Node& n, KernelCtx& ctx) { emit_view_copy(n, ctx, "reshape"); }
-void emit_Flatten(const ir::Node& n, KernelCtx& ctx) { emit_view_copy(n, ctx, "flatten"); }
-void emit_Squeeze(const ir::Node& n, KernelCtx& ctx) { emit_view_copy(n, ctx, "squeeze"); }
-void emit_Unsqueeze(const ir::Node& n, KernelCtx& ctx) { emit_view_copy(n, ctx, "unsqueeze"); }
+void emit_Reshape(const ir::Node& n, KernelCtx& ctx) {
+  emit_view_copy(n, ctx, "reshape");
+}
+void emit_Flatten(const ir::Node& n, KernelCtx& ctx) {
+  emit_view_copy(n, ctx, "flatten");
+}
+void emit_Squeeze(const ir::Node& n, KernelCtx& ctx) {
+  emit_view_copy(n, ctx, "squeeze");
+}
+void emit_Unsqueeze(const ir::Node& n, KernelCtx& ctx) {
+  emit_view_copy(n, ctx, "unsqueeze");
+}
 
-void emit_Constant(const ir::Node& n, KernelCtx& ctx) { emit_known(n, ctx, "constant"); }
-void emit_ConstantOfShape(const ir::Node& n, KernelCtx& ctx) { emit_known(n, ctx, "constant_of_shape"); }
-void emit_Shape(const ir::Node& n, KernelCtx& ctx) { emit_known(n, ctx, "shape"); }
-void emit_Size(const ir::Node& n, KernelCtx& ctx) { emit_known(n, ctx, "size"); }
-void emit_Range(const ir::Node& n, KernelCtx& ctx) { emit_known(n, ctx, "range"); }
-void emit_NonZero(const ir::Node& n, KernelCtx& ctx) { emit_known(n, ctx, "nonzero_const"); }
+void emit_Constant(const ir::Node& n, KernelCtx& ctx) {
+  emit_known(n, ctx, "constant");
+}
+void emit_ConstantOfShape(const ir::Node& n, KernelCtx& ctx) {
+  emit_known(n, ctx, "constant_of_shape");
+}
+void emit_Shape(const ir::Node& n, KernelCtx& ctx) {
+  emit_known(n, ctx, "shape");
+}
+void emit_Size(const ir::Node& n, KernelCtx& ctx) {
+  emit_known(n, ctx, "size");
+}
+void emit_Range(const ir::Node& n, KernelCtx& ctx) {
+  emit_known(n, ctx, "range");
+}
+void emit_NonZero(const ir::Node& n, KernelCtx& ctx) {
+  emit_known(n, ctx, "nonzero_const");
+}
 
 void emit_Expand(const ir::Node& n, KernelCtx& ctx) {
   const ir::Tensor& o = *n.outputs[0];
@@ -306,7 +329,8 @@ void emit_OneHot(const ir::Node& n, KernelCtx& ctx) {
   if (ir::dtype_is_float(idx.dtype)) {
     // Non-integral indices are truncated (cast to int64), NaN and out-of-range ones ignored.
     ctx.line("const {} f = *ix++;", ct(idx.dtype));
-    ctx.line("if (!(f > {} && f < {})) continue;", KernelCtx::literal(static_cast<double>(-depth - 1), idx.dtype),
+    ctx.line("if (!(f > {} && f < {})) continue;",
+             KernelCtx::literal(static_cast<double>(-depth - 1), idx.dtype),
              KernelCtx::literal(static_cast<double>(depth), idx.dtype));
     ctx.line("int64_t v = (int64_t)f;");
   } else {

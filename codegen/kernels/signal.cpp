@@ -54,9 +54,8 @@ std::pair<std::string, std::string> twiddles(KernelCtx& ctx, DType t, int64_t n,
 
 // Emits the bins loop of one transform: `src` indexes sample t as src[t * xs (+1)], results go
 // to dst[k * ys], dst[k * ys + 1]. `wexpr` (may be empty) multiplies each sample.
-void emit_bins(KernelCtx& ctx, DType t, const std::string& cs, const std::string& sn, int64_t m,
-               int64_t n, int64_t bins, int64_t xs, int64_t comps, int64_t ys, double scale,
-               const std::string& wexpr) {
+void emit_bins(KernelCtx& ctx, DType t, const std::string& cs, const std::string& sn, int64_t m, int64_t n,
+               int64_t bins, int64_t xs, int64_t comps, int64_t ys, double scale, const std::string& wexpr) {
   const std::string ct = ir::dtype_ctype(t);
   const std::string zero = KernelCtx::literal(0, t);
   ctx.open("for (int32_t k = 0; k < {}; ++k) {{", bins);
@@ -103,7 +102,8 @@ void emit_DFT(const Node& n, KernelCtx& ctx) {
   const SignalDftGeom g = signal_dft_geom(n);
   const DType t = n.inputs[0]->dtype;
   const std::string ct = ir::dtype_ctype(t);
-  ctx.set_name(fmt::format("{}dft_{}_{}_n{}", g.inverse ? "i" : "", g.comps == 2 ? "c" : "r", ir::dtype_name(t), g.n));
+  ctx.set_name(
+      fmt::format("{}dft_{}_{}_n{}", g.inverse ? "i" : "", g.comps == 2 ? "c" : "r", ir::dtype_name(t), g.n));
   const auto tw = twiddles(ctx, t, g.n, g.inverse);
   const int64_t m = std::min(g.length, g.n);
   ctx.open("for (int32_t o = 0; o < {}; ++o) {{", g.outer);
@@ -120,8 +120,8 @@ void emit_STFT(const Node& n, KernelCtx& ctx) {
   const SignalStftGeom g = signal_stft_geom(n);
   const DType t = n.inputs[0]->dtype;
   const std::string ct = ir::dtype_ctype(t);
-  ctx.set_name(fmt::format("stft_{}_{}_n{}s{}{}", g.comps == 2 ? "c" : "r", ir::dtype_name(t), g.frame_length, g.step,
-                           g.window ? "_win" : ""));
+  ctx.set_name(fmt::format("stft_{}_{}_n{}s{}{}", g.comps == 2 ? "c" : "r", ir::dtype_name(t), g.frame_length,
+                           g.step, g.window ? "_win" : ""));
   const auto tw = twiddles(ctx, t, g.frame_length, false);
   ctx.open("for (int32_t b = 0; b < {}; ++b) {{", g.batch);
   ctx.open("for (int32_t f = 0; f < {}; ++f) {{", g.frames);
@@ -133,9 +133,17 @@ void emit_STFT(const Node& n, KernelCtx& ctx) {
   ctx.close();
 }
 
-void emit_HannWindow(const Node& n, KernelCtx& ctx) { emit_table_copy(n, ctx, "hann_window"); }
-void emit_HammingWindow(const Node& n, KernelCtx& ctx) { emit_table_copy(n, ctx, "hamming_window"); }
-void emit_BlackmanWindow(const Node& n, KernelCtx& ctx) { emit_table_copy(n, ctx, "blackman_window"); }
-void emit_MelWeightMatrix(const Node& n, KernelCtx& ctx) { emit_table_copy(n, ctx, "mel_weight_matrix"); }
+void emit_HannWindow(const Node& n, KernelCtx& ctx) {
+  emit_table_copy(n, ctx, "hann_window");
+}
+void emit_HammingWindow(const Node& n, KernelCtx& ctx) {
+  emit_table_copy(n, ctx, "hamming_window");
+}
+void emit_BlackmanWindow(const Node& n, KernelCtx& ctx) {
+  emit_table_copy(n, ctx, "blackman_window");
+}
+void emit_MelWeightMatrix(const Node& n, KernelCtx& ctx) {
+  emit_table_copy(n, ctx, "mel_weight_matrix");
+}
 
 }  // namespace tinyaot

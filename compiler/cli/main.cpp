@@ -29,24 +29,29 @@ struct SharedOpts {
 void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_option("--target", s.target, "generic|cortex-m4|cortex-m7|cortex-m33|cortex-m55");
   app->add_option("--input-shape", s.input_shapes, "Fix a free input shape: NAME=1x3x32x32 (repeatable)");
-  app->add_option("--const-input", s.const_inputs, "Specialise graph input NAME to the tensor in FILE.pb: NAME=FILE.pb (repeatable)");
+  app->add_option("--const-input", s.const_inputs,
+                  "Specialise graph input NAME to the tensor in FILE.pb: NAME=FILE.pb (repeatable)");
   app->add_option("-O", s.opt_level, "Optimisation level: -O0 (no passes) or -O2 (default)")
       ->check(CLI::IsMember({0, 2}));
   app->add_option("--passes", s.passes, "Comma-separated pass list replacing the -O pipeline");
   app->add_flag("--print-ir-after-all", s.print_ir_all, "Print the IR after import and after every pass");
   app->add_option("--print-ir-after", s.print_ir_after, "Print the IR after the named pass (repeatable)");
-  app->add_flag("--print-memory-plan", s.print_plan, "Print the arena plan: one line per buffer and a timeline");
-  app->add_flag("--io-in-arena", s.io_in_arena, "Place inputs and outputs inside the arena (NAME_input/NAME_output)");
+  app->add_flag("--print-memory-plan", s.print_plan,
+                "Print the arena plan: one line per buffer and a timeline");
+  app->add_flag("--io-in-arena", s.io_in_arena,
+                "Place inputs and outputs inside the arena (NAME_input/NAME_output)");
 }
 
 CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdline) {
   CompileOptions co;
   co.name = s.name;
-  if (!codegen::parse_target(s.target, &co.target)) throw UsageError(fmt::format("unknown --target '{}'", s.target));
+  if (!codegen::parse_target(s.target, &co.target))
+    throw UsageError(fmt::format("unknown --target '{}'", s.target));
   for (auto& spec : s.input_shapes) co.import.input_shapes.insert(parse_input_shape(spec));
   for (auto& spec : s.const_inputs) {
     auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--const-input '{}': expected NAME=FILE.pb", spec));
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(fmt::format("--const-input '{}': expected NAME=FILE.pb", spec));
     try {
       co.import.const_inputs[spec.substr(0, eq)] = frontend::load_tensor_file(spec.substr(eq + 1));
     } catch (const CompileError& e) {
@@ -98,28 +103,35 @@ int main(int argc, char** argv) {
   auto* compile = app.add_subcommand("compile", "Compile MODEL.onnx into OUTDIR/NAME.h and NAME.cpp");
   compile->add_option("model", model, "The .onnx model")->required();
   compile->add_option("-o,--output", outdir, "Output directory")->required();
-  compile->add_option("--name", cs.name, "C identifier prefix of the generated API (default: model file stem)");
+  compile->add_option("--name", cs.name,
+                      "C identifier prefix of the generated API (default: model file stem)");
   bool compile_list_passes = false;
   compile->add_flag("--list-passes", compile_list_passes, "List the optimisation passes and exit");
   std::string report_path;
-  compile->add_option("--report", report_path, "Write a JSON report (per layer: op, shapes, MACs, bytes; totals)");
+  compile->add_option("--report", report_path,
+                      "Write a JSON report (per layer: op, shapes, MACs, bytes; totals)");
   add_compile_options(compile, cs);
 
   SharedOpts vs;
   VerifyOptions vo;
-  auto* verify = app.add_subcommand("verify", "Compile, build and run ONNX backend test cases and compare outputs");
-  verify->add_option("cases", vo.case_dirs, "Case folders (model.onnx + test_data_set_*) or folders of them")->required();
+  auto* verify =
+      app.add_subcommand("verify", "Compile, build and run ONNX backend test cases and compare outputs");
+  verify->add_option("cases", vo.case_dirs, "Case folders (model.onnx + test_data_set_*) or folders of them")
+      ->required();
   verify->add_option("-j,--jobs", vo.jobs, "Parallel cases")->check(CLI::Range(1, 64));
   verify->add_option("--rtol", vo.rtol, "Relative tolerance for float outputs");
   verify->add_option("--atol", vo.atol, "Absolute tolerance for float outputs");
-  verify->add_flag("--reference", vo.reference, "Check the compiler's reference evaluator instead of generated code");
+  verify->add_flag("--reference", vo.reference,
+                   "Check the compiler's reference evaluator instead of generated code");
   verify->add_flag("--keep", vo.keep, "Keep build folders");
   verify->add_option("--work-dir", vo.work_dir, "Where to build cases (default: a temporary folder)");
   verify->add_option("--skip-list", vo.skip_list, "File of case names to skip, each with a reason after '#'");
-  verify->add_option("--known-failures", vo.known_failures,
-                     "File of in-scope cases known to fail (still run and reported; they do not fail the run)");
+  verify->add_option(
+      "--known-failures", vo.known_failures,
+      "File of in-scope cases known to fail (still run and reported; they do not fail the run)");
   bool no_specialize = false;
-  verify->add_flag("--no-specialize", no_specialize, "Do not turn shape-deciding graph inputs into constants from the test data");
+  verify->add_flag("--no-specialize", no_specialize,
+                   "Do not turn shape-deciding graph inputs into constants from the test data");
   verify->add_option("--std", vo.cxx_std, "C++ standard for building generated code (default c++11)");
   verify->add_option("--cxx", vo.cxx, "Host C++ compiler");
   verify->add_option("--cc", vo.cc, "Host C compiler for the harness");
@@ -149,9 +161,10 @@ int main(int argc, char** argv) {
   try {
     if (list_ops->parsed()) {
       for (auto& o : all_ops())
-        std::cout << fmt::format("{:<28} opset {:>2}-{:<2} {}\n",
-                                 std::string(o.domain).empty() ? o.name : std::string(o.domain) + "." + o.name,
-                                 o.since_opset, o.max_opset, o.family);
+        std::cout << fmt::format(
+            "{:<28} opset {:>2}-{:<2} {}\n",
+            std::string(o.domain).empty() ? o.name : std::string(o.domain) + "." + o.name, o.since_opset,
+            o.max_opset, o.family);
       return kExitOk;
     }
     if (list_passes_cmd->parsed() || list_passes_flag || compile_list_passes) {
@@ -170,8 +183,8 @@ int main(int argc, char** argv) {
         rep << codegen::report_json(r.output, model);
         if (!rep) throw UsageError(fmt::format("cannot write report '{}'", report_path));
       }
-      std::cout << fmt::format("wrote {} files to {}: arena {} bytes, weights {} bytes\n", r.output.files.size(),
-                               outdir, r.output.arena_bytes, r.output.weight_bytes);
+      std::cout << fmt::format("wrote {} files to {}: arena {} bytes, weights {} bytes\n",
+                               r.output.files.size(), outdir, r.output.arena_bytes, r.output.weight_bytes);
       return kExitOk;
     }
     if (verify->parsed()) {

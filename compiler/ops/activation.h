@@ -25,7 +25,7 @@ enum class Kind { None, Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid, 
 
 struct Activation {
   Kind kind = Kind::None;
-  double alpha = 0, beta = 0;  // LeakyRelu: alpha; HardSigmoid: alpha, beta
+  double alpha = 0, beta = 0;                            // LeakyRelu: alpha; HardSigmoid: alpha, beta
   double lo = -std::numeric_limits<double>::infinity();  // Clip
   double hi = std::numeric_limits<double>::infinity();
   explicit operator bool() const { return kind != Kind::None; }
@@ -45,8 +45,8 @@ inline const char* kind_name(Kind k) {
 }
 
 inline Kind kind_from_name(const std::string& s) {
-  for (Kind k : {Kind::Relu, Kind::Clip, Kind::LeakyRelu, Kind::HardSigmoid, Kind::HardSwish,
-                 Kind::Sigmoid, Kind::Tanh})
+  for (Kind k : {Kind::Relu, Kind::Clip, Kind::LeakyRelu, Kind::HardSigmoid, Kind::HardSwish, Kind::Sigmoid,
+                 Kind::Tanh})
     if (s == kind_name(k)) return k;
   return Kind::None;
 }
@@ -63,13 +63,15 @@ inline Activation parse(const ir::Node& n) {
   const std::string name = n.attrs.get_string("tinyaot_act", "");
   a.kind = kind_from_name(name);
   if (a.kind == Kind::None) ops::fail(n, "unknown fused activation '{}'", name);
-  if (n.outputs.empty() || !n.outputs[0] || (n.outputs[0]->shaped && !ir::dtype_is_float(n.outputs[0]->dtype)))
+  if (n.outputs.empty() || !n.outputs[0] ||
+      (n.outputs[0]->shaped && !ir::dtype_is_float(n.outputs[0]->dtype)))
     ops::fail(n, "fused activation '{}' needs a float output", name);
   auto allow = [&](std::initializer_list<const char*> ok) {
     for (const char* k : {"tinyaot_act_alpha", "tinyaot_act_beta", "tinyaot_act_min", "tinyaot_act_max"}) {
       bool allowed = false;
       for (const char* o : ok) allowed = allowed || std::string(o) == k;
-      if (!allowed && n.attrs.has(k)) ops::fail(n, "attribute '{}' does not apply to fused activation '{}'", k, name);
+      if (!allowed && n.attrs.has(k))
+        ops::fail(n, "attribute '{}' does not apply to fused activation '{}'", k, name);
     }
   };
   switch (a.kind) {
@@ -94,9 +96,7 @@ inline Activation parse(const ir::Node& n) {
       if (std::isnan(a.lo) || std::isnan(a.hi) || a.lo > a.hi)
         ops::fail(n, "fused Clip bounds [{}, {}] are invalid (min must be <= max)", a.lo, a.hi);
       break;
-    default:
-      allow({});
-      break;
+    default: allow({}); break;
   }
   return a;
 }
@@ -140,7 +140,8 @@ inline void apply(const Activation& a, ir::Value& v) {
 inline std::string name_suffix(const Activation& a) {
   if (!a) return "";
   std::string s = "_";
-  for (const char* c = kind_name(a.kind); *c; ++c) s += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+  for (const char* c = kind_name(a.kind); *c; ++c)
+    s += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
   return s;
 }
 
@@ -162,11 +163,12 @@ inline std::string c_stmt(const Activation& a, const std::string& v, ir::DType t
     }
     case Kind::LeakyRelu: return fmt::format("{0} = {0} < {1} ? {2} * {0} : {0};", v, lit(0), lit(a.alpha));
     case Kind::HardSigmoid:
-      return fmt::format("{0} = {1} * {0} + {2}; {0} = {0} < {3} ? {3} : {0}; {0} = {0} > {4} ? {4} : {0};", v,
-                         lit(a.alpha), lit(a.beta), lit(0), lit(1));
+      return fmt::format("{0} = {1} * {0} + {2}; {0} = {0} < {3} ? {3} : {0}; {0} = {0} > {4} ? {4} : {0};",
+                         v, lit(a.alpha), lit(a.beta), lit(0), lit(1));
     case Kind::HardSwish:
-      return fmt::format("{{ {0} h = {2} * {1} + {3}; h = h < {4} ? {4} : h; h = h > {5} ? {5} : h; {1} = {1} * h; }}",
-                         ct, v, lit(a.alpha), lit(a.beta), lit(0), lit(1));
+      return fmt::format(
+          "{{ {0} h = {2} * {1} + {3}; h = h < {4} ? {4} : h; h = h > {5} ? {5} : h; {1} = {1} * h; }}", ct,
+          v, lit(a.alpha), lit(a.beta), lit(0), lit(1));
     case Kind::Sigmoid: return fmt::format("{0} = {1} / ({1} + exp{2}(-{0}));", v, lit(1), f);
     case Kind::Tanh: return fmt::format("{0} = tanh{1}({0});", v, f);
     default: return "";

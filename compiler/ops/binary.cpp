@@ -29,15 +29,27 @@ namespace {
 
 constexpr size_t kMaxInputs = 1u << 16;
 
-bool is_numeric(DType t) { return t == DType::F32 || t == DType::F64 || ir::dtype_is_int(t); }
-bool is_float(DType t) { return t == DType::F32 || t == DType::F64; }
-bool is_bool(DType t) { return t == DType::Bool; }
-bool is_int(DType t) { return ir::dtype_is_int(t); }
+bool is_numeric(DType t) {
+  return t == DType::F32 || t == DType::F64 || ir::dtype_is_int(t);
+}
+bool is_float(DType t) {
+  return t == DType::F32 || t == DType::F64;
+}
+bool is_bool(DType t) {
+  return t == DType::Bool;
+}
+bool is_int(DType t) {
+  return ir::dtype_is_int(t);
+}
 bool is_unsigned(DType t) {
   return t == DType::U8 || t == DType::U16 || t == DType::U32 || t == DType::U64;
 }
-bool is_numeric_or_bool(DType t) { return is_numeric(t) || t == DType::Bool; }
-bool is_any_supported(DType t) { return is_numeric_or_bool(t) || t == DType::F16; }
+bool is_numeric_or_bool(DType t) {
+  return is_numeric(t) || t == DType::Bool;
+}
+bool is_any_supported(DType t) {
+  return is_numeric_or_bool(t) || t == DType::F16;
+}
 bool is_pow_base(DType t) {
   return t == DType::F32 || t == DType::F64 || t == DType::I32 || t == DType::I64;
 }
@@ -48,8 +60,7 @@ void require_type(const Node& n, size_t i, bool (*ok)(DType), const char* what) 
   if (ok(t.dtype)) return;
   if (t.dtype == DType::F16)
     ops::fail(n, "input {} ('{}') is float16, which tinyaot does not support for {}", i, t.name, n.op);
-  ops::fail(n, "input {} ('{}') has type {}; {} expects {}", i, t.name, ir::dtype_name(t.dtype), n.op,
-            what);
+  ops::fail(n, "input {} ('{}') has type {}; {} expects {}", i, t.name, ir::dtype_name(t.dtype), n.op, what);
 }
 
 // All inputs in [first, end) must have the type of input `first`.
@@ -80,9 +91,11 @@ void infer_same(Node& n, size_t lo, size_t hi, bool (*ok)(DType), const char* wh
 // ---------------------------------------------------------------------------------------------
 // Typed scalar semantics (shared by all evals).
 
-template <class T> using WideU = std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>;
+template <class T>
+using WideU = std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>;
 
-template <class F> void visit_type(DType t, F&& f) {
+template <class F>
+void visit_type(DType t, F&& f) {
   switch (t) {
     case DType::F32: f(float{}); return;
     case DType::F64: f(double{}); return;
@@ -101,19 +114,29 @@ template <class F> void visit_type(DType t, F&& f) {
   throw CompileError("binary ops: undefined element type");
 }
 
-template <class T> T s_add(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WideU<T>>(a) + static_cast<WideU<T>>(b));
-  else return a + b;
+template <class T>
+T s_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<WideU<T>>(a) + static_cast<WideU<T>>(b));
+  else
+    return a + b;
 }
-template <class T> T s_sub(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WideU<T>>(a) - static_cast<WideU<T>>(b));
-  else return a - b;
+template <class T>
+T s_sub(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<WideU<T>>(a) - static_cast<WideU<T>>(b));
+  else
+    return a - b;
 }
-template <class T> T s_mul(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WideU<T>>(a) * static_cast<WideU<T>>(b));
-  else return a * b;
+template <class T>
+T s_mul(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<WideU<T>>(a) * static_cast<WideU<T>>(b));
+  else
+    return a * b;
 }
-template <class T> T s_div(T a, T b) {
+template <class T>
+T s_div(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     if (b == 0) return 0;
     if constexpr (std::is_signed_v<T>)
@@ -123,7 +146,8 @@ template <class T> T s_div(T a, T b) {
     return a / b;
   }
 }
-template <class T> T s_mod(T a, T b, bool fmod) {
+template <class T>
+T s_mod(T a, T b, bool fmod) {
   if constexpr (std::is_integral_v<T>) {
     if (b == 0) return 0;
     if constexpr (std::is_signed_v<T>) {
@@ -139,15 +163,22 @@ template <class T> T s_mod(T a, T b, bool fmod) {
     return std::fmod(a, b);
   }
 }
-template <class T> T s_max(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return (b > a || b != b) ? b : a;
-  else return b > a ? b : a;
+template <class T>
+T s_max(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return (b > a || b != b) ? b : a;
+  else
+    return b > a ? b : a;
 }
-template <class T> T s_min(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return (b < a || b != b) ? b : a;
-  else return b < a ? b : a;
+template <class T>
+T s_min(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return (b < a || b != b) ? b : a;
+  else
+    return b < a ? b : a;
 }
-template <class T> T s_shift(T a, T b, bool left) {
+template <class T>
+T s_shift(T a, T b, bool left) {
   if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) {
     if (b >= sizeof(T) * 8) return 0;
     if (left) return static_cast<T>(static_cast<WideU<T>>(a) << b);
@@ -157,10 +188,14 @@ template <class T> T s_shift(T a, T b, bool left) {
     return a;  // unreachable: infer only accepts unsigned types
   }
 }
-template <class T> T s_prelu(T x, T slope) { return x < 0 ? s_mul(slope, x) : x; }
+template <class T>
+T s_prelu(T x, T slope) {
+  return x < 0 ? s_mul(slope, x) : x;
+}
 
 // Float -> integer conversion saturating at the type's range (NaN -> 0), as the kernels do.
-template <class T> T sat_cast(double r) {
+template <class T>
+T sat_cast(double r) {
   if (!(r == r)) return 0;
   const double hi = std::ldexp(1.0, std::numeric_limits<T>::digits);
   if (r >= hi) return std::numeric_limits<T>::max();
@@ -169,7 +204,8 @@ template <class T> T sat_cast(double r) {
   return static_cast<T>(r);
 }
 // Integer power with wraparound; negative exponents truncate 1/a^|e| toward zero.
-template <class T> T ipow(T a, int64_t e) {
+template <class T>
+T ipow(T a, int64_t e) {
   if (e < 0) {
     if (a == 1) return 1;
     if constexpr (std::is_signed_v<T>)
@@ -183,10 +219,13 @@ template <class T> T ipow(T a, int64_t e) {
   }
   return static_cast<T>(r);
 }
-template <class TA, class TB> TA s_pow(TA a, TB b) {
+template <class TA, class TB>
+TA s_pow(TA a, TB b) {
   if constexpr (std::is_floating_point_v<TA>) {
-    if constexpr (std::is_same_v<TA, TB>) return std::pow(a, b);
-    else return static_cast<TA>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+    if constexpr (std::is_same_v<TA, TB>)
+      return std::pow(a, b);
+    else
+      return static_cast<TA>(std::pow(static_cast<double>(a), static_cast<double>(b)));
   } else if constexpr (std::is_floating_point_v<TB>) {
     return sat_cast<TA>(std::pow(static_cast<double>(a), static_cast<double>(b)));
   } else {
@@ -208,14 +247,16 @@ void eval2(const Value& a, const Shape& sa, const Value& b, const Shape& sb, Val
 }
 
 // Same-typed binary op: f is a generic lambda called with two T values.
-template <class F> void eval_same(const std::vector<const Value*>& in, Value& o, F f) {
+template <class F>
+void eval_same(const std::vector<const Value*>& in, Value& o, F f) {
   visit_type(in[0]->dtype, [&](auto tag) {
     using T = decltype(tag);
     eval2<T, T, T>(*in[0], in[0]->shape, *in[1], in[1]->shape, o, [&](T a, T b) { return f(a, b); });
   });
 }
 // Comparison: T, T -> bool.
-template <class F> void eval_cmp(const std::vector<const Value*>& in, Value& o, F f) {
+template <class F>
+void eval_cmp(const std::vector<const Value*>& in, Value& o, F f) {
   visit_type(in[0]->dtype, [&](auto tag) {
     using T = decltype(tag);
     eval2<T, T, uint8_t>(*in[0], in[0]->shape, *in[1], in[1]->shape, o,
@@ -223,7 +264,8 @@ template <class F> void eval_cmp(const std::vector<const Value*>& in, Value& o, 
   });
 }
 // Left fold over 1..N inputs: out = f(...f(f(x0, x1), x2)..., xN-1).
-template <class F> void eval_fold(const std::vector<const Value*>& in, Value& o, F f) {
+template <class F>
+void eval_fold(const std::vector<const Value*>& in, Value& o, F f) {
   visit_type(o.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* po = o.data<T>();
@@ -276,19 +318,27 @@ ir::Shape binary_prelu_slope_shape(const ir::Node& n, const ir::Shape& x, const 
 // ---------------------------------------------------------------------------------------------
 // Arithmetic
 
-void infer_Add(Node& n) { infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs"); }
+void infer_Add(Node& n) {
+  infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs");
+}
 void eval_Add(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_same(in, out[0], [](auto a, auto b) { return s_add(a, b); });
 }
-void infer_Sub(Node& n) { infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs"); }
+void infer_Sub(Node& n) {
+  infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs");
+}
 void eval_Sub(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_same(in, out[0], [](auto a, auto b) { return s_sub(a, b); });
 }
-void infer_Mul(Node& n) { infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs"); }
+void infer_Mul(Node& n) {
+  infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs");
+}
 void eval_Mul(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_same(in, out[0], [](auto a, auto b) { return s_mul(a, b); });
 }
-void infer_Div(Node& n) { infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs"); }
+void infer_Div(Node& n) {
+  infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs");
+}
 void eval_Div(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_same(in, out[0], [](auto a, auto b) { return s_div(a, b); });
 }
@@ -345,19 +395,27 @@ void eval_PRelu(const Node& n, const std::vector<const Value*>& in, std::vector<
 // ---------------------------------------------------------------------------------------------
 // Variadic
 
-void infer_Min(Node& n) { infer_same(n, 1, kMaxInputs, is_numeric, "float32/float64/integer inputs"); }
+void infer_Min(Node& n) {
+  infer_same(n, 1, kMaxInputs, is_numeric, "float32/float64/integer inputs");
+}
 void eval_Min(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_fold(in, out[0], [](auto a, auto b) { return s_min(a, b); });
 }
-void infer_Max(Node& n) { infer_same(n, 1, kMaxInputs, is_numeric, "float32/float64/integer inputs"); }
+void infer_Max(Node& n) {
+  infer_same(n, 1, kMaxInputs, is_numeric, "float32/float64/integer inputs");
+}
 void eval_Max(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_fold(in, out[0], [](auto a, auto b) { return s_max(a, b); });
 }
-void infer_Sum(Node& n) { infer_same(n, 1, kMaxInputs, is_float, "float32/float64 inputs"); }
+void infer_Sum(Node& n) {
+  infer_same(n, 1, kMaxInputs, is_float, "float32/float64 inputs");
+}
 void eval_Sum(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_fold(in, out[0], [](auto a, auto b) { return s_add(a, b); });
 }
-void infer_Mean(Node& n) { infer_same(n, 1, kMaxInputs, is_float, "float32/float64 inputs"); }
+void infer_Mean(Node& n) {
+  infer_same(n, 1, kMaxInputs, is_float, "float32/float64 inputs");
+}
 void eval_Mean(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_fold(in, out[0], [](auto a, auto b) { return s_add(a, b); });
   if (in.size() == 1) return;
@@ -381,7 +439,9 @@ void infer_Equal(Node& n) {
 void eval_Equal(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_cmp(in, out[0], [](auto a, auto b) { return a == b; });
 }
-void infer_Less(Node& n) { infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs", DType::Bool); }
+void infer_Less(Node& n) {
+  infer_same(n, 2, 2, is_numeric, "float32/float64/integer inputs", DType::Bool);
+}
 void eval_Less(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_cmp(in, out[0], [](auto a, auto b) { return a < b; });
 }
@@ -407,15 +467,21 @@ void eval_GreaterOrEqual(const Node&, const std::vector<const Value*>& in, std::
 // ---------------------------------------------------------------------------------------------
 // Logic and bit operations
 
-void infer_And(Node& n) { infer_same(n, 2, 2, is_bool, "bool inputs"); }
+void infer_And(Node& n) {
+  infer_same(n, 2, 2, is_bool, "bool inputs");
+}
 void eval_And(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_cmp(in, out[0], [](auto a, auto b) { return a != 0 && b != 0; });
 }
-void infer_Or(Node& n) { infer_same(n, 2, 2, is_bool, "bool inputs"); }
+void infer_Or(Node& n) {
+  infer_same(n, 2, 2, is_bool, "bool inputs");
+}
 void eval_Or(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_cmp(in, out[0], [](auto a, auto b) { return a != 0 || b != 0; });
 }
-void infer_Xor(Node& n) { infer_same(n, 2, 2, is_bool, "bool inputs"); }
+void infer_Xor(Node& n) {
+  infer_same(n, 2, 2, is_bool, "bool inputs");
+}
 void eval_Xor(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_cmp(in, out[0], [](auto a, auto b) { return (a != 0) != (b != 0); });
 }
@@ -429,22 +495,31 @@ void eval_BitShift(const Node& n, const std::vector<const Value*>& in, std::vect
   eval_same(in, out[0], [left](auto a, auto b) { return s_shift(a, b, left); });
 }
 
-template <class F> void eval_bitwise(const std::vector<const Value*>& in, Value& o, F f) {
+template <class F>
+void eval_bitwise(const std::vector<const Value*>& in, Value& o, F f) {
   eval_same(in, o, [&](auto a, auto b) {
     using T = decltype(a);
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(f(a, b));
-    else return a;  // unreachable: infer only accepts integers
+    if constexpr (std::is_integral_v<T>)
+      return static_cast<T>(f(a, b));
+    else
+      return a;  // unreachable: infer only accepts integers
   });
 }
-void infer_BitwiseAnd(Node& n) { infer_same(n, 2, 2, is_int, "integer inputs"); }
+void infer_BitwiseAnd(Node& n) {
+  infer_same(n, 2, 2, is_int, "integer inputs");
+}
 void eval_BitwiseAnd(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_bitwise(in, out[0], [](auto a, auto b) { return a & b; });
 }
-void infer_BitwiseOr(Node& n) { infer_same(n, 2, 2, is_int, "integer inputs"); }
+void infer_BitwiseOr(Node& n) {
+  infer_same(n, 2, 2, is_int, "integer inputs");
+}
 void eval_BitwiseOr(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_bitwise(in, out[0], [](auto a, auto b) { return a | b; });
 }
-void infer_BitwiseXor(Node& n) { infer_same(n, 2, 2, is_int, "integer inputs"); }
+void infer_BitwiseXor(Node& n) {
+  infer_same(n, 2, 2, is_int, "integer inputs");
+}
 void eval_BitwiseXor(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_bitwise(in, out[0], [](auto a, auto b) { return a ^ b; });
 }
@@ -467,10 +542,9 @@ void eval_Where(const Node&, const std::vector<const Value*>& in, std::vector<Va
     const T* a = in[1]->data<T>();
     const T* b = in[2]->data<T>();
     T* o = out[0].data<T>();
-    ops::for_each_broadcast(out[0].shape, {in[0]->shape, in[1]->shape, in[2]->shape},
-                            [&](int64_t e, const std::vector<int64_t>& off) {
-                              o[e] = c[off[0]] ? a[off[1]] : b[off[2]];
-                            });
+    ops::for_each_broadcast(
+        out[0].shape, {in[0]->shape, in[1]->shape, in[2]->shape},
+        [&](int64_t e, const std::vector<int64_t>& off) { o[e] = c[off[0]] ? a[off[1]] : b[off[2]]; });
   });
 }
 

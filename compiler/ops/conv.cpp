@@ -23,11 +23,9 @@ int64_t floor_div(int64_t a, int64_t b) {  // b > 0
   return q;
 }
 
-std::vector<int64_t> ints_attr(const Node& n, const char* name, size_t len, int64_t def,
-                               int64_t min_value) {
+std::vector<int64_t> ints_attr(const Node& n, const char* name, size_t len, int64_t def, int64_t min_value) {
   std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(len, def));
-  if (v.size() != len)
-    ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), len);
+  if (v.size() != len) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), len);
   for (int64_t x : v)
     if (x < min_value) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
   return v;
@@ -61,8 +59,8 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
   if (!transpose) {
     M = W.shape[0];
     if (W.shape[1] * group != C)
-      ops::fail(n, "weight shape {} does not match {} input channels with group {}",
-                ir::shape_str(W.shape), C, group);
+      ops::fail(n, "weight shape {} does not match {} input channels with group {}", ir::shape_str(W.shape),
+                C, group);
     if (M % group) ops::fail(n, "output channels {} are not divisible by group {}", M, group);
   } else {
     if (W.shape[0] != C)
@@ -72,8 +70,7 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
   if (ops::has_input(n, 2)) {
     const ir::Tensor& B = ops::input(n, 2);
     if (B.dtype != X.dtype) ops::fail(n, "bias type {} differs from input type", ir::dtype_name(B.dtype));
-    if (B.shape != ir::Shape{M})
-      ops::fail(n, "bias shape {} must be [{}]", ir::shape_str(B.shape), M);
+    if (B.shape != ir::Shape{M}) ops::fail(n, "bias shape {} must be [{}]", ir::shape_str(B.shape), M);
   }
   std::vector<int64_t> in(X.shape.begin() + 2, X.shape.end());
   std::vector<int64_t> kernel(W.shape.begin() + 2, W.shape.end());
@@ -117,8 +114,7 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
     if (n.attrs.has("output_shape")) {
       oshape = n.attrs.get_ints("output_shape");
       if (oshape.size() == r + 2) oshape.erase(oshape.begin(), oshape.begin() + 2);
-      if (oshape.size() != r)
-        ops::fail(n, "output_shape has {} values, expected {}", oshape.size(), r);
+      if (oshape.size() != r) ops::fail(n, "output_shape has {} values, expected {}", oshape.size(), r);
       for (int64_t v : oshape)
         if (v < 1) ops::fail(n, "output_shape has invalid value {}", v);
     } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
@@ -151,9 +147,8 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
   }
   for (size_t i = 0; i < r; ++i)
     if (out[i] < 1) ops::fail(n, "output would be empty in spatial dim {}", i);
-  return {{"dims", {N, C, M, group}}, {"in", in},          {"out", out},
-          {"kernel", kernel},         {"strides", strides}, {"dilations", dil},
-          {"pads_begin", pb},         {"pads_end", pe}};
+  return {{"dims", {N, C, M, group}}, {"in", in},         {"out", out},       {"kernel", kernel},
+          {"strides", strides},       {"dilations", dil}, {"pads_begin", pb}, {"pads_end", pe}};
 }
 
 namespace {
@@ -214,7 +209,9 @@ void store_f64(Value& v, const std::vector<double>& r) {
 
 }  // namespace
 
-void infer_Conv(Node& n) { infer_conv_common(n); }
+void infer_Conv(Node& n) {
+  infer_conv_common(n);
+}
 
 void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   const Geo3 g = geo3(n);
@@ -244,21 +241,22 @@ void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<V
                   for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
                     const int64_t i2 = o2 * g.s[2] - g.p[2] + k2 * g.d[2];
                     if (i2 < 0 || i2 >= g.in[2]) continue;
-                    acc += xc[(i0 * g.in[1] + i1) * g.in[2] + i2] *
-                           wc[(k0 * g.k[1] + k1) * g.k[2] + k2];
+                    acc += xc[(i0 * g.in[1] + i1) * g.in[2] + i2] * wc[(k0 * g.k[1] + k1) * g.k[2] + k2];
                   }
                 }
               }
             }
-            y[static_cast<size_t>(((nn * g.M + m) * g.out[0] + o0) * g.out[1] * g.out[2] +
-                                  o1 * g.out[2] + o2)] = acc;
+            y[static_cast<size_t>(((nn * g.M + m) * g.out[0] + o0) * g.out[1] * g.out[2] + o1 * g.out[2] +
+                                  o2)] = acc;
           }
     }
   store_f64(out[0], y);
   act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
 
-void infer_ConvTranspose(Node& n) { infer_conv_common(n); }
+void infer_ConvTranspose(Node& n) {
+  infer_conv_common(n);
+}
 
 void eval_ConvTranspose(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   const Geo3 g = geo3(n);
@@ -290,8 +288,7 @@ void eval_ConvTranspose(const Node& n, const std::vector<const Value*>& in, std:
                   for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
                     const int64_t o2 = i2 * g.s[2] + k2 * g.d[2] - g.p[2];
                     if (o2 < 0 || o2 >= g.out[2]) continue;
-                    ym[(o0 * g.out[1] + o1) * g.out[2] + o2] +=
-                        xv * wc[(k0 * g.k[1] + k1) * g.k[2] + k2];
+                    ym[(o0 * g.out[1] + o1) * g.out[2] + o2] += xv * wc[(k0 * g.k[1] + k1) * g.k[2] + k2];
                   }
                 }
               }

@@ -25,9 +25,16 @@ constexpr unsigned kNumeric = kFloat | kSigned | kUnsigned;
 
 bool accepts(DType t, unsigned acc) {
   switch (t) {
-    case DType::F32: case DType::F64: return acc & kFloat;
-    case DType::I8: case DType::I16: case DType::I32: case DType::I64: return acc & kSigned;
-    case DType::U8: case DType::U16: case DType::U32: case DType::U64: return acc & kUnsigned;
+    case DType::F32:
+    case DType::F64: return acc & kFloat;
+    case DType::I8:
+    case DType::I16:
+    case DType::I32:
+    case DType::I64: return acc & kSigned;
+    case DType::U8:
+    case DType::U16:
+    case DType::U32:
+    case DType::U64: return acc & kUnsigned;
     case DType::Bool: return acc & kBool;
     default: return false;
   }
@@ -80,7 +87,8 @@ void dispatch(DType t, F&& f) {
     case DType::F32: f(float{}); return;
     case DType::F64: f(double{}); return;
     case DType::I8: f(int8_t{}); return;
-    case DType::U8: case DType::Bool: f(uint8_t{}); return;
+    case DType::U8:
+    case DType::Bool: f(uint8_t{}); return;
     case DType::I16: f(int16_t{}); return;
     case DType::U16: f(uint16_t{}); return;
     case DType::I32: f(int32_t{}); return;
@@ -157,7 +165,7 @@ template <class D, class S>
 D float_to_int(S v) {
   if (std::isnan(v)) return 0;
   constexpr int bits = std::numeric_limits<D>::digits;  // value bits: 7 for int8, 8 for uint8
-  const S hi = std::ldexp(S(1), bits);                   // first value above the range
+  const S hi = std::ldexp(S(1), bits);                  // first value above the range
   if (std::is_signed<D>::value && v <= -hi) return std::numeric_limits<D>::min();
   if (!std::is_signed<D>::value && v <= 0) return 0;
   if (v >= hi) return std::numeric_limits<D>::max();
@@ -167,11 +175,13 @@ D float_to_int(S v) {
 template <class D, class S>
 D cast_elem(S v, bool to_bool) {
   if (to_bool) return static_cast<D>(v != 0);
-  if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) return float_to_int<D>(v);
+  if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>)
+    return float_to_int<D>(v);
   else if constexpr (std::is_integral_v<S> && std::is_integral_v<D>)
     // Integer narrowing wraps modulo 2^bits (numpy astype); done through unsigned arithmetic.
     return static_cast<D>(static_cast<std::make_unsigned_t<D>>(v));
-  else return static_cast<D>(v);
+  else
+    return static_cast<D>(v);
 }
 
 void eval_cast(const Value& x, Value& y) {
@@ -202,10 +212,12 @@ void check_clip_bound(const Node& n, size_t i) {
 }  // namespace
 
 // ---- float maths: y = f(x) ----
-#define TINYAOT_FLOAT_UNARY(OP, EXPR)                                          \
-  void infer_##OP(Node& n) { infer_same(n, kFloat); }                          \
-  void eval_##OP(const Node&, const Inputs& in, Outputs& out) {                \
-    map_float(in, out, [](double x) -> double { return EXPR; });               \
+#define TINYAOT_FLOAT_UNARY(OP, EXPR)                            \
+  void infer_##OP(Node& n) {                                     \
+    infer_same(n, kFloat);                                       \
+  }                                                              \
+  void eval_##OP(const Node&, const Inputs& in, Outputs& out) {  \
+    map_float(in, out, [](double x) -> double { return EXPR; }); \
   }
 
 TINYAOT_FLOAT_UNARY(Sqrt, std::sqrt(x))
@@ -231,25 +243,35 @@ TINYAOT_FLOAT_UNARY(Sigmoid, 1.0 / (1.0 + std::exp(-x)))
 TINYAOT_FLOAT_UNARY(Tanh, std::tanh(x))
 TINYAOT_FLOAT_UNARY(Softplus, x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)))
 TINYAOT_FLOAT_UNARY(Softsign, x / (1.0 + std::fabs(x)))
-TINYAOT_FLOAT_UNARY(Mish, x * std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))))
+TINYAOT_FLOAT_UNARY(Mish, x* std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))))
 #undef TINYAOT_FLOAT_UNARY
 
 // ---- activations with attributes ----
 
-void infer_LeakyRelu(Node& n) { infer_same(n, kFloat); fattr(n, "alpha", 0.01f); }
+void infer_LeakyRelu(Node& n) {
+  infer_same(n, kFloat);
+  fattr(n, "alpha", 0.01f);
+}
 void eval_LeakyRelu(const Node& n, const Inputs& in, Outputs& out) {
   const double a = fattr(n, "alpha", 0.01f);
   map_float(in, out, [=](double x) { return x < 0 ? a * x : x; });
 }
 
-void infer_Elu(Node& n) { infer_same(n, kFloat); fattr(n, "alpha", 1.0f); }
+void infer_Elu(Node& n) {
+  infer_same(n, kFloat);
+  fattr(n, "alpha", 1.0f);
+}
 void eval_Elu(const Node& n, const Inputs& in, Outputs& out) {
   const double a = fattr(n, "alpha", 1.0f);
   map_float(in, out, [=](double x) { return x < 0 ? a * std::expm1(x) : x; });
 }
 
 constexpr float kSeluAlpha = 1.67326319217681884765625f, kSeluGamma = 1.05070102214813232421875f;
-void infer_Selu(Node& n) { infer_same(n, kFloat); fattr(n, "alpha", kSeluAlpha); fattr(n, "gamma", kSeluGamma); }
+void infer_Selu(Node& n) {
+  infer_same(n, kFloat);
+  fattr(n, "alpha", kSeluAlpha);
+  fattr(n, "gamma", kSeluGamma);
+}
 void eval_Selu(const Node& n, const Inputs& in, Outputs& out) {
   const double a = fattr(n, "alpha", kSeluAlpha), g = fattr(n, "gamma", kSeluGamma);
   map_float(in, out, [=](double x) { return x > 0 ? g * x : g * a * std::expm1(x); });
@@ -266,7 +288,11 @@ void eval_Celu(const Node& n, const Inputs& in, Outputs& out) {
   });
 }
 
-void infer_HardSigmoid(Node& n) { infer_same(n, kFloat); fattr(n, "alpha", 0.2f); fattr(n, "beta", 0.5f); }
+void infer_HardSigmoid(Node& n) {
+  infer_same(n, kFloat);
+  fattr(n, "alpha", 0.2f);
+  fattr(n, "beta", 0.5f);
+}
 void eval_HardSigmoid(const Node& n, const Inputs& in, Outputs& out) {
   const double a = fattr(n, "alpha", 0.2f), b = fattr(n, "beta", 0.5f);
   map_float(in, out, [=](double x) {
@@ -276,7 +302,9 @@ void eval_HardSigmoid(const Node& n, const Inputs& in, Outputs& out) {
 }
 
 // HardSwish = x * HardSigmoid(x) with alpha = 1/6, beta = 0.5 (no attributes).
-void infer_HardSwish(Node& n) { infer_same(n, kFloat); }
+void infer_HardSwish(Node& n) {
+  infer_same(n, kFloat);
+}
 void eval_HardSwish(const Node&, const Inputs& in, Outputs& out) {
   const double a = static_cast<float>(1.0 / 6.0);
   map_float(in, out, [=](double x) {
@@ -285,13 +313,20 @@ void eval_HardSwish(const Node&, const Inputs& in, Outputs& out) {
   });
 }
 
-void infer_Shrink(Node& n) { infer_same(n, kFloat); fattr(n, "lambd", 0.5f); fattr(n, "bias", 0.0f); }
+void infer_Shrink(Node& n) {
+  infer_same(n, kFloat);
+  fattr(n, "lambd", 0.5f);
+  fattr(n, "bias", 0.0f);
+}
 void eval_Shrink(const Node& n, const Inputs& in, Outputs& out) {
   const double l = fattr(n, "lambd", 0.5f), b = fattr(n, "bias", 0.0f);
   map_float(in, out, [=](double x) { return x < -l ? x + b : x > l ? x - b : 0.0; });
 }
 
-void infer_ThresholdedRelu(Node& n) { infer_same(n, kFloat); fattr(n, "alpha", 1.0f); }
+void infer_ThresholdedRelu(Node& n) {
+  infer_same(n, kFloat);
+  fattr(n, "alpha", 1.0f);
+}
 void eval_ThresholdedRelu(const Node& n, const Inputs& in, Outputs& out) {
   const double a = fattr(n, "alpha", 1.0f);
   map_float(in, out, [=](double x) { return x > a ? x : 0.0; });
@@ -300,36 +335,51 @@ void eval_ThresholdedRelu(const Node& n, const Inputs& in, Outputs& out) {
 // ---- ops on floats and integers ----
 
 // Relu: floats and (opset >= 14) signed integers.
-void infer_Relu(Node& n) { infer_same(n, kFloat | kSigned); }
+void infer_Relu(Node& n) {
+  infer_same(n, kFloat | kSigned);
+}
 void eval_Relu(const Node&, const Inputs& in, Outputs& out) {
   map_typed(in, out, [](auto v) { return v > 0 ? v : decltype(v)(0); });
 }
 
-void infer_Abs(Node& n) { infer_same(n, kNumeric); }
+void infer_Abs(Node& n) {
+  infer_same(n, kNumeric);
+}
 void eval_Abs(const Node&, const Inputs& in, Outputs& out) {
   map_typed(in, out, [](auto v) {
     using T = decltype(v);
-    if constexpr (std::is_floating_point_v<T>) return std::fabs(v);
-    else if constexpr (std::is_signed_v<T>) return v < 0 ? wrap_neg(v) : v;
-    else return v;
+    if constexpr (std::is_floating_point_v<T>)
+      return std::fabs(v);
+    else if constexpr (std::is_signed_v<T>)
+      return v < 0 ? wrap_neg(v) : v;
+    else
+      return v;
   });
 }
 
-void infer_Neg(Node& n) { infer_same(n, kFloat | kSigned); }
+void infer_Neg(Node& n) {
+  infer_same(n, kFloat | kSigned);
+}
 void eval_Neg(const Node&, const Inputs& in, Outputs& out) {
   map_typed(in, out, [](auto v) {
-    if constexpr (std::is_floating_point_v<decltype(v)>) return -v;
-    else return wrap_neg(v);
+    if constexpr (std::is_floating_point_v<decltype(v)>)
+      return -v;
+    else
+      return wrap_neg(v);
   });
 }
 
 // Sign: -1, 0 or 1 (NaN stays NaN).
-void infer_Sign(Node& n) { infer_same(n, kNumeric); }
+void infer_Sign(Node& n) {
+  infer_same(n, kNumeric);
+}
 void eval_Sign(const Node&, const Inputs& in, Outputs& out) {
   map_typed(in, out, [](auto v) {
     using T = decltype(v);
-    if constexpr (std::is_unsigned_v<T>) return static_cast<T>(v > 0);
-    else return v > 0 ? T(1) : v < 0 ? static_cast<T>(-1) : v;
+    if constexpr (std::is_unsigned_v<T>)
+      return static_cast<T>(v > 0);
+    else
+      return v > 0 ? T(1) : v < 0 ? static_cast<T>(-1) : v;
   });
 }
 
@@ -394,7 +444,9 @@ void eval_IsInf(const Node& n, const Inputs& in, Outputs& out) {
   }
 }
 
-void infer_Not(Node& n) { infer_same(n, kBool); }
+void infer_Not(Node& n) {
+  infer_same(n, kBool);
+}
 void eval_Not(const Node&, const Inputs& in, Outputs& out) {
   for (int64_t i = 0; i < in[0]->numel(); ++i) out[0].data<uint8_t>()[i] = in[0]->data<uint8_t>()[i] == 0;
 }
@@ -407,7 +459,9 @@ void infer_Cast(Node& n) {
   if (!n.attrs.has("to")) ops::fail(n, "attribute 'to' is required");
   ops::set_output(n, 0, dtype_of_onnx_code(n, iattr(n, "to", 0)), n.inputs[0]->shape);
 }
-void eval_Cast(const Node&, const Inputs& in, Outputs& out) { eval_cast(*in[0], out[0]); }
+void eval_Cast(const Node&, const Inputs& in, Outputs& out) {
+  eval_cast(*in[0], out[0]);
+}
 
 void infer_CastLike(Node& n) {
   ops::check_arity(n, 2, 2);
@@ -415,7 +469,9 @@ void infer_CastLike(Node& n) {
   check_type(n, 1, kCastable);
   ops::set_output(n, 0, n.inputs[1]->dtype, n.inputs[0]->shape);
 }
-void eval_CastLike(const Node&, const Inputs& in, Outputs& out) { eval_cast(*in[0], out[0]); }
+void eval_CastLike(const Node&, const Inputs& in, Outputs& out) {
+  eval_cast(*in[0], out[0]);
+}
 
 // ---- copies ----
 
@@ -424,7 +480,9 @@ void infer_Identity(Node& n) {
   ops::check_arity(n, 1, 1);
   ops::set_output(n, 0, n.inputs[0]->dtype, n.inputs[0]->shape);
 }
-void eval_Identity(const Node&, const Inputs& in, Outputs& out) { out[0].bytes = in[0]->bytes; }
+void eval_Identity(const Node&, const Inputs& in, Outputs& out) {
+  out[0].bytes = in[0]->bytes;
+}
 
 // Dropout in inference mode: y = x, mask all true (of the data type before opset 10).
 // training_mode (opset >= 12) must be absent, false, or a run-time input; a run-time

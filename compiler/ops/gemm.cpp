@@ -65,8 +65,7 @@ void infer_Gemm(Node& n) {
   const bool ta = n.attrs.get_int("transA", 0) != 0, tb = n.attrs.get_int("transB", 0) != 0;
   const int64_t M = ta ? A[1] : A[0], K = ta ? A[0] : A[1];
   const int64_t Kb = tb ? B[1] : B[0], N = tb ? B[0] : B[1];
-  if (K != Kb)
-    ops::fail(n, "inner dimensions differ: A' is {}x{}, B' is {}x{}", M, K, Kb, N);
+  if (K != Kb) ops::fail(n, "inner dimensions differ: A' is {}x{}, B' is {}x{}", M, K, Kb, N);
   if (ops::has_input(n, 2)) {
     const auto& Cs = n.inputs[2]->shape;
     bool ok = Cs.size() <= 2;
@@ -114,7 +113,8 @@ struct MatMulDims {
 MatMulDims matmul_dims(const Node& n) {
   const auto& A = n.inputs[0]->shape;
   const auto& B = n.inputs[1]->shape;
-  if (A.empty() || B.empty()) ops::fail(n, "operands must have rank >= 1 (got {} and {})", ir::shape_str(A), ir::shape_str(B));
+  if (A.empty() || B.empty())
+    ops::fail(n, "operands must have rank >= 1 (got {} and {})", ir::shape_str(A), ir::shape_str(B));
   MatMulDims d;
   ir::Shape a = A, b = B;
   if (a.size() == 1) a.insert(a.begin(), 1);
@@ -188,7 +188,8 @@ struct EinsumPlan {
 
 EinsumPlan plan_einsum(const Node& n) {
   std::string eq;
-  for (char c : n.attrs.get_string("equation", "")) if (c != ' ') eq += c;
+  for (char c : n.attrs.get_string("equation", ""))
+    if (c != ' ') eq += c;
   if (eq.empty()) ops::fail(n, "missing 'equation' attribute");
   std::string lhs = eq, rhs;
   const bool explicit_out = eq.find("->") != std::string::npos;
@@ -200,13 +201,16 @@ EinsumPlan plan_einsum(const Node& n) {
   {
     std::string cur;
     for (char c : lhs) {
-      if (c == ',') terms.push_back(cur), cur.clear();
-      else cur += c;
+      if (c == ',')
+        terms.push_back(cur), cur.clear();
+      else
+        cur += c;
     }
     terms.push_back(cur);
   }
   if (terms.size() != n.inputs.size())
-    ops::fail(n, "equation '{}' has {} operands but the node has {} inputs", eq, terms.size(), n.inputs.size());
+    ops::fail(n, "equation '{}' has {} operands but the node has {} inputs", eq, terms.size(),
+              n.inputs.size());
   // Labels are ints: letters by character code, ellipsis dim j (counted from the left of the
   // broadcast ellipsis shape) as 1000 + j.
   auto parse = [&](const std::string& t, int64_t rank, int64_t* ell_rank) {
@@ -226,8 +230,7 @@ EinsumPlan plan_einsum(const Node& n) {
     *ell_rank = 0;
     if (rank >= 0) {
       const int64_t e = rank - static_cast<int64_t>(labels.size());
-      if (e < 0 || (e > 0 && ell_at < 0))
-        ops::fail(n, "term '{}' does not match operand rank {}", t, rank);
+      if (e < 0 || (e > 0 && ell_at < 0)) ops::fail(n, "term '{}' does not match operand rank {}", t, rank);
       *ell_rank = e;
     }
     return std::make_pair(labels, ell_at);
@@ -250,7 +253,8 @@ EinsumPlan plan_einsum(const Node& n) {
     std::vector<int> full;
     for (size_t i = 0; i <= op_labels[t].size(); ++i) {
       if (static_cast<int>(i) == ell_pos[t])
-        for (int64_t j = 0; j < ell_ranks[t]; ++j) full.push_back(static_cast<int>(1000 + E - ell_ranks[t] + j));
+        for (int64_t j = 0; j < ell_ranks[t]; ++j)
+          full.push_back(static_cast<int>(1000 + E - ell_ranks[t] + j));
       if (i < op_labels[t].size()) full.push_back(op_labels[t][i]);
     }
     const auto& shape = n.inputs[t]->shape;
@@ -302,7 +306,8 @@ EinsumPlan plan_einsum(const Node& n) {
     auto own = ops::strides_of(n.inputs[t]->shape);
     for (size_t i = 0; i < dims_labels[t].size(); ++i) {
       if (n.inputs[t]->shape[i] == 1) continue;  // broadcast (or trivially extent 1)
-      const size_t li = static_cast<size_t>(std::find(all.begin(), all.end(), dims_labels[t][i]) - all.begin());
+      const size_t li =
+          static_cast<size_t>(std::find(all.begin(), all.end(), dims_labels[t][i]) - all.begin());
       st[li] += own[i];
     }
     p.strides.push_back(st);

@@ -53,7 +53,8 @@ void slice_params(const Node& n, std::vector<int64_t>& start, std::vector<int64_
   std::vector<int64_t> starts, ends, axes, steps;
   bool have_axes = false, have_steps = false;
   if (n.opset < 10) {
-    if (!n.attrs.has("starts") || !n.attrs.has("ends")) ops::fail(n, "attributes 'starts' and 'ends' are required");
+    if (!n.attrs.has("starts") || !n.attrs.has("ends"))
+      ops::fail(n, "attributes 'starts' and 'ends' are required");
     starts = n.attrs.get_ints("starts");
     ends = n.attrs.get_ints("ends");
     if (n.attrs.has("axes")) {
@@ -84,8 +85,10 @@ void slice_params(const Node& n, std::vector<int64_t>& start, std::vector<int64_
   if (!have_axes)
     for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   if (!have_steps) steps.assign(starts.size(), 1);
-  if (axes.size() != starts.size()) ops::fail(n, "axes has {} entries but starts has {}", axes.size(), starts.size());
-  if (steps.size() != starts.size()) ops::fail(n, "steps has {} entries but starts has {}", steps.size(), starts.size());
+  if (axes.size() != starts.size())
+    ops::fail(n, "axes has {} entries but starts has {}", axes.size(), starts.size());
+  if (steps.size() != starts.size())
+    ops::fail(n, "steps has {} entries but starts has {}", steps.size(), starts.size());
   start.assign(in.size(), 0);
   step.assign(in.size(), 1);
   count.assign(in.begin(), in.end());
@@ -132,7 +135,8 @@ std::vector<int64_t> pad_amounts(const Node& n) {
     pads = n.attrs.get_ints("pads");
   } else {
     const Value& p = ops::const_input(n, 1, "pads");
-    if (p.dtype != DType::I64 && p.dtype != DType::I32) ops::fail(n, "pads must be int64, not {}", ir::dtype_name(p.dtype));
+    if (p.dtype != DType::I64 && p.dtype != DType::I32)
+      ops::fail(n, "pads must be int64, not {}", ir::dtype_name(p.dtype));
     pads = p.to_i64_vector();
     if (ops::has_input(n, 3)) {
       if (n.opset < 18) ops::fail(n, "the axes input needs opset 18 (model has {})", n.opset);
@@ -141,7 +145,8 @@ std::vector<int64_t> pad_amounts(const Node& n) {
     }
   }
   if (!have_axes) {
-    if (pads.size() != 2 * rank) ops::fail(n, "pads has {} entries; expected {} for rank {}", pads.size(), 2 * rank, rank);
+    if (pads.size() != 2 * rank)
+      ops::fail(n, "pads has {} entries; expected {} for rank {}", pads.size(), 2 * rank, rank);
     return pads;
   }
   if (pads.size() != 2 * axes.size())
@@ -260,7 +265,8 @@ std::vector<int64_t> split_sizes(const Node& n) {
     sizes = n.attrs.get_ints("split");
   } else if (n.opset >= 13 && ops::has_input(n, 1)) {
     const Value& v = ops::const_input(n, 1, "split");
-    if (v.dtype != DType::I64 && v.dtype != DType::I32) ops::fail(n, "split must be int64, not {}", ir::dtype_name(v.dtype));
+    if (v.dtype != DType::I64 && v.dtype != DType::I32)
+      ops::fail(n, "split must be int64, not {}", ir::dtype_name(v.dtype));
     sizes = v.to_i64_vector();
   } else if (n.opset >= 18 && n.attrs.has("num_outputs")) {
     const int64_t k = n.attrs.get_int("num_outputs", 0);
@@ -286,7 +292,8 @@ std::vector<int64_t> split_sizes(const Node& n) {
 // Scatter reduction: 0 none, 1 add, 2 mul, 3 max, 4 min.
 int scatter_reduction(const Node& n) {
   std::string r = n.attrs.get_string("reduction", "none");
-  if (r != "none" && n.opset < 16) ops::fail(n, "attribute 'reduction' needs opset 16 (model has {})", n.opset);
+  if (r != "none" && n.opset < 16)
+    ops::fail(n, "attribute 'reduction' needs opset 16 (model has {})", n.opset);
   if (r == "none") return 0;
   if (r == "add") return 1;
   if (r == "mul") return 2;
@@ -319,14 +326,16 @@ void check_const_indices(const Node& n, size_t i, int64_t extent) {
   if (!t.is_constant()) return;
   for (int64_t k = 0; k < t.numel(); ++k) {
     int64_t v = t.value->get_i64(k);
-    if (v < -extent || v >= extent) ops::fail(n, "index {} is out of range for a dimension of size {}", v, extent);
+    if (v < -extent || v >= extent)
+      ops::fail(n, "index {} is out of range for a dimension of size {}", v, extent);
   }
 }
 
 // Reads index k of `v`, wraps negatives and checks the range (evaluation).
 int64_t index_at(const Node& n, const Value& v, int64_t k, int64_t extent) {
   int64_t x = v.get_i64(k);
-  if (x < -extent || x >= extent) ops::fail(n, "index {} is out of range for a dimension of size {}", x, extent);
+  if (x < -extent || x >= extent)
+    ops::fail(n, "index {} is out of range for a dimension of size {}", x, extent);
   return x < 0 ? x + extent : x;
 }
 
@@ -373,9 +382,11 @@ void with_ctype(DType t, F f) {
     case DType::F32: f(float{}); return;
     case DType::F64: f(double{}); return;
     case DType::I8: f(int8_t{}); return;
-    case DType::U8: case DType::Bool: f(uint8_t{}); return;
+    case DType::U8:
+    case DType::Bool: f(uint8_t{}); return;
     case DType::I16: f(int16_t{}); return;
-    case DType::U16: case DType::F16: f(uint16_t{}); return;
+    case DType::U16:
+    case DType::F16: f(uint16_t{}); return;
     case DType::I32: f(int32_t{}); return;
     case DType::U32: f(uint32_t{}); return;
     case DType::I64: f(int64_t{}); return;
@@ -385,9 +396,13 @@ void with_ctype(DType t, F f) {
 }
 
 template <class T, bool = std::is_integral_v<T>>
-struct wrap_type { using type = T; };
+struct wrap_type {
+  using type = T;
+};
 template <class T>
-struct wrap_type<T, true> { using type = std::make_unsigned_t<decltype(T{} + T{})>; };  // no int promotion
+struct wrap_type<T, true> {
+  using type = std::make_unsigned_t<decltype(T{} + T{})>;
+};  // no int promotion
 
 // dst = reduce(dst, src) with wrapping integer arithmetic.
 template <class T>
@@ -409,8 +424,12 @@ void infer_scatter_elements(Node& n) {
   const auto& data = ops::input(n, 0);
   const auto& idx = ops::input(n, 1);
   const auto& upd = ops::input(n, 2);
-  if (upd.dtype != data.dtype) ops::fail(n, "updates type {} differs from data type {}", ir::dtype_name(upd.dtype), ir::dtype_name(data.dtype));
-  if (idx.shape != upd.shape) ops::fail(n, "indices shape {} differs from updates shape {}", ir::shape_str(idx.shape), ir::shape_str(upd.shape));
+  if (upd.dtype != data.dtype)
+    ops::fail(n, "updates type {} differs from data type {}", ir::dtype_name(upd.dtype),
+              ir::dtype_name(data.dtype));
+  if (idx.shape != upd.shape)
+    ops::fail(n, "indices shape {} differs from updates shape {}", ir::shape_str(idx.shape),
+              ir::shape_str(upd.shape));
   if (idx.shape.size() != data.shape.size() || data.shape.empty())
     ops::fail(n, "indices rank {} must equal data rank {} (>= 1)", idx.shape.size(), data.shape.size());
   const int64_t axis = axis_attr(n, static_cast<int64_t>(data.shape.size()), 0);
@@ -491,11 +510,15 @@ void infer_Concat(Node& n) {
   out[axis] = 0;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     const auto& x = ops::input(n, i);
-    if (x.dtype != x0.dtype) ops::fail(n, "input {} has type {}, input 0 has {}", i, ir::dtype_name(x.dtype), ir::dtype_name(x0.dtype));
-    if (static_cast<int64_t>(x.shape.size()) != rank) ops::fail(n, "input {} has rank {}, input 0 has {}", i, x.shape.size(), rank);
+    if (x.dtype != x0.dtype)
+      ops::fail(n, "input {} has type {}, input 0 has {}", i, ir::dtype_name(x.dtype),
+                ir::dtype_name(x0.dtype));
+    if (static_cast<int64_t>(x.shape.size()) != rank)
+      ops::fail(n, "input {} has rank {}, input 0 has {}", i, x.shape.size(), rank);
     for (int64_t d = 0; d < rank; ++d)
       if (d != axis && x.shape[d] != x0.shape[d])
-        ops::fail(n, "input {} shape {} does not match input 0 shape {} outside axis {}", i, ir::shape_str(x.shape), ir::shape_str(x0.shape), axis);
+        ops::fail(n, "input {} shape {} does not match input 0 shape {} outside axis {}", i,
+                  ir::shape_str(x.shape), ir::shape_str(x0.shape), axis);
     out[axis] += x.shape[axis];
   }
   ops::set_output(n, 0, x0.dtype, out);
@@ -510,7 +533,8 @@ void eval_Concat(const Node& n, const std::vector<const Value*>& in, std::vector
   int64_t off = 0;
   for (const Value* v : in) {
     const int64_t blk = v->shape[axis] * inner;
-    run_strided(v->bytes.data(), out[0].bytes.data(), es, 0, off, {{outer, blk, os[axis] * inner}, {blk, 1, 1}});
+    run_strided(v->bytes.data(), out[0].bytes.data(), es, 0, off,
+                {{outer, blk, os[axis] * inner}, {blk, 1, 1}});
     off += blk;
   }
 }
@@ -541,7 +565,8 @@ void eval_Split(const Node& n, const std::vector<const Value*>& in, std::vector<
   for (size_t i = 0; i < sizes.size(); ++i) {
     const int64_t blk = sizes[i] * inner;
     if (n.outputs[i])
-      run_strided(in[0]->bytes.data(), out[i].bytes.data(), es, off, 0, {{outer, is[axis] * inner, blk}, {blk, 1, 1}});
+      run_strided(in[0]->bytes.data(), out[i].bytes.data(), es, off, 0,
+                  {{outer, is[axis] * inner, blk}, {blk, 1, 1}});
     off += blk;
   }
 }
@@ -615,7 +640,8 @@ void eval_GatherElements(const Node& n, const std::vector<const Value*>& in, std
   std::vector<int64_t> j(static_cast<size_t>(rank), 0);
   for (int64_t e = 0; e < idx.numel(); ++e) {
     int64_t off = 0;
-    for (int64_t d = 0; d < rank; ++d) off += (d == axis ? index_at(n, idx, e, data.shape[axis]) : j[d]) * dst[d];
+    for (int64_t d = 0; d < rank; ++d)
+      off += (d == axis ? index_at(n, idx, e, data.shape[axis]) : j[d]) * dst[d];
     std::memcpy(out[0].bytes.data() + e * es, data.bytes.data() + off * es, es);
     for (int64_t d = rank; d-- > 0;) {
       if (++j[d] < idx.shape[d]) break;
@@ -666,16 +692,21 @@ void eval_GatherND(const Node& n, const std::vector<const Value*>& in, std::vect
       const int64_t t = bi * M + m;
       int64_t off = bi * batch_stride;
       for (int64_t j = 0; j < k; ++j) off += index_at(n, idx, t * k + j, data.shape[b + j]) * dst[b + j];
-      std::memcpy(out[0].bytes.data() + t * S * es, data.bytes.data() + off * es, static_cast<size_t>(S) * es);
+      std::memcpy(out[0].bytes.data() + t * S * es, data.bytes.data() + off * es,
+                  static_cast<size_t>(S) * es);
     }
 }
 
 // ---- Scatter (opset 9-10, same as ScatterElements without reduction) / ScatterElements ----
-void infer_Scatter(Node& n) { infer_scatter_elements(n); }
+void infer_Scatter(Node& n) {
+  infer_scatter_elements(n);
+}
 void eval_Scatter(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_scatter_elements(n, in, out);
 }
-void infer_ScatterElements(Node& n) { infer_scatter_elements(n); }
+void infer_ScatterElements(Node& n) {
+  infer_scatter_elements(n);
+}
 void eval_ScatterElements(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_scatter_elements(n, in, out);
 }
@@ -688,14 +719,17 @@ void infer_ScatterND(Node& n) {
   const auto& data = ops::input(n, 0);
   const auto& idx = ops::input(n, 1);
   const auto& upd = ops::input(n, 2);
-  if (upd.dtype != data.dtype) ops::fail(n, "updates type {} differs from data type {}", ir::dtype_name(upd.dtype), ir::dtype_name(data.dtype));
+  if (upd.dtype != data.dtype)
+    ops::fail(n, "updates type {} differs from data type {}", ir::dtype_name(upd.dtype),
+              ir::dtype_name(data.dtype));
   const int64_t r = static_cast<int64_t>(data.shape.size()), q = static_cast<int64_t>(idx.shape.size());
   if (r < 1 || q < 1) ops::fail(n, "data and indices must have rank >= 1");
   const int64_t k = idx.shape.back();
   if (k < 1 || k > r) ops::fail(n, "indices' last dimension {} must be in [1, {}]", k, r);
   ir::Shape us(idx.shape.begin(), idx.shape.end() - 1);
   us.insert(us.end(), data.shape.begin() + k, data.shape.end());
-  if (upd.shape != us) ops::fail(n, "updates shape {} should be {}", ir::shape_str(upd.shape), ir::shape_str(us));
+  if (upd.shape != us)
+    ops::fail(n, "updates shape {} should be {}", ir::shape_str(upd.shape), ir::shape_str(us));
   const int red = scatter_reduction(n);
   if (red && (data.dtype == DType::Bool || data.dtype == DType::F16))
     ops::fail(n, "reductions on {} are not supported", ir::dtype_name(data.dtype));
@@ -738,16 +772,21 @@ void infer_Pad(Node& n) {
   const size_t rank = x.shape.size();
   if (n.opset >= 11 && ops::has_input(n, 2)) {
     const auto& v = ops::input(n, 2);
-    if (v.dtype != x.dtype) ops::fail(n, "constant_value type {} differs from input type {}", ir::dtype_name(v.dtype), ir::dtype_name(x.dtype));
+    if (v.dtype != x.dtype)
+      ops::fail(n, "constant_value type {} differs from input type {}", ir::dtype_name(v.dtype),
+                ir::dtype_name(x.dtype));
     if (v.numel() != 1) ops::fail(n, "constant_value must be a scalar, got shape {}", ir::shape_str(v.shape));
   }
   ir::Shape out(rank);
   for (size_t d = 0; d < rank; ++d) {
     out[d] = x.shape[d] + pads[d] + pads[d + rank];
-    if (out[d] < 0) ops::fail(n, "pads {} and {} crop more than dimension {} (size {}) holds", pads[d], pads[d + rank], d, x.shape[d]);
+    if (out[d] < 0)
+      ops::fail(n, "pads {} and {} crop more than dimension {} (size {}) holds", pads[d], pads[d + rank], d,
+                x.shape[d]);
     const int64_t kept = x.shape[d] - std::max<int64_t>(0, -pads[d]) - std::max<int64_t>(0, -pads[d + rank]);
     if (mode != 0 && kept <= 0 && out[d] > 0)
-      ops::fail(n, "{} padding of dimension {} needs at least one input element", mode == 1 ? "reflect" : "edge", d);
+      ops::fail(n, "{} padding of dimension {} needs at least one input element",
+                mode == 1 ? "reflect" : "edge", d);
   }
   ops::set_output(n, 0, x.dtype, out);
 }
@@ -774,7 +813,8 @@ void eval_Pad(const Node& n, const std::vector<const Value*>& in, std::vector<Va
   std::vector<int64_t> j(rank, 0);
   for (int64_t e = 0; e < y.numel(); ++e) {
     int64_t off = 0;
-    for (size_t d = 0; d < rank; ++d) off += pad_source(j[d], pads[d], pads[d + rank], x.shape[d], mode) * xst[d];
+    for (size_t d = 0; d < rank; ++d)
+      off += pad_source(j[d], pads[d], pads[d + rank], x.shape[d], mode) * xst[d];
     std::memcpy(y.bytes.data() + e * es, x.bytes.data() + off * es, es);
     for (size_t d = rank; d-- > 0;) {
       if (++j[d] < y.shape[d]) break;
@@ -806,11 +846,15 @@ void infer_blocks(Node& n) {
 }
 }  // namespace
 
-void infer_DepthToSpace(Node& n) { infer_blocks(n); }
+void infer_DepthToSpace(Node& n) {
+  infer_blocks(n);
+}
 void eval_DepthToSpace(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_strided(n, in, out);
 }
-void infer_SpaceToDepth(Node& n) { infer_blocks(n); }
+void infer_SpaceToDepth(Node& n) {
+  infer_blocks(n);
+}
 void eval_SpaceToDepth(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_strided(n, in, out);
 }

@@ -36,10 +36,14 @@ struct LossParams {
 LossParams parse(const Node& n) {
   LossParams p;
   const std::string red = n.attrs.get_string("reduction", "mean");
-  if (red == "none") p.reduction = Reduction::None;
-  else if (red == "sum") p.reduction = Reduction::Sum;
-  else if (red == "mean") p.reduction = Reduction::Mean;
-  else ops::fail(n, "attribute 'reduction' is '{}'; expected 'none', 'sum' or 'mean'", red);
+  if (red == "none")
+    p.reduction = Reduction::None;
+  else if (red == "sum")
+    p.reduction = Reduction::Sum;
+  else if (red == "mean")
+    p.reduction = Reduction::Mean;
+  else
+    ops::fail(n, "attribute 'reduction' is '{}'; expected 'none', 'sum' or 'mean'", red);
   p.has_ignore = n.attrs.has("ignore_index");
   p.ignore_index = n.attrs.get_int("ignore_index", 0);
 
@@ -75,8 +79,7 @@ LossParams parse(const Node& n) {
 void check_types(const Node& n) {
   const ir::Tensor& x = ops::input(n, 0);
   if (x.dtype != DType::F32 && x.dtype != DType::F64)
-    ops::fail(n, "input 0 ('{}') has type {}; supported: float32, float64", x.name,
-              ir::dtype_name(x.dtype));
+    ops::fail(n, "input 0 ('{}') has type {}; supported: float32, float64", x.name, ir::dtype_name(x.dtype));
   const ir::Tensor& t = ops::input(n, 1);
   if (t.dtype != DType::I32 && t.dtype != DType::I64)
     ops::fail(n, "input 1 ('{}') has type {}; supported: int32, int64", t.name, ir::dtype_name(t.dtype));
@@ -101,8 +104,7 @@ void infer_loss(Node& n, size_t max_out) {
 
 // Shared reduction: `lp(n, c, d)` gives the log-probability (NLL input) of class c.
 template <class LP>
-void eval_reduce(const loss::LossParams& p, const Value& target, const Value* weight, LP&& lp,
-                 Value& out) {
+void eval_reduce(const loss::LossParams& p, const Value& target, const Value* weight, LP&& lp, Value& out) {
   double sum = 0, wsum = 0;
   for (int64_t i = 0; i < p.N; ++i) {
     for (int64_t d = 0; d < p.D; ++d) {
@@ -124,14 +126,16 @@ void eval_reduce(const loss::LossParams& p, const Value& target, const Value* we
 
 }  // namespace
 
-void infer_NegativeLogLikelihoodLoss(Node& n) { infer_loss(n, 1); }
+void infer_NegativeLogLikelihoodLoss(Node& n) {
+  infer_loss(n, 1);
+}
 
 void eval_NegativeLogLikelihoodLoss(const Node& n, const Inputs& in, Outputs& out) {
   const loss::LossParams p = loss::parse(n);
   const Value& x = *in[0];
-  eval_reduce(p, *in[1], in.size() > 2 ? in[2] : nullptr,
-              [&](int64_t i, int64_t c, int64_t d) { return x.get_f64((i * p.C + c) * p.D + d); },
-              out[0]);
+  eval_reduce(
+      p, *in[1], in.size() > 2 ? in[2] : nullptr,
+      [&](int64_t i, int64_t c, int64_t d) { return x.get_f64((i * p.C + c) * p.D + d); }, out[0]);
 }
 
 void infer_SoftmaxCrossEntropyLoss(Node& n) {
@@ -156,11 +160,10 @@ void eval_SoftmaxCrossEntropyLoss(const Node& n, const Inputs& in, Outputs& out)
         logp[static_cast<size_t>(base + c * p.D)] = x.get_f64(base + c * p.D) - lse;
     }
   }
-  eval_reduce(p, *in[1], in.size() > 2 ? in[2] : nullptr,
-              [&](int64_t i, int64_t c, int64_t d) {
-                return logp[static_cast<size_t>((i * p.C + c) * p.D + d)];
-              },
-              out[0]);
+  eval_reduce(
+      p, *in[1], in.size() > 2 ? in[2] : nullptr,
+      [&](int64_t i, int64_t c, int64_t d) { return logp[static_cast<size_t>((i * p.C + c) * p.D + d)]; },
+      out[0]);
   if (out.size() > 1 && n.out(1))
     for (int64_t e = 0; e < x.numel(); ++e) out[1].set_f64(e, logp[static_cast<size_t>(e)]);
 }

@@ -109,8 +109,8 @@ void infer_BatchNormalization(Node& n) {
     ops::fail(n, "training_mode=1 is not supported (inference only)");
   for (size_t i = 1; i < n.outputs.size(); ++i)
     if (n.outputs[i])
-      ops::fail(n, "output {} ('{}') is a training-mode output; only inference (output Y) is supported",
-                i, n.outputs[i]->name);
+      ops::fail(n, "output {} ('{}') is a training-mode output; only inference (output Y) is supported", i,
+                n.outputs[i]->name);
   int64_t params = 0, inner = 0;
   batchnorm_layout(n, ops::input(n, 0).shape, params, inner);
   ops::set_output(n, 0, n.inputs[0]->dtype, n.inputs[0]->shape);
@@ -124,8 +124,8 @@ void eval_BatchNormalization(const Node& n, const std::vector<const Value*>& in,
   for (int64_t e = 0; e < total; ++e) {
     const int64_t p = (e / inner) % params;
     const double x = in[0]->get_f64(e);
-    const double y = (x - in[3]->get_f64(p)) / std::sqrt(in[4]->get_f64(p) + eps) * in[1]->get_f64(p) +
-                     in[2]->get_f64(p);
+    const double y =
+        (x - in[3]->get_f64(p)) / std::sqrt(in[4]->get_f64(p) + eps) * in[1]->get_f64(p) + in[2]->get_f64(p);
     out[0].set_f64(e, y);
   }
 }
@@ -158,8 +158,9 @@ void eval_InstanceNormalization(const Node& n, const std::vector<const Value*>& 
       for (int64_t i = 0; i < s; ++i) var += std::pow(in[0]->get_f64(base + i) - mean, 2);
       var /= static_cast<double>(s);
       for (int64_t i = 0; i < s; ++i)
-        out[0].set_f64(base + i, in[1]->get_f64(c) * (in[0]->get_f64(base + i) - mean) / std::sqrt(var + eps) +
-                                     in[2]->get_f64(c));
+        out[0].set_f64(
+            base + i,
+            in[1]->get_f64(c) * (in[0]->get_f64(base + i) - mean) / std::sqrt(var + eps) + in[2]->get_f64(c));
     }
 }
 
@@ -177,8 +178,8 @@ void infer_LayerNormalization(Node& n) {
     if (!ops::has_input(n, i)) continue;
     const ir::Shape& s = n.inputs[i]->shape;
     if (ops::broadcast_shapes(n, {norm, s}) != norm)
-      ops::fail(n, "input {} has shape {}, not broadcastable to the normalized shape {}", i,
-                ir::shape_str(s), ir::shape_str(norm));
+      ops::fail(n, "input {} has shape {}, not broadcastable to the normalized shape {}", i, ir::shape_str(s),
+                ir::shape_str(norm));
   }
   const int64_t stash = n.attrs.get_int("stash_type", 1);
   DType u;
@@ -201,7 +202,8 @@ void eval_LayerNormalization(const Node& n, const std::vector<const Value*>& in,
   layernorm_layout(n, x, axis, outer, inner);
   const ir::Shape norm(x.begin() + axis, x.end());
   const std::vector<double> scale = expand(*in[1], norm);
-  const std::vector<double> bias = in.size() > 2 && in[2] ? expand(*in[2], norm) : std::vector<double>(scale.size(), 0.0);
+  const std::vector<double> bias =
+      in.size() > 2 && in[2] ? expand(*in[2], norm) : std::vector<double>(scale.size(), 0.0);
   const double eps = n.attrs.get_float("epsilon", 1e-5f);
   for (int64_t r = 0; r < outer; ++r) {
     double mean = 0, var = 0;
@@ -211,8 +213,9 @@ void eval_LayerNormalization(const Node& n, const std::vector<const Value*>& in,
     var /= static_cast<double>(inner);
     const double inv = 1.0 / std::sqrt(var + eps);
     for (int64_t i = 0; i < inner; ++i)
-      out[0].set_f64(r * inner + i, (in[0]->get_f64(r * inner + i) - mean) * inv * scale[static_cast<size_t>(i)] +
-                                        bias[static_cast<size_t>(i)]);
+      out[0].set_f64(r * inner + i,
+                     (in[0]->get_f64(r * inner + i) - mean) * inv * scale[static_cast<size_t>(i)] +
+                         bias[static_cast<size_t>(i)]);
     if (out.size() > 1 && n.outputs[1]) out[1].set_f64(r, mean);
     if (out.size() > 2 && n.outputs[2]) out[2].set_f64(r, inv);
   }
@@ -260,7 +263,8 @@ void infer_MeanVarianceNormalization(Node& n) {
   ops::set_output(n, 0, n.inputs[0]->dtype, n.inputs[0]->shape);
 }
 
-void eval_MeanVarianceNormalization(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+void eval_MeanVarianceNormalization(const Node& n, const std::vector<const Value*>& in,
+                                    std::vector<Value>& out) {
   const ir::Shape& x = in[0]->shape;
   const std::vector<int64_t> axes = mvn_axes(n, x);
   ir::Shape kept = x;  // shape of the statistics (reduced dims set to 1)
@@ -271,10 +275,10 @@ void eval_MeanVarianceNormalization(const Node& n, const std::vector<const Value
   }
   std::vector<double> mean(static_cast<size_t>(ir::num_elements(kept)), 0.0), var(mean.size(), 0.0);
   std::vector<int64_t> group(static_cast<size_t>(in[0]->numel()));
-  ops::for_each_broadcast(x, {kept}, [&](int64_t e, const std::vector<int64_t>& off) {
-    group[static_cast<size_t>(e)] = off[0];
-  });
-  for (int64_t e = 0; e < in[0]->numel(); ++e) mean[static_cast<size_t>(group[static_cast<size_t>(e)])] += in[0]->get_f64(e);
+  ops::for_each_broadcast(
+      x, {kept}, [&](int64_t e, const std::vector<int64_t>& off) { group[static_cast<size_t>(e)] = off[0]; });
+  for (int64_t e = 0; e < in[0]->numel(); ++e)
+    mean[static_cast<size_t>(group[static_cast<size_t>(e)])] += in[0]->get_f64(e);
   for (double& m : mean) m /= static_cast<double>(count);
   for (int64_t e = 0; e < in[0]->numel(); ++e) {
     const size_t g = static_cast<size_t>(group[static_cast<size_t>(e)]);
@@ -283,7 +287,8 @@ void eval_MeanVarianceNormalization(const Node& n, const std::vector<const Value
   for (int64_t e = 0; e < in[0]->numel(); ++e) {
     const size_t g = static_cast<size_t>(group[static_cast<size_t>(e)]);
     // ONNX's function body: (X - mean) / (sqrt(var) + 1e-9).
-    out[0].set_f64(e, (in[0]->get_f64(e) - mean[g]) / (std::sqrt(var[g] / static_cast<double>(count)) + 1e-9));
+    out[0].set_f64(e,
+                   (in[0]->get_f64(e) - mean[g]) / (std::sqrt(var[g] / static_cast<double>(count)) + 1e-9));
   }
 }
 
@@ -301,7 +306,8 @@ void infer_softmax_like(Node& n) {
 
 enum class SoftKind { Soft, LogSoft, Hard };
 
-void eval_softmax_like(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out, SoftKind k) {
+void eval_softmax_like(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out,
+                       SoftKind k) {
   int64_t outer = 0, len = 0, inner = 0;
   softmax_dims(n, in[0]->shape, outer, len, inner);
   const Value& x = *in[0];
@@ -330,15 +336,21 @@ void eval_softmax_like(const Node& n, const std::vector<const Value*>& in, std::
 
 }  // namespace
 
-void infer_Softmax(Node& n) { infer_softmax_like(n); }
+void infer_Softmax(Node& n) {
+  infer_softmax_like(n);
+}
 void eval_Softmax(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_softmax_like(n, in, out, SoftKind::Soft);
 }
-void infer_LogSoftmax(Node& n) { infer_softmax_like(n); }
+void infer_LogSoftmax(Node& n) {
+  infer_softmax_like(n);
+}
 void eval_LogSoftmax(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_softmax_like(n, in, out, SoftKind::LogSoft);
 }
-void infer_Hardmax(Node& n) { infer_softmax_like(n); }
+void infer_Hardmax(Node& n) {
+  infer_softmax_like(n);
+}
 void eval_Hardmax(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_softmax_like(n, in, out, SoftKind::Hard);
 }

@@ -3,7 +3,9 @@
 
 namespace tinyaot::ops {
 
-bool has_input(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] != nullptr; }
+bool has_input(const ir::Node& n, size_t i) {
+  return i < n.inputs.size() && n.inputs[i] != nullptr;
+}
 
 ir::Tensor& input(const ir::Node& n, size_t i) {
   if (!has_input(n, i)) fail(n, "required input {} is missing", i);
@@ -22,7 +24,8 @@ void check_arity(const ir::Node& n, size_t lo, size_t hi, size_t max_out) {
 const ir::Value& const_input(const ir::Node& n, size_t i, const char* what) {
   const ir::Tensor& t = input(n, i);
   if (!t.is_constant()) {
-    CompileError e(fmt::format("{}: input {} ('{}', {}) must be a compile-time constant", n.label(), i, t.name, what));
+    CompileError e(
+        fmt::format("{}: input {} ('{}', {}) must be a compile-time constant", n.label(), i, t.name, what));
     e.needs_constant = t.name;
     throw e;
   }

@@ -17,16 +17,19 @@ namespace pool_detail {
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
 
-bool is_global(const Node& n) { return n.op.rfind("Global", 0) == 0; }
+bool is_global(const Node& n) {
+  return n.op.rfind("Global", 0) == 0;
+}
 
 std::vector<int64_t> ints_of_rank(const Node& n, const char* name, size_t count, int64_t def,
                                   int64_t min_value) {
   std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(count, def));
   if (v.empty()) v.assign(count, def);  // an empty list means "use the default"
-  if (v.size() != count)
-    ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), count);
+  if (v.size() != count) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), count);
   for (int64_t x : v)
     if (x < min_value) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
   return v;
@@ -67,8 +70,7 @@ void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kern
   const int64_t ceil_mode = n.attrs.get_int("ceil_mode", 0);
   if (ceil_mode != 0 && ceil_mode != 1) ops::fail(n, "ceil_mode must be 0 or 1, got {}", ceil_mode);
   const std::string auto_pad = n.attrs.get_string("auto_pad", "NOTSET");
-  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" &&
-      auto_pad != "SAME_LOWER")
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
     ops::fail(n, "unknown auto_pad '{}'", auto_pad);
   if (auto_pad != "NOTSET" && n.attrs.has("pads")) {
     bool any = false;
@@ -94,8 +96,8 @@ void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kern
     }
     const int64_t span = in[d] + pad_begin[d] + pad_end[d] - eff;
     if (span < 0)
-      ops::fail(n, "window (extent {}) is larger than the padded input ({}) in spatial dim {}",
-                eff, in[d] + pad_begin[d] + pad_end[d], d);
+      ops::fail(n, "window (extent {}) is larger than the padded input ({}) in spatial dim {}", eff,
+                in[d] + pad_begin[d] + pad_end[d], d);
     out[d] = (ceil_mode ? ceil_div(span, s) : span / s) + 1;
     // As in PyTorch/onnxruntime: with ceil_mode the last window must start inside the input or
     // the leading padding.
@@ -230,17 +232,41 @@ void eval_pool(const Node& n, const std::vector<const Value*>& in, std::vector<V
 
 }  // namespace
 
-void infer_MaxPool(Node& n) { infer_pool(n); }
-void eval_MaxPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_pool(n, in, out); }
-void infer_AveragePool(Node& n) { infer_pool(n); }
-void eval_AveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_pool(n, in, out); }
-void infer_LpPool(Node& n) { infer_pool(n); }
-void eval_LpPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_pool(n, in, out); }
-void infer_GlobalMaxPool(Node& n) { infer_pool(n); }
-void eval_GlobalMaxPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_pool(n, in, out); }
-void infer_GlobalAveragePool(Node& n) { infer_pool(n); }
-void eval_GlobalAveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_pool(n, in, out); }
-void infer_GlobalLpPool(Node& n) { infer_pool(n); }
-void eval_GlobalLpPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_pool(n, in, out); }
+void infer_MaxPool(Node& n) {
+  infer_pool(n);
+}
+void eval_MaxPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_pool(n, in, out);
+}
+void infer_AveragePool(Node& n) {
+  infer_pool(n);
+}
+void eval_AveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_pool(n, in, out);
+}
+void infer_LpPool(Node& n) {
+  infer_pool(n);
+}
+void eval_LpPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_pool(n, in, out);
+}
+void infer_GlobalMaxPool(Node& n) {
+  infer_pool(n);
+}
+void eval_GlobalMaxPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_pool(n, in, out);
+}
+void infer_GlobalAveragePool(Node& n) {
+  infer_pool(n);
+}
+void eval_GlobalAveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_pool(n, in, out);
+}
+void infer_GlobalLpPool(Node& n) {
+  infer_pool(n);
+}
+void eval_GlobalLpPool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_pool(n, in, out);
+}
 
 }  // namespace tinyaot

@@ -30,7 +30,9 @@ namespace reduce_detail {
 // identity (empty axes with noop_with_empty_axes=1). Shared with codegen/kernels/reduce.cpp.
 std::vector<int64_t> reduce_axes(const Node& n, bool* noop);
 // First opset in which op `n.op` takes axes as an input.
-int axes_input_opset(const Node& n) { return n.op == "ReduceSum" ? 13 : 18; }
+int axes_input_opset(const Node& n) {
+  return n.op == "ReduceSum" ? 13 : 18;
+}
 
 std::vector<int64_t> reduce_axes(const Node& n, bool* noop) {
   const int64_t rank = static_cast<int64_t>(ops::input(n, 0).shape.size());
@@ -80,16 +82,25 @@ bool keepdims(const Node& n) {
   return k == 1;
 }
 
-bool is_signed_int(DType t) { return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64; }
+bool is_signed_int(DType t) {
+  return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64;
+}
 
 // Which element types each op accepts.
 enum class TypeSet { FloatOnly, Arith, AllNumeric };
 
 bool type_ok(DType t, TypeSet s) {
   switch (t) {
-    case DType::F32: case DType::F64: return true;
-    case DType::I32: case DType::I64: case DType::U32: case DType::U64: return s != TypeSet::FloatOnly;
-    case DType::I8: case DType::U8: case DType::I16: case DType::U16: return s == TypeSet::AllNumeric;
+    case DType::F32:
+    case DType::F64: return true;
+    case DType::I32:
+    case DType::I64:
+    case DType::U32:
+    case DType::U64: return s != TypeSet::FloatOnly;
+    case DType::I8:
+    case DType::U8:
+    case DType::I16:
+    case DType::U16: return s == TypeSet::AllNumeric;
     default: return false;
   }
 }
@@ -124,8 +135,11 @@ enum class RKind { Mean, Sum, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSqua
 
 TypeSet rkind_types(RKind k) {
   switch (k) {
-    case RKind::Max: case RKind::Min: return TypeSet::AllNumeric;
-    case RKind::L2: case RKind::LogSum: case RKind::LogSumExp: return TypeSet::FloatOnly;
+    case RKind::Max:
+    case RKind::Min: return TypeSet::AllNumeric;
+    case RKind::L2:
+    case RKind::LogSum:
+    case RKind::LogSumExp: return TypeSet::FloatOnly;
     default: return TypeSet::Arith;
   }
 }
@@ -144,8 +158,10 @@ void infer_reduce(Node& n, RKind k) {
   ir::Shape out;
   for (size_t d = 0; d < x.shape.size(); ++d) {
     bool red = std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(d));
-    if (!red) out.push_back(x.shape[d]);
-    else if (keep) out.push_back(1);
+    if (!red)
+      out.push_back(x.shape[d]);
+    else if (keep)
+      out.push_back(1);
   }
   ops::set_output(n, 0, x.dtype, out);
 }
@@ -195,21 +211,33 @@ void eval_reduce(const Node& n, const std::vector<const Value*>& in, std::vector
       double v = x.get_f64(e);
       double& a = acc[o];
       switch (k) {
-        case RKind::Mean: case RKind::Sum: case RKind::LogSum: a += v; break;
-        case RKind::Max: if (v > a || std::isnan(v)) a = v; break;
-        case RKind::Min: if (v < a || std::isnan(v)) a = v; break;
+        case RKind::Mean:
+        case RKind::Sum:
+        case RKind::LogSum: a += v; break;
+        case RKind::Max:
+          if (v > a || std::isnan(v)) a = v;
+          break;
+        case RKind::Min:
+          if (v < a || std::isnan(v)) a = v;
+          break;
         case RKind::Prod: a *= v; break;
         case RKind::L1: a += std::fabs(v); break;
-        case RKind::L2: case RKind::SumSquare: a += v * v; break;
+        case RKind::L2:
+        case RKind::SumSquare: a += v * v; break;
         case RKind::LogSumExp: a += std::exp(v - mx[o]); break;
       }
     } else {
       uint64_t v = load_bits(x, e);
       uint64_t& a = iacc[o];
       switch (k) {
-        case RKind::Mean: case RKind::Sum: a += v; break;
-        case RKind::Max: if (!seen[o] || less(a, v)) a = v; break;
-        case RKind::Min: if (!seen[o] || less(v, a)) a = v; break;
+        case RKind::Mean:
+        case RKind::Sum: a += v; break;
+        case RKind::Max:
+          if (!seen[o] || less(a, v)) a = v;
+          break;
+        case RKind::Min:
+          if (!seen[o] || less(v, a)) a = v;
+          break;
         case RKind::Prod: a *= v; break;
         case RKind::L1: a += (!is_unsigned && static_cast<int64_t>(v) < 0) ? 0 - v : v; break;
         case RKind::SumSquare: a += v * v; break;
@@ -236,8 +264,10 @@ void eval_reduce(const Node& n, const std::vector<const Value*>& in, std::vector
         // Empty reduction: the lowest / highest value of the type, as numpy's identity would be.
         const size_t bits = 8 * ir::dtype_size(x.dtype);
         uint64_t umax = bits == 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
-        if (is_unsigned) a = k == RKind::Max ? 0 : umax;
-        else a = k == RKind::Max ? ~(umax >> 1) : (umax >> 1);
+        if (is_unsigned)
+          a = k == RKind::Max ? 0 : umax;
+        else
+          a = k == RKind::Max ? ~(umax >> 1) : (umax >> 1);
       }
       if (k == RKind::Mean && count > 0) {
         a = is_unsigned ? a / static_cast<uint64_t>(count)
@@ -267,8 +297,10 @@ void infer_arg(Node& n) {
     if (others > 0) ops::fail(n, "cannot take the arg of the empty axis {}", axis);
   }
   ir::Shape out = x.shape;
-  if (keepdims(n)) out[static_cast<size_t>(axis)] = 1;
-  else out.erase(out.begin() + axis);
+  if (keepdims(n))
+    out[static_cast<size_t>(axis)] = 1;
+  else
+    out.erase(out.begin() + axis);
   ops::set_output(n, 0, DType::I64, out);
 }
 
@@ -283,7 +315,8 @@ void split_axis(const ir::Shape& shape, int64_t axis, int64_t& outer, int64_t& l
 
 void eval_arg(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out, bool is_max) {
   const Value& x = *in[0];
-  const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", 0), static_cast<int64_t>(x.shape.size()));
+  const int64_t axis =
+      ops::normalize_axis(n, n.attrs.get_int("axis", 0), static_cast<int64_t>(x.shape.size()));
   const bool last = n.attrs.get_int("select_last_index", 0) == 1;
   int64_t outer, len, inner;
   split_axis(x.shape, axis, outer, len, inner);
@@ -310,7 +343,8 @@ void eval_arg(const Node& n, const std::vector<const Value*>& in, std::vector<Va
         if (!is_max) c = -c;
         bool take = c > 0 || (last && c == 0);
         if (is_float) {  // NaN is the extreme value: first NaN wins (last with select_last_index)
-          const bool vn = std::isnan(x.get_f64(base + a * inner)), bn = std::isnan(x.get_f64(base + best * inner));
+          const bool vn = std::isnan(x.get_f64(base + a * inner)),
+                     bn = std::isnan(x.get_f64(base + best * inner));
           if (vn && (last || !bn)) take = true;
           if (bn && !vn) take = false;
         }
@@ -322,17 +356,20 @@ void eval_arg(const Node& n, const std::vector<const Value*>& in, std::vector<Va
 
 // CumSum axis: from the (usually constant) second input.
 int64_t cumsum_axis(const Node& n, const Value& v) {
-  if (v.numel() != 1) ops::fail(n, "input 'axis' must hold exactly one value, got shape {}", ir::shape_str(v.shape));
+  if (v.numel() != 1)
+    ops::fail(n, "input 'axis' must hold exactly one value, got shape {}", ir::shape_str(v.shape));
   return ops::normalize_axis(n, v.get_i64(0), static_cast<int64_t>(ops::input(n, 0).shape.size()));
 }
 
 }  // namespace
 
 // ---- Reduce* ----
-#define TINYAOT_REDUCE(OP, KIND)                                                          \
-  void infer_##OP(Node& n) { infer_reduce(n, RKind::KIND); }                             \
+#define TINYAOT_REDUCE(OP, KIND)                                                                \
+  void infer_##OP(Node& n) {                                                                    \
+    infer_reduce(n, RKind::KIND);                                                               \
+  }                                                                                             \
   void eval_##OP(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { \
-    eval_reduce(n, in, out, RKind::KIND);                                                 \
+    eval_reduce(n, in, out, RKind::KIND);                                                       \
   }
 TINYAOT_REDUCE(ReduceMean, Mean)
 TINYAOT_REDUCE(ReduceSum, Sum)
@@ -347,11 +384,15 @@ TINYAOT_REDUCE(ReduceSumSquare, SumSquare)
 #undef TINYAOT_REDUCE
 
 // ---- ArgMax / ArgMin ----
-void infer_ArgMax(Node& n) { infer_arg(n); }
+void infer_ArgMax(Node& n) {
+  infer_arg(n);
+}
 void eval_ArgMax(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_arg(n, in, out, true);
 }
-void infer_ArgMin(Node& n) { infer_arg(n); }
+void infer_ArgMin(Node& n) {
+  infer_arg(n);
+}
 void eval_ArgMin(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_arg(n, in, out, false);
 }
@@ -365,7 +406,8 @@ void infer_CumSum(Node& n) {
   if (x.shape.empty()) ops::fail(n, "input must have rank >= 1");
   if (ax.dtype != DType::I32 && ax.dtype != DType::I64)
     ops::fail(n, "input 'axis' must be int32 or int64, got {}", ir::dtype_name(ax.dtype));
-  if (ax.numel() != 1) ops::fail(n, "input 'axis' must hold exactly one value, got shape {}", ir::shape_str(ax.shape));
+  if (ax.numel() != 1)
+    ops::fail(n, "input 'axis' must hold exactly one value, got shape {}", ir::shape_str(ax.shape));
   // A run-time axis is allowed: the kernel then dispatches on its value.
   if (ax.is_constant()) cumsum_axis(n, *ax.value);
   for (const char* a : {"exclusive", "reverse"}) {
@@ -417,7 +459,8 @@ int64_t topk_k(const Node& n) {
   } else {
     const Value& v = ops::const_input(n, 1, "K");
     if (v.dtype != DType::I64) ops::fail(n, "input 'K' must be int64, got {}", ir::dtype_name(v.dtype));
-    if (v.numel() != 1) ops::fail(n, "input 'K' must hold exactly one value, got shape {}", ir::shape_str(v.shape));
+    if (v.numel() != 1)
+      ops::fail(n, "input 'K' must hold exactly one value, got shape {}", ir::shape_str(v.shape));
     k = v.get_i64(0);
   }
   if (k < 0) ops::fail(n, "K must be >= 0, got {}", k);
@@ -434,9 +477,11 @@ void infer_TopK(Node& n) {
   const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", -1), rank);
   const int64_t k = reduce_detail::topk_k(n);
   if (k > x.shape[static_cast<size_t>(axis)])
-    ops::fail(n, "K ({}) is larger than the size of axis {} ({})", k, axis, x.shape[static_cast<size_t>(axis)]);
+    ops::fail(n, "K ({}) is larger than the size of axis {} ({})", k, axis,
+              x.shape[static_cast<size_t>(axis)]);
   for (const char* a : {"largest", "sorted"}) {
-    if (n.opset < 11 && n.attrs.has(a)) ops::fail(n, "attribute '{}' exists from opset 11 (model opset {})", a, n.opset);
+    if (n.opset < 11 && n.attrs.has(a))
+      ops::fail(n, "attribute '{}' exists from opset 11 (model opset {})", a, n.opset);
     int64_t v = n.attrs.get_int(a, 1);
     if (v != 0 && v != 1) ops::fail(n, "{} must be 0 or 1, got {}", a, v);
   }
@@ -448,7 +493,8 @@ void infer_TopK(Node& n) {
 
 void eval_TopK(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   const Value& x = *in[0];
-  const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", -1), static_cast<int64_t>(x.shape.size()));
+  const int64_t axis =
+      ops::normalize_axis(n, n.attrs.get_int("axis", -1), static_cast<int64_t>(x.shape.size()));
   const int64_t k = reduce_detail::topk_k(n);
   const bool largest = n.attrs.get_int("largest", 1) == 1;
   int64_t outer, len, inner;
@@ -462,8 +508,12 @@ void eval_TopK(const Node& n, const std::vector<const Value*>& in, std::vector<V
       c = va < vb ? -1 : va > vb ? 1 : 0;
     } else {
       uint64_t ua = load_bits(x, a), ub = load_bits(x, b);
-      if (is_unsigned) c = ua < ub ? -1 : ua > ub ? 1 : 0;
-      else c = static_cast<int64_t>(ua) < static_cast<int64_t>(ub) ? -1 : static_cast<int64_t>(ua) > static_cast<int64_t>(ub) ? 1 : 0;
+      if (is_unsigned)
+        c = ua < ub ? -1 : ua > ub ? 1 : 0;
+      else
+        c = static_cast<int64_t>(ua) < static_cast<int64_t>(ub)   ? -1
+            : static_cast<int64_t>(ua) > static_cast<int64_t>(ub) ? 1
+                                                                  : 0;
     }
     return largest ? c > 0 : c < 0;
   };
@@ -479,7 +529,8 @@ void eval_TopK(const Node& n, const std::vector<const Value*>& in, std::vector<V
         const int64_t dst = (o * k + j) * inner + i;
         if (n.out(0)) {
           const size_t sz = ir::dtype_size(x.dtype);
-          std::memcpy(out[0].bytes.data() + static_cast<size_t>(dst) * sz, x.bytes.data() + static_cast<size_t>(src) * sz, sz);
+          std::memcpy(out[0].bytes.data() + static_cast<size_t>(dst) * sz,
+                      x.bytes.data() + static_cast<size_t>(src) * sz, sz);
         }
         if (n.out(1)) out[1].data<int64_t>()[dst] = idx[static_cast<size_t>(j)];
       }

@@ -39,10 +39,9 @@ const std::vector<OpInfo>& all_ops();
 const OpInfo* find_op(const std::string& domain, const std::string& op_type);
 
 // Declarations of every op's three functions, generated from the list.
-#define TINYAOT_OP(OP, DOMAIN, SINCE, UNTIL, FAMILY)                                 \
-  void infer_##OP(ir::Node&);                                                        \
-  void eval_##OP(const ir::Node&, const std::vector<const ir::Value*>&,              \
-                 std::vector<ir::Value>&);                                           \
+#define TINYAOT_OP(OP, DOMAIN, SINCE, UNTIL, FAMILY)                                              \
+  void infer_##OP(ir::Node&);                                                                     \
+  void eval_##OP(const ir::Node&, const std::vector<const ir::Value*>&, std::vector<ir::Value>&); \
   void emit_##OP(const ir::Node&, codegen::KernelCtx&);
 #include "compiler/ops/ops.def"
 #undef TINYAOT_OP

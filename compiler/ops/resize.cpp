@@ -28,10 +28,10 @@ using ir::Value;
 namespace resize_detail {
 
 struct Params {
-  std::string mode;            // nearest | linear | cubic
-  std::string coord;           // coordinate_transformation_mode
-  std::string nearest_mode;    // round_prefer_floor | round_prefer_ceil | floor | ceil
-  bool legacy = false;         // opset-10 Resize / Upsample semantics
+  std::string mode;          // nearest | linear | cubic
+  std::string coord;         // coordinate_transformation_mode
+  std::string nearest_mode;  // round_prefer_floor | round_prefer_ceil | floor | ceil
+  bool legacy = false;       // opset-10 Resize / Upsample semantics
   double cubic_a = -0.75;
   bool exclude_outside = false;
   double extrapolation = 0.0;
@@ -61,9 +61,10 @@ Params parse(const Node& n) {
   if (p.mode != "nearest" && p.mode != "linear" && !(p.mode == "cubic" && !p.legacy))
     ops::fail(n, "unsupported mode '{}' (supported: nearest, linear{})", p.mode, p.legacy ? "" : ", cubic");
   p.coord = p.legacy ? "asymmetric" : n.attrs.get_string("coordinate_transformation_mode", "half_pixel");
-  static const char* coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
-                                 "tf_half_pixel_for_nn", "tf_crop_and_resize"};
-  if (std::find_if(std::begin(coords), std::end(coords), [&](const char* c) { return p.coord == c; }) == std::end(coords))
+  static const char* coords[] = {"half_pixel", "pytorch_half_pixel",   "align_corners",
+                                 "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+  if (std::find_if(std::begin(coords), std::end(coords), [&](const char* c) { return p.coord == c; }) ==
+      std::end(coords))
     ops::fail(n, "unsupported coordinate_transformation_mode '{}'", p.coord);
   if (p.coord == "tf_half_pixel_for_nn" && n.opset >= 13)
     ops::fail(n, "coordinate_transformation_mode 'tf_half_pixel_for_nn' was removed in opset 13");
@@ -85,7 +86,8 @@ Params parse(const Node& n) {
   std::vector<int64_t> axes;
   if (n.attrs.has("axes")) {
     if (n.opset < 18) ops::fail(n, "attribute 'axes' exists from opset 18 (model opset {})", n.opset);
-    for (int64_t a : n.attrs.get_ints("axes")) axes.push_back(ops::normalize_axis(n, a, static_cast<int64_t>(rank)));
+    for (int64_t a : n.attrs.get_ints("axes"))
+      axes.push_back(ops::normalize_axis(n, a, static_cast<int64_t>(rank)));
     std::vector<int64_t> s = axes;
     std::sort(s.begin(), s.end());
     if (std::adjacent_find(s.begin(), s.end()) != s.end()) ops::fail(n, "'axes' contains an axis twice");
@@ -127,8 +129,10 @@ Params parse(const Node& n) {
     }
   }
   if (scales) {
-    if (scales->dtype != DType::F32) ops::fail(n, "input 'scales' must be float32, got {}", ir::dtype_name(scales->dtype));
-    for (int64_t i = 0; i < scales->numel(); ++i) attr_scales.push_back(static_cast<float>(scales->get_f64(i)));
+    if (scales->dtype != DType::F32)
+      ops::fail(n, "input 'scales' must be float32, got {}", ir::dtype_name(scales->dtype));
+    for (int64_t i = 0; i < scales->numel(); ++i)
+      attr_scales.push_back(static_cast<float>(scales->get_f64(i)));
   }
   p.scales.assign(rank, 1.0);
   p.out = x.shape;
@@ -142,7 +146,8 @@ Params parse(const Node& n) {
       p.out[d] = static_cast<int64_t>(std::floor(p.scales[d] * static_cast<double>(x.shape[d])));
     }
   } else if (sizes) {
-    if (sizes->dtype != DType::I64) ops::fail(n, "input 'sizes' must be int64, got {}", ir::dtype_name(sizes->dtype));
+    if (sizes->dtype != DType::I64)
+      ops::fail(n, "input 'sizes' must be int64, got {}", ir::dtype_name(sizes->dtype));
     if (sizes->numel() != static_cast<int64_t>(axes.size()))
       ops::fail(n, "'sizes' has {} values for {} axes", sizes->numel(), axes.size());
     for (size_t i = 0; i < axes.size(); ++i) {
@@ -162,7 +167,8 @@ Params parse(const Node& n) {
       for (int64_t a : axes) {
         const size_t d = static_cast<size_t>(a);
         p.scales[d] = s;
-        p.out[d] = static_cast<int64_t>(std::nearbyint(s * static_cast<double>(x.shape[d])));  // half to even, as numpy
+        p.out[d] = static_cast<int64_t>(
+            std::nearbyint(s * static_cast<double>(x.shape[d])));  // half to even, as numpy
       }
     }
   }
@@ -173,10 +179,8 @@ namespace {
 
 std::vector<double> cubic_coeffs(double r, double A) {
   const double s = 1 - r;
-  return {((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A,
-          ((A + 2) * r - (A + 3)) * r * r + 1,
-          ((A + 2) * s - (A + 3)) * s * s + 1,
-          ((A * (s + 1) - 5 * A) * (s + 1) + 8 * A) * (s + 1) - 4 * A};
+  return {((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A, ((A + 2) * r - (A + 3)) * r * r + 1,
+          ((A + 2) * s - (A + 3)) * s * s + 1, ((A * (s + 1) - 5 * A) * (s + 1) + 8 * A) * (s + 1) - 4 * A};
 }
 
 }  // namespace
@@ -227,11 +231,16 @@ void axis_plan(const Node& n, size_t d, int& taps, std::vector<int64_t>& idx, st
       } else {
         const double f = std::floor(xi), r = xi - f;
         const int64_t fi = static_cast<int64_t>(f);
-        if (r == 0) i = fi;
-        else if (p.nearest_mode == "round_prefer_floor") i = r <= 0.5 ? fi : fi + 1;
-        else if (p.nearest_mode == "round_prefer_ceil") i = r < 0.5 ? fi : fi + 1;
-        else if (p.nearest_mode == "floor") i = fi;
-        else i = fi + 1;
+        if (r == 0)
+          i = fi;
+        else if (p.nearest_mode == "round_prefer_floor")
+          i = r <= 0.5 ? fi : fi + 1;
+        else if (p.nearest_mode == "round_prefer_ceil")
+          i = r < 0.5 ? fi : fi + 1;
+        else if (p.nearest_mode == "floor")
+          i = fi;
+        else
+          i = fi + 1;
       }
       idx[at] = clamp(i);
       w[at] = 1;
@@ -267,7 +276,9 @@ void axis_plan(const Node& n, size_t d, int& taps, std::vector<int64_t>& idx, st
   }
 }
 
-double extrapolation_value(const Node& n) { return parse(n).extrapolation; }
+double extrapolation_value(const Node& n) {
+  return parse(n).extrapolation;
+}
 
 }  // namespace resize_detail
 
@@ -306,7 +317,8 @@ void eval_resize(const Node& n, const std::vector<const Value*>& in, std::vector
     } else if (nearest) {
       int64_t src = 0;
       for (size_t d = 0; d < rank; ++d) src += idx[d][static_cast<size_t>(o[d])] * st[d];
-      std::memcpy(y.bytes.data() + static_cast<size_t>(e) * esz, x.bytes.data() + static_cast<size_t>(src) * esz, esz);
+      std::memcpy(y.bytes.data() + static_cast<size_t>(e) * esz,
+                  x.bytes.data() + static_cast<size_t>(src) * esz, esz);
     } else {
       // Sum over every combination of taps (the tensor product of the per-axis weights).
       double acc = 0;
@@ -338,11 +350,15 @@ void eval_resize(const Node& n, const std::vector<const Value*>& in, std::vector
 
 }  // namespace
 
-void infer_Resize(Node& n) { infer_resize(n); }
+void infer_Resize(Node& n) {
+  infer_resize(n);
+}
 void eval_Resize(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_resize(n, in, out);
 }
-void infer_Upsample(Node& n) { infer_resize(n); }
+void infer_Upsample(Node& n) {
+  infer_resize(n);
+}
 void eval_Upsample(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   eval_resize(n, in, out);
 }

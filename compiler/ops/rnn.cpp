@@ -37,8 +37,12 @@ Kind kind_of(const Node& n) {
   if (n.op == "GRU") return Kind::GRU;
   return Kind::RNN;
 }
-int64_t gates_of(Kind k) { return k == Kind::LSTM ? 4 : k == Kind::GRU ? 3 : 1; }
-size_t acts_of(Kind k) { return k == Kind::LSTM ? 3 : k == Kind::GRU ? 2 : 1; }
+int64_t gates_of(Kind k) {
+  return k == Kind::LSTM ? 4 : k == Kind::GRU ? 3 : 1;
+}
+size_t acts_of(Kind k) {
+  return k == Kind::LSTM ? 3 : k == Kind::GRU ? 2 : 1;
+}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -60,13 +64,16 @@ Dims dims_of(const Node& n) {
   const ir::Tensor& W = ops::input(n, 1);
   const ir::Tensor& R = ops::input(n, 2);
   ops::require_float(n, 0);
-  if (W.dtype != X.dtype) ops::fail(n, "W has type {} but X has type {}", ir::dtype_name(W.dtype), ir::dtype_name(X.dtype));
-  if (R.dtype != X.dtype) ops::fail(n, "R has type {} but X has type {}", ir::dtype_name(R.dtype), ir::dtype_name(X.dtype));
+  if (W.dtype != X.dtype)
+    ops::fail(n, "W has type {} but X has type {}", ir::dtype_name(W.dtype), ir::dtype_name(X.dtype));
+  if (R.dtype != X.dtype)
+    ops::fail(n, "R has type {} but X has type {}", ir::dtype_name(R.dtype), ir::dtype_name(X.dtype));
   if (X.shape.size() != 3) ops::fail(n, "X must have rank 3, got shape {}", ir::shape_str(X.shape));
   if (W.shape.size() != 3) ops::fail(n, "W must have rank 3, got shape {}", ir::shape_str(W.shape));
   if (R.shape.size() != 3) ops::fail(n, "R must have rank 3, got shape {}", ir::shape_str(R.shape));
 
-  if (n.attrs.has("layout") && n.opset < 14) ops::fail(n, "attribute 'layout' needs opset 14 (model has {})", n.opset);
+  if (n.attrs.has("layout") && n.opset < 14)
+    ops::fail(n, "attribute 'layout' needs opset 14 (model has {})", n.opset);
   d.layout = n.attrs.get_int("layout", 0);
   if (d.layout != 0 && d.layout != 1) ops::fail(n, "layout must be 0 or 1, got {}", d.layout);
   d.S = d.layout ? X.shape[1] : X.shape[0];
@@ -97,8 +104,11 @@ Dims dims_of(const Node& n) {
   auto check_float_input = [&](size_t i, const char* what, const ir::Shape& want) {
     if (!ops::has_input(n, i)) return;
     const ir::Tensor& t = *n.inputs[i];
-    if (t.dtype != X.dtype) ops::fail(n, "{} has type {} but X has type {}", what, ir::dtype_name(t.dtype), ir::dtype_name(X.dtype));
-    if (t.shape != want) ops::fail(n, "{} has shape {}, expected {}", what, ir::shape_str(t.shape), ir::shape_str(want));
+    if (t.dtype != X.dtype)
+      ops::fail(n, "{} has type {} but X has type {}", what, ir::dtype_name(t.dtype),
+                ir::dtype_name(X.dtype));
+    if (t.shape != want)
+      ops::fail(n, "{} has shape {}, expected {}", what, ir::shape_str(t.shape), ir::shape_str(want));
   };
   check_float_input(3, "B", {d.D, 2 * GH});
   const ir::Shape state = d.layout ? ir::Shape{d.N, d.D, d.H} : ir::Shape{d.D, d.N, d.H};
@@ -127,11 +137,11 @@ struct ActInfo {
 };
 const std::map<std::string, ActInfo>& act_table() {
   static const std::map<std::string, ActInfo> t = {
-      {"relu", {false, false, 0, 0}},       {"tanh", {false, false, 0, 0}},
-      {"sigmoid", {false, false, 0, 0}},    {"affine", {true, true, 0, 0}},
+      {"relu", {false, false, 0, 0}},         {"tanh", {false, false, 0, 0}},
+      {"sigmoid", {false, false, 0, 0}},      {"affine", {true, true, 0, 0}},
       {"leakyrelu", {true, false, 0.01f, 0}}, {"thresholdedrelu", {true, false, 0, 0}},
-      {"scaledtanh", {true, true, 0, 0}},   {"hardsigmoid", {true, true, 0.2f, 0.5f}},
-      {"elu", {true, false, 1.0f, 0}},      {"softsign", {false, false, 0, 0}},
+      {"scaledtanh", {true, true, 0, 0}},     {"hardsigmoid", {true, true, 0.2f, 0.5f}},
+      {"elu", {true, false, 1.0f, 0}},        {"softsign", {false, false, 0, 0}},
       {"softplus", {false, false, 0, 0}}};
   return t;
 }
@@ -163,9 +173,12 @@ std::vector<Activation> activations(const Node& n) {
   const size_t D = dir == "bidirectional" ? 2 : 1;
   std::vector<std::string> names = n.attrs.get_strings("activations");
   if (names.empty()) {
-    if (k == Kind::LSTM) names = {"Sigmoid", "Tanh", "Tanh"};
-    else if (k == Kind::GRU) names = {"Sigmoid", "Tanh"};
-    else names = {"Tanh"};
+    if (k == Kind::LSTM)
+      names = {"Sigmoid", "Tanh", "Tanh"};
+    else if (k == Kind::GRU)
+      names = {"Sigmoid", "Tanh"};
+    else
+      names = {"Tanh"};
     if (D == 2) {
       const std::vector<std::string> one = names;
       names.insert(names.end(), one.begin(), one.end());
@@ -179,8 +192,10 @@ std::vector<Activation> activations(const Node& n) {
     std::string name = lower(raw);
     auto it = act_table().find(name);
     if (it == act_table().end())
-      ops::fail(n, "unsupported activation '{}' (expected Relu, Tanh, Sigmoid, Affine, LeakyRelu, "
-                   "ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign or Softplus)", raw);
+      ops::fail(n,
+                "unsupported activation '{}' (expected Relu, Tanh, Sigmoid, Affine, LeakyRelu, "
+                "ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign or Softplus)",
+                raw);
     float a = 0, b = 0;
     if (it->second.alpha) a = ai < alphas.size() ? alphas[ai++] : it->second.alpha_def;
     if (it->second.beta) b = bi < betas.size() ? betas[bi++] : it->second.beta_def;
@@ -245,7 +260,8 @@ void eval_rnn(const Node& n, const std::vector<const Value*>& in, std::vector<Va
   const Dims d = dims_of(n);
   const auto acts = rnn::activations(n);
   const size_t na = acts_of(k);
-  const double clip = n.attrs.has("clip") ? n.attrs.get_float("clip", 0) : std::numeric_limits<double>::infinity();
+  const double clip =
+      n.attrs.has("clip") ? n.attrs.get_float("clip", 0) : std::numeric_limits<double>::infinity();
   const bool input_forget = k == Kind::LSTM && n.attrs.get_int("input_forget", 0) != 0;
   const bool lbr = k == Kind::GRU && n.attrs.get_int("linear_before_reset", 0) != 0;
   const int64_t S = d.S, N = d.N, I = d.I, H = d.H, D = d.D, G = d.G, GH = G * H;
@@ -317,7 +333,9 @@ void eval_rnn(const Node& n, const std::vector<const Value*>& in, std::vector<Va
         } else {  // LSTM gates i, o, f, c; peepholes i, o, f
           for (int64_t j = 0; j < H; ++j) {
             double ig = rnn::apply_activation(act[0], clamp(g[j] + p[j] * c[j]));
-            double fg = input_forget ? 1 - ig : rnn::apply_activation(act[0], clamp(g[2 * H + j] + p[2 * H + j] * c[j]));
+            double fg = input_forget
+                            ? 1 - ig
+                            : rnn::apply_activation(act[0], clamp(g[2 * H + j] + p[2 * H + j] * c[j]));
             double cg = rnn::apply_activation(act[1], clamp(g[3 * H + j]));
             double cn = fg * c[j] + ig * cg;
             double og = rnn::apply_activation(act[0], clamp(g[H + j] + p[H + j] * cn));
@@ -341,11 +359,23 @@ void eval_rnn(const Node& n, const std::vector<const Value*>& in, std::vector<Va
 
 }  // namespace
 
-void infer_RNN(Node& n) { infer_rnn(n); }
-void eval_RNN(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_rnn(n, in, out); }
-void infer_GRU(Node& n) { infer_rnn(n); }
-void eval_GRU(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_rnn(n, in, out); }
-void infer_LSTM(Node& n) { infer_rnn(n); }
-void eval_LSTM(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_rnn(n, in, out); }
+void infer_RNN(Node& n) {
+  infer_rnn(n);
+}
+void eval_RNN(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_rnn(n, in, out);
+}
+void infer_GRU(Node& n) {
+  infer_rnn(n);
+}
+void eval_GRU(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_rnn(n, in, out);
+}
+void infer_LSTM(Node& n) {
+  infer_rnn(n);
+}
+void eval_LSTM(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_rnn(n, in, out);
+}
 
 }  // namespace tinyaot

@@ -103,7 +103,8 @@ void cubic_coeffs(double t, double c[4]) {
 int gs_taps(const SamplingGridParams& p, double g, int64_t d, int64_t idx[4], double w[4]) {
   const double lo = p.align_corners ? 0.0 : -0.5;
   const double hi = p.align_corners ? static_cast<double>(d) - 1 : static_cast<double>(d) - 0.5;
-  double x = p.align_corners ? (g + 1) / 2 * static_cast<double>(d - 1) : ((g + 1) * static_cast<double>(d) - 1) / 2;
+  double x =
+      p.align_corners ? (g + 1) / 2 * static_cast<double>(d - 1) : ((g + 1) * static_cast<double>(d) - 1) / 2;
   if (p.mode == 1) x = std::nearbyint(x);
   if (x < lo || x > hi) {
     if (p.padding == 1) x = std::min(std::max(x, 0.0), static_cast<double>(d - 1));
@@ -241,14 +242,18 @@ void eval_roi_align(const Node& n, const Inputs& in, Value& yv) {
                 const double ly = static_cast<double>(yy) - static_cast<double>(yl);
                 const double lx = static_cast<double>(xx) - static_cast<double>(xl);
                 const double hy = 1 - ly, hx = 1 - lx;
-                w[0] = hy * hx; w[1] = hy * lx; w[2] = ly * hx; w[3] = ly * lx;
+                w[0] = hy * hx;
+                w[1] = hy * lx;
+                w[2] = ly * hx;
+                w[3] = ly * lx;
                 v[0] = static_cast<double>(plane[yl * W + xl]);
                 v[1] = static_cast<double>(plane[yl * W + xh]);
                 v[2] = static_cast<double>(plane[yh * W + xl]);
                 v[3] = static_cast<double>(plane[yh * W + xh]);
               }
               if (p.max_mode) {
-                const double m = std::max(std::max(std::max(w[0] * v[0], w[1] * v[1]), w[2] * v[2]), w[3] * v[3]);
+                const double m =
+                    std::max(std::max(std::max(w[0] * v[0], w[1] * v[1]), w[2] * v[2]), w[3] * v[3]);
                 acc = first ? m : std::max(acc, m);
                 first = false;
               } else {
@@ -297,7 +302,8 @@ void eval_det(const Value& xv, Value& yv) {
   const int64_t batch = yv.numel();
   std::vector<double> a(static_cast<size_t>(m * m));
   for (int64_t b = 0; b < batch; ++b) {
-    for (int64_t i = 0; i < m * m; ++i) a[static_cast<size_t>(i)] = static_cast<double>(xv.data<T>()[b * m * m + i]);
+    for (int64_t i = 0; i < m * m; ++i)
+      a[static_cast<size_t>(i)] = static_cast<double>(xv.data<T>()[b * m * m + i]);
     double det = 1;
     for (int64_t k = 0; k < m; ++k) {
       int64_t piv = k;
@@ -314,14 +320,16 @@ void eval_det(const Value& xv, Value& yv) {
         break;
       }
       if (piv != k) {
-        for (int64_t j = 0; j < m; ++j) std::swap(a[static_cast<size_t>(k * m + j)], a[static_cast<size_t>(piv * m + j)]);
+        for (int64_t j = 0; j < m; ++j)
+          std::swap(a[static_cast<size_t>(k * m + j)], a[static_cast<size_t>(piv * m + j)]);
         det = -det;
       }
       const double pv = a[static_cast<size_t>(k * m + k)];
       det *= pv;
       for (int64_t i = k + 1; i < m; ++i) {
         const double f = a[static_cast<size_t>(i * m + k)] / pv;
-        for (int64_t j = k + 1; j < m; ++j) a[static_cast<size_t>(i * m + j)] -= f * a[static_cast<size_t>(k * m + j)];
+        for (int64_t j = k + 1; j < m; ++j)
+          a[static_cast<size_t>(i * m + j)] -= f * a[static_cast<size_t>(k * m + j)];
       }
     }
     yv.data<T>()[b] = static_cast<T>(det);
@@ -333,15 +341,23 @@ void eval_det(const Value& xv, Value& yv) {
 SamplingGridParams sampling_grid_params(const Node& n) {
   SamplingGridParams p;
   const std::string mode = sattr(n, "mode", "bilinear");
-  if (mode == "bilinear") p.mode = 0;
-  else if (mode == "nearest") p.mode = 1;
-  else if (mode == "bicubic") p.mode = 2;
-  else ops::fail(n, "unsupported mode '{}' (bilinear, nearest, bicubic)", mode);
+  if (mode == "bilinear")
+    p.mode = 0;
+  else if (mode == "nearest")
+    p.mode = 1;
+  else if (mode == "bicubic")
+    p.mode = 2;
+  else
+    ops::fail(n, "unsupported mode '{}' (bilinear, nearest, bicubic)", mode);
   const std::string pad = sattr(n, "padding_mode", "zeros");
-  if (pad == "zeros") p.padding = 0;
-  else if (pad == "border") p.padding = 1;
-  else if (pad == "reflection") p.padding = 2;
-  else ops::fail(n, "unsupported padding_mode '{}' (zeros, border, reflection)", pad);
+  if (pad == "zeros")
+    p.padding = 0;
+  else if (pad == "border")
+    p.padding = 1;
+  else if (pad == "reflection")
+    p.padding = 2;
+  else
+    ops::fail(n, "unsupported padding_mode '{}' (zeros, border, reflection)", pad);
   const int64_t ac = iattr(n, "align_corners", 0);
   if (ac != 0 && ac != 1) ops::fail(n, "attribute 'align_corners' must be 0 or 1, got {}", ac);
   p.align_corners = ac == 1;
@@ -351,25 +367,31 @@ SamplingGridParams sampling_grid_params(const Node& n) {
 SamplingRoiParams sampling_roi_params(const Node& n) {
   SamplingRoiParams p;
   const std::string mode = sattr(n, "mode", "avg");
-  if (mode == "max") p.max_mode = true;
-  else if (mode != "avg") ops::fail(n, "unsupported mode '{}' (avg, max)", mode);
+  if (mode == "max")
+    p.max_mode = true;
+  else if (mode != "avg")
+    ops::fail(n, "unsupported mode '{}' (avg, max)", mode);
   // Opset 10 has no coordinate_transformation_mode and behaves as output_half_pixel.
-  const std::string ctm = sattr(n, "coordinate_transformation_mode", n.opset >= 16 ? "half_pixel" : "output_half_pixel");
-  if (ctm == "half_pixel") p.half_pixel = true;
+  const std::string ctm =
+      sattr(n, "coordinate_transformation_mode", n.opset >= 16 ? "half_pixel" : "output_half_pixel");
+  if (ctm == "half_pixel")
+    p.half_pixel = true;
   else if (ctm != "output_half_pixel")
     ops::fail(n, "unsupported coordinate_transformation_mode '{}' (half_pixel, output_half_pixel)", ctm);
   p.out_h = iattr(n, "output_height", 1);
   p.out_w = iattr(n, "output_width", 1);
   p.sampling_ratio = iattr(n, "sampling_ratio", 0);
   p.spatial_scale = fattr(n, "spatial_scale", 1.0f);
-  if (p.out_h < 1 || p.out_w < 1) ops::fail(n, "output_height/output_width must be >= 1, got {}x{}", p.out_h, p.out_w);
+  if (p.out_h < 1 || p.out_w < 1)
+    ops::fail(n, "output_height/output_width must be >= 1, got {}x{}", p.out_h, p.out_w);
   if (p.sampling_ratio < 0) ops::fail(n, "sampling_ratio must be >= 0, got {}", p.sampling_ratio);
   return p;
 }
 
 ir::Shape sampling_unpool_default_shape(const Node& n) {
   const ir::Tensor& x = ops::input(n, 0);
-  if (x.shape.size() < 3) ops::fail(n, "input must have rank >= 3 ([N, C, spatial...]), got {}", ir::shape_str(x.shape));
+  if (x.shape.size() < 3)
+    ops::fail(n, "input must have rank >= 3 ([N, C, spatial...]), got {}", ir::shape_str(x.shape));
   const size_t sd = x.shape.size() - 2;
   const std::vector<int64_t> k = intsattr(n, "kernel_shape");
   if (k.size() != sd) ops::fail(n, "kernel_shape has {} entries for {} spatial dimensions", k.size(), sd);
@@ -393,8 +415,10 @@ void infer_GridSample(Node& n) {
   ops::require_float(n, 0);
   const ir::Tensor& x = *n.inputs[0];
   const ir::Tensor& g = *n.inputs[1];
-  if (x.shape.size() != 4) ops::fail(n, "only 4-D inputs [N, C, H, W] are supported, got {}", ir::shape_str(x.shape));
-  if (g.dtype != x.dtype) ops::fail(n, "grid type {} differs from input type {}", ir::dtype_name(g.dtype), ir::dtype_name(x.dtype));
+  if (x.shape.size() != 4)
+    ops::fail(n, "only 4-D inputs [N, C, H, W] are supported, got {}", ir::shape_str(x.shape));
+  if (g.dtype != x.dtype)
+    ops::fail(n, "grid type {} differs from input type {}", ir::dtype_name(g.dtype), ir::dtype_name(x.dtype));
   if (g.shape.size() != 4 || g.shape[0] != x.shape[0] || g.shape[3] != 2)
     ops::fail(n, "grid must have shape [{}, H_out, W_out, 2], got {}", x.shape[0], ir::shape_str(g.shape));
   sampling_grid_params(n);
@@ -415,8 +439,11 @@ void infer_RoiAlign(Node& n) {
   const ir::Tensor& rois = *n.inputs[1];
   const ir::Tensor& bi = *n.inputs[2];
   if (x.shape.size() != 4) ops::fail(n, "input must be 4-D [N, C, H, W], got {}", ir::shape_str(x.shape));
-  if (rois.dtype != x.dtype) ops::fail(n, "rois type {} differs from input type {}", ir::dtype_name(rois.dtype), ir::dtype_name(x.dtype));
-  if (rois.shape.size() != 2 || rois.shape[1] != 4) ops::fail(n, "rois must have shape [num_rois, 4], got {}", ir::shape_str(rois.shape));
+  if (rois.dtype != x.dtype)
+    ops::fail(n, "rois type {} differs from input type {}", ir::dtype_name(rois.dtype),
+              ir::dtype_name(x.dtype));
+  if (rois.shape.size() != 2 || rois.shape[1] != 4)
+    ops::fail(n, "rois must have shape [num_rois, 4], got {}", ir::shape_str(rois.shape));
   if (bi.dtype != DType::I64 && bi.dtype != DType::I32)
     ops::fail(n, "batch_indices must be int64, got {}", ir::dtype_name(bi.dtype));
   if (bi.shape.size() != 1 || bi.shape[0] != rois.shape[0])
@@ -437,10 +464,12 @@ void infer_MaxUnpool(Node& n) {
   const ir::Tensor& x = *n.inputs[0];
   const ir::Tensor& ind = *n.inputs[1];
   if (x.dtype != DType::F32 && x.dtype != DType::F64)
-    ops::fail(n, "input 0 ('{}') has type {}; only float32/float64 are supported", x.name, ir::dtype_name(x.dtype));
+    ops::fail(n, "input 0 ('{}') has type {}; only float32/float64 are supported", x.name,
+              ir::dtype_name(x.dtype));
   if (ind.dtype != DType::I64) ops::fail(n, "indices must be int64, got {}", ir::dtype_name(ind.dtype));
   if (ind.shape != x.shape)
-    ops::fail(n, "indices shape {} differs from input shape {}", ir::shape_str(ind.shape), ir::shape_str(x.shape));
+    ops::fail(n, "indices shape {} differs from input shape {}", ir::shape_str(ind.shape),
+              ir::shape_str(x.shape));
   ir::Shape out = sampling_unpool_default_shape(n);
   if (ops::has_input(n, 2)) {
     const Value& os = ops::const_input(n, 2, "output_shape");
@@ -448,9 +477,11 @@ void infer_MaxUnpool(Node& n) {
     if (s.size() != out.size())
       ops::fail(n, "output_shape has {} entries for an input of rank {}", s.size(), out.size());
     for (size_t d = 0; d < s.size(); ++d) {
-      if (d < 2 && s[d] != out[d]) ops::fail(n, "output_shape {} must keep N and C of the input", ir::shape_str(s));
+      if (d < 2 && s[d] != out[d])
+        ops::fail(n, "output_shape {} must keep N and C of the input", ir::shape_str(s));
       if (s[d] < out[d])
-        ops::fail(n, "output_shape {} is smaller than the default unpooled shape {}", ir::shape_str(s), ir::shape_str(out));
+        ops::fail(n, "output_shape {} is smaller than the default unpooled shape {}", ir::shape_str(s),
+                  ir::shape_str(out));
     }
     out = s;
   }

@@ -31,8 +31,10 @@ void require_movable(const Node& n, size_t i) {
 // A shape-like operand: constant, integer, rank 0 or 1.
 std::vector<int64_t> const_ints(const Node& n, size_t i, const char* what) {
   const Value& v = ops::const_input(n, i, what);
-  if (!ir::dtype_is_int(v.dtype)) ops::fail(n, "input {} ({}) must be an integer tensor, got {}", i, what, ir::dtype_name(v.dtype));
-  if (v.shape.size() > 1) ops::fail(n, "input {} ({}) must be 1-D, got shape {}", i, what, ir::shape_str(v.shape));
+  if (!ir::dtype_is_int(v.dtype))
+    ops::fail(n, "input {} ({}) must be an integer tensor, got {}", i, what, ir::dtype_name(v.dtype));
+  if (v.shape.size() > 1)
+    ops::fail(n, "input {} ({}) must be 1-D, got shape {}", i, what, ir::shape_str(v.shape));
   return v.to_i64_vector();
 }
 
@@ -94,7 +96,8 @@ DType onnx_dtype(const Node& n, int64_t code) {
 
 int64_t nonzero_count(const Value& v) {
   int64_t c = 0;
-  for (int64_t i = 0; i < v.numel(); ++i) c += ir::dtype_is_float(v.dtype) ? v.get_f64(i) != 0 : v.get_i64(i) != 0;
+  for (int64_t i = 0; i < v.numel(); ++i)
+    c += ir::dtype_is_float(v.dtype) ? v.get_f64(i) != 0 : v.get_i64(i) != 0;
   return c;
 }
 
@@ -121,7 +124,9 @@ void infer_Reshape(Node& n) {
     }
     if (d < -1) ops::fail(n, "shape {} has an invalid dimension {}", fmt::join(s, ","), d);
     if (d == 0 && !allowzero) {
-      if (i >= in.size()) ops::fail(n, "shape {}: 0 at position {} copies a dimension the input ({}) lacks", fmt::join(s, ","), i, ir::shape_str(in));
+      if (i >= in.size())
+        ops::fail(n, "shape {}: 0 at position {} copies a dimension the input ({}) lacks", fmt::join(s, ","),
+                  i, ir::shape_str(in));
       d = in[i];
     } else if (d == 0) {
       has_zero = true;
@@ -133,14 +138,17 @@ void infer_Reshape(Node& n) {
   if (infer_at >= 0) {
     if (has_zero) ops::fail(n, "shape {} combines -1 with 0 while allowzero=1", fmt::join(s, ","));
     if (known == 0 || total % known != 0)
-      ops::fail(n, "cannot reshape {} to {}: the -1 dimension cannot be inferred", ir::shape_str(in), fmt::join(s, ","));
+      ops::fail(n, "cannot reshape {} to {}: the -1 dimension cannot be inferred", ir::shape_str(in),
+                fmt::join(s, ","));
     out[static_cast<size_t>(infer_at)] = total / known;
   }
   if (ir::num_elements(out) != total)
     ops::fail(n, "cannot reshape {} ({} elements) to {}", ir::shape_str(in), total, ir::shape_str(out));
   ops::set_output(n, 0, n.inputs[0]->dtype, out);
 }
-void eval_Reshape(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_copy(in, out); }
+void eval_Reshape(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_copy(in, out);
+}
 
 // ---------------------------------------------------------------------------------- Flatten
 void infer_Flatten(Node& n) {
@@ -149,13 +157,16 @@ void infer_Flatten(Node& n) {
   const Shape& in = n.inputs[0]->shape;
   const int64_t r = static_cast<int64_t>(in.size());
   int64_t axis = n.attrs.get_int("axis", 1);
-  if (axis < -r || axis > r) ops::fail(n, "axis {} is out of range for rank {} (allowed {}..{})", axis, r, -r, r);
+  if (axis < -r || axis > r)
+    ops::fail(n, "axis {} is out of range for rank {} (allowed {}..{})", axis, r, -r, r);
   if (axis < 0) axis += r;
   int64_t a = 1, b = 1;
   for (int64_t d = 0; d < r; ++d) (d < axis ? a : b) *= in[static_cast<size_t>(d)];
   ops::set_output(n, 0, n.inputs[0]->dtype, {a, b});
 }
-void eval_Flatten(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_copy(in, out); }
+void eval_Flatten(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_copy(in, out);
+}
 
 // ---------------------------------------------------------------------------------- Squeeze
 void infer_Squeeze(Node& n) {
@@ -169,7 +180,8 @@ void infer_Squeeze(Node& n) {
   if (axes_operand(n, axes) && !axes.empty()) {
     for (int64_t a : normalize_axes(n, axes, r)) {
       if (in[static_cast<size_t>(a)] != 1)
-        ops::fail(n, "cannot squeeze axis {}: its size is {}, not 1 (input {})", a, in[static_cast<size_t>(a)], ir::shape_str(in));
+        ops::fail(n, "cannot squeeze axis {}: its size is {}, not 1 (input {})", a,
+                  in[static_cast<size_t>(a)], ir::shape_str(in));
       drop[static_cast<size_t>(a)] = true;
     }
   } else {
@@ -180,7 +192,9 @@ void infer_Squeeze(Node& n) {
     if (!drop[d]) out.push_back(in[d]);
   ops::set_output(n, 0, n.inputs[0]->dtype, out);
 }
-void eval_Squeeze(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_copy(in, out); }
+void eval_Squeeze(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_copy(in, out);
+}
 
 // -------------------------------------------------------------------------------- Unsqueeze
 void infer_Unsqueeze(Node& n) {
@@ -198,14 +212,16 @@ void infer_Unsqueeze(Node& n) {
   for (int64_t d = 0; d < r; ++d) out.push_back(ins[static_cast<size_t>(d)] ? 1 : in[k++]);
   ops::set_output(n, 0, n.inputs[0]->dtype, out);
 }
-void eval_Unsqueeze(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) { eval_copy(in, out); }
+void eval_Unsqueeze(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  eval_copy(in, out);
+}
 
 // --------------------------------------------------------------------------------- Constant
 namespace {
 // The constant's value from whichever single attribute carries it.
 Value constant_value(const Node& n) {
-  static const char* kinds[] = {"value", "value_float", "value_floats", "value_int", "value_ints",
-                                "value_string", "value_strings", "sparse_value"};
+  static const char* kinds[] = {"value",      "value_float",  "value_floats",  "value_int",
+                                "value_ints", "value_string", "value_strings", "sparse_value"};
   int count = 0;
   for (const char* k : kinds) count += n.attrs.has(k);
   if (count != 1) ops::fail(n, "needs exactly one of the value attributes, got {}", count);
@@ -259,7 +275,8 @@ Value constant_of_shape_fill(const Node& n) {
     return v;
   }
   if (a->kind != ir::Attribute::Kind::Tensor || !a->t) ops::fail(n, "attribute 'value' must be a tensor");
-  if (a->t->numel() != 1) ops::fail(n, "attribute 'value' must have exactly one element, got {}", a->t->numel());
+  if (a->t->numel() != 1)
+    ops::fail(n, "attribute 'value' must have exactly one element, got {}", a->t->numel());
   if (a->t->dtype == DType::F16) ops::fail(n, "float16 values are not supported");
   return *a->t;
 }
@@ -267,7 +284,8 @@ Value constant_of_shape_fill(const Node& n) {
 
 void infer_ConstantOfShape(Node& n) {
   ops::check_arity(n, 1, 1);
-  if (n.inputs[0]->dtype != DType::I64) ops::fail(n, "input must be int64, got {}", ir::dtype_name(n.inputs[0]->dtype));
+  if (n.inputs[0]->dtype != DType::I64)
+    ops::fail(n, "input must be int64, got {}", ir::dtype_name(n.inputs[0]->dtype));
   std::vector<int64_t> s = const_ints(n, 0, "shape");
   for (int64_t d : s)
     if (d < 0) ops::fail(n, "shape {} has a negative dimension", fmt::join(s, ","));
@@ -324,7 +342,8 @@ namespace {
 int64_t range_count(const Node& n, const Value& s, const Value& l, const Value& d) {
   double start = s.get_f64(0), limit = l.get_f64(0), delta = d.get_f64(0);
   if (delta == 0) ops::fail(n, "delta must not be zero");
-  if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta)) ops::fail(n, "start, limit and delta must be finite");
+  if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta))
+    ops::fail(n, "start, limit and delta must be finite");
   double c = std::ceil((limit - start) / delta);
   if (c > 1e9) ops::fail(n, "the range has too many elements ({})", c);
   return c > 0 ? static_cast<int64_t>(c) : 0;
@@ -367,7 +386,8 @@ void infer_Expand(Node& n) {
 void eval_Expand(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
   const size_t es = ir::dtype_size(in[0]->dtype);
   ops::for_each_broadcast(out[0].shape, {in[0]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
-    std::memcpy(out[0].bytes.data() + static_cast<size_t>(e) * es, in[0]->bytes.data() + static_cast<size_t>(off[0]) * es, es);
+    std::memcpy(out[0].bytes.data() + static_cast<size_t>(e) * es,
+                in[0]->bytes.data() + static_cast<size_t>(off[0]) * es, es);
   });
 }
 
@@ -377,7 +397,8 @@ void infer_Tile(Node& n) {
   require_movable(n, 0);
   const Shape& in = n.inputs[0]->shape;
   std::vector<int64_t> r = const_ints(n, 1, "repeats");
-  if (r.size() != in.size()) ops::fail(n, "repeats has {} entries for an input of rank {}", r.size(), in.size());
+  if (r.size() != in.size())
+    ops::fail(n, "repeats has {} entries for an input of rank {}", r.size(), in.size());
   Shape out;
   for (size_t d = 0; d < in.size(); ++d) {
     if (r[d] < 0) ops::fail(n, "repeats must be non-negative, got {}", r[d]);
@@ -394,7 +415,8 @@ void eval_Tile(const Node&, const std::vector<const Value*>& in, std::vector<Val
   for (int64_t e = 0; e < out[0].numel(); ++e) {
     int64_t src = 0;
     for (size_t d = 0; d < os.size(); ++d) src += (idx[d] % is[d]) * ist[d];
-    std::memcpy(out[0].bytes.data() + static_cast<size_t>(e) * es, in[0]->bytes.data() + static_cast<size_t>(src) * es, es);
+    std::memcpy(out[0].bytes.data() + static_cast<size_t>(e) * es,
+                in[0]->bytes.data() + static_cast<size_t>(src) * es, es);
     for (size_t d = os.size(); d-- > 0;) {
       if (++idx[d] < os[d]) break;
       idx[d] = 0;
@@ -406,7 +428,8 @@ void eval_Tile(const Node&, const std::vector<const Value*>& in, std::vector<Val
 void infer_Trilu(Node& n) {
   ops::check_arity(n, 1, 2);
   require_movable(n, 0);
-  if (n.inputs[0]->shape.size() < 2) ops::fail(n, "input must have rank >= 2, got {}", ir::shape_str(n.inputs[0]->shape));
+  if (n.inputs[0]->shape.size() < 2)
+    ops::fail(n, "input must have rank >= 2, got {}", ir::shape_str(n.inputs[0]->shape));
   if (ops::has_input(n, 1)) {
     const ir::Tensor& k = *n.inputs[1];
     if (k.dtype != DType::I64 || k.numel() != 1) ops::fail(n, "k must be an int64 scalar");
@@ -433,7 +456,8 @@ void eval_Trilu(const Node& n, const std::vector<const Value*>& in, std::vector<
 // ---------------------------------------------------------------------------------- EyeLike
 void infer_EyeLike(Node& n) {
   ops::check_arity(n, 1, 1);
-  if (n.inputs[0]->shape.size() != 2) ops::fail(n, "input must be 2-D, got {}", ir::shape_str(n.inputs[0]->shape));
+  if (n.inputs[0]->shape.size() != 2)
+    ops::fail(n, "input must be 2-D, got {}", ir::shape_str(n.inputs[0]->shape));
   DType t = n.attrs.has("dtype") ? onnx_dtype(n, n.attrs.get_int("dtype", 1)) : n.inputs[0]->dtype;
   if (t == DType::F16 || t == DType::Undefined) ops::fail(n, "unsupported output type {}", ir::dtype_name(t));
   ops::set_output(n, 0, t, n.inputs[0]->shape);
@@ -473,9 +497,11 @@ OneHotGeom onehot_geom(const Node& n, const Value& depth_v) {
 void infer_OneHot(Node& n) {
   ops::check_arity(n, 3, 3);
   const ir::Tensor& idx = *n.inputs[0];
-  if (idx.dtype == DType::F16 || idx.dtype == DType::Bool) ops::fail(n, "indices have unsupported type {}", ir::dtype_name(idx.dtype));
+  if (idx.dtype == DType::F16 || idx.dtype == DType::Bool)
+    ops::fail(n, "indices have unsupported type {}", ir::dtype_name(idx.dtype));
   require_movable(n, 2);
-  if (n.inputs[2]->numel() != 2) ops::fail(n, "values must hold exactly 2 elements [off, on], got {}", n.inputs[2]->numel());
+  if (n.inputs[2]->numel() != 2)
+    ops::fail(n, "values must hold exactly 2 elements [off, on], got {}", n.inputs[2]->numel());
   OneHotGeom g = onehot_geom(n, ops::const_input(n, 1, "depth"));
   Shape out = idx.shape;
   out.insert(out.begin() + g.axis, g.depth);
@@ -520,7 +546,9 @@ void eval_NonZero(const Node&, const std::vector<const Value*>& in, std::vector<
   int64_t c = 0;
   for (int64_t e = 0; e < v.numel(); ++e) {
     if (!(ir::dtype_is_float(v.dtype) ? v.get_f64(e) != 0 : v.get_i64(e) != 0)) continue;
-    for (int64_t d = 0; d < r; ++d) out[0].data<int64_t>()[d * cnt + c] = (e / st[static_cast<size_t>(d)]) % v.shape[static_cast<size_t>(d)];
+    for (int64_t d = 0; d < r; ++d)
+      out[0].data<int64_t>()[d * cnt + c] =
+          (e / st[static_cast<size_t>(d)]) % v.shape[static_cast<size_t>(d)];
     ++c;
   }
 }

@@ -57,13 +57,15 @@ int64_t const_int_scalar(const Node& n, size_t i, const char* what) {
   const Value& v = ops::const_input(n, i, what);
   if (!ir::dtype_is_int(v.dtype))
     ops::fail(n, "input {} ({}) must be an integer, got {}", i, what, ir::dtype_name(v.dtype));
-  if (v.numel() != 1) ops::fail(n, "input {} ({}) must be a scalar, got shape {}", i, what, ir::shape_str(v.shape));
+  if (v.numel() != 1)
+    ops::fail(n, "input {} ({}) must be a scalar, got shape {}", i, what, ir::shape_str(v.shape));
   return v.get_i64(0);
 }
 
 double const_float_scalar(const Node& n, size_t i, const char* what) {
   const Value& v = ops::const_input(n, i, what);
-  if (v.numel() != 1) ops::fail(n, "input {} ({}) must be a scalar, got shape {}", i, what, ir::shape_str(v.shape));
+  if (v.numel() != 1)
+    ops::fail(n, "input {} ({}) must be a scalar, got shape {}", i, what, ir::shape_str(v.shape));
   return v.get_f64(0);
 }
 
@@ -115,8 +117,8 @@ void infer_dft_impl(Node& n) {
 
 // out[k] = scale * sum_t x[t] * exp(sign * 2*pi*i*k*t/N) for t < min(length, N).
 template <class T>
-void dft_eval(const T* x, T* y, int64_t length, int64_t xstride, int64_t comps, int64_t n_fft,
-              int64_t bins, int64_t ystride, bool inverse) {
+void dft_eval(const T* x, T* y, int64_t length, int64_t xstride, int64_t comps, int64_t n_fft, int64_t bins,
+              int64_t ystride, bool inverse) {
   const double sign = inverse ? 1.0 : -1.0;
   const double scale = inverse ? 1.0 / static_cast<double>(n_fft) : 1.0;
   const int64_t m = std::min(length, n_fft);
@@ -171,7 +173,8 @@ void eval_stft_typed(const Node& n, const Inputs& in, Value& yv) {
 SignalDftGeom signal_dft_geom(const Node& n) {
   const ir::Tensor& x = ops::input(n, 0);
   const int64_t rank = static_cast<int64_t>(x.shape.size());
-  if (rank < 2) ops::fail(n, "input must have rank >= 2 ([batch, ..., signal, 1|2]), got {}", ir::shape_str(x.shape));
+  if (rank < 2)
+    ops::fail(n, "input must have rank >= 2 ([batch, ..., signal, 1|2]), got {}", ir::shape_str(x.shape));
   SignalDftGeom g;
   g.comps = x.shape.back();
   if (g.comps != 1 && g.comps != 2)
@@ -201,14 +204,17 @@ SignalStftGeom signal_stft_geom(const Node& n) {
   g.batch = x.shape[0];
   g.length = x.shape[1];
   g.comps = x.shape[2];
-  if (g.comps != 1 && g.comps != 2) ops::fail(n, "last signal dimension must be 1 (real) or 2 (complex), got {}", g.comps);
+  if (g.comps != 1 && g.comps != 2)
+    ops::fail(n, "last signal dimension must be 1 (real) or 2 (complex), got {}", g.comps);
   g.step = const_int_scalar(n, 1, "frame_step");
   if (g.step < 1) ops::fail(n, "frame_step must be >= 1, got {}", g.step);
   g.frame_length = -1;
   if (ops::has_input(n, 2)) {
     const ir::Tensor& w = *n.inputs[2];
     if (w.shape.size() != 1) ops::fail(n, "window must be 1-D, got {}", ir::shape_str(w.shape));
-    if (w.dtype != x.dtype) ops::fail(n, "window type {} differs from signal type {}", ir::dtype_name(w.dtype), ir::dtype_name(x.dtype));
+    if (w.dtype != x.dtype)
+      ops::fail(n, "window type {} differs from signal type {}", ir::dtype_name(w.dtype),
+                ir::dtype_name(x.dtype));
     g.window = true;
     g.frame_length = w.shape[0];
   }
@@ -270,7 +276,8 @@ std::vector<double> signal_constant_values(const Node& n) {
     v[static_cast<size_t>(j * mel + i)] = w;
   };
   for (int64_t i = 0; i < mel; ++i) {
-    const int64_t l = bin[static_cast<size_t>(i)], c = bin[static_cast<size_t>(i + 1)], h = bin[static_cast<size_t>(i + 2)];
+    const int64_t l = bin[static_cast<size_t>(i)], c = bin[static_cast<size_t>(i + 1)],
+                  h = bin[static_cast<size_t>(i + 2)];
     if (c == l)
       set(c, i, 1.0);
     else
@@ -281,7 +288,9 @@ std::vector<double> signal_constant_values(const Node& n) {
   return v;
 }
 
-void infer_DFT(Node& n) { infer_dft_impl(n); }
+void infer_DFT(Node& n) {
+  infer_dft_impl(n);
+}
 
 void eval_DFT(const Node& n, const Inputs& in, Outputs& out) {
   if (in[0]->dtype == DType::F32)
@@ -319,12 +328,24 @@ void eval_constant(const Node& n, Outputs& out) {
 }
 }  // namespace
 
-void infer_HannWindow(Node& n) { infer_window(n); }
-void infer_HammingWindow(Node& n) { infer_window(n); }
-void infer_BlackmanWindow(Node& n) { infer_window(n); }
-void eval_HannWindow(const Node& n, const Inputs&, Outputs& out) { eval_constant(n, out); }
-void eval_HammingWindow(const Node& n, const Inputs&, Outputs& out) { eval_constant(n, out); }
-void eval_BlackmanWindow(const Node& n, const Inputs&, Outputs& out) { eval_constant(n, out); }
+void infer_HannWindow(Node& n) {
+  infer_window(n);
+}
+void infer_HammingWindow(Node& n) {
+  infer_window(n);
+}
+void infer_BlackmanWindow(Node& n) {
+  infer_window(n);
+}
+void eval_HannWindow(const Node& n, const Inputs&, Outputs& out) {
+  eval_constant(n, out);
+}
+void eval_HammingWindow(const Node& n, const Inputs&, Outputs& out) {
+  eval_constant(n, out);
+}
+void eval_BlackmanWindow(const Node& n, const Inputs&, Outputs& out) {
+  eval_constant(n, out);
+}
 
 void infer_MelWeightMatrix(Node& n) {
   ops::check_arity(n, 5, 5);
@@ -336,12 +357,15 @@ void infer_MelWeightMatrix(Node& n) {
   if (mel < 1) ops::fail(n, "num_mel_bins must be >= 1, got {}", mel);
   if (dft < 1) ops::fail(n, "dft_length must be >= 1, got {}", dft);
   if (!(rate > 0)) ops::fail(n, "sample_rate must be > 0, got {}", rate);
-  if (!(lo >= 0 && lo <= hi)) ops::fail(n, "need 0 <= lower_edge_hertz ({}) <= upper_edge_hertz ({})", lo, hi);
+  if (!(lo >= 0 && lo <= hi))
+    ops::fail(n, "need 0 <= lower_edge_hertz ({}) <= upper_edge_hertz ({})", lo, hi);
   const DType t = output_datatype(n);
   ops::set_output(n, 0, t, {dft / 2 + 1, mel});
   signal_constant_values(n);  // validates that the filters fit
 }
 
-void eval_MelWeightMatrix(const Node& n, const Inputs&, Outputs& out) { eval_constant(n, out); }
+void eval_MelWeightMatrix(const Node& n, const Inputs&, Outputs& out) {
+  eval_constant(n, out);
+}
 
 }  // namespace tinyaot

@@ -27,15 +27,22 @@ using ir::Value;
 
 namespace {
 
-template <class T> Value make(DType t, ir::Shape s, std::vector<T> v) {
+template <class T>
+Value make(DType t, ir::Shape s, std::vector<T> v) {
   Value r(t, std::move(s));
   REQUIRE(static_cast<int64_t>(v.size()) == r.numel());
   for (size_t i = 0; i < v.size(); ++i) r.data<T>()[i] = v[i];
   return r;
 }
-Value f32(ir::Shape s, std::vector<float> v) { return make<float>(DType::F32, std::move(s), std::move(v)); }
-Value i32(ir::Shape s, std::vector<int32_t> v) { return make<int32_t>(DType::I32, std::move(s), std::move(v)); }
-Value boolv(ir::Shape s, std::vector<uint8_t> v) { return make<uint8_t>(DType::Bool, std::move(s), std::move(v)); }
+Value f32(ir::Shape s, std::vector<float> v) {
+  return make<float>(DType::F32, std::move(s), std::move(v));
+}
+Value i32(ir::Shape s, std::vector<int32_t> v) {
+  return make<int32_t>(DType::I32, std::move(s), std::move(v));
+}
+Value boolv(ir::Shape s, std::vector<uint8_t> v) {
+  return make<uint8_t>(DType::Bool, std::move(s), std::move(v));
+}
 
 // One node in a fresh graph; inputs are run-time tensors unless `konst` marks them constant.
 struct OneNode {
@@ -43,8 +50,8 @@ struct OneNode {
   ir::Node* n = nullptr;
   std::vector<Value> ins;
 
-  OneNode(const std::string& op, std::vector<Value> values, int opset = 18,
-          std::vector<bool> konst = {}) : ins(std::move(values)) {
+  OneNode(const std::string& op, std::vector<Value> values, int opset = 18, std::vector<bool> konst = {})
+      : ins(std::move(values)) {
     n = g.add_node(op, "node_under_test");
     n->info = find_op("", op);
     REQUIRE(n->info != nullptr);
@@ -54,8 +61,10 @@ struct OneNode {
       t->dtype = ins[i].dtype;
       t->shape = ins[i].shape;
       t->shaped = true;
-      if (i < konst.size() && konst[i]) t->value = std::make_shared<Value>(ins[i]);
-      else t->is_graph_input = true;
+      if (i < konst.size() && konst[i])
+        t->value = std::make_shared<Value>(ins[i]);
+      else
+        t->is_graph_input = true;
       n->inputs.push_back(t);
     }
     ir::Tensor* o = g.add_tensor("out");
@@ -85,7 +94,8 @@ struct OneNode {
   const ir::Tensor& out() const { return *n->outputs[0]; }
 };
 
-template <class T> std::vector<T> elems(const Value& v) {
+template <class T>
+std::vector<T> elems(const Value& v) {
   return std::vector<T>(v.data<T>(), v.data<T>() + v.numel());
 }
 
@@ -106,7 +116,8 @@ Value run_generated(OneNode& t) {
     decls += "  static const unsigned char b" + std::to_string(i) + "[] = {";
     for (auto b : v.bytes) decls += std::to_string(b) + ",";
     decls += "0};\n  " + ct + " v" + std::to_string(i) + "[" + std::to_string(v.numel() + 1) + "];\n";
-    decls += "  memcpy(v" + std::to_string(i) + ", b" + std::to_string(i) + ", " + std::to_string(v.bytes.size()) + ");\n";
+    decls += "  memcpy(v" + std::to_string(i) + ", b" + std::to_string(i) + ", " +
+             std::to_string(v.bytes.size()) + ");\n";
     args += "v" + std::to_string(i) + ", ";
   }
   const ir::Tensor& o = t.out();
@@ -115,7 +126,8 @@ Value run_generated(OneNode& t) {
   src += "static void kernel(" + params + oct + "* y0) {\n" + ctx.body() + "}\n";
   src += "int main() {\n" + decls + "  static " + oct + " y[" + std::to_string(o.numel() + 1) + "];\n";
   src += "  kernel(" + args + "y);\n  const unsigned char* p = (const unsigned char*)y;\n";
-  src += "  for (unsigned i = 0; i < " + std::to_string(obytes) + "u; ++i) printf(\"%u \", p[i]);\n  return 0;\n}\n";
+  src += "  for (unsigned i = 0; i < " + std::to_string(obytes) +
+         "u; ++i) printf(\"%u \", p[i]);\n  return 0;\n}\n";
   std::string dir = std::string("/tmp/tinyaot_binary_test_") + std::to_string(getpid()) + "_" +
                     std::to_string(reinterpret_cast<uintptr_t>(&t));
   REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
@@ -302,10 +314,12 @@ TEST_CASE("And/Or/Xor truth tables with broadcasting", "[binary]") {
 }
 
 TEST_CASE("BitShift and bitwise ops", "[binary]") {
-  OneNode l("BitShift", {make<uint8_t>(DType::U8, {3}, {1, 255, 3}), make<uint8_t>(DType::U8, {3}, {3, 1, 8})}, 11);
+  OneNode l("BitShift",
+            {make<uint8_t>(DType::U8, {3}, {1, 255, 3}), make<uint8_t>(DType::U8, {3}, {3, 1, 8})}, 11);
   l.set_str("direction", "LEFT");
   CHECK(elems<uint8_t>(l.run()) == std::vector<uint8_t>{8, 254, 0});
-  OneNode r("BitShift", {make<uint32_t>(DType::U32, {2}, {16, 1}), make<uint32_t>(DType::U32, {2}, {2, 32})}, 11);
+  OneNode r("BitShift", {make<uint32_t>(DType::U32, {2}, {16, 1}), make<uint32_t>(DType::U32, {2}, {2, 32})},
+            11);
   r.set_str("direction", "RIGHT");
   CHECK(elems<uint32_t>(r.run()) == std::vector<uint32_t>{4, 0});
   OneNode none("BitShift", {make<uint8_t>(DType::U8, {1}, {1}), make<uint8_t>(DType::U8, {1}, {1})}, 11);
@@ -354,17 +368,21 @@ TEST_CASE("generated kernels match evaluation on integer corner cases", "[binary
   const int32_t mn = std::numeric_limits<int32_t>::min();
   std::vector<std::unique_ptr<OneNode>> cases;
   cases.emplace_back(new OneNode("Div", {i32({5}, {7, -7, 7, 5, mn}), i32({5}, {2, 2, -2, 0, -1})}));
-  cases.emplace_back(new OneNode("Div", {make<uint8_t>(DType::U8, {3}, {7, 200, 9}), make<uint8_t>(DType::U8, {1}, {4})},
-                                 18, {false, true}));
+  cases.emplace_back(
+      new OneNode("Div", {make<uint8_t>(DType::U8, {3}, {7, 200, 9}), make<uint8_t>(DType::U8, {1}, {4})}, 18,
+                  {false, true}));
   cases.emplace_back(new OneNode("Mod", {make<int8_t>(DType::I8, {6}, {-4, 7, 5, 4, -7, -128}),
                                          make<int8_t>(DType::I8, {6}, {2, -3, 0, -2, 3, -1})}));
   cases.emplace_back(new OneNode("Mod", {i32({3}, {mn, 5, -9}), i32({3}, {-1, -1, 4})}));
-  cases.emplace_back(new OneNode("Mul", {make<int16_t>(DType::I16, {2}, {300, -32768}), make<int16_t>(DType::I16, {2}, {300, -1})}));
-  cases.emplace_back(new OneNode("Add", {make<int64_t>(DType::I64, {1}, {std::numeric_limits<int64_t>::max()}),
-                                         make<int64_t>(DType::I64, {1}, {1})}));
+  cases.emplace_back(new OneNode(
+      "Mul", {make<int16_t>(DType::I16, {2}, {300, -32768}), make<int16_t>(DType::I16, {2}, {300, -1})}));
+  cases.emplace_back(
+      new OneNode("Add", {make<int64_t>(DType::I64, {1}, {std::numeric_limits<int64_t>::max()}),
+                          make<int64_t>(DType::I64, {1}, {1})}));
   cases.emplace_back(new OneNode("Pow", {i32({5}, {2, 2, -1, 1, 3}), i32({5}, {10, -1, -3, -5, 21})}));
   cases.emplace_back(new OneNode("Pow", {i32({3}, {3, 2, -2}), f32({3}, {2, 40, 41})}));
-  cases.emplace_back(new OneNode("Sub", {make<uint64_t>(DType::U64, {1}, {0}), make<uint64_t>(DType::U64, {1}, {1})}));
+  cases.emplace_back(
+      new OneNode("Sub", {make<uint64_t>(DType::U64, {1}, {0}), make<uint64_t>(DType::U64, {1}, {1})}));
   cases.emplace_back(new OneNode("PRelu", {i32({2, 3}, {-3, 3, mn, -1, 0, 7}), i32({3}, {2, -1, 2})}));
   for (auto& c : cases) {
     INFO(c->n->op);
@@ -372,12 +390,17 @@ TEST_CASE("generated kernels match evaluation on integer corner cases", "[binary
     Value got = run_generated(*c);
     CHECK(got.bytes == want.bytes);
   }
-  OneNode shl("BitShift", {make<uint16_t>(DType::U16, {4}, {1, 65535, 3, 7}), make<uint16_t>(DType::U16, {4}, {15, 1, 16, 0})}, 11);
+  OneNode shl(
+      "BitShift",
+      {make<uint16_t>(DType::U16, {4}, {1, 65535, 3, 7}), make<uint16_t>(DType::U16, {4}, {15, 1, 16, 0})},
+      11);
   shl.set_str("direction", "LEFT");
   CHECK(run_generated(shl).bytes == shl.run().bytes);
   // float16 Where moves raw bits; a constant scalar becomes a bit-pattern literal.
-  OneNode wh("Where", {boolv({3}, {1, 0, 1}), make<uint16_t>(DType::F16, {}, {0x3E00}),
-                       make<uint16_t>(DType::F16, {3}, {0xBC00, 0x4000, 0x7C00})}, 18, {false, true, false});
+  OneNode wh("Where",
+             {boolv({3}, {1, 0, 1}), make<uint16_t>(DType::F16, {}, {0x3E00}),
+              make<uint16_t>(DType::F16, {3}, {0xBC00, 0x4000, 0x7C00})},
+             18, {false, true, false});
   CHECK(elems<uint16_t>(wh.run()) == std::vector<uint16_t>{0x3E00, 0x4000, 0x3E00});
   CHECK(run_generated(wh).bytes == wh.run().bytes);
   OneNode md("Mod", {i32({3}, {-7, 7, 9}), i32({1}, {-4})}, 18, {false, true});

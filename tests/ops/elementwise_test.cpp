@@ -24,11 +24,29 @@ Value make(DType t, ir::Shape s, std::vector<T> v) {
   for (size_t i = 0; i < v.size(); ++i) r.data<T>()[i] = v[i];
   return r;
 }
-Value f32(std::vector<float> v) { auto n = static_cast<int64_t>(v.size()); return make<float>(DType::F32, {n}, v); }
+Value f32(std::vector<float> v) {
+  auto n = static_cast<int64_t>(v.size());
+  return make<float>(DType::F32, {n}, v);
+}
 
-ir::Attribute fa(float f) { ir::Attribute a; a.kind = ir::Attribute::Kind::Float; a.f = f; return a; }
-ir::Attribute ia(int64_t i) { ir::Attribute a; a.kind = ir::Attribute::Kind::Int; a.i = i; return a; }
-ir::Attribute sa(const std::string& s) { ir::Attribute a; a.kind = ir::Attribute::Kind::String; a.s = s; return a; }
+ir::Attribute fa(float f) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::Float;
+  a.f = f;
+  return a;
+}
+ir::Attribute ia(int64_t i) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::Int;
+  a.i = i;
+  return a;
+}
+ir::Attribute sa(const std::string& s) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::String;
+  a.s = s;
+  return a;
+}
 
 // A graph holding one node. Inputs in `consts` become constants; a null input is omitted.
 struct OneNode {
@@ -51,8 +69,10 @@ struct OneNode {
       t->dtype = ins[i].dtype;
       t->shape = ins[i].shape;
       t->shaped = true;
-      if (i < consts.size() && consts[i]) t->value = std::make_shared<Value>(ins[i]);
-      else t->is_graph_input = true;
+      if (i < consts.size() && consts[i])
+        t->value = std::make_shared<Value>(ins[i]);
+      else
+        t->is_graph_input = true;
       n->inputs.push_back(t);
     }
     for (size_t i = 0; i < n_out; ++i) {
@@ -96,8 +116,10 @@ void check_close(const std::vector<float>& got, const std::vector<double>& want)
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     INFO("element " << i);
-    if (std::isnan(want[i])) CHECK(std::isnan(got[i]));
-    else CHECK(got[i] == Approx(want[i]).epsilon(1e-6).margin(1e-7));
+    if (std::isnan(want[i]))
+      CHECK(std::isnan(got[i]));
+    else
+      CHECK(got[i] == Approx(want[i]).epsilon(1e-6).margin(1e-7));
   }
 }
 
@@ -156,7 +178,8 @@ TEST_CASE("activations", "[elementwise]") {
   check_close(run_f32("ThresholdedRelu", {1, 1.5f, -3}, {}, 10), {0, 1.5, 0});
   // Mish(1) = tanh(ln(1 + e)).
   const double sp = std::log(1 + kE);
-  check_close(run_f32("Mish", {0, 1}, {}, 18), {0, (std::exp(sp) - std::exp(-sp)) / (std::exp(sp) + std::exp(-sp))});
+  check_close(run_f32("Mish", {0, 1}, {}, 18),
+              {0, (std::exp(sp) - std::exp(-sp)) / (std::exp(sp) + std::exp(-sp))});
 }
 
 TEST_CASE("float64 keeps its type", "[elementwise]") {
@@ -168,7 +191,9 @@ TEST_CASE("float64 keeps its type", "[elementwise]") {
 
 TEST_CASE("integer Abs, Neg, Sign, Relu wrap like two's complement", "[elementwise]") {
   auto i8 = [](std::vector<int8_t> v) { return make<int8_t>(DType::I8, {int64_t(v.size())}, v); };
-  auto out8 = [](const Value& v) { return std::vector<int8_t>(v.data<int8_t>(), v.data<int8_t>() + v.numel()); };
+  auto out8 = [](const Value& v) {
+    return std::vector<int8_t>(v.data<int8_t>(), v.data<int8_t>() + v.numel());
+  };
   CHECK(out8(OneNode("Abs", {i8({-128, -5, 0, 7})}).run()[0]) == std::vector<int8_t>{-128, 5, 0, 7});
   CHECK(out8(OneNode("Neg", {i8({-128, -5, 0, 7})}).run()[0]) == std::vector<int8_t>{-128, 5, 0, -7});
   CHECK(out8(OneNode("Sign", {i8({-128, -5, 0, 7})}).run()[0]) == std::vector<int8_t>{-1, -1, 0, 1});
@@ -188,12 +213,14 @@ TEST_CASE("Clip: attributes, optional inputs, integers, min > max", "[elementwis
   check_close(run_f32("Clip", {-3, 0.5f, 3}, {{"min", fa(-1)}, {"max", fa(2)}}, 6), {-1, 0.5, 2});
   check_close(run_f32("Clip", {-3, 0.5f, 3}, {{"min", fa(-1)}}, 6), {-1, 0.5, 3});
   {  // opset 13, max only (min omitted)
-    OneNode t("Clip", {f32({-3, 0.5f, 3}), Value(), make<float>(DType::F32, {}, {1.0f})}, 13, 1, {false, false, true});
+    OneNode t("Clip", {f32({-3, 0.5f, 3}), Value(), make<float>(DType::F32, {}, {1.0f})}, 13, 1,
+              {false, false, true});
     Value y = t.run()[0];
     check_close(std::vector<float>(y.data<float>(), y.data<float>() + 3), {-3, 0.5, 1});
   }
   {  // min > max: everything becomes max
-    OneNode t("Clip", {f32({-3, 0.5f, 3}), make<float>(DType::F32, {}, {2.0f}), make<float>(DType::F32, {}, {-1.0f})});
+    OneNode t("Clip", {f32({-3, 0.5f, 3}), make<float>(DType::F32, {}, {2.0f}),
+                       make<float>(DType::F32, {}, {-1.0f})});
     Value y = t.run()[0];
     check_close(std::vector<float>(y.data<float>(), y.data<float>() + 3), {-1, -1, -1});
   }
@@ -215,7 +242,9 @@ TEST_CASE("Clip errors name the node", "[elementwise]") {
 }
 
 TEST_CASE("IsNaN, IsInf, Not", "[elementwise]") {
-  auto bools = [](const Value& v) { return std::vector<uint8_t>(v.data<uint8_t>(), v.data<uint8_t>() + v.numel()); };
+  auto bools = [](const Value& v) {
+    return std::vector<uint8_t>(v.data<uint8_t>(), v.data<uint8_t>() + v.numel());
+  };
   Value x = f32({INFINITY, -INFINITY, NAN, 0, 1e38f});
   {
     OneNode t("IsNaN", {x});
@@ -224,9 +253,12 @@ TEST_CASE("IsNaN, IsInf, Not", "[elementwise]") {
     CHECK(bools(y) == std::vector<uint8_t>{0, 0, 1, 0, 0});
   }
   CHECK(bools(OneNode("IsInf", {x}, 10).run()[0]) == std::vector<uint8_t>{1, 1, 0, 0, 0});
-  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_negative", ia(0)).run()[0]) == std::vector<uint8_t>{1, 0, 0, 0, 0});
-  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_positive", ia(0)).run()[0]) == std::vector<uint8_t>{0, 1, 0, 0, 0});
-  CHECK(bools(OneNode("Not", {make<uint8_t>(DType::Bool, {3}, {1, 0, 0})}).run()[0]) == std::vector<uint8_t>{0, 1, 1});
+  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_negative", ia(0)).run()[0]) ==
+        std::vector<uint8_t>{1, 0, 0, 0, 0});
+  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_positive", ia(0)).run()[0]) ==
+        std::vector<uint8_t>{0, 1, 0, 0, 0});
+  CHECK(bools(OneNode("Not", {make<uint8_t>(DType::Bool, {3}, {1, 0, 0})}).run()[0]) ==
+        std::vector<uint8_t>{0, 1, 1});
   OneNode bad("Not", {f32({1})});
   check_fails_naming_node(bad, "has type f32");
 }
@@ -283,14 +315,16 @@ TEST_CASE("Identity and inference Dropout", "[elementwise]") {
     check_close(std::vector<float>(out[1].data<float>(), out[1].data<float>() + 2), {1, 1});
   }
   {  // opset 13: bool mask, run-time training_mode is accepted (inference semantics)
-    OneNode t("Dropout", {f32({1, 2}), make<float>(DType::F32, {}, {0.5f}), make<uint8_t>(DType::Bool, {}, {0})}, 13, 2);
+    OneNode t("Dropout",
+              {f32({1, 2}), make<float>(DType::F32, {}, {0.5f}), make<uint8_t>(DType::Bool, {}, {0})}, 13, 2);
     auto out = t.run();
     REQUIRE(out[1].dtype == DType::Bool);
     CHECK(out[1].data<uint8_t>()[0] == 1);
     CHECK(out[1].data<uint8_t>()[1] == 1);
   }
   {  // constant training_mode = true with a non-zero ratio cannot be compiled
-    OneNode t("Dropout", {f32({1, 2}), make<float>(DType::F32, {}, {0.5f}), make<uint8_t>(DType::Bool, {}, {1})}, 13, 1,
+    OneNode t("Dropout",
+              {f32({1, 2}), make<float>(DType::F32, {}, {0.5f}), make<uint8_t>(DType::Bool, {}, {1})}, 13, 1,
               {false, true, true});
     check_fails_naming_node(t, "training-mode");
   }
@@ -322,8 +356,8 @@ TEST_CASE("emitted kernels bake in attributes and bounds", "[elementwise]") {
   CHECK(k.find("0.100000001f") != std::string::npos);
   CHECK(k.find("i < 3;") != std::string::npos);
   // Run-time bounds are loaded once before the loop; a constant bound is a literal.
-  OneNode c("Clip", {f32({1, 2}), make<float>(DType::F32, {}, {0.25f}), make<float>(DType::F32, {}, {0.5f})}, 13, 1,
-            {false, false, true});
+  OneNode c("Clip", {f32({1, 2}), make<float>(DType::F32, {}, {0.25f}), make<float>(DType::F32, {}, {0.5f})},
+            13, 1, {false, false, true});
   std::string kc = c.emit();
   CHECK(kc.find("const float lo = x1[0];") < kc.find("for ("));
   CHECK(kc.find("0.5f") != std::string::npos);

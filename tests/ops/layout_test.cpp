@@ -12,9 +12,9 @@
 #include "compiler/ops/registry.h"
 
 using namespace tinyaot;
+using Catch::Matchers::Contains;
 using ir::DType;
 using ir::Value;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -25,9 +25,15 @@ Value make(DType t, ir::Shape s, std::vector<T> v) {
   std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
   return r;
 }
-Value f32(ir::Shape s, std::vector<float> v) { return make(DType::F32, std::move(s), std::move(v)); }
-Value i64(ir::Shape s, std::vector<int64_t> v) { return make(DType::I64, std::move(s), std::move(v)); }
-Value i32(ir::Shape s, std::vector<int32_t> v) { return make(DType::I32, std::move(s), std::move(v)); }
+Value f32(ir::Shape s, std::vector<float> v) {
+  return make(DType::F32, std::move(s), std::move(v));
+}
+Value i64(ir::Shape s, std::vector<int64_t> v) {
+  return make(DType::I64, std::move(s), std::move(v));
+}
+Value i32(ir::Shape s, std::vector<int32_t> v) {
+  return make(DType::I32, std::move(s), std::move(v));
+}
 Value iota_f32(ir::Shape s) {
   Value r(DType::F32, std::move(s));
   for (int64_t i = 0; i < r.numel(); ++i) r.data<float>()[i] = static_cast<float>(i);
@@ -213,25 +219,44 @@ TEST_CASE("Split: attribute, input, equal parts and opset-18 num_outputs", "[lay
 
 TEST_CASE("Slice: negative steps, clamping and INT64 sentinels", "[layout]") {
   // x = 0..9; starts=-1, ends=INT64_MIN, step=-3 -> indices 9, 6, 3, 0
-  auto a = OpTest("Slice", 13).in(iota_f32({10})).constant(i64({1}, {-1})).constant(i64({1}, {kMin}))
-               .none().constant(i64({1}, {-3})).run();
+  auto a = OpTest("Slice", 13)
+               .in(iota_f32({10}))
+               .constant(i64({1}, {-1}))
+               .constant(i64({1}, {kMin}))
+               .none()
+               .constant(i64({1}, {-3}))
+               .run();
   CHECK(elems<float>(a[0]) == std::vector<float>{9, 6, 3, 0});
   // 3x4 = [[0..3] [4..7] [8..11]]; axis 1: start -100 (-> 0), end INT64_MAX (-> 4), step 2 -> cols 0, 2;
   // axis 0: start 1, end 1000 -> rows 1, 2.
-  auto b = OpTest("Slice", 13).in(iota_f32({3, 4})).constant(i64({2}, {-100, 1})).constant(i64({2}, {kMax, 1000}))
-               .constant(i64({2}, {1, 0})).constant(i64({2}, {2, 1})).run();
+  auto b = OpTest("Slice", 13)
+               .in(iota_f32({3, 4}))
+               .constant(i64({2}, {-100, 1}))
+               .constant(i64({2}, {kMax, 1000}))
+               .constant(i64({2}, {1, 0}))
+               .constant(i64({2}, {2, 1}))
+               .run();
   CHECK(b[0].shape == ir::Shape{2, 2});
   CHECK(elems<float>(b[0]) == std::vector<float>{4, 6, 8, 10});
   // start past the end yields an empty dimension.
   auto c = OpTest("Slice", 13).in(iota_f32({3, 4})).constant(i64({1}, {5})).constant(i64({1}, {7})).run();
   CHECK(c[0].shape == ir::Shape{0, 4});
   // opset < 10 uses attributes: rows 1..2, cols -2..end -> [[6 7] [10 11]]
-  auto d = OpTest("Slice", 9).in(iota_f32({3, 4})).attr_is("starts", {1, -2}).attr_is("ends", {3, kMax})
-               .attr_is("axes", {0, 1}).run();
+  auto d = OpTest("Slice", 9)
+               .in(iota_f32({3, 4}))
+               .attr_is("starts", {1, -2})
+               .attr_is("ends", {3, kMax})
+               .attr_is("axes", {0, 1})
+               .run();
   CHECK(elems<float>(d[0]) == std::vector<float>{6, 7, 10, 11});
   // int32 starts/ends/steps are accepted; a huge negative step picks one element.
-  auto e = OpTest("Slice", 13).in(iota_f32({5})).constant(i32({1}, {3})).constant(i32({1}, {-10}))
-               .none().constant(i32({1}, {-2147483647})).run();
+  auto e = OpTest("Slice", 13)
+               .in(iota_f32({5}))
+               .constant(i32({1}, {3}))
+               .constant(i32({1}, {-10}))
+               .none()
+               .constant(i32({1}, {-2147483647}))
+               .run();
   CHECK(elems<float>(e[0]) == std::vector<float>{3});
   OpTest zero("Slice", 13);
   zero.in(iota_f32({5})).constant(i64({1}, {0})).constant(i64({1}, {5})).none().constant(i64({1}, {0}));
@@ -270,7 +295,11 @@ TEST_CASE("Gather wraps negative indices, run-time and constant", "[layout]") {
 
 TEST_CASE("GatherElements and GatherND", "[layout]") {
   // data 2x3 = [[0 1 2] [3 4 5]], axis 1, indices [[2 -3] [0 1]] -> [[2 0] [3 4]]
-  auto a = OpTest("GatherElements", 13).in(iota_f32({2, 3})).in(i64({2, 2}, {2, -3, 0, 1})).attr_i("axis", 1).run();
+  auto a = OpTest("GatherElements", 13)
+               .in(iota_f32({2, 3}))
+               .in(i64({2, 2}, {2, -3, 0, 1}))
+               .attr_i("axis", 1)
+               .run();
   CHECK(elems<float>(a[0]) == std::vector<float>{2, 0, 3, 4});
   // axis 0, indices [[1 0 1]] -> [[3 1 5]]
   auto b = OpTest("GatherElements", 13).in(iota_f32({2, 3})).in(i32({1, 3}, {1, 0, 1})).run();
@@ -280,7 +309,8 @@ TEST_CASE("GatherElements and GatherND", "[layout]") {
   CHECK(c[0].shape == ir::Shape{2, 2});
   CHECK(elems<float>(c[0]) == std::vector<float>{4, 5, 2, 3});
   // batch_dims 1: indices [[1] [0]] -> [data[0][1], data[1][0]] = [[2 3] [4 5]]
-  auto d = OpTest("GatherND", 13).in(iota_f32({2, 2, 2})).in(i64({2, 1}, {1, 0})).attr_i("batch_dims", 1).run();
+  auto d =
+      OpTest("GatherND", 13).in(iota_f32({2, 2, 2})).in(i64({2, 1}, {1, 0})).attr_i("batch_dims", 1).run();
   CHECK(elems<float>(d[0]) == std::vector<float>{2, 3, 4, 5});
   OpTest bad("GatherND", 13);
   bad.in(iota_f32({2, 2})).in(i64({1, 3}, {0, 0, 0}));
@@ -289,26 +319,43 @@ TEST_CASE("GatherElements and GatherND", "[layout]") {
 
 TEST_CASE("ScatterElements and ScatterND with reductions", "[layout]") {
   // data zeros 1x3, indices [[1 1 -1]], updates [[1 2 3]], add -> [0, 3, 3]
-  auto a = OpTest("ScatterElements", 16).in(f32({1, 3}, {0, 0, 0})).in(i64({1, 3}, {1, 1, -1}))
-               .in(f32({1, 3}, {1, 2, 3})).attr_i("axis", 1).attr_s("reduction", "add").run();
+  auto a = OpTest("ScatterElements", 16)
+               .in(f32({1, 3}, {0, 0, 0}))
+               .in(i64({1, 3}, {1, 1, -1}))
+               .in(f32({1, 3}, {1, 2, 3}))
+               .attr_i("axis", 1)
+               .attr_s("reduction", "add")
+               .run();
   CHECK(elems<float>(a[0]) == std::vector<float>{0, 3, 3});
   // none: later updates win, other elements keep data: data [5 6 7], idx [2 0], upd [8 9] -> [9 6 8]
-  auto b = OpTest("ScatterElements", 13).in(i32({3}, {5, 6, 7})).in(i64({2}, {2, 0})).in(i32({2}, {8, 9})).run();
+  auto b =
+      OpTest("ScatterElements", 13).in(i32({3}, {5, 6, 7})).in(i64({2}, {2, 0})).in(i32({2}, {8, 9})).run();
   CHECK(elems<int32_t>(b[0]) == std::vector<int32_t>{9, 6, 8});
   // int32 mul wraps instead of overflowing: 65536 * 65536 = 2^32 -> 0
-  auto c = OpTest("ScatterElements", 16).in(i32({1}, {65536})).in(i64({1}, {0})).in(i32({1}, {65536}))
-               .attr_s("reduction", "mul").run();
+  auto c = OpTest("ScatterElements", 16)
+               .in(i32({1}, {65536}))
+               .in(i64({1}, {0}))
+               .in(i32({1}, {65536}))
+               .attr_s("reduction", "mul")
+               .run();
   CHECK(elems<int32_t>(c[0]) == std::vector<int32_t>{0});
   // ScatterND: data 3x2 zeros, indices [[2] [0]], updates [[1 2] [3 4]] -> [[3 4] [0 0] [1 2]]
-  auto d = OpTest("ScatterND", 13).in(f32({3, 2}, {0, 0, 0, 0, 0, 0})).in(i64({2, 1}, {2, 0}))
-               .in(f32({2, 2}, {1, 2, 3, 4})).run();
+  auto d = OpTest("ScatterND", 13)
+               .in(f32({3, 2}, {0, 0, 0, 0, 0, 0}))
+               .in(i64({2, 1}, {2, 0}))
+               .in(f32({2, 2}, {1, 2, 3, 4}))
+               .run();
   CHECK(elems<float>(d[0]) == std::vector<float>{3, 4, 0, 0, 1, 2});
   // max reduction needs opset 18
   OpTest old("ScatterND", 16);
   old.in(f32({1}, {0})).in(i64({1, 1}, {0})).in(f32({1}, {1})).attr_s("reduction", "max");
   CHECK_THROWS_WITH(old.infer(), Contains("node_under_test") && Contains("18"));
-  auto e = OpTest("ScatterND", 18).in(f32({2}, {5, 5})).in(i64({2, 1}, {0, 1})).in(f32({2}, {7, 1}))
-               .attr_s("reduction", "max").run();
+  auto e = OpTest("ScatterND", 18)
+               .in(f32({2}, {5, 5}))
+               .in(i64({2, 1}, {0, 1}))
+               .in(f32({2}, {7, 1}))
+               .attr_s("reduction", "max")
+               .run();
   CHECK(elems<float>(e[0]) == std::vector<float>{7, 5});
 }
 
@@ -332,12 +379,17 @@ TEST_CASE("Pad: constant, reflect, edge, negative pads, attributes and axes", "[
   auto rn = OpTest("Pad", 13).in(x).constant(i64({2}, {-1, 2})).attr_s("mode", "reflect").run();
   CHECK(elems<float>(rn[0]) == std::vector<float>{2, 3, 2, 3});
   // opset 7 attributes on 2x2 [[1 2] [3 4]]: pads (1,0,0,1) value 5 -> [[5 5 5] [1 2 5] [3 4 5]]
-  auto a = OpTest("Pad", 7).in(f32({2, 2}, {1, 2, 3, 4})).attr_is("pads", {1, 0, 0, 1}).attr_f("value", 5).run();
+  auto a =
+      OpTest("Pad", 7).in(f32({2, 2}, {1, 2, 3, 4})).attr_is("pads", {1, 0, 0, 1}).attr_f("value", 5).run();
   CHECK(a[0].shape == ir::Shape{3, 3});
   CHECK(elems<float>(a[0]) == std::vector<float>{5, 5, 5, 1, 2, 5, 3, 4, 5});
   // opset 18 axes: pad only axis -1 by (0, 1) -> [[1 2 0] [3 4 0]]
-  auto ax = OpTest("Pad", 18).in(f32({2, 2}, {1, 2, 3, 4})).constant(i64({2}, {0, 1})).none()
-                .constant(i64({1}, {-1})).run();
+  auto ax = OpTest("Pad", 18)
+                .in(f32({2, 2}, {1, 2, 3, 4}))
+                .constant(i64({2}, {0, 1}))
+                .none()
+                .constant(i64({1}, {-1}))
+                .run();
   CHECK(elems<float>(ax[0]) == std::vector<float>{1, 2, 0, 3, 4, 0});
   // int types take the constant through the attribute's float: 7.0 -> 7
   auto it = OpTest("Pad", 7).in(i32({1}, {4})).attr_is("pads", {1, 1}).attr_f("value", 7).run();
@@ -365,7 +417,11 @@ TEST_CASE("DepthToSpace DCR/CRD and SpaceToDepth", "[layout]") {
   // x: 1x8x1x1, b=2, C'=2. DCR: y[c][h][w] = x[(2h + w) * 2 + c]; CRD: y[c][h][w] = x[c * 4 + 2h + w].
   auto d2 = OpTest("DepthToSpace", 13).in(iota_f32({1, 8, 1, 1})).attr_i("blocksize", 2).run();
   CHECK(elems<float>(d2[0]) == std::vector<float>{0, 2, 4, 6, 1, 3, 5, 7});
-  auto crd = OpTest("DepthToSpace", 13).in(iota_f32({1, 8, 1, 1})).attr_i("blocksize", 2).attr_s("mode", "CRD").run();
+  auto crd = OpTest("DepthToSpace", 13)
+                 .in(iota_f32({1, 8, 1, 1}))
+                 .attr_i("blocksize", 2)
+                 .attr_s("mode", "CRD")
+                 .run();
   CHECK(elems<float>(crd[0]) == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7});
   // SpaceToDepth 1x1x2x2 [[0 1] [2 3]] -> 1x4x1x1: channel (b1*2 + b2) = x[b1][b2]
   auto s = OpTest("SpaceToDepth", 13).in(f32({1, 1, 2, 2}, {0, 1, 2, 3})).attr_i("blocksize", 2).run();
@@ -388,8 +444,12 @@ TEST_CASE("ReverseSequence reverses the first len steps of each batch", "[layout
   auto y = OpTest("ReverseSequence", 10).in(iota_f32({3, 2})).in(i64({2}, {3, 1})).run();
   CHECK(elems<float>(y[0]) == std::vector<float>{4, 1, 2, 3, 0, 5});
   // batch-major 2x3: [[0 1 2] [3 4 5]], lens [2, 0] -> [[1 0 2] [3 4 5]]
-  auto z = OpTest("ReverseSequence", 10).in(iota_f32({2, 3})).in(i64({2}, {2, 0})).attr_i("batch_axis", 0)
-               .attr_i("time_axis", 1).run();
+  auto z = OpTest("ReverseSequence", 10)
+               .in(iota_f32({2, 3}))
+               .in(i64({2}, {2, 0}))
+               .attr_i("batch_axis", 0)
+               .attr_i("time_axis", 1)
+               .run();
   CHECK(elems<float>(z[0]) == std::vector<float>{1, 0, 2, 3, 4, 5});
   OpTest bad("ReverseSequence", 10);
   bad.in(iota_f32({3, 2})).in(i64({3}, {1, 1, 1}));

@@ -77,8 +77,7 @@ struct LossCase {
   }
 };
 
-void check(const ir::Value& v, const ir::Shape& shape, const std::vector<double>& expect,
-           double eps = 1e-6) {
+void check(const ir::Value& v, const ir::Shape& shape, const std::vector<double>& expect, double eps = 1e-6) {
   REQUIRE(v.shape == shape);
   REQUIRE(static_cast<size_t>(v.numel()) == expect.size());
   for (size_t i = 0; i < expect.size(); ++i)
@@ -110,8 +109,7 @@ TEST_CASE("NLL loss NC: none, sum and default mean", "[loss]") {
 }
 
 TEST_CASE("NLL loss: weights, ignore_index and out-of-range labels are skipped", "[loss]") {
-  auto x = value(DType::F32, {5, 3},
-                 {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15});
+  auto x = value(DType::F32, {5, 3}, {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15});
   // Labels: 1, 0, 7 (>= C), -3 (< 0), 2 (== ignore_index).
   auto t = value(DType::I32, {5}, {1, 0, 7, -3, 2});
   auto w = value(DType::F32, {3}, {0.5, 2.0, 4.0});

@@ -29,7 +29,8 @@ struct NormCase {
 
   // Input 0 is a run-time tensor; the others are constants unless listed in `runtime`.
   NormCase(const std::string& op, std::vector<ir::Value> inputs, size_t outputs = 1, int opset = 13,
-           std::vector<size_t> runtime = {0}) : vals(std::move(inputs)) {
+           std::vector<size_t> runtime = {0})
+      : vals(std::move(inputs)) {
     n = g.add_node(op, "norm");
     n->info = find_op("", op);
     REQUIRE(n->info != nullptr);
@@ -91,8 +92,8 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
 }
 
 std::vector<ir::Value> bn_inputs() {
-  return {fvalue({1, 2, 1, 2}, {1, 2, 3, 4}), fvalue({2}, {1, 2}), fvalue({2}, {0, 1}),
-          fvalue({2}, {1, 3}), fvalue({2}, {4, 1})};
+  return {fvalue({1, 2, 1, 2}, {1, 2, 3, 4}), fvalue({2}, {1, 2}), fvalue({2}, {0, 1}), fvalue({2}, {1, 3}),
+          fvalue({2}, {4, 1})};
 }
 
 }  // namespace
@@ -154,7 +155,8 @@ TEST_CASE("BatchNormalization rejects training mode and training outputs", "[nor
 }
 
 TEST_CASE("InstanceNormalization normalises each (n, c) plane", "[normalization]") {
-  NormCase c("InstanceNormalization", {fvalue({1, 2, 2}, {1, 3, 5, 5}), fvalue({2}, {2, 1}), fvalue({2}, {1, 7})});
+  NormCase c("InstanceNormalization",
+             {fvalue({1, 2, 2}, {1, 3, 5, 5}), fvalue({2}, {2, 1}), fvalue({2}, {1, 7})});
   c.real("epsilon", 0.25f);
   auto out = c.run();
   // Plane 0: mean 2, var 1 -> (x - 2) / sqrt(1.25) * 2 + 1. Plane 1: constant -> B.
@@ -163,7 +165,8 @@ TEST_CASE("InstanceNormalization normalises each (n, c) plane", "[normalization]
 }
 
 TEST_CASE("LayerNormalization normalises rows and returns Mean and InvStdDev", "[normalization]") {
-  NormCase c("LayerNormalization", {fvalue({2, 2}, {1, 3, 2, 2}), fvalue({2}, {1, 2}), fvalue({2}, {0, 1})}, 3, 17);
+  NormCase c("LayerNormalization", {fvalue({2, 2}, {1, 3, 2, 2}), fvalue({2}, {1, 2}), fvalue({2}, {0, 1})},
+             3, 17);
   const double eps = 1e-5;
   auto out = c.run();
   const double inv0 = 1 / std::sqrt(1 + eps), inv1 = 1 / std::sqrt(eps);

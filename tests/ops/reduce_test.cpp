@@ -77,7 +77,9 @@ std::vector<double> as_f64(const ir::Value& v) {
   for (int64_t i = 0; i < v.numel(); ++i) r.push_back(v.get_f64(i));
   return r;
 }
-std::vector<int64_t> as_i64(const ir::Value& v) { return v.to_i64_vector(); }
+std::vector<int64_t> as_i64(const ir::Value& v) {
+  return v.to_i64_vector();
+}
 
 void check_close(const std::vector<double>& got, const std::vector<double>& want) {
   REQUIRE(got.size() == want.size());

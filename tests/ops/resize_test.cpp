@@ -23,7 +23,8 @@ struct ResizeNode {
   ir::Node* n;
   ir::Value x;
 
-  ResizeNode(const std::string& op, int opset, ir::Value xv, const std::string& name = "rs") : x(std::move(xv)) {
+  ResizeNode(const std::string& op, int opset, ir::Value xv, const std::string& name = "rs")
+      : x(std::move(xv)) {
     n = g.add_node(op, name);
     n->opset = opset;
     n->info = find_op("", op);
@@ -90,7 +91,8 @@ struct ResizeNode {
     infer();
     std::vector<const ir::Value*> in;
     in.push_back(&x);
-    for (size_t i = 1; i < n->inputs.size(); ++i) in.push_back(n->inputs[i] ? n->inputs[i]->value.get() : nullptr);
+    for (size_t i = 1; i < n->inputs.size(); ++i)
+      in.push_back(n->inputs[i] ? n->inputs[i]->value.get() : nullptr);
     std::vector<ir::Value> out;
     out.emplace_back(n->outputs[0]->dtype, n->outputs[0]->shape);
     n->info->eval(*n, in, out);
@@ -109,7 +111,9 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
   for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6));
 }
 
-ir::Value scales_1x2() { return rz_value(DType::F32, {2}, {1, 2}); }
+ir::Value scales_1x2() {
+  return rz_value(DType::F32, {2}, {1, 2});
+}
 
 }  // namespace
 

@@ -31,7 +31,9 @@ ir::Value i32(ir::Shape s, std::vector<double> v) {
   return r;
 }
 
-double sig(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sig(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
 
 // One recurrent node whose inputs are all constants (nullopt = omitted optional input).
 struct RnnNode {
@@ -116,8 +118,8 @@ struct RnnNode {
 
 TEST_CASE("RNN forward: h_t = tanh(W x_t + R h_t-1 + Wb + Rb)", "[rnn]") {
   // S=2, N=1, I=1, H=1; W=0.5, R=-1, Wb=0.1, Rb=0.2, x = 1, 2.
-  RnnNode r("RNN", {f32({2, 1, 1}, {1, 2}), f32({1, 1, 1}, {0.5}), f32({1, 1, 1}, {-1}),
-                    f32({1, 2}, {0.1, 0.2})},
+  RnnNode r("RNN",
+            {f32({2, 1, 1}, {1, 2}), f32({1, 1, 1}, {0.5}), f32({1, 1, 1}, {-1}), f32({1, 2}, {0.1, 0.2})},
             2);
   auto out = r.run();
   const double h1 = std::tanh(0.5 * 1 + 0.3);
@@ -133,8 +135,9 @@ TEST_CASE("RNN reverse with per-batch sequence_lens and an Affine activation", "
   // Affine(alpha=1, beta=0) keeps it linear: h = x_t + 0.5 h_prev, processed from t = len-1 down.
   // Batch 0 has length 3, batch 1 length 1 (its Y at t = 1, 2 must be zero).
   const double a0 = 1, a1 = 2, a2 = 4, b0 = 10, b1 = 20, b2 = 40;  // X[t][b]
-  RnnNode r("RNN", {f32({3, 2, 1}, {a0, b0, a1, b1, a2, b2}), f32({1, 1, 1}, {1}), f32({1, 1, 1}, {0.5}),
-                    std::nullopt, i32({2}, {3, 1})},
+  RnnNode r("RNN",
+            {f32({3, 2, 1}, {a0, b0, a1, b1, a2, b2}), f32({1, 1, 1}, {1}), f32({1, 1, 1}, {0.5}),
+             std::nullopt, i32({2}, {3, 1})},
             2);
   r.set("direction", std::string("reverse"));
   r.set("activations", std::vector<std::string>{"Affine"});
@@ -177,14 +180,15 @@ TEST_CASE("GRU one step, linear_before_reset 0 and 1", "[rnn]") {
   const double z = sig(wz * x + rz * h0 + wbz + rbz);
   const double r = sig(wr * x + rr * h0 + wbr + rbr);
   for (int64_t lbr : {0, 1}) {
-    RnnNode n("GRU", {f32({1, 1, 1}, {x}), f32({1, 3, 1}, {wz, wr, wh}), f32({1, 3, 1}, {rz, rr, rh}),
-                      f32({1, 6}, {wbz, wbr, wbh, rbz, rbr, rbh}), std::nullopt, f32({1, 1, 1}, {h0})},
+    RnnNode n("GRU",
+              {f32({1, 1, 1}, {x}), f32({1, 3, 1}, {wz, wr, wh}), f32({1, 3, 1}, {rz, rr, rh}),
+               f32({1, 6}, {wbz, wbr, wbh, rbz, rbr, rbh}), std::nullopt, f32({1, 1, 1}, {h0})},
               2);
     n.set("linear_before_reset", lbr);
     n.set("hidden_size", int64_t{1});
     auto out = n.run();
-    const double hh = lbr ? std::tanh(wh * x + wbh + r * (rh * h0 + rbh))
-                          : std::tanh(wh * x + wbh + rh * (r * h0) + rbh);
+    const double hh =
+        lbr ? std::tanh(wh * x + wbh + r * (rh * h0 + rbh)) : std::tanh(wh * x + wbh + rh * (r * h0) + rbh);
     const double h = (1 - z) * hh + z * h0;
     CHECK(out[0].get_f64(0) == Approx(h));
     CHECK(out[1].get_f64(0) == Approx(h));

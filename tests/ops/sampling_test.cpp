@@ -35,8 +35,10 @@ struct SampCase {
     ir::Value val(t, s);
     REQUIRE(static_cast<size_t>(val.numel()) == v.size());
     for (size_t i = 0; i < v.size(); ++i) val.set_f64(static_cast<int64_t>(i), v[i]);
-    if (constant) x->value = std::make_shared<ir::Value>(val);
-    else x->is_graph_input = true;
+    if (constant)
+      x->value = std::make_shared<ir::Value>(val);
+    else
+      x->is_graph_input = true;
     n->inputs.push_back(x);
     vals.push_back(val);
   }

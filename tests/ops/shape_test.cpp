@@ -31,7 +31,9 @@ Value make(DType t, Shape s, std::vector<T> v) {
   std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
   return r;
 }
-Value i64s(std::vector<int64_t> v) { return make(DType::I64, {static_cast<int64_t>(v.size())}, v); }
+Value i64s(std::vector<int64_t> v) {
+  return make(DType::I64, {static_cast<int64_t>(v.size())}, v);
+}
 
 template <class T>
 std::vector<T> as(const Value& v) {
@@ -104,9 +106,12 @@ struct OneNode {
     std::vector<const Value*> in;
     size_t k = 0;
     for (ir::Tensor* t : n->inputs) {
-      if (!t) in.push_back(nullptr);
-      else if (t->is_constant()) in.push_back(t->value.get());
-      else in.push_back(&runtime.at(k++));
+      if (!t)
+        in.push_back(nullptr);
+      else if (t->is_constant())
+        in.push_back(t->value.get());
+      else
+        in.push_back(&runtime.at(k++));
     }
     return std::move(evaluate_node(*n, in)[0]);
   }
@@ -122,7 +127,8 @@ struct OneNode {
     size_t k = 0;
     for (size_t i = 0; i < n->inputs.size(); ++i) {
       ir::Tensor* t = n->inputs[i];
-      params += std::string(t ? ir::dtype_ctype(t->dtype) : "void") + std::string(" const* x") + std::to_string(i) + ", ";
+      params += std::string(t ? ir::dtype_ctype(t->dtype) : "void") + std::string(" const* x") +
+                std::to_string(i) + ", ";
       if (!t) {
         call += "0, ";
         continue;
@@ -131,20 +137,22 @@ struct OneNode {
       data += "static const unsigned char d" + std::to_string(i) + "[] = {";
       for (uint8_t b : v.bytes) data += std::to_string(b) + ",";
       data += "0};\n";
-      call += "(const " + std::string(ir::dtype_ctype(t->dtype)) + "*)(const void*)d" + std::to_string(i) + ", ";
+      call +=
+          "(const " + std::string(ir::dtype_ctype(t->dtype)) + "*)(const void*)d" + std::to_string(i) + ", ";
     }
     const ir::Tensor& o = out();
-    src += "static void kernel(" + params + ir::dtype_ctype(o.dtype) + "* y0, uint8_t* scratch) {\n  (void)scratch;\n" +
-           ctx.body() + "}\n" + data;
+    src += "static void kernel(" + params + ir::dtype_ctype(o.dtype) +
+           "* y0, uint8_t* scratch) {\n  (void)scratch;\n" + ctx.body() + "}\n" + data;
     src += "static unsigned char scratch_buf[" + std::to_string(ctx.scratch_bytes() + 16) + "];\n";
-    src += "static " + std::string(ir::dtype_ctype(o.dtype)) + " out[" + std::to_string(o.numel() + 1) + "];\n";
-    src += "int main(void) {\n  kernel(" + call + "out, scratch_buf);\n  fwrite(out, 1, " + std::to_string(o.bytes()) +
-           ", stdout);\n  return 0;\n}\n";
+    src +=
+        "static " + std::string(ir::dtype_ctype(o.dtype)) + " out[" + std::to_string(o.numel() + 1) + "];\n";
+    src += "int main(void) {\n  kernel(" + call + "out, scratch_buf);\n  fwrite(out, 1, " +
+           std::to_string(o.bytes()) + ", stdout);\n  return 0;\n}\n";
     const std::string dir = "/tmp/tinyaot_shape_test_" + std::to_string(::getpid());
     REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
     std::ofstream(dir + "/k.cpp") << src;
-    const std::string cmd = "c++ -std=c++11 -O1 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter " + dir + "/k.cpp -o " + dir +
-                            "/k 2> " + dir + "/log";
+    const std::string cmd = "c++ -std=c++11 -O1 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter " + dir +
+                            "/k.cpp -o " + dir + "/k 2> " + dir + "/log";
     INFO(src);
     REQUIRE(std::system(cmd.c_str()) == 0);
     Value r(o.dtype, o.shape);
@@ -336,17 +344,20 @@ TEST_CASE("Shape and Size only look at the input's shape", "[shape]") {
 
 TEST_CASE("Range accumulates delta in the output type", "[shape]") {
   OneNode a("Range", 11);
-  a.constant(make<float>(DType::F32, {}, {1.f})).constant(make<float>(DType::F32, {}, {5.f}))
+  a.constant(make<float>(DType::F32, {}, {1.f}))
+      .constant(make<float>(DType::F32, {}, {5.f}))
       .constant(make<float>(DType::F32, {}, {1.5f}));
   Value v = a.eval();
   CHECK(as<float>(v) == std::vector<float>{1.f, 2.5f, 4.f});  // ceil((5-1)/1.5) = 3 elements
   OneNode b("Range", 11);
-  b.constant(make<int32_t>(DType::I32, {}, {10})).constant(make<int32_t>(DType::I32, {}, {4}))
+  b.constant(make<int32_t>(DType::I32, {}, {10}))
+      .constant(make<int32_t>(DType::I32, {}, {4}))
       .constant(make<int32_t>(DType::I32, {}, {-3}));
   CHECK(as<int32_t>(b.eval()) == std::vector<int32_t>{10, 7});
   CHECK(as<int32_t>(b.run_kernel()) == std::vector<int32_t>{10, 7});
   OneNode c("Range", 11);
-  c.constant(make<int32_t>(DType::I32, {}, {0})).constant(make<int32_t>(DType::I32, {}, {4}))
+  c.constant(make<int32_t>(DType::I32, {}, {0}))
+      .constant(make<int32_t>(DType::I32, {}, {4}))
       .constant(make<int32_t>(DType::I32, {}, {0}));
   require_error(c, "delta");
 }
@@ -380,7 +391,8 @@ TEST_CASE("Tile repeats each dimension", "[shape]") {
   a.in(DType::I8, {2, 2}).constant(i64s({2, 3}));
   Value x = make<int8_t>(DType::I8, {2, 2}, {1, 2, 3, -4});
   // rows: [1 2 1 2 1 2], [3 -4 3 -4 3 -4], repeated twice.
-  const std::vector<int8_t> want{1, 2, 1, 2, 1, 2, 3, -4, 3, -4, 3, -4, 1, 2, 1, 2, 1, 2, 3, -4, 3, -4, 3, -4};
+  const std::vector<int8_t> want{1, 2, 1, 2, 1, 2, 3, -4, 3, -4, 3, -4,
+                                 1, 2, 1, 2, 1, 2, 3, -4, 3, -4, 3, -4};
   Value v = a.eval({x});
   CHECK(v.shape == Shape{4, 6});
   CHECK(as<int8_t>(v) == want);

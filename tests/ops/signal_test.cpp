@@ -43,8 +43,10 @@ struct SigCase {
     x->shape = s;
     x->shaped = true;
     ir::Value val = make(t, s, v);
-    if (constant) x->value = std::make_shared<ir::Value>(val);
-    else x->is_graph_input = true;
+    if (constant)
+      x->value = std::make_shared<ir::Value>(val);
+    else
+      x->is_graph_input = true;
     n->inputs.push_back(x);
     run_inputs.push_back(val);
     present.push_back(true);

@@ -67,7 +67,8 @@ graph g opset 13 {
 })");
 }
 
-TEST_CASE("fuse-activation records LeakyRelu/HardSigmoid parameters and old-style Clip attributes", "[passes]") {
+TEST_CASE("fuse-activation records LeakyRelu/HardSigmoid parameters and old-style Clip attributes",
+          "[passes]") {
   check_pass("fuse-activation", R"(
 graph g opset 13 {
   input %x: f32[1x2x2x2]
@@ -234,7 +235,8 @@ Vec conv_t(const Vec& x, int C, int H, const Vec& w, const Vec& b, int M, int k,
         for (int ix = 0; ix < H; ++ix)
           for (int ky = 0; ky < k; ++ky)
             for (int kx = 0; kx < k; ++kx)
-              y[(m * Ho + iy * s + ky) * Ho + ix * s + kx] += x[(c * H + iy) * H + ix] * w[((c * M + m) * k + ky) * k + kx];
+              y[(m * Ho + iy * s + ky) * Ho + ix * s + kx] +=
+                  x[(c * H + iy) * H + ix] * w[((c * M + m) * k + ky) * k + kx];
   return y;
 }
 
@@ -249,7 +251,8 @@ Vec matmul(const Vec& a, int M, int K, const Vec& b, int N, const Vec* bias) {
   return y;
 }
 
-void write_tensor(const std::string& path, const std::string& name, const std::vector<int64_t>& shape, const Vec& v) {
+void write_tensor(const std::string& path, const std::string& name, const std::vector<int64_t>& shape,
+                  const Vec& v) {
   onnx::TensorProto t;
   t.set_name(name);
   t.set_data_type(onnx::TensorProto::FLOAT);
@@ -261,7 +264,8 @@ void write_tensor(const std::string& path, const std::string& name, const std::v
 
 }  // namespace
 
-TEST_CASE("fuse-activation: generated kernels apply every activation in every producer's epilogue", "[passes][e2e]") {
+TEST_CASE("fuse-activation: generated kernels apply every activation in every producer's epilogue",
+          "[passes][e2e]") {
   using namespace tinyaot::testing;
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
@@ -293,7 +297,8 @@ TEST_CASE("fuse-activation: generated kernels apply every activation in every pr
     add_float_initializer(m, "lo", {}, {0.0f});
     add_float_initializer(m, "hi", {}, {6.0f});
     auto act = [&](const std::string& in, const std::string& out) {
-      auto* n = add_node(m, a, a == "Clip" ? std::vector<std::string>{in, "lo", "hi"} : std::vector<std::string>{in}, {out});
+      auto* n = add_node(
+          m, a, a == "Clip" ? std::vector<std::string>{in, "lo", "hi"} : std::vector<std::string>{in}, {out});
       auto fattr = [&](const char* k, float v) {
         auto* at = n->add_attribute();
         at->set_name(k);
@@ -338,9 +343,9 @@ TEST_CASE("fuse-activation: generated kernels apply every activation in every pr
       return v;
     };
     Vec h = A(conv(x, 4, 6, w1, b1, 8, 3, 1, 1, 1));  // 8x6x6
-    h = A(conv(h, 8, 6, w2, b2, 8, 3, 2, 1, 8));       // 8x3x3
-    h = A(conv(h, 8, 3, w3, b3, 4, 1, 1, 0, 1));       // 4x3x3
-    h = A(conv_t(h, 4, 3, w4, b4, 2, 2, 2));           // 2x6x6 = 72
+    h = A(conv(h, 8, 6, w2, b2, 8, 3, 2, 1, 8));      // 8x3x3
+    h = A(conv(h, 8, 3, w3, b3, 4, 1, 1, 0, 1));      // 4x3x3
+    h = A(conv_t(h, 4, 3, w4, b4, 2, 2, 2));          // 2x6x6 = 72
     h = A(matmul(h, 1, 72, w5, 10, &c5));
     h = A(matmul(h, 1, 10, w6, 6, nullptr));
 
@@ -360,8 +365,9 @@ TEST_CASE("fuse-activation: generated kernels apply every activation in every pr
     std::string sfx = a;
     for (auto& ch : sfx) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     size_t fused = 0;
-    for (size_t p = code.find("_" + sfx + "("); p != std::string::npos; p = code.find("_" + sfx + "(", p + 1)) ++fused;
-    CHECK(fused == 12);  // six kernel definitions + six calls
+    for (size_t p = code.find("_" + sfx + "("); p != std::string::npos; p = code.find("_" + sfx + "(", p + 1))
+      ++fused;
+    CHECK(fused == 12);                                          // six kernel definitions + six calls
     CHECK(code.find("_" + sfx + "_f32(") == std::string::npos);  // no standalone activation kernel
     auto v = run_tinyaot("verify --atol 1e-5 " + cdir);
     CHECK(v.exit_code == 0);

@@ -19,7 +19,8 @@ inline std::vector<ir::Value> random_inputs(const ir::Graph& g, unsigned seed) {
   std::vector<ir::Value> r;
   for (auto* t : g.inputs) {
     ir::Value v(t->dtype, t->shape);
-    for (int64_t i = 0; i < v.numel(); ++i) v.set_f64(i, ir::dtype_is_float(t->dtype) ? u(rng) : std::floor(u(rng) * 2.5));
+    for (int64_t i = 0; i < v.numel(); ++i)
+      v.set_f64(i, ir::dtype_is_float(t->dtype) ? u(rng) : std::floor(u(rng) * 2.5));
     r.push_back(v);
   }
   return r;
@@ -27,7 +28,8 @@ inline std::vector<ir::Value> random_inputs(const ir::Graph& g, unsigned seed) {
 
 // Runs `pass` on the graph parsed from `in`; checks the printed result equals `expected` and that
 // the reference evaluator gives the same outputs before and after (within `tol`, relative).
-inline void check_pass(const std::string& pass, const std::string& in, const std::string& expected, double tol = 1e-6) {
+inline void check_pass(const std::string& pass, const std::string& in, const std::string& expected,
+                       double tol = 1e-6) {
   auto before = ir::parse(in);
   auto after = ir::parse(in);
   const passes::PassInfo* p = passes::find_pass(pass);

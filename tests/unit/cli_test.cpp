@@ -35,7 +35,8 @@ RunResult compile(const onnx::ModelProto& m, const std::string& extra = "") {
 TEST_CASE("a valid model compiles", "[cli]") {
   TempDir d;
   write_model(relu_model(), (d.path / "m.onnx").string());
-  auto r = run_tinyaot("compile " + (d.path / "m.onnx").string() + " -o " + (d.path / "out").string() + " --name net");
+  auto r = run_tinyaot("compile " + (d.path / "m.onnx").string() + " -o " + (d.path / "out").string() +
+                       " --name net");
   INFO(r.out);
   CHECK(r.exit_code == 0);
   CHECK(std::filesystem::exists(d.path / "out" / "net.h"));

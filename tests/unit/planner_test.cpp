@@ -119,7 +119,8 @@ TEST_CASE("exact planner finds the optimum on random small instances", "[planner
 }
 
 TEST_CASE("plan_best keeps the smallest arena", "[planner]") {
-  std::vector<BufferRequest> bufs = {{"a", 64, 16, 0, 1}, {"b", 32, 16, 1, 2}, {"c", 64, 16, 2, 3}, {"d", 32, 16, 0, 0}};
+  std::vector<BufferRequest> bufs = {
+      {"a", 64, 16, 0, 1}, {"b", 32, 16, 1, 2}, {"c", 64, 16, 2, 3}, {"d", 32, 16, 0, 0}};
   PlanChoice c = plan_best(bufs);
   CHECK(c.tried.size() == 4);
   for (auto& [name, bytes] : c.tried) CHECK(c.best->arena_size() <= bytes);

@@ -22,7 +22,8 @@ onnx::ModelProto make_model(int opset) {
   return m;
 }
 
-void add_input(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& shape, int elem_type) {
+void add_input(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& shape,
+               int elem_type) {
   auto* vi = m.mutable_graph()->add_input();
   vi->set_name(name);
   auto* tt = vi->mutable_type()->mutable_tensor_type();
@@ -30,8 +31,10 @@ void add_input(onnx::ModelProto& m, const std::string& name, const std::vector<i
   auto* sh = tt->mutable_shape();
   for (int64_t d : shape) {
     auto* dim = sh->add_dim();
-    if (d < 0) dim->set_dim_param("N");
-    else dim->set_dim_value(d);
+    if (d < 0)
+      dim->set_dim_param("N");
+    else
+      dim->set_dim_value(d);
   }
 }
 
@@ -43,8 +46,10 @@ void add_output(onnx::ModelProto& m, const std::string& name, const std::vector<
   auto* sh = tt->mutable_shape();
   for (int64_t d : shape) {
     auto* dim = sh->add_dim();
-    if (d < 0) dim->set_dim_param("N");
-    else dim->set_dim_value(d);
+    if (d < 0)
+      dim->set_dim_param("N");
+    else
+      dim->set_dim_value(d);
   }
 }
 
