@@ -154,11 +154,9 @@ Output generate(const ir::Graph& g, const Options& opt) {
   };
   std::vector<Emitted> emitted;
   std::map<std::string, std::string> helpers;
-  int step = -1;
-  for (auto& np : g.nodes()) {
-    const ir::Node& n = *np;
-    ++step;
+  auto emit_one = [&](const ir::Node& n, int at_step, bool in_place_output) {
     KernelCtx ctx(n, opt.target);
+    ctx.set_in_place_output(in_place_output);
     n.info->emit(n, ctx);
     std::string params;
     auto add_param = [&](const std::string& type, const std::string& pname) {
@@ -173,28 +171,33 @@ Output generate(const ir::Graph& g, const Options& opt) {
       add_param(fmt::format("{}*", n.outputs[i] ? ir::dtype_ctype(n.outputs[i]->dtype) : "void"),
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
-    Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, step, {}}, "(" + params + ") {\n" + ctx.body() + "}\n",
+    Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, at_step, {}}, "(" + params + ") {\n" + ctx.body() + "}\n",
               ctx.name(), ctx.tables()};
     // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
-    for (size_t i = 0; i < n.inputs.size(); ++i)
-      e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
+    for (size_t i = 0; i < n.inputs.size(); ++i) e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
     for (auto& [k, v] : ctx.helpers()) helpers[k] = v;
-    emitted.push_back(std::move(e));
-  }
+    return e;
+  };
+  int step = -1;
+  for (auto& np : g.nodes()) emitted.push_back(emit_one(*np, ++step, false));
 
   // 2. Storage and arena plan. Candidates: views aliased + ops in place, views only, and (with
   // aliasing off) nothing shared; each is planned by every strategy and the smallest arena wins.
   struct Candidate {
     StorageMap storage;
+    std::map<int, Emitted> overrides;  // step -> kernel re-emitted for in-place depthwise
     std::vector<BufferRequest> reqs;
     std::map<int, int> buf_of_group;
     std::map<int, int> scratch_buf;  // step -> request
     std::map<const Tensor*, int> const_out_buf;
     PlanChoice plan;
   };
-  auto make_candidate = [&](bool aliasing, bool in_place) {
+  auto make_candidate = [&](bool aliasing, bool in_place, bool dw_in_place) {
     Candidate c;
-    c.storage = assign_storage(g, aliasing, opt.io_in_arena, in_place);
+    c.storage = assign_storage(g, aliasing, opt.io_in_arena, in_place, dw_in_place);
+    for (auto& e : emitted)
+      if (c.storage.dw_in_place.count(e.layer.node))
+        c.overrides.emplace(e.layer.step, emit_one(*e.layer.node, e.layer.step, true));
     for (size_t gi = 0; gi < c.storage.groups.size(); ++gi) {
       const StorageGroup& gr = c.storage.groups[gi];
       if (gr.kind != StorageGroup::Arena || gr.members.empty()) continue;
@@ -221,11 +224,13 @@ Output generate(const ir::Graph& g, const Options& opt) {
   };
   std::vector<Candidate> candidates;
   if (opt.aliasing) {
-    candidates.push_back(make_candidate(true, true));
-    candidates.push_back(make_candidate(true, false));
-    candidates.push_back(make_candidate(false, false));
+    candidates.push_back(make_candidate(true, true, false));
+    candidates.push_back(make_candidate(true, false, false));
+    candidates.push_back(make_candidate(false, false, false));
+    Candidate dw = make_candidate(true, true, true);
+    if (!dw.storage.dw_in_place.empty()) candidates.push_back(std::move(dw));
   } else {
-    candidates.push_back(make_candidate(false, false));
+    candidates.push_back(make_candidate(false, false, false));
   }
   size_t chosen = 0;
   for (size_t i = 1; i < candidates.size(); ++i)
@@ -241,7 +246,9 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::vector<Layer> layers;
   std::map<std::string, std::string> fn_by_text;
   std::string kernels_src, tables_src;
-  for (auto& e : emitted) {
+  for (auto& e0 : emitted) {
+    auto ov = cand.overrides.find(e0.layer.step);
+    const Emitted& e = ov == cand.overrides.end() ? e0 : ov->second;
     if (storage.elided.count(e.layer.node)) continue;
     Layer L = e.layer;
     if (L.scratch) L.scratch_buf = cand.scratch_buf.at(L.step);

@@ -24,6 +24,10 @@ class KernelCtx {
   KernelCtx(const ir::Node& node, Target target) : node_(node), target_(target) {}
 
   const ir::Node& node() const { return node_; }
+  // Set by the driver when output 0 shares memory with input 0 (depthwise convolution in place):
+  // the kernel must finish reading each input channel before it writes over it.
+  bool in_place_output() const { return in_place_output_; }
+  void set_in_place_output(bool v) { in_place_output_ = v; }
   Target target() const { return target_; }
   static std::string in(size_t i) { return "x" + std::to_string(i); }
   static std::string out(size_t i) { return "y" + std::to_string(i); }
@@ -75,6 +79,7 @@ class KernelCtx {
  private:
   const ir::Node& node_;
   Target target_;
+  bool in_place_output_ = false;
   std::string name_ = "kernel";
   std::string body_;
   int indent_ = 1;

@@ -28,6 +28,7 @@ struct StorageMap {
   std::vector<StorageGroup> groups;
   std::set<const ir::Node*> elided;  // view nodes that need no code
   int in_place = 0;                  // number of in-place ops (for reports)
+  std::set<const ir::Node*> dw_in_place;  // depthwise convolutions writing over their input
 };
 
 // True for ops whose kernel reads and writes element i only when writing element i, so the
@@ -39,6 +40,9 @@ bool is_view_op(const ir::Node& n);
 // to the end) instead of the caller's buffers.
 // in_place=false keeps views aliased but gives every op output its own buffer (merging storage
 // lengthens lifetimes, which occasionally raises the peak; the driver plans both and keeps the best).
-StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena = false, bool in_place = true);
+// dw_in_place: depthwise convolutions whose input dies there write over it (needs the kernel's
+// in-place variant, which costs a one-channel scratch and a copy per channel).
+StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena = false, bool in_place = true,
+                          bool dw_in_place = false);
 
 }  // namespace tinyaot::codegen

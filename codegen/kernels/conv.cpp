@@ -140,7 +140,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     name += "_dw";
   else if (G > 1)
     name += fmt::format("_g{}", G);
-  ctx.set_name(name + act_sfx);
+  ctx.set_name(name + act_sfx + (ctx.in_place_output() && dw && Mg == 1 && OS <= IS ? "_inplace" : ""));
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
@@ -165,7 +165,16 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     ctx.line("const int32_t m = {};", gv);
   }
   ctx.line("const {}* wm = x1 + {};", ct, mul("m", WB));
-  ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
+  // In place (the output overwrites the input, TinyEngine style): each channel is computed into a
+  // one-channel scratch and copied over its slot afterwards. Output channel m lands within the
+  // input channels 0..m, all of which are consumed by then, because OS <= IS.
+  const bool in_place = ctx.in_place_output() && dw && Mg == 1 && OS <= IS;
+  if (in_place) {
+    const std::string sc = ctx.scratch(static_cast<size_t>(OS) * ir::dtype_size(dt), ct);
+    ctx.line("{}* ym = {};", ct, sc);
+  } else {
+    ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
+  }
   for (int64_t t = 0; t < MB; ++t)
     ctx.line("const {} bias{} = {};", ct, t, has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
 
@@ -283,6 +292,9 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     }
   };
   dim(0);
+  if (in_place)
+    ctx.line("memcpy(y0 + {}, ym, {});", add_off(mul("n", M * OS), mul("m", OS)),
+             static_cast<size_t>(OS) * ir::dtype_size(dt));
   ctx.close();  // mm
   if (G > 1) ctx.close();
   ctx.close();  // n
