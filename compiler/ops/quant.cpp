@@ -307,8 +307,24 @@ void infer_DequantizeLinear(Node& n) {
   if (ops::has_input(n, 2) && ops::input(n, 2).dtype != x.dtype)
     ops::fail(n, "zero point type {} differs from input type {}", ir::dtype_name(ops::input(n, 2).dtype),
               ir::dtype_name(x.dtype));
-  qdq_axis(n);
+  const int64_t axis = qdq_axis(n);
   ops::set_output(n, 0, DType::F32, x.shape);
+  // Constant DequantizeLinear nodes are folded at import; record on the float result what it is
+  // the dequantization of, so that the lower-qdq pass can recover the integer tensor (it checks
+  // the recovery bit by bit against the float values, so a stale record is harmless).
+  ir::Tensor* y = n.outputs[0];
+  const ir::Tensor& sc = ops::input(n, 1);
+  const bool zc = !ops::has_input(n, 2) || ops::input(n, 2).is_constant();
+  if (y && x.is_constant() && sc.is_constant() && zc) {
+    ir::QuantParams qp;
+    for (int64_t i = 0; i < sc.numel(); ++i) qp.scale.push_back(sc.value->data<float>()[i]);
+    for (int64_t i = 0; i < sc.numel(); ++i)
+      qp.zero_point.push_back(ops::has_input(n, 2) ? static_cast<int32_t>(ops::input(n, 2).value->get_i64(i)) : 0);
+    qp.axis = static_cast<int>(axis);
+    y->quant = qp;
+  } else if (y) {
+    y->quant.reset();
+  }
 }
 
 void eval_DequantizeLinear(const Node& n, const Inputs& in, Outputs& out) {
