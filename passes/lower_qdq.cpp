@@ -90,8 +90,41 @@ bool recover_const(Graph& g, Tensor* t, QSrc& out, bool want_i32) {
   } else if (C != 1) {
     return false;
   }
-  std::vector<int64_t> k(static_cast<size_t>(t->numel()));
   const float* v = t->value->data<float>();
+  ir::Value sv(DType::F32, qp.axis >= 0 ? ir::Shape{C} : ir::Shape{});
+  for (int64_t c = 0; c < C; ++c) sv.data<float>()[c] = qp.scale[static_cast<size_t>(c)];
+  const std::string base = t->name.size() > 3 && t->name.compare(t->name.size() - 3, 3, "_dq") == 0
+                               ? t->name.substr(0, t->name.size() - 3)
+                               : t->name;
+  // Preferred: the integer constant the importer folded (exact even for int32 beyond 2^24),
+  // accepted only if dequantizing it gives the float constant bit for bit.
+  if (std::shared_ptr<const ir::Value> src = quant::folded_dq_input(t)) {
+    const bool type_ok = want_i32 ? src->dtype == DType::I32 : is_q8(src->dtype);
+    bool same = type_ok && src->shape == t->shape;
+    for (int64_t o = 0, e = 0; same && o < outer; ++o)
+      for (int64_t c = 0; same && c < dim; ++c) {
+        const float s = qp.scale[static_cast<size_t>(c)];
+        const int64_t z = qp.zero_point[static_cast<size_t>(c)];
+        same = same && sane_scale(s);
+        for (int64_t i = 0; same && i < inner; ++i, ++e)
+          same = fbits(static_cast<float>(src->get_i64(e) - z) * s) == fbits(v[e]);
+      }
+    if (same) {
+      ir::Value zv(src->dtype, qp.axis >= 0 ? ir::Shape{C} : ir::Shape{});
+      for (int64_t c = 0; c < C; ++c) zv.set_f64(c, qp.zero_point[static_cast<size_t>(c)]);
+      out.q = g.add_tensor(g.fresh_name(base + "_q"));
+      out.q->dtype = src->dtype;
+      out.q->shape = src->shape;
+      out.q->shaped = true;
+      out.q->value = src;
+      out.scale = new_const(g, base + "_scale", std::move(sv));
+      out.zp = new_const(g, base + "_zp", std::move(zv));
+      out.axis = qp.axis;
+      out.dq = nullptr;
+      return true;
+    }
+  }
+  std::vector<int64_t> k(static_cast<size_t>(t->numel()));
   int64_t e = 0, kmin = 0, kmax = 0;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c = 0; c < dim; ++c) {
@@ -123,15 +156,8 @@ bool recover_const(Graph& g, Tensor* t, QSrc& out, bool want_i32) {
   }
   ir::Value qv(dt, t->shape);
   for (int64_t i = 0; i < qv.numel(); ++i) qv.set_f64(i, static_cast<double>(k[static_cast<size_t>(i)]));
-  ir::Value sv(DType::F32, qp.axis >= 0 ? ir::Shape{C} : ir::Shape{});
   ir::Value zv(dt, qp.axis >= 0 ? ir::Shape{C} : ir::Shape{});
-  for (int64_t c = 0; c < C; ++c) {
-    sv.data<float>()[c] = qp.scale[static_cast<size_t>(c)];
-    zv.set_f64(c, qp.zero_point[static_cast<size_t>(c)]);
-  }
-  const std::string base = t->name.size() > 3 && t->name.compare(t->name.size() - 3, 3, "_dq") == 0
-                               ? t->name.substr(0, t->name.size() - 3)
-                               : t->name;
+  for (int64_t c = 0; c < C; ++c) zv.set_f64(c, qp.zero_point[static_cast<size_t>(c)]);
   out.q = new_const(g, base + "_q", std::move(qv));
   out.scale = new_const(g, base + "_scale", std::move(sv));
   out.zp = new_const(g, base + "_zp", std::move(zv));

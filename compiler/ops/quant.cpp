@@ -4,7 +4,11 @@
 // Decisions are documented in docs/ops/quant.md.
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
@@ -298,6 +302,60 @@ void eval_QuantizeLinear(const Node& n, const Inputs& in, Outputs& out) {
 
 // ---------------------------------------------------------------- DequantizeLinear
 
+namespace {
+
+// Side table of folded DequantizeLinear inputs (see quant::folded_dq_input). Entries are
+// refreshed by every infer of the node that produces the tensor; the byte budget bounds what a
+// long-running process (verify over many models) keeps alive, oldest entries first.
+struct FoldedTable {
+  std::mutex mu;
+  std::map<const ir::Tensor*, std::shared_ptr<const Value>> by_tensor;
+  std::deque<const ir::Tensor*> order;
+  size_t bytes = 0;
+};
+FoldedTable& folded_table() {
+  static FoldedTable t;
+  return t;
+}
+
+void remember_folded(const ir::Tensor* y, std::shared_ptr<const Value> q) {
+  FoldedTable& t = folded_table();
+  std::lock_guard<std::mutex> lock(t.mu);
+  auto it = t.by_tensor.find(y);
+  if (it != t.by_tensor.end()) {
+    t.bytes -= it->second->bytes.size();
+    t.by_tensor.erase(it);
+  }
+  if (!q) return;
+  t.by_tensor[y] = q;
+  t.order.push_back(y);
+  t.bytes += q->bytes.size();
+  const size_t budget = size_t(256) << 20;
+  while (t.bytes > budget && !t.order.empty()) {
+    auto old = t.by_tensor.find(t.order.front());
+    t.order.pop_front();
+    if (old == t.by_tensor.end()) continue;
+    t.bytes -= old->second->bytes.size();
+    t.by_tensor.erase(old);
+  }
+  if (t.order.size() > 4 * t.by_tensor.size() + 1024) {  // drop ids of replaced entries
+    std::deque<const ir::Tensor*> keep;
+    std::set<const ir::Tensor*> seen;
+    for (auto r = t.order.rbegin(); r != t.order.rend(); ++r)
+      if (t.by_tensor.count(*r) && seen.insert(*r).second) keep.push_front(*r);
+    t.order.swap(keep);
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const Value> quant::folded_dq_input(const ir::Tensor* t) {
+  FoldedTable& ft = folded_table();
+  std::lock_guard<std::mutex> lock(ft.mu);
+  auto it = ft.by_tensor.find(t);
+  return it == ft.by_tensor.end() ? nullptr : it->second;
+}
+
 void infer_DequantizeLinear(Node& n) {
   ops::check_arity(n, 2, 3);
   const ir::Tensor& x = ops::input(n, 0);
@@ -322,8 +380,10 @@ void infer_DequantizeLinear(Node& n) {
       qp.zero_point.push_back(ops::has_input(n, 2) ? static_cast<int32_t>(ops::input(n, 2).value->get_i64(i)) : 0);
     qp.axis = static_cast<int>(axis);
     y->quant = qp;
+    remember_folded(y, x.value);
   } else if (y) {
     y->quant.reset();
+    remember_folded(y, nullptr);
   }
 }
 

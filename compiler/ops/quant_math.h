@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "compiler/ir.h"
@@ -135,5 +136,12 @@ struct MatMulGeo {
 
 namespace tinyaot {
 quant::ConvGeo qconv_geometry(const ir::Node& n);
+namespace quant {
+// The integer input of a DequantizeLinear whose inputs were all constant, keyed by its output
+// tensor (the importer folds such nodes, and the float result alone does not determine an int32
+// bias beyond 2^24). Recorded by infer_DequantizeLinear together with Tensor::quant; null when
+// unknown. Callers must check that dequantizing it reproduces the tensor's value bit for bit.
+std::shared_ptr<const ir::Value> folded_dq_input(const ir::Tensor* t);
+}  // namespace quant
 quant::MatMulGeo qmatmul_geometry(const ir::Node& n);
 }  // namespace tinyaot
