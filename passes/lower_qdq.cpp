@@ -182,7 +182,7 @@ bool dq_source(Graph& g, Tensor* t, QSrc& out, bool want_const, bool want_i32 = 
       if (!sane_scale(sc->value->data<float>()[i])) return false;
     out.q = q;
     out.scale = sc;
-    out.zp = zp ? zp : zero_const(g, q->name + "_zp", q->dtype);
+    out.zp = zp ? zp : new_const(g, q->name + "_zp", ir::Value(q->dtype, sc->shape));
     out.axis = -1;
     if (!(sc->numel() == 1 && sc->shape.size() <= 1))
       out.axis = ops::normalize_axis(*p, p->attrs.get_int("axis", 1), static_cast<int64_t>(q->shape.size()));
@@ -394,7 +394,7 @@ bool bypass_q(Graph& g, Node* q) {
   if (!is_op(dq, "DequantizeLinear")) return false;
   Tensor* x = dq->in(0);
   Tensor* y = q->outputs[0];
-  if (!x || !is_q8(x->dtype) || y->is_graph_output || y->dtype != x->dtype) return false;
+  if (!x || !is_q8(x->dtype) || y->dtype != x->dtype) return false;
   Tensor *s1 = dq->in(1), *s2 = q->in(1), *z1 = dq->in(2), *z2 = q->in(2);
   if (!s1->is_constant() || !s2->is_constant() || s1->numel() != 1 || s2->numel() != 1) return false;
   const float a = s1->value->data<float>()[0], b = s2->value->data<float>()[0];
@@ -402,9 +402,46 @@ bool bypass_q(Graph& g, Node* q) {
   auto zv = [](Tensor* z) -> int64_t { return z ? (z->is_constant() ? z->value->get_i64(0) : INT64_MIN) : 0; };
   if ((z1 && (!z1->is_constant() || z1->numel() != 1)) || (z2 && (!z2->is_constant() || z2->numel() != 1))) return false;
   if (zv(z1) != zv(z2)) return false;
+  if (y->is_graph_output) {
+    // Keep the output tensor: its producer becomes the producer of the integer value x.
+    Node* px = x->producer;
+    if (!px || x->is_graph_output || !single_use(g, x) || !single_use(g, v)) return false;
+    for (Tensor*& o : px->outputs)
+      if (o == x) o = y;
+    y->producer = px;
+    q->outputs[0] = nullptr;
+    q->inputs.clear();
+    dq->inputs.clear();
+    return true;
+  }
   for (Node* c : g.consumers(y))
     for (Tensor*& t : c->inputs)
       if (t == y) t = x;
+  return true;
+}
+
+// Reshape(Reshape(x)) -> one Reshape to the (static) final shape; a Reshape to the input's own
+// shape -> x. The Gemm lowering creates such pairs between consecutive layers.
+bool collapse_reshape(Graph& g, Node* n, std::vector<Node*>& doomed) {
+  if (!is_op(n, "Reshape")) return false;
+  Tensor* x = n->in(0);
+  Tensor* y = n->out(0);
+  if (!x || !y || y->is_graph_output) return false;
+  if (x->shape == y->shape) {
+    for (Node* c : g.consumers(y))
+      for (Tensor*& t : c->inputs)
+        if (t == y) t = x;
+    doomed.push_back(n);
+    return true;
+  }
+  Node* p = x->producer;
+  if (!is_op(p, "Reshape") || !single_use(g, x)) return false;
+  ir::Value sv(DType::I64, {static_cast<int64_t>(y->shape.size())});
+  for (size_t i = 0; i < y->shape.size(); ++i) sv.data<int64_t>()[i] = y->shape[i];
+  n->inputs[0] = p->in(0);
+  n->inputs[1] = new_const(g, "shape_" + ir::shape_str(y->shape), std::move(sv));
+  n->attrs.erase("allowzero");
+  doomed.push_back(p);
   return true;
 }
 
@@ -437,7 +474,7 @@ bool lower_qdq(ir::Graph& g, const PassContext&) {
     for (Node* n : snapshot) {
       if (gone.count(n)) continue;
       const size_t before = doomed.size();
-      if (sink_dq(g, n, doomed) || lower_group(g, n, doomed)) {
+      if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
       }
