@@ -360,6 +360,42 @@ bool lower_group(Graph& g, Node* p, std::vector<Node*>& doomed) {
   return true;
 }
 
+// DQ(a) + DQ(b) [-> Relu/Clip] -> Q  =>  com.microsoft.QLinearAdd, defined as exactly that float32
+// computation; lowered only when its integer form needs few patched input pairs.
+bool lower_add(Graph& g, Node* p, std::vector<Node*>& doomed) {
+  if (!is_op(p, "Add")) return false;
+  Tensor* y = p->out(0);
+  if (!y || y->dtype != DType::F32) return false;
+  QOut qo;
+  std::vector<Node*> act;
+  if (!q_consumer(g, y, qo, act)) return false;
+  QSrc a, b;
+  if (!dq_source(g, p->in(0), a, false) || !a.per_tensor() || !dq_source(g, p->in(1), b, false) || !b.per_tensor())
+    return false;
+  if (a.q->dtype != qo.dtype || b.q->dtype != qo.dtype || a.zp->dtype != qo.dtype || b.zp->dtype != qo.dtype)
+    return false;
+  const quant::QAddPlan plan =
+      quant::make_qadd_plan(a.s(0), static_cast<int32_t>(a.z(0)), b.s(0), static_cast<int32_t>(b.z(0)),
+                            qo.scale->value->data<float>()[0], static_cast<int32_t>(qo.zp->value->get_i64(0)),
+                            qo.dtype == DType::U8);
+  if (!plan.ok || plan.ex_a.size() > 16) return false;
+  const OpInfo* info = find_op("com.microsoft", "QLinearAdd");
+  if (!info) return false;
+  Node* n = g.add_node("QLinearAdd", p->name);
+  n->domain = "com.microsoft";
+  n->opset = 1;
+  n->info = info;
+  n->inputs = {a.q, a.scale, a.zp, b.q, b.scale, b.zp, qo.scale, qo.zp};
+  Tensor* yq = qo.q->outputs[0];
+  n->outputs = {yq};
+  yq->producer = n;
+  info->infer(*n);
+  doomed.push_back(p);
+  for (Node* c : act) doomed.push_back(c);
+  doomed.push_back(qo.q);
+  return true;
+}
+
 // DQ -> data-movement op: move the op onto the integer tensor (per-tensor parameters only).
 bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
   static const std::set<std::string> movers = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"};
@@ -474,7 +510,8 @@ bool lower_qdq(ir::Graph& g, const PassContext&) {
     for (Node* n : snapshot) {
       if (gone.count(n)) continue;
       const size_t before = doomed.size();
-      if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || collapse_reshape(g, n, doomed)) {
+      if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || lower_add(g, n, doomed) ||
+          collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
       }

@@ -686,3 +686,91 @@ void emit_QLinearMatMul(const Node& n, KernelCtx& ctx) { emit_qmatmul(n, ctx); }
 void emit_MatMulInteger(const Node& n, KernelCtx& ctx) { emit_qmatmul(n, ctx); }
 
 }  // namespace tinyaot
+
+namespace tinyaot {
+
+// ---------------------------------------------------------------- com.microsoft.QLinearAdd
+
+// Constant parameters: the integer-only form of quant::make_qadd_plan (int64 fixed point, round
+// half to even, plus the compile-time list of input pairs where the float32 definition rounds the
+// other way, checked only inside the narrow window of accumulators around a tie). Run-time
+// parameters: the float32 definition itself.
+void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
+  const DType t = n.outputs[0]->dtype;
+  const std::string tc = ir::dtype_ctype(t);
+  int32_t lo, hi;
+  qrange(t, lo, hi);
+  const ir::Shape& ys = n.outputs[0]->shape;
+  const size_t r = ys.size();
+  const std::vector<int64_t> sa_ = ops::broadcast_strides(n.inputs[0]->shape, ys);
+  const std::vector<int64_t> sb_ = ops::broadcast_strides(n.inputs[3]->shape, ys);
+  const bool flat = n.inputs[0]->shape == ys && n.inputs[3]->shape == ys;
+  auto zp_of = [&](size_t i) -> std::string {
+    if (!present(n, i)) return "0";
+    if (const ir::Value* v = cval(n, i)) return std::to_string(v->get_i64(0));
+    return fmt::format("(int32_t)x{}[0]", i);
+  };
+  const bool known = is_const(n, 1) && is_const(n, 4) && is_const(n, 6) && (!present(n, 2) || is_const(n, 2)) &&
+                     (!present(n, 5) || is_const(n, 5)) && (!present(n, 7) || is_const(n, 7));
+  quant::QAddPlan plan;
+  if (known) {
+    auto z = [&](size_t i) { return present(n, i) ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
+    plan = quant::make_qadd_plan(cval(n, 1)->data<float>()[0], z(2), cval(n, 4)->data<float>()[0], z(5),
+                                 cval(n, 6)->data<float>()[0], z(7), t == DType::U8);
+  }
+  ctx.set_name(fmt::format("qlinearadd_{}{}", ir::dtype_name(t), flat ? "" : "_bcast"));
+  ctx.line("const int32_t za = {}, zb = {}, zy = {};", zp_of(2), zp_of(5), zp_of(7));
+  std::string exa, exb, exy;
+  if (plan.ok && !plan.ex_a.empty()) {
+    exa = ctx.const_table("exa", DType::I32, std::vector<double>(plan.ex_a.begin(), plan.ex_a.end()));
+    exb = ctx.const_table("exb", DType::I32, std::vector<double>(plan.ex_b.begin(), plan.ex_b.end()));
+    exy = ctx.const_table("exy", DType::I32, std::vector<double>(plan.ex_y.begin(), plan.ex_y.end()));
+  } else if (!plan.ok) {
+    ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
+    auto sc = [&](size_t i) {
+      return is_const(n, i) ? KernelCtx::literal(cval(n, i)->data<float>()[0], DType::F32) : fmt::format("x{}[0]", i);
+    };
+    ctx.line("const float sa = {}, sb = {}, sy = {};", sc(1), sc(4), sc(6));
+  }
+  // Loops: flat when no broadcasting, else one loop per output dim with running offsets.
+  std::string ia = "e", ib = "e";
+  if (flat) {
+    ctx.open("for (int32_t e = 0; e < {}; ++e) {{", n.outputs[0]->numel());
+  } else {
+    ctx.line("int32_t e = 0;");
+    for (size_t d = 0; d < r; ++d) {
+      ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", d, ys[d]);
+    }
+    ia = ib = "";
+    for (size_t d = 0; d < r; ++d) {
+      if (sa_[d]) ia += fmt::format("{}i{} * {}", ia.empty() ? "" : " + ", d, sa_[d]);
+      if (sb_[d]) ib += fmt::format("{}i{} * {}", ib.empty() ? "" : " + ", d, sb_[d]);
+    }
+    if (ia.empty()) ia = "0";
+    if (ib.empty()) ib = "0";
+  }
+  ctx.line("const int32_t a = (int32_t)x0[{}], b = (int32_t)x3[{}];", ia, ib);
+  if (plan.ok) {
+    ctx.line("const int64_t acc = (int64_t)(a - za) * {}LL + (int64_t)(b - zb) * {}LL;", plan.ma, plan.mb);
+    ctx.line("int64_t y = ((acc + {}LL + ((acc >> {}) & 1)) >> {}) + zy;", (int64_t{1} << (plan.shift - 1)) - 1,
+             plan.shift, plan.shift);
+    ctx.line("y = y < {} ? {} : y > {} ? {} : y;", lo, lo, hi, hi);
+    if (!plan.ex_a.empty()) {
+      ctx.line("const int64_t rem = (acc & {}LL) - {}LL;", (int64_t{1} << plan.shift) - 1, int64_t{1} << (plan.shift - 1));
+      ctx.open("if (rem >= -{}LL && rem <= {}LL) {{", plan.win, plan.win);
+      ctx.line("for (int32_t x = 0; x < {}; ++x) if (a == {}[x] && b == {}[x]) y = {}[x];", plan.ex_a.size(), exa, exb, exy);
+      ctx.close();
+    }
+    ctx.line("y0[e] = ({})y;", tc);
+  } else {
+    ctx.line("const float fa = (float)(a - za) * sa;");
+    ctx.line("const float fb = (float)(b - zb) * sb;");
+    ctx.line("y0[e] = ({})tinyaot_quantize_f32(fa + fb, sy, zy, {}, {});", tc, lo, hi);
+  }
+  if (!flat) ctx.line("++e;");
+  ctx.close();
+  if (!flat)
+    for (size_t d = 1; d < r; ++d) ctx.close();
+}
+
+}  // namespace tinyaot

@@ -564,3 +564,41 @@ void eval_MatMulInteger(const Node& n, const Inputs& in, Outputs& out) {
 }
 
 }  // namespace tinyaot
+
+namespace tinyaot {
+
+// ---------------------------------------------------------------- com.microsoft.QLinearAdd
+
+// Inputs A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point (zero points
+// optional); per-tensor parameters; A, B and C of one 8-bit type; numpy broadcasting.
+void infer_QLinearAdd(Node& n) {
+  ops::check_arity(n, 7, 8);
+  require_q8(n, 0, "A");
+  require_f32(n, 1, "A_scale");
+  require_q8(n, 3, "B");
+  require_f32(n, 4, "B_scale");
+  require_f32(n, 6, "C_scale");
+  const DType t = n.inputs[0]->dtype;
+  if (n.inputs[3]->dtype != t) ops::fail(n, "A and B must have the same type");
+  for (size_t i : {1, 2, 4, 5, 6, 7}) {
+    if (!ops::has_input(n, i)) continue;
+    if (ops::input(n, i).numel() != 1) ops::fail(n, "input {} must be a scalar (per-tensor quantization)", i);
+    if (i != 1 && i != 4 && i != 6 && ops::input(n, i).dtype != t) ops::fail(n, "zero point (input {}) must have the type of A", i);
+  }
+  ops::set_output(n, 0, t, ops::broadcast_shapes(n, {n.inputs[0]->shape, n.inputs[3]->shape}));
+}
+
+void eval_QLinearAdd(const Node& n, const Inputs& in, Outputs& out) {
+  int32_t lo, hi;
+  qrange(out[0].dtype, lo, hi);
+  const float sa = in[1]->data<float>()[0], sb = in[4]->data<float>()[0], sy = in[6]->data<float>()[0];
+  const int32_t za = static_cast<int32_t>(pi(in[2], 0)), zb = static_cast<int32_t>(pi(in[5], 0));
+  const int32_t zy = static_cast<int32_t>(pi(in.size() > 7 ? in[7] : nullptr, 0));
+  (void)n;
+  ops::for_each_broadcast(out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
+    out[0].set_f64(e, quant::qadd_ref(static_cast<int32_t>(in[0]->get_i64(off[0])), static_cast<int32_t>(in[3]->get_i64(off[1])),
+                                      sa, za, sb, zb, sy, zy, lo, hi));
+  });
+}
+
+}  // namespace tinyaot
