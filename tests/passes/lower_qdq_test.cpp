@@ -184,6 +184,41 @@ graph g opset 13 {
              0.0);
 }
 
+// Power-of-two scales: the float path is exact, ties (odd multiples of 0.5) round half to even.
+TEST_CASE("lower-qdq: DQ + DQ -> Add -> Relu -> Q becomes com.microsoft.QLinearAdd", "[passes]") {
+  check_pass("lower-qdq", R"(
+graph g opset 13 {
+  input %a: i8[2x3]
+  input %b: i8[2x3]
+  const %as: f32[scalar] = [0.5]
+  const %az: i8[scalar] = [1]
+  const %bs: f32[scalar] = [0.25]
+  const %bz: i8[scalar] = [-2]
+  const %ys: f32[scalar] = [0.5]
+  const %yz: i8[scalar] = [-128]
+  %af: f32[2x3] = DequantizeLinear(%a, %as, %az)
+  %bf: f32[2x3] = DequantizeLinear(%b, %bs, %bz)
+  %s: f32[2x3] = Add(%af, %bf)
+  %r: f32[2x3] = Relu(%s)
+  %y: i8[2x3] = QuantizeLinear(%r, %ys, %yz)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %a: i8[2x3]
+  input %b: i8[2x3]
+  const %as: f32[scalar] = [0.5]
+  const %az: i8[scalar] = [1]
+  const %bs: f32[scalar] = [0.25]
+  const %bz: i8[scalar] = [-2]
+  const %ys: f32[scalar] = [0.5]
+  const %yz: i8[scalar] = [-128]
+  %y: i8[2x3] = com.microsoft.QLinearAdd(%a, %as, %az, %b, %bs, %bz, %ys, %yz)
+  return %y
+})",
+             0.0);
+}
+
 // Bias scale differs from x_scale * w_scale: QLinearConv would add the bias at the wrong scale.
 TEST_CASE("lower-qdq: leaves a Conv whose bias scale is not x_scale * w_scale", "[passes]") {
   const char* g = R"(
