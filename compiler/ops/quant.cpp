@@ -330,7 +330,7 @@ void remember_folded(const ir::Tensor* y, std::shared_ptr<const Value> q) {
   t.by_tensor[y] = q;
   t.order.push_back(y);
   t.bytes += q->bytes.size();
-  const size_t budget = size_t(256) << 20;
+  const size_t budget = size_t(64) << 20;
   while (t.bytes > budget && !t.order.empty()) {
     auto old = t.by_tensor.find(t.order.front());
     t.order.pop_front();
