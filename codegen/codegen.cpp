@@ -171,10 +171,11 @@ Output generate(const ir::Graph& g, const Options& opt) {
       add_param(fmt::format("{}*", n.outputs[i] ? ir::dtype_ctype(n.outputs[i]->dtype) : "void"),
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
-    Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, at_step, {}}, "(" + params + ") {\n" + ctx.body() + "}\n",
-              ctx.name(), ctx.tables()};
+    Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, at_step, {}},
+              "(" + params + ") {\n" + ctx.body() + "}\n", ctx.name(), ctx.tables()};
     // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
-    for (size_t i = 0; i < n.inputs.size(); ++i) e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
     for (auto& [k, v] : ctx.helpers()) helpers[k] = v;
     return e;
   };
@@ -206,12 +207,15 @@ Output generate(const ir::Graph& g, const Options& opt) {
       c.buf_of_group[static_cast<int>(gi)] = static_cast<int>(c.reqs.size());
       c.reqs.push_back({names, gr.bytes, 16, gr.first, gr.last});
     }
-    for (auto& e : emitted)
+    for (auto& e0 : emitted) {
+      auto ov = c.overrides.find(e0.layer.step);
+      const Emitted& e = ov == c.overrides.end() ? e0 : ov->second;
       if (e.layer.scratch && !c.storage.elided.count(e.layer.node)) {
         c.scratch_buf[e.layer.step] = static_cast<int>(c.reqs.size());
         c.reqs.push_back({fmt::format("scratch of {}", e.layer.node->label()), e.layer.scratch, 16,
                           e.layer.step, e.layer.step});
       }
+    }
     // Constant graph outputs in io_in_arena mode need an arena slot of their own for the whole run.
     if (opt.io_in_arena)
       for (const Tensor* t : g.outputs)
@@ -283,7 +287,12 @@ Output generate(const ir::Graph& g, const Options& opt) {
                     candidates[2].plan.best->arena_size(),
                     chosen == 0   ? "views + in place"
                     : chosen == 1 ? "views only"
-                                  : "no sharing");
+                    : chosen == 2 ? "no sharing"
+                                  : "views + in place + depthwise in place");
+  if (candidates.size() > 3)
+    out.memory_plan +=
+        fmt::format("  depthwise in place: {} B ({} convolutions)\n", candidates[3].plan.best->arena_size(),
+                    candidates[3].storage.dw_in_place.size());
   out.memory_plan +=
       fmt::format("  {} views aliased (no code), {} ops in place{}\n", storage.elided.size(),
                   storage.in_place, plan.proven_optimal ? ", arena proven optimal for these lifetimes" : "");

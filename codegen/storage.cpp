@@ -25,7 +25,8 @@ bool is_in_place_safe(const ir::Node& n) {
   return ops.count(n.op) != 0;
 }
 
-StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, bool in_place, bool dw_in_place) {
+StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, bool in_place,
+                          bool dw_in_place) {
   StorageMap m;
   const auto& nodes = g.nodes();
   std::map<const ir::Tensor*, int> last_use;
@@ -147,22 +148,23 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
         done = true;
       }
     }
-    if (!done && aliasing && dw_in_place && n.domain.empty() && n.op == "Conv" && n.outputs.size() == 1 && n.outputs[0] &&
-        n.inputs.size() >= 2 && n.inputs[0] && n.inputs[1] && !n.inputs[0]->is_constant()) {
+    if (!done && aliasing && dw_in_place && n.domain.empty() && n.op == "Conv" && n.outputs.size() == 1 &&
+        n.outputs[0] && n.inputs.size() >= 2 && n.inputs[0] && n.inputs[1] && !n.inputs[0]->is_constant()) {
       // Depthwise (group == C == M, one input channel per group) with output no larger than input.
       const ir::Tensor* in = n.inputs[0];
       const ir::Tensor* out = n.outputs[0];
       const ir::Tensor* w = n.inputs[1];
       const int64_t C = in->shape.size() > 1 ? in->shape[1] : 0;
-      const bool depthwise = n.attrs.get_int("group", 1) == C && C > 1 && w->shape.size() >= 2 && w->shape[0] == C &&
-                             w->shape[1] == 1 && in->shape[0] == 1;
+      const bool depthwise = n.attrs.get_int("group", 1) == C && C > 1 && w->shape.size() >= 2 &&
+                             w->shape[0] == C && w->shape[1] == 1 && in->shape[0] == 1;
       int gid = m.group_of.at(in);
       StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
-      bool ok = depthwise && out->bytes() <= in->bytes() && in->dtype == out->dtype && gr.kind == StorageGroup::Arena &&
-                output_index(out) < 0 && !out->is_graph_input;
+      bool ok = depthwise && out->bytes() <= in->bytes() && in->dtype == out->dtype &&
+                gr.kind == StorageGroup::Arena && output_index(out) < 0 && !out->is_graph_input;
       for (const ir::Tensor* t : gr.members) {
         auto it = last_use.find(t);
-        if ((it != last_use.end() && it->second > step) || output_index(t) >= 0 || m.offset_in_group.count(t)) ok = false;
+        if ((it != last_use.end() && it->second > step) || output_index(t) >= 0 || m.offset_in_group.count(t))
+          ok = false;
       }
       if (ok) {
         m.group_of[out] = gid;

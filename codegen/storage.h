@@ -26,8 +26,8 @@ struct StorageMap {
   std::map<const ir::Tensor*, int> group_of;            // every non-constant tensor
   std::map<const ir::Tensor*, size_t> offset_in_group;  // bytes; absent = 0 (Concat inputs)
   std::vector<StorageGroup> groups;
-  std::set<const ir::Node*> elided;  // view nodes that need no code
-  int in_place = 0;                  // number of in-place ops (for reports)
+  std::set<const ir::Node*> elided;       // view nodes that need no code
+  int in_place = 0;                       // number of in-place ops (for reports)
   std::set<const ir::Node*> dw_in_place;  // depthwise convolutions writing over their input
 };
 

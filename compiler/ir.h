@@ -105,6 +105,9 @@ struct Tensor {
   bool shaped = false;                 // shape and dtype are known
   std::shared_ptr<const Value> value;  // constant payload, null for run-time tensors
   std::optional<QuantParams> quant;
+  // For a constant folded from DequantizeLinear: the integer tensor it dequantizes (so passes
+  // can go back to the int8 weights without re-deriving them from floats).
+  std::shared_ptr<const Value> quantized_value;
   Node* producer = nullptr;
   bool is_graph_input = false;
   bool is_graph_output = false;

@@ -140,7 +140,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     name += "_dw";
   else if (G > 1)
     name += fmt::format("_g{}", G);
-  ctx.set_name(name + act_sfx + (ctx.in_place_output() && dw && Mg == 1 && OS <= IS ? "_inplace" : ""));
+  ctx.set_name(name + (ctx.in_place_output() && dw && Mg == 1 && OS <= IS ? "_inplace" : "") + act_sfx);
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {

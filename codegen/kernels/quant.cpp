@@ -24,13 +24,21 @@ using ir::Node;
 
 namespace {
 
-bool present(const Node& n, size_t i) { return ops::has_input(n, i); }
-bool is_const(const Node& n, size_t i) { return present(n, i) && n.inputs[i]->is_constant(); }
-const ir::Value* cval(const Node& n, size_t i) { return is_const(n, i) ? n.inputs[i]->value.get() : nullptr; }
+bool present(const Node& n, size_t i) {
+  return ops::has_input(n, i);
+}
+bool is_const(const Node& n, size_t i) {
+  return present(n, i) && n.inputs[i]->is_constant();
+}
+const ir::Value* cval(const Node& n, size_t i) {
+  return is_const(n, i) ? n.inputs[i]->value.get() : nullptr;
+}
 
 void qrange(DType t, int32_t& lo, int32_t& hi) {
-  if (t == DType::I8) lo = -128, hi = 127;
-  else lo = 0, hi = 255;
+  if (t == DType::I8)
+    lo = -128, hi = 127;
+  else
+    lo = 0, hi = 255;
 }
 
 std::string mul(const std::string& a, int64_t b) {
@@ -60,7 +68,9 @@ std::string i32(int64_t v) {
   return std::to_string(v);
 }
 
-void need_requant(KernelCtx& ctx) { ctx.require_helper("tinyaot_requant", quant::requant_helper_c()); }
+void need_requant(KernelCtx& ctx) {
+  ctx.require_helper("tinyaot_requant", quant::requant_helper_c());
+}
 void need_make_requant(KernelCtx& ctx) {
   ctx.require_helper("tinyaot_make_requant", quant::make_requant_helper_c());
 }
@@ -68,10 +78,10 @@ void need_make_requant(KernelCtx& ctx) {
 // A zero point, scalar or per index: C expression for index `idx` plus setup lines.
 // Constant values become literals or a table; run-time ones index the input array.
 struct Param {
-  bool known = false;              // value(s) known at compile time
-  std::vector<int64_t> v;          // known values (size 1 or per index)
-  std::string table;               // table name when per index
-  int input = -1;                  // run-time input index
+  bool known = false;      // value(s) known at compile time
+  std::vector<int64_t> v;  // known values (size 1 or per index)
+  std::string table;       // table name when per index
+  int input = -1;          // run-time input index
   bool per_index = false;
   bool all_zero() const {
     if (!known) return false;
@@ -121,7 +131,7 @@ Param zero_point(const Node& n, size_t i, KernelCtx& ctx, const char* name) {
 struct RequantParams {
   bool known = false, per = false;
   std::vector<quant::Requant> q;
-  std::string mt, st;  // tables
+  std::string mt, st;      // tables
   std::string scale_expr;  // run-time float multiplier expression (uses `idx` placeholder)
 };
 
@@ -130,7 +140,8 @@ void qdq_loops(const Node& n, KernelCtx& ctx, int64_t& outer, int64_t& dim, int6
   outer = 1, dim = 1, inner = x.numel();
   const ir::Tensor& sc = *n.inputs[1];
   if (sc.numel() == 1 && sc.shape.size() <= 1) return;
-  const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", 1), static_cast<int64_t>(x.shape.size()));
+  const int64_t axis =
+      ops::normalize_axis(n, n.attrs.get_int("axis", 1), static_cast<int64_t>(x.shape.size()));
   dim = x.shape[static_cast<size_t>(axis)];
   inner = 1;
   for (int64_t i = 0; i < axis; ++i) outer *= x.shape[static_cast<size_t>(i)];
@@ -217,8 +228,9 @@ void emit_DynamicQuantizeLinear(const Node& n, KernelCtx& ctx) {
   ctx.line("izp = izp < 0.0f ? 0.0f : izp > 255.0f ? 255.0f : izp;");
   ctx.line("const float izr = izp + 12582912.0f;");
   ctx.line("const int32_t zp = (int32_t)(izr - 12582912.0f);");
-  ctx.line("for (int32_t e = 0; e < {}; ++e) y0[e] = (uint8_t)tinyaot_quantize_f32(x0[e], scale, zp, 0, 255);",
-           total);
+  ctx.line(
+      "for (int32_t e = 0; e < {}; ++e) y0[e] = (uint8_t)tinyaot_quantize_f32(x0[e], scale, zp, 0, 255);",
+      total);
   if (n.out(1)) ctx.line("y1[0] = scale;");
   if (n.out(2)) ctx.line("y2[0] = (uint8_t)zp;");
 }
@@ -361,8 +373,10 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   bool dil = false;
   for (int64_t x : d) dil = dil || x != 1;
   if (dil) name += "d" + join_x(d, true);
-  if (Cg == 1 && G > 1) name += "_dw";
-  else if (G > 1) name += fmt::format("_g{}", G);
+  if (Cg == 1 && G > 1)
+    name += "_dw";
+  else if (G > 1)
+    name += fmt::format("_g{}", G);
   ctx.set_name(name);
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
@@ -407,8 +421,12 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       ctx.line("const int32_t rm0 = {}, rs0 = {};", mult_lit, shift_lit);
     }
   }
-  auto rm = [&](int64_t t) { return mult_tab.empty() && !rq_runtime ? std::string("rm0") : fmt::format("rm{}", t); };
-  auto rs = [&](int64_t t) { return mult_tab.empty() && !rq_runtime ? std::string("rs0") : fmt::format("rs{}", t); };
+  auto rm = [&](int64_t t) {
+    return mult_tab.empty() && !rq_runtime ? std::string("rm0") : fmt::format("rm{}", t);
+  };
+  auto rs = [&](int64_t t) {
+    return mult_tab.empty() && !rq_runtime ? std::string("rs0") : fmt::format("rs{}", t);
+  };
 
   std::vector<std::string> klo(r), khi(r);
   std::vector<bool> bord(r, false);
@@ -426,7 +444,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       std::string be = bias_of(!any_border);
       if (be.find("[m]") != std::string::npos) be = be.substr(0, be.size() - 3) + "[" + mt_idx(t) + "]";
       if (wrap && be != "0") be = "(uint32_t)" + be;
-      for (int64_t p = 0; p < PB; ++p) accs += fmt::format("{}{} = {}", accs.empty() ? "" : ", ", acc(t, p), be);
+      for (int64_t p = 0; p < PB; ++p)
+        accs += fmt::format("{}{} = {}", accs.empty() ? "" : ", ", acc(t, p), be);
     }
     ctx.line("{} {};", at, accs);
     std::string xcv = "xg", wcv = "wm";
@@ -441,7 +460,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     for (size_t i = 0; i < L; ++i) {
       const std::string kv = "k" + std::to_string(i);
       ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
-      std::string idx = d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
+      std::string idx =
+          d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
       xoff = add_off(xoff, mul(idx, istr[i]));
       woff = add_off(woff, mul(kv, kstr[i]));
     }
@@ -486,7 +506,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
         const std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
         if (qlinear)
-          ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, rm(t), rs(t), lo, hi);
+          ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, rm(t), rs(t), lo,
+                   hi);
         else
           ctx.line("ym[{}] = {};", yi, accv);
       }
@@ -624,7 +645,9 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
   const int64_t JB = N % 4 == 0 ? 4 : N % 2 == 0 ? 2 : 1;
   auto jt = [](int64_t t) { return add_const("j", t); };
   auto at_j = [&](const std::string& e, int64_t t) {  // re-index a "[j]" table expression
-    return e.size() > 3 && e.compare(e.size() - 3, 3, "[j]") == 0 ? e.substr(0, e.size() - 3) + "[" + jt(t) + "]" : e;
+    return e.size() > 3 && e.compare(e.size() - 3, 3, "[j]") == 0
+               ? e.substr(0, e.size() - 3) + "[" + jt(t) + "]"
+               : e;
   };
   if (JB == 1)
     ctx.open("for (int32_t j = 0; j < {}; ++j) {{", N);
@@ -680,9 +703,109 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
 
 }  // namespace
 
-void emit_QLinearConv(const Node& n, KernelCtx& ctx) { emit_qconv(n, ctx); }
-void emit_ConvInteger(const Node& n, KernelCtx& ctx) { emit_qconv(n, ctx); }
-void emit_QLinearMatMul(const Node& n, KernelCtx& ctx) { emit_qmatmul(n, ctx); }
-void emit_MatMulInteger(const Node& n, KernelCtx& ctx) { emit_qmatmul(n, ctx); }
+void emit_QLinearConv(const Node& n, KernelCtx& ctx) {
+  emit_qconv(n, ctx);
+}
+void emit_ConvInteger(const Node& n, KernelCtx& ctx) {
+  emit_qconv(n, ctx);
+}
+void emit_QLinearMatMul(const Node& n, KernelCtx& ctx) {
+  emit_qmatmul(n, ctx);
+}
+void emit_MatMulInteger(const Node& n, KernelCtx& ctx) {
+  emit_qmatmul(n, ctx);
+}
+
+}  // namespace tinyaot
+
+namespace tinyaot {
+
+// ---------------------------------------------------------------- com.microsoft.QLinearAdd
+
+// Constant parameters: the integer-only form of quant::make_qadd_plan (int64 fixed point, round
+// half to even, plus the compile-time list of input pairs where the float32 definition rounds the
+// other way, checked only inside the narrow window of accumulators around a tie). Run-time
+// parameters: the float32 definition itself.
+void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
+  const DType t = n.outputs[0]->dtype;
+  const std::string tc = ir::dtype_ctype(t);
+  int32_t lo, hi;
+  qrange(t, lo, hi);
+  const ir::Shape& ys = n.outputs[0]->shape;
+  const size_t r = ys.size();
+  const std::vector<int64_t> sa_ = ops::broadcast_strides(n.inputs[0]->shape, ys);
+  const std::vector<int64_t> sb_ = ops::broadcast_strides(n.inputs[3]->shape, ys);
+  const bool flat = n.inputs[0]->shape == ys && n.inputs[3]->shape == ys;
+  auto zp_of = [&](size_t i) -> std::string {
+    if (!present(n, i)) return "0";
+    if (const ir::Value* v = cval(n, i)) return std::to_string(v->get_i64(0));
+    return fmt::format("(int32_t)x{}[0]", i);
+  };
+  const bool known = is_const(n, 1) && is_const(n, 4) && is_const(n, 6) &&
+                     (!present(n, 2) || is_const(n, 2)) && (!present(n, 5) || is_const(n, 5)) &&
+                     (!present(n, 7) || is_const(n, 7));
+  quant::QAddPlan plan;
+  if (known) {
+    auto z = [&](size_t i) { return present(n, i) ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
+    plan = quant::make_qadd_plan(cval(n, 1)->data<float>()[0], z(2), cval(n, 4)->data<float>()[0], z(5),
+                                 cval(n, 6)->data<float>()[0], z(7), t == DType::U8);
+  }
+  ctx.set_name(fmt::format("qlinearadd_{}{}", ir::dtype_name(t), flat ? "" : "_bcast"));
+  ctx.line("const int32_t za = {}, zb = {}, zy = {};", zp_of(2), zp_of(5), zp_of(7));
+  std::string exa, exb, exy;
+  if (plan.ok && !plan.ex_a.empty()) {
+    exa = ctx.const_table("exa", DType::I32, std::vector<double>(plan.ex_a.begin(), plan.ex_a.end()));
+    exb = ctx.const_table("exb", DType::I32, std::vector<double>(plan.ex_b.begin(), plan.ex_b.end()));
+    exy = ctx.const_table("exy", DType::I32, std::vector<double>(plan.ex_y.begin(), plan.ex_y.end()));
+  } else if (!plan.ok) {
+    ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
+    auto sc = [&](size_t i) {
+      return is_const(n, i) ? KernelCtx::literal(cval(n, i)->data<float>()[0], DType::F32)
+                            : fmt::format("x{}[0]", i);
+    };
+    ctx.line("const float sa = {}, sb = {}, sy = {};", sc(1), sc(4), sc(6));
+  }
+  // Loops: flat when no broadcasting, else one loop per output dim with running offsets.
+  std::string ia = "e", ib = "e";
+  if (flat) {
+    ctx.open("for (int32_t e = 0; e < {}; ++e) {{", n.outputs[0]->numel());
+  } else {
+    ctx.line("int32_t e = 0;");
+    for (size_t d = 0; d < r; ++d) {
+      ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", d, ys[d]);
+    }
+    ia = ib = "";
+    for (size_t d = 0; d < r; ++d) {
+      if (sa_[d]) ia += fmt::format("{}i{} * {}", ia.empty() ? "" : " + ", d, sa_[d]);
+      if (sb_[d]) ib += fmt::format("{}i{} * {}", ib.empty() ? "" : " + ", d, sb_[d]);
+    }
+    if (ia.empty()) ia = "0";
+    if (ib.empty()) ib = "0";
+  }
+  ctx.line("const int32_t a = (int32_t)x0[{}], b = (int32_t)x3[{}];", ia, ib);
+  if (plan.ok) {
+    ctx.line("const int64_t acc = (int64_t)(a - za) * {}LL + (int64_t)(b - zb) * {}LL;", plan.ma, plan.mb);
+    ctx.line("int64_t y = ((acc + {}LL + ((acc >> {}) & 1)) >> {}) + zy;",
+             (int64_t{1} << (plan.shift - 1)) - 1, plan.shift, plan.shift);
+    ctx.line("y = y < {} ? {} : y > {} ? {} : y;", lo, lo, hi, hi);
+    if (!plan.ex_a.empty()) {
+      ctx.line("const int64_t rem = (acc & {}LL) - {}LL;", (int64_t{1} << plan.shift) - 1,
+               int64_t{1} << (plan.shift - 1));
+      ctx.open("if (rem >= -{}LL && rem <= {}LL) {{", plan.win, plan.win);
+      ctx.line("for (int32_t x = 0; x < {}; ++x) if (a == {}[x] && b == {}[x]) y = {}[x];", plan.ex_a.size(),
+               exa, exb, exy);
+      ctx.close();
+    }
+    ctx.line("y0[e] = ({})y;", tc);
+  } else {
+    ctx.line("const float fa = (float)(a - za) * sa;");
+    ctx.line("const float fb = (float)(b - zb) * sb;");
+    ctx.line("y0[e] = ({})tinyaot_quantize_f32(fa + fb, sy, zy, {}, {});", tc, lo, hi);
+  }
+  if (!flat) ctx.line("++e;");
+  ctx.close();
+  if (!flat)
+    for (size_t d = 1; d < r; ++d) ctx.close();
+}
 
 }  // namespace tinyaot

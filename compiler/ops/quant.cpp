@@ -4,7 +4,11 @@
 // Decisions are documented in docs/ops/quant.md.
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
@@ -20,11 +24,15 @@ using Outputs = std::vector<Value>;
 
 namespace {
 
-bool is_q8(DType t) { return t == DType::I8 || t == DType::U8; }
+bool is_q8(DType t) {
+  return t == DType::I8 || t == DType::U8;
+}
 
 void qrange(DType t, int32_t& lo, int32_t& hi) {
-  if (t == DType::I8) lo = -128, hi = 127;
-  else lo = 0, hi = 255;
+  if (t == DType::I8)
+    lo = -128, hi = 127;
+  else
+    lo = 0, hi = 255;
 }
 
 void require_q8(const Node& n, size_t i, const char* what) {
@@ -77,7 +85,8 @@ int64_t qdq_axis(const Node& n) {
   if (sc.shape.size() != 1) ops::fail(n, "scale must be a scalar or 1-D, got {}", ir::shape_str(sc.shape));
   const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", 1), rank);
   if (sc.shape[0] != x.shape[static_cast<size_t>(axis)])
-    ops::fail(n, "scale has {} values but input dim {} is {}", sc.shape[0], axis, x.shape[static_cast<size_t>(axis)]);
+    ops::fail(n, "scale has {} values but input dim {} is {}", sc.shape[0], axis,
+              x.shape[static_cast<size_t>(axis)]);
   if (ops::has_input(n, 2) && ops::input(n, 2).shape != sc.shape)
     ops::fail(n, "zero point shape {} differs from scale shape {}", ir::shape_str(ops::input(n, 2).shape),
               ir::shape_str(sc.shape));
@@ -104,7 +113,8 @@ quant::ConvGeo qconv_geometry(const Node& n) {
   g.N = X.shape[0], g.C = X.shape[1], g.M = W.shape[0];
   if (g.C % g.G) ops::fail(n, "input channels {} are not divisible by group {}", g.C, g.G);
   if (W.shape[1] * g.G != g.C)
-    ops::fail(n, "weight shape {} does not match {} input channels with group {}", ir::shape_str(W.shape), g.C, g.G);
+    ops::fail(n, "weight shape {} does not match {} input channels with group {}", ir::shape_str(W.shape),
+              g.C, g.G);
   if (g.M % g.G) ops::fail(n, "output channels {} are not divisible by group {}", g.M, g.G);
   g.in.assign(X.shape.begin() + 2, X.shape.end());
   g.k.assign(W.shape.begin() + 2, W.shape.end());
@@ -188,7 +198,9 @@ ir::Shape matmul_out_shape(const Node& n) {
 }
 
 // Wraps an exact int64 sum to int32 (ONNX accumulates in int32).
-int32_t wrap32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
+int32_t wrap32(int64_t v) {
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+}
 
 // Exact int32 accumulators of a quantized convolution: acc[n][m][pos] = sum (x - xzp)(w - wzp) + b.
 std::vector<int32_t> conv_acc(const Node& n, const quant::ConvGeo& g, const Value& x, const Value* xzp,
@@ -298,6 +310,19 @@ void eval_QuantizeLinear(const Node& n, const Inputs& in, Outputs& out) {
 
 // ---------------------------------------------------------------- DequantizeLinear
 
+namespace {
+
+// What a folded DequantizeLinear output dequantizes is recorded on the tensor itself.
+void remember_folded(ir::Tensor* y, std::shared_ptr<const Value> q) {
+  y->quantized_value = std::move(q);
+}
+
+}  // namespace
+
+std::shared_ptr<const Value> quant::folded_dq_input(const ir::Tensor* t) {
+  return t ? t->quantized_value : nullptr;
+}
+
 void infer_DequantizeLinear(Node& n) {
   ops::check_arity(n, 2, 3);
   const ir::Tensor& x = ops::input(n, 0);
@@ -307,8 +332,27 @@ void infer_DequantizeLinear(Node& n) {
   if (ops::has_input(n, 2) && ops::input(n, 2).dtype != x.dtype)
     ops::fail(n, "zero point type {} differs from input type {}", ir::dtype_name(ops::input(n, 2).dtype),
               ir::dtype_name(x.dtype));
-  qdq_axis(n);
+  const int64_t axis = qdq_axis(n);
   ops::set_output(n, 0, DType::F32, x.shape);
+  // Constant DequantizeLinear nodes are folded at import; record on the float result what it is
+  // the dequantization of, so that the lower-qdq pass can recover the integer tensor (it checks
+  // the recovery bit by bit against the float values, so a stale record is harmless).
+  ir::Tensor* y = n.outputs[0];
+  const ir::Tensor& sc = ops::input(n, 1);
+  const bool zc = !ops::has_input(n, 2) || ops::input(n, 2).is_constant();
+  if (y && x.is_constant() && sc.is_constant() && zc) {
+    ir::QuantParams qp;
+    for (int64_t i = 0; i < sc.numel(); ++i) qp.scale.push_back(sc.value->data<float>()[i]);
+    for (int64_t i = 0; i < sc.numel(); ++i)
+      qp.zero_point.push_back(ops::has_input(n, 2) ? static_cast<int32_t>(ops::input(n, 2).value->get_i64(i))
+                                                   : 0);
+    qp.axis = static_cast<int>(axis);
+    y->quant = qp;
+    remember_folded(y, x.value);
+  } else if (y) {
+    y->quant.reset();
+    remember_folded(y, nullptr);
+  }
 }
 
 void eval_DequantizeLinear(const Node& n, const Inputs& in, Outputs& out) {
@@ -322,8 +366,7 @@ void eval_DequantizeLinear(const Node& n, const Inputs& in, Outputs& out) {
     for (int64_t c = 0; c < dim; ++c) {
       const float sc = pf32(in[1], c);
       const int64_t z = pi(zp, c);
-      for (int64_t i = 0; i < inner; ++i, ++e)
-        y[e] = static_cast<float>(in[0]->get_i64(e) - z) * sc;
+      for (int64_t i = 0; i < inner; ++i, ++e) y[e] = static_cast<float>(in[0]->get_i64(e) - z) * sc;
     }
 }
 
@@ -483,8 +526,49 @@ void infer_MatMulInteger(Node& n) {
 
 void eval_MatMulInteger(const Node& n, const Inputs& in, Outputs& out) {
   auto g = qmatmul_geometry(n);
-  store_i32(out[0], matmul_acc(g, *in[0], in.size() > 2 ? in[2] : nullptr, *in[1],
-                               in.size() > 3 ? in[3] : nullptr));
+  store_i32(out[0],
+            matmul_acc(g, *in[0], in.size() > 2 ? in[2] : nullptr, *in[1], in.size() > 3 ? in[3] : nullptr));
+}
+
+}  // namespace tinyaot
+
+namespace tinyaot {
+
+// ---------------------------------------------------------------- com.microsoft.QLinearAdd
+
+// Inputs A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point (zero points
+// optional); per-tensor parameters; A, B and C of one 8-bit type; numpy broadcasting.
+void infer_QLinearAdd(Node& n) {
+  ops::check_arity(n, 7, 8);
+  require_q8(n, 0, "A");
+  require_f32(n, 1, "A_scale");
+  require_q8(n, 3, "B");
+  require_f32(n, 4, "B_scale");
+  require_f32(n, 6, "C_scale");
+  const DType t = n.inputs[0]->dtype;
+  if (n.inputs[3]->dtype != t) ops::fail(n, "A and B must have the same type");
+  for (size_t i : {1, 2, 4, 5, 6, 7}) {
+    if (!ops::has_input(n, i)) continue;
+    if (ops::input(n, i).numel() != 1) ops::fail(n, "input {} must be a scalar (per-tensor quantization)", i);
+    if (i != 1 && i != 4 && i != 6 && ops::input(n, i).dtype != t)
+      ops::fail(n, "zero point (input {}) must have the type of A", i);
+  }
+  ops::set_output(n, 0, t, ops::broadcast_shapes(n, {n.inputs[0]->shape, n.inputs[3]->shape}));
+}
+
+void eval_QLinearAdd(const Node& n, const Inputs& in, Outputs& out) {
+  int32_t lo, hi;
+  qrange(out[0].dtype, lo, hi);
+  const float sa = in[1]->data<float>()[0], sb = in[4]->data<float>()[0], sy = in[6]->data<float>()[0];
+  const int32_t za = static_cast<int32_t>(pi(in[2], 0)), zb = static_cast<int32_t>(pi(in[5], 0));
+  const int32_t zy = static_cast<int32_t>(pi(in.size() > 7 ? in[7] : nullptr, 0));
+  (void)n;
+  ops::for_each_broadcast(
+      out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
+        out[0].set_f64(
+            e, quant::qadd_ref(static_cast<int32_t>(in[0]->get_i64(off[0])),
+                               static_cast<int32_t>(in[3]->get_i64(off[1])), sa, za, sb, zb, sy, zy, lo, hi));
+      });
 }
 
 }  // namespace tinyaot

@@ -4,9 +4,12 @@
 // exactness argument.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "compiler/ir.h"
@@ -50,8 +53,7 @@ inline Requant make_requant(float m) {
 // round-half-to-even division by 2^shift.
 inline int32_t requantize(int32_t acc, Requant q, int32_t zp, int32_t qmin, int32_t qmax) {
   int64_t p = static_cast<int64_t>(acc) * q.mult;
-  if (q.shift > 0)
-    p = (p + (int64_t{1} << (q.shift - 1)) - 1 + ((p >> q.shift) & 1)) >> q.shift;
+  if (q.shift > 0) p = (p + (int64_t{1} << (q.shift - 1)) - 1 + ((p >> q.shift) & 1)) >> q.shift;
   p += zp;
   return static_cast<int32_t>(p < qmin ? qmin : p > qmax ? qmax : p);
 }
@@ -71,6 +73,63 @@ inline int32_t quantize_f32(float x, float scale, int32_t zp, int32_t qmin, int3
   if (!(v >= lo)) v = v != v ? 0.0f : lo;  // NaN -> zero point
   if (v > hi) v = hi;
   return static_cast<int32_t>(round_half_even_small(v)) + zp;
+}
+
+// com.microsoft.QLinearAdd as tinyaot defines it: exactly the unfused QDQ graph
+// QuantizeLinear(DequantizeLinear(a) + DequantizeLinear(b)) in float32, element by element.
+inline int32_t qadd_ref(int32_t a, int32_t b, float sa, int32_t za, float sb, int32_t zb, float sy,
+                        int32_t zy, int32_t lo, int32_t hi) {
+  const float fa = static_cast<float>(a - za) * sa;
+  const float fb = static_cast<float>(b - zb) * sb;
+  const float s = fa + fb;
+  return quantize_f32(s, sy, zy, lo, hi);
+}
+
+// Integer-only form of QLinearAdd with constant parameters: acc = (a - za) * ma + (b - zb) * mb
+// (int64), y = saturate(round_half_even(acc / 2^shift) + zy), with ma / mb = round(s / sy * 2^shift).
+// That fixed-point value can differ from the float32 definition where the exact sum is within a
+// few float ulps of a rounding tie; the plan lists every such input pair (found by evaluating all
+// 256 x 256 pairs), and the kernel patches them, so kernel == qadd_ref for every input.
+struct QAddPlan {
+  bool ok = false;
+  int64_t ma = 0, mb = 0;
+  int32_t shift = 0;
+  std::vector<int32_t> ex_a, ex_b, ex_y;  // exception pairs (raw input values) and their outputs
+  int64_t win = -1;                       // exceptions have |acc mod 2^shift - 2^(shift-1)| <= win
+};
+
+inline int64_t qadd_round(int64_t acc, int32_t shift) {
+  return (acc + (int64_t{1} << (shift - 1)) - 1 + ((acc >> shift) & 1)) >> shift;
+}
+
+inline QAddPlan make_qadd_plan(float sa, int32_t za, float sb, int32_t zb, float sy, int32_t zy, bool is_u8) {
+  QAddPlan p;
+  const double ra = static_cast<double>(sa) / sy, rb = static_cast<double>(sb) / sy;
+  const double rmax = std::max(std::fabs(ra), std::fabs(rb));
+  if (!(rmax > 1e-9 && rmax < 1e6)) return p;
+  int32_t shift = 30 - static_cast<int32_t>(std::ceil(std::log2(rmax)));
+  shift = std::max(1, std::min(shift, 60));
+  p.shift = shift;
+  p.ma = static_cast<int64_t>(std::llround(std::ldexp(ra, shift)));
+  p.mb = static_cast<int64_t>(std::llround(std::ldexp(rb, shift)));
+  if (std::llabs(p.ma) > (int64_t{1} << 31) || std::llabs(p.mb) > (int64_t{1} << 31)) return p;
+  const int32_t lo = is_u8 ? 0 : -128, hi = is_u8 ? 255 : 127;
+  const int64_t half = int64_t{1} << (shift - 1), mask = (int64_t{1} << shift) - 1;
+  for (int32_t a = lo; a <= hi; ++a)
+    for (int32_t b = lo; b <= hi; ++b) {
+      const int64_t acc = static_cast<int64_t>(a - za) * p.ma + static_cast<int64_t>(b - zb) * p.mb;
+      int64_t y = qadd_round(acc, shift) + zy;
+      y = y < lo ? lo : y > hi ? hi : y;
+      const int32_t want = qadd_ref(a, b, sa, za, sb, zb, sy, zy, lo, hi);
+      if (y != want) {
+        p.ex_a.push_back(a);
+        p.ex_b.push_back(b);
+        p.ex_y.push_back(want);
+        p.win = std::max<int64_t>(p.win, std::llabs((acc & mask) - half));
+      }
+    }
+  p.ok = true;
+  return p;
 }
 
 // The same primitives as C source for the generated file (file-level helpers). They must stay
@@ -135,5 +194,12 @@ struct MatMulGeo {
 
 namespace tinyaot {
 quant::ConvGeo qconv_geometry(const ir::Node& n);
+namespace quant {
+// The integer input of a DequantizeLinear whose inputs were all constant, keyed by its output
+// tensor (the importer folds such nodes, and the float result alone does not determine an int32
+// bias beyond 2^24). Recorded by infer_DequantizeLinear together with Tensor::quant; null when
+// unknown. Callers must check that dequantizing it reproduces the tensor's value bit for bit.
+std::shared_ptr<const ir::Value> folded_dq_input(const ir::Tensor* t);
+}  // namespace quant
 quant::MatMulGeo qmatmul_geometry(const ir::Node& n);
 }  // namespace tinyaot

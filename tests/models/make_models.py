@@ -89,4 +89,39 @@ save("alias_concat",
       h.make_node("Sub", ["x", "w"], ["g"]), h.make_node("Concat", ["g", "x"], ["out3"], axis=2)],
      [vi("x", [1, 2, 3])], [vi("out1", [1, 6, 3]), vi("out2", [1, 4, 3]), vi("out3", [1, 2, 6])],
      [numpy_helper.from_array(w, "w")], [("x", x)], [("out1", out1), ("out2", out2), ("out3", out3)])
+# 5. Depthwise 3x3 convolution whose input dies there: planned in place (one-channel scratch).
+def conv2d(x, w, b, pad, group):
+    n, c, hh, ww = x.shape
+    m, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = hh + 2 * pad - kh + 1, ww + 2 * pad - kw + 1
+    y = np.zeros((n, m, oh, ow), np.float64)
+    mg = m // group
+    for o in range(m):
+        g = o // mg
+        for i in range(cg):
+            for u in range(kh):
+                for v in range(kw):
+                    y[0, o] += w[o, i, u, v] * xp[0, g * cg + i, u:u + oh, v:v + ow]
+        y[0, o] += b[o]
+    return y.astype(np.float32)
+
+
+x = rng.standard_normal((1, 4, 6, 6)).astype(np.float32)
+w1 = rng.standard_normal((8, 4, 1, 1)).astype(np.float32)
+b1 = rng.standard_normal(8).astype(np.float32)
+w2 = rng.standard_normal((8, 1, 3, 3)).astype(np.float32)
+b2 = rng.standard_normal(8).astype(np.float32)
+w3 = rng.standard_normal((2, 8, 1, 1)).astype(np.float32)
+b3 = rng.standard_normal(2).astype(np.float32)
+hid = relu(conv2d(x, w1, b1, 0, 1))
+dwo = relu(conv2d(hid, w2, b2, 1, 8))
+y = conv2d(dwo, w3, b3, 0, 1)
+save("alias_depthwise",
+     [h.make_node("Conv", ["x", "w1", "b1"], ["h1"]), h.make_node("Relu", ["h1"], ["h"]),
+      h.make_node("Conv", ["h", "w2", "b2"], ["d1"], group=8, pads=[1, 1, 1, 1]), h.make_node("Relu", ["d1"], ["d"]),
+      h.make_node("Conv", ["d", "w3", "b3"], ["y"])],
+     [vi("x", [1, 4, 6, 6])], [vi("y", [1, 2, 6, 6])],
+     [numpy_helper.from_array(v, n) for n, v in (("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2), ("w3", w3), ("b3", b3))],
+     [("x", x)], [("y", y)])
 print("wrote test models to", HERE)

@@ -2,6 +2,7 @@
 // rounding, reference evaluation of every op against hand-computed values, and error paths.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -256,6 +257,72 @@ TEST_CASE("QLinearMatMul requantizes the int32 product", "[quant]") {
   // B - 1 = [2 1]; acc = [8 - 2, 2 + 1] = [6, 3]; * 0.25 = 1.5 -> 2, 0.75 -> 1; -1.
   CHECK(c.run() == V{1, 0});
   CHECK(c.n->outputs[0]->shape == ir::Shape{2, 1});
+}
+
+TEST_CASE("QLinearAdd is the float32 QDQ add, with broadcasting", "[quant]") {
+  QCase c("QLinearAdd");
+  c.n->domain = "com.microsoft";
+  c.n->info = find_op("com.microsoft", "QLinearAdd");
+  c.n->opset = 1;
+  c.add(DType::I8, {2, 2}, {10, -3, 0, 127});
+  c.add(DType::F32, {}, {0.5});
+  c.add(DType::I8, {}, {0});
+  c.add(DType::I8, {2}, {4, 7});
+  c.add(DType::F32, {}, {0.25});
+  c.add(DType::I8, {}, {1});
+  c.add(DType::F32, {}, {0.5});
+  c.add(DType::I8, {}, {0});
+  // DQ(a) = [5, -1.5, 0, 63.5], DQ(b) = [0.75, 1.5] (broadcast over rows).
+  // sums 5.75, 0, 0.75, 65 -> / 0.5 = 11.5, 0, 1.5, 130 -> half-even 12, 0, 2, saturated 127.
+  CHECK(c.run() == V{12, 0, 2, 127});
+  CHECK(c.n->outputs[0]->shape == ir::Shape{2, 2});
+}
+
+// The integer form (fixed point + patch list) must equal the float32 definition for every input
+// pair; scales from a real ResNet-8 layer (one pair rounds differently in pure fixed point) and
+// scales that make every sum an exact tie.
+TEST_CASE("QLinearAdd integer plan equals the float32 definition for all 8-bit pairs", "[quant]") {
+  struct P {
+    float sa;
+    int32_t za;
+    float sb;
+    int32_t zb;
+    float sy;
+    int32_t zy;
+    bool u8;
+  };
+  const P ps[] = {{0.03939355f, -128, 0.10419496f, 4, 0.050945673f, -128, false},
+                  {0.5f, 3, 0.25f, -7, 0.5f, 1, false},
+                  {0.1f, 128, 0.1f, 0, 0.2f, 128, true},
+                  {0.0123f, 100, 0.77f, 20, 0.3f, 7, true}};
+  for (const P& p : ps) {
+    const quant::QAddPlan plan = quant::make_qadd_plan(p.sa, p.za, p.sb, p.zb, p.sy, p.zy, p.u8);
+    REQUIRE(plan.ok);
+    const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
+    const int64_t half = int64_t{1} << (plan.shift - 1), mask = (int64_t{1} << plan.shift) - 1;
+    int bad = 0;
+    for (int32_t a = lo; a <= hi; ++a)
+      for (int32_t b = lo; b <= hi; ++b) {
+        // The generated kernel's arithmetic, written out.
+        const int64_t acc =
+            static_cast<int64_t>(a - p.za) * plan.ma + static_cast<int64_t>(b - p.zb) * plan.mb;
+        int64_t y = quant::qadd_round(acc, plan.shift) + p.zy;
+        y = y < lo ? lo : y > hi ? hi : y;
+        const int64_t rem = (acc & mask) - half;
+        if (rem >= -plan.win && rem <= plan.win)
+          for (size_t x = 0; x < plan.ex_a.size(); ++x)
+            if (a == plan.ex_a[x] && b == plan.ex_b[x]) y = plan.ex_y[x];
+        // The definition, written out independently: float32 DQ, add, divide, round half even.
+        const float s = static_cast<float>(a - p.za) * p.sa + static_cast<float>(b - p.zb) * p.sb;
+        float v = s / p.sy;
+        int64_t want = static_cast<int64_t>(std::nearbyint(v)) + p.zy;
+        want = want < lo ? lo : want > hi ? hi : want;
+        bad += y != want;
+      }
+    CHECK(bad == 0);
+  }
+  // The ResNet-8 layer needs exactly one patched pair (found by the exhaustive search).
+  CHECK(quant::make_qadd_plan(0.03939355f, -128, 0.10419496f, 4, 0.050945673f, -128, false).ex_a.size() == 1);
 }
 
 TEST_CASE("quant ops reject bad inputs naming the node", "[quant]") {
