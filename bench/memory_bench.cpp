@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
     try {
       CompileOptions co;
       co.model_path = p.string();
+      // Free input dimensions come from the case's first data set, as in `tinyaot verify`.
+      for (size_t k = 0;; ++k) {
+        fs::path in = p.parent_path() / "test_data_set_0" / fmt::format("input_{}.pb", k);
+        if (!fs::exists(in)) break;
+        co.import.fallback_input_shapes.push_back(frontend::load_tensor_file(in.string()).shape);
+      }
       std::ostringstream dump;
       CompileResult with = compile_model(co, dump);
       // Baseline: the same graph and planner, but every tensor in its own buffer (no aliasing).

@@ -18,9 +18,11 @@ size_t MemoryPlanner::live_lower_bound() const {
   for (auto& b : bufs_) steps = std::max(steps, b.last + 1);
   size_t best = 0;
   for (int s = 0; s < steps; ++s) {
+    // Offsets are aligned and the arena is rounded up to 16, so every live buffer costs at least
+    // its size rounded up to its alignment.
     size_t live = 0;
     for (auto& b : bufs_)
-      if (b.first <= s && s <= b.last) live += b.size;
+      if (b.first <= s && s <= b.last) live += align_up(b.size, std::max<size_t>(b.align, 1));
     best = std::max(best, live);
   }
   return best;

@@ -32,7 +32,8 @@ class MemoryPlanner {
   size_t offset(int id) const { return offsets_.at(static_cast<size_t>(id)); }
   size_t arena_size() const { return arena_; }
   const std::vector<BufferRequest>& buffers() const { return bufs_; }
-  // Max over steps of the bytes live at that step (a lower bound for any offset assignment).
+  // Max over steps of the bytes live at that step, each buffer rounded up to its alignment (a
+  // lower bound for any aligned offset assignment and 16-byte rounded arena).
   size_t live_lower_bound() const;
   // True when the strategy proved its arena minimal for these lifetimes.
   virtual bool proven_optimal() const { return false; }
