@@ -20,143 +20,20 @@
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 using ir::DType;
 using ir::Value;
 
 namespace {
 
-template <class T>
-Value make(DType t, ir::Shape s, std::vector<T> v) {
-  Value r(t, std::move(s));
-  REQUIRE(static_cast<int64_t>(v.size()) == r.numel());
-  for (size_t i = 0; i < v.size(); ++i) r.data<T>()[i] = v[i];
-  return r;
-}
-Value f32(ir::Shape s, std::vector<float> v) {
-  return make<float>(DType::F32, std::move(s), std::move(v));
-}
-Value i32(ir::Shape s, std::vector<int32_t> v) {
-  return make<int32_t>(DType::I32, std::move(s), std::move(v));
-}
-Value boolv(ir::Shape s, std::vector<uint8_t> v) {
-  return make<uint8_t>(DType::Bool, std::move(s), std::move(v));
-}
-
 // One node in a fresh graph; inputs are run-time tensors unless `konst` marks them constant.
-struct OneNode {
-  ir::Graph g;
-  ir::Node* n = nullptr;
-  std::vector<Value> ins;
-
+struct OneNode : OpTest {
   OneNode(const std::string& op, std::vector<Value> values, int opset = 18, std::vector<bool> konst = {})
-      : ins(std::move(values)) {
-    n = g.add_node(op, "node_under_test");
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    n->opset = opset;
-    for (size_t i = 0; i < ins.size(); ++i) {
-      ir::Tensor* t = g.add_tensor("in" + std::to_string(i));
-      t->dtype = ins[i].dtype;
-      t->shape = ins[i].shape;
-      t->shaped = true;
-      if (i < konst.size() && konst[i])
-        t->value = std::make_shared<Value>(ins[i]);
-      else
-        t->is_graph_input = true;
-      n->inputs.push_back(t);
-    }
-    ir::Tensor* o = g.add_tensor("out");
-    o->producer = n;
-    o->is_graph_output = true;
-    n->outputs.push_back(o);
-  }
-  void set_int(const std::string& name, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    n->attrs.set(name, a);
-  }
-  void set_str(const std::string& name, const std::string& v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::String;
-    a.s = v;
-    n->attrs.set(name, a);
-  }
-  void infer() { n->info->infer(*n); }
-  Value run() {
-    infer();
-    std::vector<const Value*> p;
-    for (auto& v : ins) p.push_back(&v);
-    return evaluate_node(*n, p)[0];
-  }
-  const ir::Tensor& out() const { return *n->outputs[0]; }
+      : OpTest(op, std::move(values), opset, std::move(konst)) {}
 };
-
-template <class T>
-std::vector<T> elems(const Value& v) {
-  return std::vector<T>(v.data<T>(), v.data<T>() + v.numel());
-}
-
-// Emits the node's kernel, wraps it in a program feeding the node's input values, builds it
-// with the host C++ compiler under the generated-code flags, and returns the output bytes.
-Value run_generated(OneNode& t) {
-  t.infer();
-  codegen::KernelCtx ctx(*t.n, codegen::Target::Generic);
-  t.n->info->emit(*t.n, ctx);
-  std::string src = "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n";
-  for (auto& h : ctx.helpers()) src += h.second;
-  for (auto& tb : ctx.tables()) src += tb.second;
-  std::string params, args, decls;
-  for (size_t i = 0; i < t.ins.size(); ++i) {
-    const Value& v = t.ins[i];
-    std::string ct = ir::dtype_ctype(v.dtype);
-    params += "const " + ct + "* x" + std::to_string(i) + ", ";
-    decls += "  static const unsigned char b" + std::to_string(i) + "[] = {";
-    for (auto b : v.bytes) decls += std::to_string(b) + ",";
-    decls += "0};\n  " + ct + " v" + std::to_string(i) + "[" + std::to_string(v.numel() + 1) + "];\n";
-    decls += "  memcpy(v" + std::to_string(i) + ", b" + std::to_string(i) + ", " +
-             std::to_string(v.bytes.size()) + ");\n";
-    args += "v" + std::to_string(i) + ", ";
-  }
-  const ir::Tensor& o = t.out();
-  std::string oct = ir::dtype_ctype(o.dtype);
-  size_t obytes = o.bytes();
-  src += "static void kernel(" + params + oct + "* y0) {\n" + ctx.body() + "}\n";
-  src += "int main() {\n" + decls + "  static " + oct + " y[" + std::to_string(o.numel() + 1) + "];\n";
-  src += "  kernel(" + args + "y);\n  const unsigned char* p = (const unsigned char*)y;\n";
-  src += "  for (unsigned i = 0; i < " + std::to_string(obytes) +
-         "u; ++i) printf(\"%u \", p[i]);\n  return 0;\n}\n";
-  std::string dir = std::string("/tmp/tinyaot_binary_test_") + std::to_string(getpid()) + "_" +
-                    std::to_string(reinterpret_cast<uintptr_t>(&t));
-  REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
-  {
-    std::ofstream f(dir + "/k.cpp");
-    f << src;
-  }
-  // The wrapper names every xi (the driver leaves unread ones unnamed), hence -Wno-unused-parameter.
-  std::string cmd = "c++ -std=c++11 -Wall -Wextra -Werror -Wno-unused-parameter -O1 -o " + dir + "/k " + dir +
-                    "/k.cpp -lm > " + dir + "/log 2>&1 && " + dir + "/k > " + dir + "/out";
-  int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    std::ifstream lf(dir + "/log");
-    std::stringstream ss;
-    ss << lf.rdbuf();
-    INFO(src);
-    INFO(ss.str());
-    REQUIRE(rc == 0);
-  }
-  Value r(o.dtype, o.shape);
-  std::ifstream of(dir + "/out");
-  for (size_t i = 0; i < obytes; ++i) {
-    unsigned b = 0;
-    REQUIRE(static_cast<bool>(of >> b));
-    r.bytes[i] = static_cast<uint8_t>(b);
-  }
-  std::system(("rm -rf " + dir).c_str());
-  return r;
-}
 
 }  // namespace
 
@@ -165,66 +42,66 @@ Value run_generated(OneNode& t) {
 
 TEST_CASE("Add broadcasts numpy-style in float32", "[binary]") {
   OneNode t("Add", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, {10, 20, 30})});
-  Value r = t.run();
+  Value r = t.run()[0];
   CHECK(t.out().shape == ir::Shape{2, 3});
   CHECK(elems<float>(r) == std::vector<float>{11, 22, 33, 14, 25, 36});
 }
 
 TEST_CASE("integer Add/Sub/Mul wrap around", "[binary]") {
   OneNode a("Add", {make<int8_t>(DType::I8, {2}, {100, -128}), make<int8_t>(DType::I8, {2}, {100, -1})});
-  CHECK(elems<int8_t>(a.run()) == std::vector<int8_t>{-56, 127});  // 200-256, -129+256
+  CHECK(elems<int8_t>(a.run()[0]) == std::vector<int8_t>{-56, 127});  // 200-256, -129+256
   OneNode s("Sub", {make<uint8_t>(DType::U8, {1}, {3}), make<uint8_t>(DType::U8, {1}, {5})});
-  CHECK(elems<uint8_t>(s.run()) == std::vector<uint8_t>{254});
+  CHECK(elems<uint8_t>(s.run()[0]) == std::vector<uint8_t>{254});
   OneNode m("Mul", {i32({2}, {65536, 46341}), i32({2}, {65536, 46341})});
   // 2^32 -> 0; 46341^2 = 2147488281 - 2^32 = -2147479015
-  CHECK(elems<int32_t>(m.run()) == std::vector<int32_t>{0, -2147479015});
+  CHECK(elems<int32_t>(m.run()[0]) == std::vector<int32_t>{0, -2147479015});
   OneNode m16("Mul", {make<uint16_t>(DType::U16, {1}, {65535}), make<uint16_t>(DType::U16, {1}, {65535})});
-  CHECK(elems<uint16_t>(m16.run()) == std::vector<uint16_t>{1});  // (2^16-1)^2 mod 2^16
+  CHECK(elems<uint16_t>(m16.run()[0]) == std::vector<uint16_t>{1});  // (2^16-1)^2 mod 2^16
 }
 
 TEST_CASE("integer Div truncates toward zero and defines the UB corners", "[binary]") {
   const int32_t mn = std::numeric_limits<int32_t>::min();
   OneNode t("Div", {i32({5}, {7, -7, 7, 5, mn}), i32({5}, {2, 2, -2, 0, -1})});
-  CHECK(elems<int32_t>(t.run()) == std::vector<int32_t>{3, -3, -3, 0, mn});
+  CHECK(elems<int32_t>(t.run()[0]) == std::vector<int32_t>{3, -3, -3, 0, mn});
   OneNode f("Div", {f32({2}, {1, -3}), f32({2}, {4, 2})});
-  CHECK(elems<float>(f.run()) == std::vector<float>{0.25f, -1.5f});
+  CHECK(elems<float>(f.run()[0]) == std::vector<float>{0.25f, -1.5f});
 }
 
 TEST_CASE("Mod follows the divisor's sign unless fmod=1", "[binary]") {
   OneNode t("Mod", {i32({6}, {-4, 7, 5, 4, -7, 8}), i32({6}, {2, -3, 8, -2, 3, 5})});
-  CHECK(elems<int32_t>(t.run()) == std::vector<int32_t>{0, -2, 5, 0, 2, 3});
+  CHECK(elems<int32_t>(t.run()[0]) == std::vector<int32_t>{0, -2, 5, 0, 2, 3});
   OneNode f("Mod", {i32({6}, {-4, 7, 5, 4, -7, 8}), i32({6}, {2, -3, 8, -2, 3, 5})});
-  f.set_int("fmod", 1);
-  CHECK(elems<int32_t>(f.run()) == std::vector<int32_t>{0, 1, 5, 0, -1, 3});
+  f.attr_int("fmod", 1);
+  CHECK(elems<int32_t>(f.run()[0]) == std::vector<int32_t>{0, 1, 5, 0, -1, 3});
   OneNode z("Mod", {i32({2}, {5, -5}), i32({2}, {0, -1})});
-  CHECK(elems<int32_t>(z.run()) == std::vector<int32_t>{0, 0});
+  CHECK(elems<int32_t>(z.run()[0]) == std::vector<int32_t>{0, 0});
   OneNode ff("Mod", {f32({2}, {-5.5f, 5.5f}), f32({2}, {2, -2})});
-  ff.set_int("fmod", 1);
-  CHECK(elems<float>(ff.run()) == std::vector<float>{-1.5f, 1.5f});
+  ff.attr_int("fmod", 1);
+  CHECK(elems<float>(ff.run()[0]) == std::vector<float>{-1.5f, 1.5f});
 }
 
 TEST_CASE("Mod on floats requires fmod=1; fmod must be 0 or 1", "[binary]") {
   OneNode t("Mod", {f32({1}, {1}), f32({1}, {2})});
   CHECK_THROWS_WITH(t.infer(), Catch::Contains("node_under_test") && Catch::Contains("fmod=1"));
   OneNode b("Mod", {i32({1}, {1}), i32({1}, {2})});
-  b.set_int("fmod", 2);
+  b.attr_int("fmod", 2);
   CHECK_THROWS_AS(b.infer(), CompileError);
 }
 
 TEST_CASE("Pow mixes base and exponent types from opset 12", "[binary]") {
   OneNode ff("Pow", {f32({3}, {2, 3, 4}), f32({3}, {3, 2, 0.5f})});
-  CHECK(elems<float>(ff.run()) == std::vector<float>{8, 9, 2});
+  CHECK(elems<float>(ff.run()[0]) == std::vector<float>{8, 9, 2});
   OneNode fi("Pow", {f32({2}, {2, 0.5f}), make<int64_t>(DType::I64, {2}, {-2, 3})});
-  Value r = fi.run();
+  Value r = fi.run()[0];
   CHECK(r.dtype == DType::F32);
   CHECK(elems<float>(r) == std::vector<float>{0.25f, 0.125f});
   OneNode ii("Pow", {i32({5}, {2, 2, -1, 1, 3}), i32({5}, {10, -1, -3, -5, 0})});
-  CHECK(elems<int32_t>(ii.run()) == std::vector<int32_t>{1024, 0, -1, 1, 1});
+  CHECK(elems<int32_t>(ii.run()[0]) == std::vector<int32_t>{1024, 0, -1, 1, 1});
   OneNode wrap("Pow", {i32({1}, {2}), i32({1}, {33})});
-  CHECK(elems<int32_t>(wrap.run()) == std::vector<int32_t>{0});  // 2^33 mod 2^32
+  CHECK(elems<int32_t>(wrap.run()[0]) == std::vector<int32_t>{0});  // 2^33 mod 2^32
   OneNode ifl("Pow", {i32({3}, {3, 2, -2}), f32({3}, {2, 40, 41})});
   // 9; 2^40 saturates; -2^41 saturates low
-  CHECK(elems<int32_t>(ifl.run()) ==
+  CHECK(elems<int32_t>(ifl.run()[0]) ==
         std::vector<int32_t>{9, std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min()});
 }
 
@@ -237,15 +114,15 @@ TEST_CASE("Pow type rules per opset", "[binary]") {
 
 TEST_CASE("PRelu broadcasts the slope to X, or per channel for a 1-D channel slope", "[binary]") {
   OneNode t("PRelu", {f32({2, 2}, {-1, 2, -3, 4}), f32({2}, {0.5f, 0.25f})});
-  CHECK(elems<float>(t.run()) == std::vector<float>{-0.5f, 2, -1.5f, 4});
+  CHECK(elems<float>(t.run()[0]) == std::vector<float>{-0.5f, 2, -1.5f, 4});
   // X 1x3x2 with slope [3]: not broadcastable to the last dimension, so slope[c] scales channel c.
   OneNode c("PRelu", {f32({1, 3, 2}, {-1, -2, -1, 1, -4, -8}), f32({3}, {1, 0.5f, 0.25f})});
-  CHECK(elems<float>(c.run()) == std::vector<float>{-1, -2, -0.5f, 1, -1, -2});
+  CHECK(elems<float>(c.run()[0]) == std::vector<float>{-1, -2, -0.5f, 1, -1, -2});
   CHECK(c.out().shape == ir::Shape{1, 3, 2});
   OneNode bad("PRelu", {f32({1, 3, 2}, {0, 0, 0, 0, 0, 0}), f32({4}, {1, 1, 1, 1})});
   CHECK_THROWS_WITH(bad.infer(), Catch::Contains("node_under_test") && Catch::Contains("slope"));
   OneNode i("PRelu", {i32({2}, {-3, 3}), i32({1}, {2})});
-  CHECK(elems<int32_t>(i.run()) == std::vector<int32_t>{-6, 3});
+  CHECK(elems<int32_t>(i.run()[0]) == std::vector<int32_t>{-6, 3});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +131,7 @@ TEST_CASE("PRelu broadcasts the slope to X, or per channel for a 1-D channel slo
 TEST_CASE("Max/Min fold any number of broadcast inputs and propagate NaN", "[binary]") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   OneNode t("Max", {f32({2, 1}, {1, 4}), f32({3}, {3, nan, 2})});
-  Value r = t.run();
+  Value r = t.run()[0];
   CHECK(t.out().shape == ir::Shape{2, 3});
   auto v = elems<float>(r);
   CHECK(v[0] == 3);
@@ -264,16 +141,16 @@ TEST_CASE("Max/Min fold any number of broadcast inputs and propagate NaN", "[bin
   CHECK(std::isnan(v[4]));
   CHECK(v[5] == 4);
   OneNode m("Min", {i32({2}, {5, -3}), i32({2}, {1, 7}), i32({2}, {2, 2})});
-  CHECK(elems<int32_t>(m.run()) == std::vector<int32_t>{1, -3});
+  CHECK(elems<int32_t>(m.run()[0]) == std::vector<int32_t>{1, -3});
   OneNode one("Max", {i32({2}, {5, -3})});
-  CHECK(elems<int32_t>(one.run()) == std::vector<int32_t>{5, -3});
+  CHECK(elems<int32_t>(one.run()[0]) == std::vector<int32_t>{5, -3});
 }
 
 TEST_CASE("Sum and Mean", "[binary]") {
   OneNode s("Sum", {f32({2}, {1, 2}), f32({2}, {3, 4}), f32({1}, {10})});
-  CHECK(elems<float>(s.run()) == std::vector<float>{14, 16});
+  CHECK(elems<float>(s.run()[0]) == std::vector<float>{14, 16});
   OneNode m("Mean", {f32({2}, {1, 2}), f32({2}, {3, 4}), f32({2}, {5, 9})});
-  auto v = elems<float>(m.run());
+  auto v = elems<float>(m.run()[0]);
   CHECK(v[0] == Approx(3.0f));
   CHECK(v[1] == Approx(5.0f));
   OneNode bad("Mean", {i32({1}, {1})});
@@ -285,17 +162,17 @@ TEST_CASE("Sum and Mean", "[binary]") {
 
 TEST_CASE("comparisons produce bool", "[binary]") {
   OneNode l("Less", {f32({3}, {1, 2, 3}), f32({}, {2})});
-  Value r = l.run();
+  Value r = l.run()[0];
   CHECK(r.dtype == DType::Bool);
   CHECK(elems<uint8_t>(r) == std::vector<uint8_t>{1, 0, 0});
   OneNode ge("GreaterOrEqual", {i32({3}, {1, 2, 3}), i32({1}, {2})});
-  CHECK(elems<uint8_t>(ge.run()) == std::vector<uint8_t>{0, 1, 1});
+  CHECK(elems<uint8_t>(ge.run()[0]) == std::vector<uint8_t>{0, 1, 1});
   OneNode le("LessOrEqual", {i32({3}, {1, 2, 3}), i32({1}, {2})});
-  CHECK(elems<uint8_t>(le.run()) == std::vector<uint8_t>{1, 1, 0});
+  CHECK(elems<uint8_t>(le.run()[0]) == std::vector<uint8_t>{1, 1, 0});
   OneNode g("Greater", {i32({3}, {1, 2, 3}), i32({1}, {2})});
-  CHECK(elems<uint8_t>(g.run()) == std::vector<uint8_t>{0, 0, 1});
+  CHECK(elems<uint8_t>(g.run()[0]) == std::vector<uint8_t>{0, 0, 1});
   OneNode e("Equal", {boolv({4}, {0, 0, 1, 1}), boolv({4}, {0, 1, 0, 1})});
-  CHECK(elems<uint8_t>(e.run()) == std::vector<uint8_t>{1, 0, 0, 1});
+  CHECK(elems<uint8_t>(e.run()[0]) == std::vector<uint8_t>{1, 0, 0, 1});
   OneNode bad("Less", {boolv({1}, {0}), boolv({1}, {1})});
   CHECK_THROWS_AS(bad.infer(), CompileError);
 }
@@ -304,11 +181,11 @@ TEST_CASE("And/Or/Xor truth tables with broadcasting", "[binary]") {
   Value a = boolv({2, 2}, {0, 0, 1, 1});
   Value b = boolv({2}, {0, 1});
   OneNode an("And", {a, b});
-  CHECK(elems<uint8_t>(an.run()) == std::vector<uint8_t>{0, 0, 0, 1});
+  CHECK(elems<uint8_t>(an.run()[0]) == std::vector<uint8_t>{0, 0, 0, 1});
   OneNode o("Or", {a, b});
-  CHECK(elems<uint8_t>(o.run()) == std::vector<uint8_t>{0, 1, 1, 1});
+  CHECK(elems<uint8_t>(o.run()[0]) == std::vector<uint8_t>{0, 1, 1, 1});
   OneNode x("Xor", {a, b});
-  CHECK(elems<uint8_t>(x.run()) == std::vector<uint8_t>{0, 1, 1, 0});
+  CHECK(elems<uint8_t>(x.run()[0]) == std::vector<uint8_t>{0, 1, 1, 0});
   OneNode bad("And", {f32({1}, {1}), f32({1}, {1})});
   CHECK_THROWS_WITH(bad.infer(), Catch::Contains("node_under_test") && Catch::Contains("bool"));
 }
@@ -316,31 +193,31 @@ TEST_CASE("And/Or/Xor truth tables with broadcasting", "[binary]") {
 TEST_CASE("BitShift and bitwise ops", "[binary]") {
   OneNode l("BitShift",
             {make<uint8_t>(DType::U8, {3}, {1, 255, 3}), make<uint8_t>(DType::U8, {3}, {3, 1, 8})}, 11);
-  l.set_str("direction", "LEFT");
-  CHECK(elems<uint8_t>(l.run()) == std::vector<uint8_t>{8, 254, 0});
+  l.attr_str("direction", "LEFT");
+  CHECK(elems<uint8_t>(l.run()[0]) == std::vector<uint8_t>{8, 254, 0});
   OneNode r("BitShift", {make<uint32_t>(DType::U32, {2}, {16, 1}), make<uint32_t>(DType::U32, {2}, {2, 32})},
             11);
-  r.set_str("direction", "RIGHT");
-  CHECK(elems<uint32_t>(r.run()) == std::vector<uint32_t>{4, 0});
+  r.attr_str("direction", "RIGHT");
+  CHECK(elems<uint32_t>(r.run()[0]) == std::vector<uint32_t>{4, 0});
   OneNode none("BitShift", {make<uint8_t>(DType::U8, {1}, {1}), make<uint8_t>(DType::U8, {1}, {1})}, 11);
   CHECK_THROWS_WITH(none.infer(), Catch::Contains("node_under_test") && Catch::Contains("direction"));
   OneNode bad("BitShift", {make<uint8_t>(DType::U8, {1}, {1}), make<uint8_t>(DType::U8, {1}, {1})}, 11);
-  bad.set_str("direction", "UP");
+  bad.attr_str("direction", "UP");
   CHECK_THROWS_AS(bad.infer(), CompileError);
   OneNode sgn("BitShift", {i32({1}, {1}), i32({1}, {1})}, 11);
-  sgn.set_str("direction", "LEFT");
+  sgn.attr_str("direction", "LEFT");
   CHECK_THROWS_AS(sgn.infer(), CompileError);
   OneNode ba("BitwiseAnd", {i32({2}, {12, -1}), i32({2}, {10, 5})});
-  CHECK(elems<int32_t>(ba.run()) == std::vector<int32_t>{8, 5});
+  CHECK(elems<int32_t>(ba.run()[0]) == std::vector<int32_t>{8, 5});
   OneNode bo("BitwiseOr", {i32({2}, {12, -8}), i32({2}, {10, 5})});
-  CHECK(elems<int32_t>(bo.run()) == std::vector<int32_t>{14, -3});
+  CHECK(elems<int32_t>(bo.run()[0]) == std::vector<int32_t>{14, -3});
   OneNode bx("BitwiseXor", {i32({2}, {12, -1}), i32({2}, {10, 5})});
-  CHECK(elems<int32_t>(bx.run()) == std::vector<int32_t>{6, -6});
+  CHECK(elems<int32_t>(bx.run()[0]) == std::vector<int32_t>{6, -6});
 }
 
 TEST_CASE("Where selects with three-way broadcasting", "[binary]") {
   OneNode t("Where", {boolv({2, 1}, {1, 0}), f32({3}, {1, 2, 3}), f32({}, {9})});
-  Value r = t.run();
+  Value r = t.run()[0];
   CHECK(t.out().shape == ir::Shape{2, 3});
   CHECK(elems<float>(r) == std::vector<float>{1, 2, 3, 9, 9, 9});
   OneNode bad("Where", {f32({1}, {1}), f32({1}, {1}), f32({1}, {2})});
@@ -386,7 +263,7 @@ TEST_CASE("generated kernels match evaluation on integer corner cases", "[binary
   cases.emplace_back(new OneNode("PRelu", {i32({2, 3}, {-3, 3, mn, -1, 0, 7}), i32({3}, {2, -1, 2})}));
   for (auto& c : cases) {
     INFO(c->n->op);
-    Value want = c->run();
+    Value want = c->run()[0];
     Value got = run_generated(*c);
     CHECK(got.bytes == want.bytes);
   }
@@ -394,18 +271,18 @@ TEST_CASE("generated kernels match evaluation on integer corner cases", "[binary
       "BitShift",
       {make<uint16_t>(DType::U16, {4}, {1, 65535, 3, 7}), make<uint16_t>(DType::U16, {4}, {15, 1, 16, 0})},
       11);
-  shl.set_str("direction", "LEFT");
-  CHECK(run_generated(shl).bytes == shl.run().bytes);
+  shl.attr_str("direction", "LEFT");
+  CHECK(run_generated(shl).bytes == shl.run()[0].bytes);
   // float16 Where moves raw bits; a constant scalar becomes a bit-pattern literal.
   OneNode wh("Where",
              {boolv({3}, {1, 0, 1}), make<uint16_t>(DType::F16, {}, {0x3E00}),
               make<uint16_t>(DType::F16, {3}, {0xBC00, 0x4000, 0x7C00})},
              18, {false, true, false});
-  CHECK(elems<uint16_t>(wh.run()) == std::vector<uint16_t>{0x3E00, 0x4000, 0x3E00});
-  CHECK(run_generated(wh).bytes == wh.run().bytes);
+  CHECK(elems<uint16_t>(wh.run()[0]) == std::vector<uint16_t>{0x3E00, 0x4000, 0x3E00});
+  CHECK(run_generated(wh).bytes == wh.run()[0].bytes);
   OneNode md("Mod", {i32({3}, {-7, 7, 9}), i32({1}, {-4})}, 18, {false, true});
-  md.set_int("fmod", 1);
-  CHECK(run_generated(md).bytes == md.run().bytes);
+  md.attr_int("fmod", 1);
+  CHECK(run_generated(md).bytes == md.run()[0].bytes);
 }
 
 TEST_CASE("generated kernels match evaluation on broadcast layouts", "[binary][codegen]") {
@@ -432,7 +309,7 @@ TEST_CASE("generated kernels match evaluation on broadcast layouts", "[binary][c
   cases.emplace_back(new OneNode("Xor", {boolv({1, 2}, {0, 1}), boolv({3, 1}, {1, 0, 1})}));
   for (auto& c : cases) {
     INFO(c->n->op);
-    Value want = c->run();
+    Value want = c->run()[0];
     Value got = run_generated(*c);
     CHECK(got.bytes == want.bytes);
   }

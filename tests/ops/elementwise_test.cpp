@@ -10,97 +10,25 @@
 #include "compiler/ir.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 using ir::DType;
 using ir::Value;
 
 namespace {
 
-template <class T>
-Value make(DType t, ir::Shape s, std::vector<T> v) {
-  Value r(t, std::move(s));
-  REQUIRE(static_cast<int64_t>(v.size()) == r.numel());
-  for (size_t i = 0; i < v.size(); ++i) r.data<T>()[i] = v[i];
-  return r;
-}
 Value f32(std::vector<float> v) {
   auto n = static_cast<int64_t>(v.size());
   return make<float>(DType::F32, {n}, v);
 }
 
-ir::Attribute fa(float f) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::Float;
-  a.f = f;
-  return a;
-}
-ir::Attribute ia(int64_t i) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::Int;
-  a.i = i;
-  return a;
-}
-ir::Attribute sa(const std::string& s) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::String;
-  a.s = s;
-  return a;
-}
-
 // A graph holding one node. Inputs in `consts` become constants; a null input is omitted.
-struct OneNode {
-  ir::Graph g;
-  ir::Node* n;
-  std::vector<Value> ins;
+struct OneNode : OpTest {
   OneNode(const std::string& op, std::vector<Value> inputs, int opset = 13, size_t n_out = 1,
           std::vector<bool> consts = {})
-      : ins(std::move(inputs)) {
-    n = g.add_node(op, "node_under_test");
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    n->opset = opset;
-    for (size_t i = 0; i < ins.size(); ++i) {
-      if (ins[i].dtype == DType::Undefined) {
-        n->inputs.push_back(nullptr);
-        continue;
-      }
-      ir::Tensor* t = g.add_tensor("in" + std::to_string(i));
-      t->dtype = ins[i].dtype;
-      t->shape = ins[i].shape;
-      t->shaped = true;
-      if (i < consts.size() && consts[i])
-        t->value = std::make_shared<Value>(ins[i]);
-      else
-        t->is_graph_input = true;
-      n->inputs.push_back(t);
-    }
-    for (size_t i = 0; i < n_out; ++i) {
-      ir::Tensor* t = g.add_tensor("out" + std::to_string(i));
-      t->producer = n;
-      n->outputs.push_back(t);
-    }
-  }
-  OneNode& attr(const std::string& k, ir::Attribute a) {
-    n->attrs.set(k, std::move(a));
-    return *this;
-  }
-  void infer() { n->info->infer(*n); }
-  std::vector<Value> run() {
-    infer();
-    std::vector<const Value*> in;
-    for (auto& v : ins) in.push_back(v.dtype == DType::Undefined ? nullptr : &v);
-    std::vector<Value> out;
-    for (ir::Tensor* t : n->outputs) out.emplace_back(t ? Value(t->dtype, t->shape) : Value());
-    n->info->eval(*n, in, out);
-    return out;
-  }
-  std::string emit() {
-    infer();
-    codegen::KernelCtx ctx(*n, codegen::Target::Generic);
-    n->info->emit(*n, ctx);
-    return ctx.name() + "\n" + ctx.body();
-  }
+      : OpTest(op, std::move(inputs), opset, std::move(consts), n_out) {}
 };
 
 std::vector<float> run_f32(const std::string& op, std::vector<float> x,
@@ -124,14 +52,7 @@ void check_close(const std::vector<float>& got, const std::vector<double>& want)
 }
 
 void check_fails_naming_node(OneNode& t, const std::string& what) {
-  try {
-    t.infer();
-    FAIL("expected a CompileError");
-  } catch (const CompileError& e) {
-    std::string m = e.what();
-    CHECK(m.find("node_under_test") != std::string::npos);
-    CHECK(m.find(what) != std::string::npos);
-  }
+  require_infer_error(t, {"node_under_test", what});
 }
 
 const double kE = std::exp(1.0);
@@ -162,19 +83,21 @@ TEST_CASE("Round is half to even", "[elementwise]") {
 TEST_CASE("activations", "[elementwise]") {
   check_close(run_f32("Relu", {-1, 0, 2}), {0, 0, 2});
   check_close(run_f32("LeakyRelu", {-2, 3}), {-0.02, 3});
-  check_close(run_f32("LeakyRelu", {-2, 3}, {{"alpha", fa(0.5f)}}), {-1, 3});
-  check_close(run_f32("Elu", {-1, 2}, {{"alpha", fa(2)}}), {2 * (1 / kE - 1), 2});
+  check_close(run_f32("LeakyRelu", {-2, 3}, {{"alpha", float_attr(0.5f)}}), {-1, 3});
+  check_close(run_f32("Elu", {-1, 2}, {{"alpha", float_attr(2)}}), {2 * (1 / kE - 1), 2});
   // Selu defaults: gamma * x for x > 0, gamma * alpha * (e^x - 1) otherwise.
   const double g = 1.05070102214813232421875, a = 1.67326319217681884765625;
   check_close(run_f32("Selu", {1, -1}), {g, g * a * (1 / kE - 1)});
-  check_close(run_f32("Celu", {-2, 3}, {{"alpha", fa(2)}}), {2 * (1 / kE - 1), 3});
+  check_close(run_f32("Celu", {-2, 3}, {{"alpha", float_attr(2)}}), {2 * (1 / kE - 1), 3});
   check_close(run_f32("Sigmoid", {0, 1}), {0.5, 1 / (1 + 1 / kE)});
   check_close(run_f32("HardSigmoid", {1, -3, 3}), {0.7, 0, 1});
-  check_close(run_f32("HardSigmoid", {1}, {{"alpha", fa(0.5f)}, {"beta", fa(0.25f)}}), {0.75});
+  check_close(run_f32("HardSigmoid", {1}, {{"alpha", float_attr(0.5f)}, {"beta", float_attr(0.25f)}}),
+              {0.75});
   check_close(run_f32("HardSwish", {3, -3, 1}, {}, 14), {3, 0, 1.0 * (1.0 / 6 + 0.5)});
   check_close(run_f32("Softplus", {0, 100, -100}), {std::log(2.0), 100, 0});
   check_close(run_f32("Softsign", {1, -3}), {0.5, -0.75});
-  check_close(run_f32("Shrink", {-2, 0.5f, 2}, {{"lambd", fa(1)}, {"bias", fa(0.5f)}}, 9), {-1.5, 0, 1.5});
+  check_close(run_f32("Shrink", {-2, 0.5f, 2}, {{"lambd", float_attr(1)}, {"bias", float_attr(0.5f)}}, 9),
+              {-1.5, 0, 1.5});
   check_close(run_f32("ThresholdedRelu", {1, 1.5f, -3}, {}, 10), {0, 1.5, 0});
   // Mish(1) = tanh(ln(1 + e)).
   const double sp = std::log(1 + kE);
@@ -210,8 +133,9 @@ TEST_CASE("integer Abs, Neg, Sign, Relu wrap like two's complement", "[elementwi
 }
 
 TEST_CASE("Clip: attributes, optional inputs, integers, min > max", "[elementwise]") {
-  check_close(run_f32("Clip", {-3, 0.5f, 3}, {{"min", fa(-1)}, {"max", fa(2)}}, 6), {-1, 0.5, 2});
-  check_close(run_f32("Clip", {-3, 0.5f, 3}, {{"min", fa(-1)}}, 6), {-1, 0.5, 3});
+  check_close(run_f32("Clip", {-3, 0.5f, 3}, {{"min", float_attr(-1)}, {"max", float_attr(2)}}, 6),
+              {-1, 0.5, 2});
+  check_close(run_f32("Clip", {-3, 0.5f, 3}, {{"min", float_attr(-1)}}, 6), {-1, 0.5, 3});
   {  // opset 13, max only (min omitted)
     OneNode t("Clip", {f32({-3, 0.5f, 3}), Value(), make<float>(DType::F32, {}, {1.0f})}, 13, 1,
               {false, false, true});
@@ -253,9 +177,9 @@ TEST_CASE("IsNaN, IsInf, Not", "[elementwise]") {
     CHECK(bools(y) == std::vector<uint8_t>{0, 0, 1, 0, 0});
   }
   CHECK(bools(OneNode("IsInf", {x}, 10).run()[0]) == std::vector<uint8_t>{1, 1, 0, 0, 0});
-  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_negative", ia(0)).run()[0]) ==
+  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_negative", int_attr(0)).run()[0]) ==
         std::vector<uint8_t>{1, 0, 0, 0, 0});
-  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_positive", ia(0)).run()[0]) ==
+  CHECK(bools(OneNode("IsInf", {x}, 10).attr("detect_positive", int_attr(0)).run()[0]) ==
         std::vector<uint8_t>{0, 1, 0, 0, 0});
   CHECK(bools(OneNode("Not", {make<uint8_t>(DType::Bool, {3}, {1, 0, 0})}).run()[0]) ==
         std::vector<uint8_t>{0, 1, 1});
@@ -264,7 +188,9 @@ TEST_CASE("IsNaN, IsInf, Not", "[elementwise]") {
 }
 
 TEST_CASE("Cast: truncation, saturation, wrap-around, bool", "[elementwise]") {
-  auto cast = [](Value x, int64_t to) { return OneNode("Cast", {std::move(x)}).attr("to", ia(to)).run()[0]; };
+  auto cast = [](Value x, int64_t to) {
+    return OneNode("Cast", {std::move(x)}).attr("to", int_attr(to)).run()[0];
+  };
   Value a = cast(f32({2.7f, -2.7f, 1e10f, -1e10f, NAN, 127.5f}), 6);  // INT32
   REQUIRE(a.dtype == DType::I32);
   CHECK(std::vector<int32_t>(a.data<int32_t>(), a.data<int32_t>() + 6) ==
@@ -295,10 +221,10 @@ TEST_CASE("Cast and CastLike types and errors", "[elementwise]") {
   OneNode no_to("Cast", {f32({1})});
   check_fails_naming_node(no_to, "'to' is required");
   OneNode str("Cast", {f32({1})});
-  str.attr("to", ia(8));
+  str.attr("to", int_attr(8));
   check_fails_naming_node(str, "string");
   OneNode bad_kind("Cast", {f32({1})});
-  bad_kind.attr("to", sa("float"));
+  bad_kind.attr("to", str_attr("float"));
   check_fails_naming_node(bad_kind, "'to'");
 }
 
@@ -308,7 +234,7 @@ TEST_CASE("Identity and inference Dropout", "[elementwise]") {
   CHECK(y.bytes == x.bytes);
   {  // opset 7: mask has the data type
     OneNode t("Dropout", {f32({1, 2})}, 7, 2);
-    t.attr("ratio", fa(0.3f));
+    t.attr("ratio", float_attr(0.3f));
     auto out = t.run();
     check_close(std::vector<float>(out[0].data<float>(), out[0].data<float>() + 2), {1, 2});
     REQUIRE(out[1].dtype == DType::F32);
@@ -330,7 +256,7 @@ TEST_CASE("Identity and inference Dropout", "[elementwise]") {
   }
   {
     OneNode t("Dropout", {f32({1})}, 10);
-    t.attr("ratio", fa(1.5f));
+    t.attr("ratio", float_attr(1.5f));
     check_fails_naming_node(t, "ratio");
   }
 }
@@ -339,10 +265,10 @@ TEST_CASE("infer rejects bad types and attributes, naming the node", "[elementwi
   OneNode a("Sqrt", {make<int32_t>(DType::I32, {1}, {4})});
   check_fails_naming_node(a, "has type i32");
   OneNode b("Celu", {f32({1})}, 12);
-  b.attr("alpha", fa(0));
+  b.attr("alpha", float_attr(0));
   check_fails_naming_node(b, "alpha");
   OneNode c("LeakyRelu", {f32({1})});
-  c.attr("alpha", sa("x"));
+  c.attr("alpha", str_attr("x"));
   check_fails_naming_node(c, "alpha");
   OneNode d("Neg", {make<uint8_t>(DType::U8, {1}, {1})});
   check_fails_naming_node(d, "has type u8");
@@ -351,7 +277,7 @@ TEST_CASE("infer rejects bad types and attributes, naming the node", "[elementwi
 }
 
 TEST_CASE("emitted kernels bake in attributes and bounds", "[elementwise]") {
-  std::string k = OneNode("LeakyRelu", {f32({1, 2, 3})}).attr("alpha", fa(0.1f)).emit();
+  std::string k = OneNode("LeakyRelu", {f32({1, 2, 3})}).attr("alpha", float_attr(0.1f)).emit();
   CHECK(k.rfind("leakyrelu_f32", 0) == 0);
   CHECK(k.find("0.100000001f") != std::string::npos);
   CHECK(k.find("i < 3;") != std::string::npos);

@@ -11,77 +11,22 @@
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 
 namespace {
 
-ir::Value value(ir::DType t, ir::Shape s, const std::vector<double>& v) {
-  ir::Value r(t, std::move(s));
-  REQUIRE(static_cast<size_t>(r.numel()) == v.size());
-  for (size_t i = 0; i < v.size(); ++i) r.set_f64(static_cast<int64_t>(i), v[i]);
-  return r;
-}
-
-struct LossCase {
-  ir::Graph g;
-  ir::Node* n = nullptr;
-  std::vector<ir::Value> vals;
-
-  // All inputs are run-time tensors.
+// A loss node whose inputs are all run-time tensors.
+struct LossCase : OpTest {
   LossCase(const std::string& op, std::vector<ir::Value> inputs, size_t outputs = 1)
-      : vals(std::move(inputs)) {
-    n = g.add_node(op, "loss");
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    n->opset = 13;
-    for (size_t i = 0; i < vals.size(); ++i) {
-      ir::Tensor* t = g.add_tensor("x" + std::to_string(i));
-      t->dtype = vals[i].dtype;
-      t->shape = vals[i].shape;
-      t->shaped = true;
-      t->is_graph_input = true;
-      n->inputs.push_back(t);
-    }
-    for (size_t i = 0; i < outputs; ++i) {
-      ir::Tensor* y = g.add_tensor("y" + std::to_string(i));
-      y->producer = n;
-      n->outputs.push_back(y);
-    }
-  }
-  void integer(const std::string& name, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    n->attrs.set(name, a);
-  }
-  void str(const std::string& name, const std::string& v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::String;
-    a.s = v;
-    n->attrs.set(name, a);
-  }
-  std::vector<ir::Value> run() {
-    n->info->infer(*n);
-    std::vector<const ir::Value*> in;
-    for (auto& v : vals) in.push_back(&v);
-    return evaluate_node(*n, in);
-  }
-  std::string error() {
-    try {
-      n->info->infer(*n);
-    } catch (const CompileError& e) {
-      return e.what();
-    }
-    return "";
-  }
+      : OpTest(op, std::move(inputs), 13, {}, outputs, "loss") {}
 };
 
 void check(const ir::Value& v, const ir::Shape& shape, const std::vector<double>& expect, double eps = 1e-6) {
   REQUIRE(v.shape == shape);
-  REQUIRE(static_cast<size_t>(v.numel()) == expect.size());
-  for (size_t i = 0; i < expect.size(); ++i)
-    CHECK(v.get_f64(static_cast<int64_t>(i)) == Approx(expect[i]).margin(eps));
+  expect_close(values(v), expect, eps);
 }
 
 using ir::DType;
@@ -90,34 +35,34 @@ using ir::DType;
 
 TEST_CASE("NLL loss NC: none, sum and default mean", "[loss]") {
   // x = log-probabilities of 2 samples over 3 classes; target picks class 2 then class 0.
-  auto x = value(DType::F32, {2, 3}, {-1.0, -2.0, -3.0, -0.5, -1.5, -2.5});
-  auto t = value(DType::I64, {2}, {2, 0});
+  auto x = from_f64(DType::F32, {2, 3}, {-1.0, -2.0, -3.0, -0.5, -1.5, -2.5});
+  auto t = from_f64(DType::I64, {2}, {2, 0});
   {
     LossCase c("NegativeLogLikelihoodLoss", {x, t});
     check(c.run()[0], {}, {(3.0 + 0.5) / 2});  // mean is the default
   }
   {
     LossCase c("NegativeLogLikelihoodLoss", {x, t});
-    c.str("reduction", "sum");
+    c.attr_str("reduction", "sum");
     check(c.run()[0], {}, {3.5});
   }
   {
     LossCase c("NegativeLogLikelihoodLoss", {x, t});
-    c.str("reduction", "none");
+    c.attr_str("reduction", "none");
     check(c.run()[0], {2}, {3.0, 0.5});
   }
 }
 
 TEST_CASE("NLL loss: weights, ignore_index and out-of-range labels are skipped", "[loss]") {
-  auto x = value(DType::F32, {5, 3}, {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15});
+  auto x = from_f64(DType::F32, {5, 3}, {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15});
   // Labels: 1, 0, 7 (>= C), -3 (< 0), 2 (== ignore_index).
-  auto t = value(DType::I32, {5}, {1, 0, 7, -3, 2});
-  auto w = value(DType::F32, {3}, {0.5, 2.0, 4.0});
+  auto t = from_f64(DType::I32, {5}, {1, 0, 7, -3, 2});
+  auto w = from_f64(DType::F32, {3}, {0.5, 2.0, 4.0});
   // Used: row 0 -> 2 * w[1] = 4 (weight 2); row 1 -> 4 * w[0] = 2 (weight 0.5).
   for (const char* red : {"none", "sum", "mean"}) {
     LossCase c("NegativeLogLikelihoodLoss", {x, t, w});
-    c.integer("ignore_index", 2);
-    c.str("reduction", red);
+    c.attr_int("ignore_index", 2);
+    c.attr_str("reduction", red);
     auto out = c.run();
     if (std::string(red) == "none") check(out[0], {5}, {4, 2, 0, 0, 0});
     if (std::string(red) == "sum") check(out[0], {}, {6});
@@ -125,26 +70,26 @@ TEST_CASE("NLL loss: weights, ignore_index and out-of-range labels are skipped",
   }
   // Without ignore_index, label 2 counts: row 4 -> 15 * 4 = 60 (weight 4).
   LossCase c("NegativeLogLikelihoodLoss", {x, t, w});
-  c.str("reduction", "mean");
+  c.attr_str("reduction", "mean");
   check(c.run()[0], {}, {(4 + 2 + 60) / 6.5});
 }
 
 TEST_CASE("NLL loss NCd1 with reduction none keeps the target shape", "[loss]") {
   // x[0, c, d]: class 0 = {-1, -2, -3}, class 1 = {-4, -5, -6}.
-  auto x = value(DType::F32, {1, 2, 3}, {-1, -2, -3, -4, -5, -6});
-  auto t = value(DType::I64, {1, 3}, {1, 0, 1});
+  auto x = from_f64(DType::F32, {1, 2, 3}, {-1, -2, -3, -4, -5, -6});
+  auto t = from_f64(DType::I64, {1, 3}, {1, 0, 1});
   LossCase c("NegativeLogLikelihoodLoss", {x, t});
-  c.str("reduction", "none");
+  c.attr_str("reduction", "none");
   check(c.run()[0], {1, 3}, {4, 2, 6});
 }
 
 TEST_CASE("SCE loss: stable log-softmax and log_prob output (float64)", "[loss]") {
   const double l3 = std::log(3.0);
   // Both rows have softmax {1/4, 3/4}; the second is shifted by 1000 (naive exp overflows).
-  auto x = value(DType::F64, {2, 2}, {0, l3, 1000, 1000 + l3});
-  auto t = value(DType::I64, {2}, {1, 0});
+  auto x = from_f64(DType::F64, {2, 2}, {0, l3, 1000, 1000 + l3});
+  auto t = from_f64(DType::I64, {2}, {1, 0});
   LossCase c("SoftmaxCrossEntropyLoss", {x, t}, 2);
-  c.str("reduction", "none");
+  c.attr_str("reduction", "none");
   auto out = c.run();
   REQUIRE(out[0].dtype == DType::F64);
   check(out[0], {2}, {std::log(4.0 / 3.0), std::log(4.0)}, 1e-9);
@@ -155,24 +100,24 @@ TEST_CASE("SCE loss: stable log-softmax and log_prob output (float64)", "[loss]"
 TEST_CASE("SCE loss NCd1: weighted mean divides by the applied weights", "[loss]") {
   const double l3 = std::log(3.0);
   // x[0, :, 0] = {0, 0} -> log_prob {-ln2, -ln2}; x[0, :, 1] = {ln3, 0} -> {ln(3/4), ln(1/4)}.
-  auto x = value(DType::F32, {1, 2, 2}, {0, l3, 0, 0});
-  auto t = value(DType::I64, {1, 2}, {0, 1});
-  auto w = value(DType::F32, {2}, {1, 3});
+  auto x = from_f64(DType::F32, {1, 2, 2}, {0, l3, 0, 0});
+  auto t = from_f64(DType::I64, {1, 2}, {0, 1});
+  auto w = from_f64(DType::F32, {2}, {1, 3});
   LossCase c("SoftmaxCrossEntropyLoss", {x, t, w});
   // losses: ln2 * 1 and ln4 * 3, weights 1 + 3.
   check(c.run()[0], {}, {(std::log(2.0) + 3 * std::log(4.0)) / 4}, 1e-5);
 
   LossCase ig("SoftmaxCrossEntropyLoss", {x, t, w});
-  ig.integer("ignore_index", 1);
-  ig.str("reduction", "sum");
+  ig.attr_int("ignore_index", 1);
+  ig.attr_str("reduction", "sum");
   check(ig.run()[0], {}, {std::log(2.0)}, 1e-5);
 }
 
 TEST_CASE("Loss kernels guard labels before indexing", "[loss]") {
-  auto x = value(DType::F32, {2, 3}, {0, 0, 0, 0, 0, 0});
-  auto t = value(DType::I64, {2}, {0, 1});
+  auto x = from_f64(DType::F32, {2, 3}, {0, 0, 0, 0, 0, 0});
+  auto t = from_f64(DType::I64, {2}, {0, 1});
   LossCase c("SoftmaxCrossEntropyLoss", {x, t});
-  c.integer("ignore_index", 1);
+  c.attr_int("ignore_index", 1);
   c.n->info->infer(*c.n);
   codegen::KernelCtx ctx(*c.n, codegen::Target::Generic);
   c.n->info->emit(*c.n, ctx);
@@ -181,31 +126,31 @@ TEST_CASE("Loss kernels guard labels before indexing", "[loss]") {
 }
 
 TEST_CASE("Loss infer errors name the node", "[loss]") {
-  auto x = value(DType::F32, {2, 3}, {0, 0, 0, 0, 0, 0});
-  auto t = value(DType::I64, {2}, {0, 1});
+  auto x = from_f64(DType::F32, {2, 3}, {0, 0, 0, 0, 0, 0});
+  auto t = from_f64(DType::I64, {2}, {0, 1});
   {
     LossCase c("NegativeLogLikelihoodLoss", {x, t});
-    c.str("reduction", "avg");
-    auto e = c.error();
+    c.attr_str("reduction", "avg");
+    auto e = c.infer_error();
     CHECK(e.find("'loss'") != std::string::npos);
     CHECK(e.find("reduction") != std::string::npos);
   }
   {
-    LossCase c("SoftmaxCrossEntropyLoss", {x, value(DType::I64, {3}, {0, 1, 2})});
-    auto e = c.error();
+    LossCase c("SoftmaxCrossEntropyLoss", {x, from_f64(DType::I64, {3}, {0, 1, 2})});
+    auto e = c.infer_error();
     CHECK(e.find("'loss'") != std::string::npos);
     CHECK(e.find("expected 2") != std::string::npos);
   }
   {
-    LossCase c("NegativeLogLikelihoodLoss", {x, t, value(DType::F32, {2}, {1, 1})});
-    CHECK(c.error().find("one weight per class") != std::string::npos);
+    LossCase c("NegativeLogLikelihoodLoss", {x, t, from_f64(DType::F32, {2}, {1, 1})});
+    CHECK(c.infer_error().find("one weight per class") != std::string::npos);
   }
   {
-    LossCase c("NegativeLogLikelihoodLoss", {x, value(DType::F32, {2}, {0, 1})});
-    CHECK(c.error().find("int32, int64") != std::string::npos);
+    LossCase c("NegativeLogLikelihoodLoss", {x, from_f64(DType::F32, {2}, {0, 1})});
+    CHECK(c.infer_error().find("int32, int64") != std::string::npos);
   }
   {
-    LossCase c("SoftmaxCrossEntropyLoss", {value(DType::F32, {3}, {0, 0, 0}), t});
-    CHECK(c.error().find("rank >= 2") != std::string::npos);
+    LossCase c("SoftmaxCrossEntropyLoss", {from_f64(DType::F32, {3}, {0, 0, 0}), t});
+    CHECK(c.infer_error().find("rank >= 2") != std::string::npos);
   }
 }

@@ -10,85 +10,32 @@
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 
 namespace {
 
 ir::Value fvalue(ir::Shape s, const std::vector<double>& v) {
-  ir::Value r(ir::DType::F32, std::move(s));
-  REQUIRE(static_cast<size_t>(r.numel()) == v.size());
-  for (size_t i = 0; i < v.size(); ++i) r.set_f64(static_cast<int64_t>(i), v[i]);
-  return r;
+  return from_f64(ir::DType::F32, std::move(s), v);
 }
 
-struct NormCase {
-  ir::Graph g;
-  ir::Node* n = nullptr;
-  std::vector<ir::Value> vals;  // input values in order (constants too)
-
-  // Input 0 is a run-time tensor; the others are constants unless listed in `runtime`.
+// Input 0 is a run-time tensor; the others are constants unless listed in `runtime`.
+struct NormCase : OpTest {
   NormCase(const std::string& op, std::vector<ir::Value> inputs, size_t outputs = 1, int opset = 13,
            std::vector<size_t> runtime = {0})
-      : vals(std::move(inputs)) {
-    n = g.add_node(op, "norm");
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    n->opset = opset;
-    for (size_t i = 0; i < vals.size(); ++i) {
-      ir::Tensor* t = g.add_tensor("x" + std::to_string(i));
-      t->dtype = vals[i].dtype;
-      t->shape = vals[i].shape;
-      t->shaped = true;
-      if (std::find(runtime.begin(), runtime.end(), i) == runtime.end())
-        t->value = std::make_shared<ir::Value>(vals[i]);
-      else
-        t->is_graph_input = true;
-      n->inputs.push_back(t);
-    }
-    for (size_t i = 0; i < outputs; ++i) {
-      ir::Tensor* y = g.add_tensor("y" + std::to_string(i));
-      y->producer = n;
-      n->outputs.push_back(y);
-    }
-  }
-  void integer(const std::string& name, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    n->attrs.set(name, a);
-  }
-  void real(const std::string& name, float v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Float;
-    a.f = v;
-    n->attrs.set(name, a);
-  }
-  std::vector<ir::Value> run() {
-    n->info->infer(*n);
-    std::vector<const ir::Value*> in;
-    for (auto& v : vals) in.push_back(&v);
-    return evaluate_node(*n, in);
-  }
-  std::string error() {
-    try {
-      n->info->infer(*n);
-    } catch (const CompileError& e) {
-      return e.what();
-    }
-    return "";
+      : OpTest(op, inputs, opset, constants(inputs.size(), runtime), outputs, "norm") {}
+  static std::vector<bool> constants(size_t n, const std::vector<size_t>& runtime) {
+    std::vector<bool> r(n, true);
+    for (size_t i : runtime)
+      if (i < n) r[i] = false;
+    return r;
   }
 };
 
-std::vector<double> values(const ir::Value& v) {
-  std::vector<double> r;
-  for (int64_t i = 0; i < v.numel(); ++i) r.push_back(v.get_f64(i));
-  return r;
-}
-
 void check_close(const std::vector<double>& got, const std::vector<double>& want) {
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-5));
+  expect_close(got, want, 1e-5);
 }
 
 std::vector<ir::Value> bn_inputs() {
@@ -100,7 +47,7 @@ std::vector<ir::Value> bn_inputs() {
 
 TEST_CASE("BatchNormalization applies per-channel statistics", "[normalization]") {
   NormCase c("BatchNormalization", bn_inputs(), 1, 15);
-  c.real("epsilon", 0);
+  c.attr_float("epsilon", 0);
   auto out = c.run();
   // Channel 0: (x - 1) / 2 * 1 + 0; channel 1: (x - 3) / 1 * 2 + 1.
   check_close(values(out[0]), {0, 0.5, 1, 3});
@@ -111,8 +58,8 @@ TEST_CASE("BatchNormalization opset 7 spatial=0 uses per-element parameters", "[
              {fvalue({1, 2, 2}, {1, 2, 3, 4}), fvalue({2, 2}, {1, 1, 2, 2}), fvalue({2, 2}, {0, 0, 0, 1}),
               fvalue({2, 2}, {0, 1, 2, 3}), fvalue({2, 2}, {1, 1, 1, 4})},
              1, 7);
-  c.integer("spatial", 0);
-  c.real("epsilon", 0);
+  c.attr_int("spatial", 0);
+  c.attr_float("epsilon", 0);
   auto out = c.run();
   // (x - mean) / sqrt(var) * scale + B element by element.
   check_close(values(out[0]), {1, 1, 2, 1 + 0.5 * 2});
@@ -137,27 +84,27 @@ TEST_CASE("BatchNormalization kernel folds constant parameters into tables", "[n
 TEST_CASE("BatchNormalization rejects training mode and training outputs", "[normalization]") {
   {
     NormCase c("BatchNormalization", bn_inputs(), 1, 15);
-    c.integer("training_mode", 1);
-    std::string e = c.error();
+    c.attr_int("training_mode", 1);
+    std::string e = c.infer_error();
     CHECK(e.find("'norm'") != std::string::npos);
     CHECK(e.find("training_mode") != std::string::npos);
   }
   {
     NormCase c("BatchNormalization", bn_inputs(), 3, 9);
-    CHECK(c.error().find("training-mode output") != std::string::npos);
+    CHECK(c.infer_error().find("training-mode output") != std::string::npos);
   }
   {
     auto in = bn_inputs();
     in[3] = fvalue({3}, {0, 0, 0});
     NormCase c("BatchNormalization", in, 1, 15);
-    CHECK(c.error().find("expected 2 values") != std::string::npos);
+    CHECK(c.infer_error().find("expected 2 values") != std::string::npos);
   }
 }
 
 TEST_CASE("InstanceNormalization normalises each (n, c) plane", "[normalization]") {
   NormCase c("InstanceNormalization",
              {fvalue({1, 2, 2}, {1, 3, 5, 5}), fvalue({2}, {2, 1}), fvalue({2}, {1, 7})});
-  c.real("epsilon", 0.25f);
+  c.attr_float("epsilon", 0.25f);
   auto out = c.run();
   // Plane 0: mean 2, var 1 -> (x - 2) / sqrt(1.25) * 2 + 1. Plane 1: constant -> B.
   const double s = 1 / std::sqrt(1.25);
@@ -180,8 +127,8 @@ TEST_CASE("LayerNormalization normalises rows and returns Mean and InvStdDev", "
 
 TEST_CASE("LayerNormalization axis 0 normalises everything with broadcast scale", "[normalization]") {
   NormCase c("LayerNormalization", {fvalue({2, 2}, {0, 2, 4, 6}), fvalue({1}, {2})}, 1, 17);
-  c.integer("axis", 0);
-  c.real("epsilon", 0);
+  c.attr_int("axis", 0);
+  c.attr_float("epsilon", 0);
   auto out = c.run();
   // mean 3, var (9 + 1 + 1 + 9) / 4 = 5.
   const double s = 1 / std::sqrt(5.0);
@@ -202,7 +149,7 @@ TEST_CASE("Softmax axis semantics depend on the opset", "[normalization]") {
   {
     // Opset 13, axis 1 on 1x2x2: softmax over dim 1 only (pairs x[0][j], x[1][j]).
     NormCase c("Softmax", {fvalue({1, 2, 2}, {0, 0, 0, l3})}, 1, 13);
-    c.integer("axis", 1);
+    c.attr_int("axis", 1);
     check_close(values(c.run()[0]), {0.5, 0.25, 0.5, 0.75});
   }
 }
@@ -219,8 +166,8 @@ TEST_CASE("LogSoftmax and Hardmax", "[normalization]") {
   }
   {
     NormCase c("Softmax", {fvalue({2, 2}, {0, 0, 0, 0})}, 1, 13);
-    c.integer("axis", 2);
-    std::string e = c.error();
+    c.attr_int("axis", 2);
+    std::string e = c.infer_error();
     CHECK(e.find("'norm'") != std::string::npos);
     CHECK(e.find("out of range") != std::string::npos);
   }
@@ -228,14 +175,14 @@ TEST_CASE("LogSoftmax and Hardmax", "[normalization]") {
 
 TEST_CASE("LRN divides by the local channel energy", "[normalization]") {
   NormCase c("LRN", {fvalue({1, 3, 1, 1}, {1, 2, 3})}, 1, 13);
-  c.integer("size", 3);
-  c.real("alpha", 3);  // alpha / size = 1
-  c.real("beta", 1);
-  c.real("bias", 1);
+  c.attr_int("size", 3);
+  c.attr_float("alpha", 3);  // alpha / size = 1
+  c.attr_float("beta", 1);
+  c.attr_float("bias", 1);
   // Channel windows {0,1}, {0,1,2}, {1,2}: sums of squares 5, 14, 13.
   check_close(values(c.run()[0]), {1 / 6.0, 2 / 15.0, 3 / 14.0});
   NormCase m("LRN", {fvalue({1, 3, 1, 1}, {1, 2, 3})}, 1, 13);
-  CHECK(m.error().find("'size' is required") != std::string::npos);
+  CHECK(m.infer_error().find("'size' is required") != std::string::npos);
 }
 
 TEST_CASE("MeanVarianceNormalization uses axes {0, 2, 3} by default", "[normalization]") {

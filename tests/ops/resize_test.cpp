@@ -5,114 +5,24 @@
 #include "codegen/kernel_ctx.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 using ir::DType;
 
 namespace {
 
-ir::Value rz_value(DType t, ir::Shape s, const std::vector<double>& v) {
-  ir::Value r(t, std::move(s));
-  REQUIRE(static_cast<size_t>(r.numel()) == v.size());
-  for (size_t i = 0; i < v.size(); ++i) r.set_f64(static_cast<int64_t>(i), v[i]);
-  return r;
-}
-
-struct ResizeNode {
-  ir::Graph g;
-  ir::Node* n;
-  ir::Value x;
-
+// A Resize or Upsample node whose input 0 is the run-time tensor `xv`; the others are added after.
+struct ResizeNode : OpTest {
   ResizeNode(const std::string& op, int opset, ir::Value xv, const std::string& name = "rs")
-      : x(std::move(xv)) {
-    n = g.add_node(op, name);
-    n->opset = opset;
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    ir::Tensor* t = g.add_tensor("x");
-    t->dtype = x.dtype;
-    t->shape = x.shape;
-    t->shaped = true;
-    n->inputs.push_back(t);
-    n->outputs.push_back(g.add_tensor("y"));
-  }
-  // Constant input (roi, scales, sizes); an empty optional slot when `present` is false.
-  void constant(const ir::Value* v) {
-    if (!v) {
-      n->inputs.push_back(nullptr);
-      return;
-    }
-    ir::Tensor* t = g.add_tensor(fmt::format("c{}", n->inputs.size()));
-    t->dtype = v->dtype;
-    t->shape = v->shape;
-    t->shaped = true;
-    t->value = std::make_shared<ir::Value>(*v);
-    n->inputs.push_back(t);
-  }
-  void runtime(const ir::Value& v) {
-    ir::Tensor* t = g.add_tensor(fmt::format("r{}", n->inputs.size()));
-    t->dtype = v.dtype;
-    t->shape = v.shape;
-    t->shaped = true;
-    n->inputs.push_back(t);
-  }
-  void attr_str(const std::string& k, const std::string& v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::String;
-    a.s = v;
-    n->attrs.set(k, a);
-  }
-  void attr_int(const std::string& k, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    n->attrs.set(k, a);
-  }
-  void attr_float(const std::string& k, float v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Float;
-    a.f = v;
-    n->attrs.set(k, a);
-  }
-  void attr_floats(const std::string& k, std::vector<float> v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Floats;
-    a.floats = std::move(v);
-    n->attrs.set(k, a);
-  }
-  void attr_ints(const std::string& k, std::vector<int64_t> v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Ints;
-    a.ints = std::move(v);
-    n->attrs.set(k, a);
-  }
-  void infer() { n->info->infer(*n); }
-  ir::Value eval() {
-    infer();
-    std::vector<const ir::Value*> in;
-    in.push_back(&x);
-    for (size_t i = 1; i < n->inputs.size(); ++i)
-      in.push_back(n->inputs[i] ? n->inputs[i]->value.get() : nullptr);
-    std::vector<ir::Value> out;
-    out.emplace_back(n->outputs[0]->dtype, n->outputs[0]->shape);
-    n->info->eval(*n, in, out);
-    return out[0];
+      : OpTest(op, opset, 1, name) {
+    input(xv);
   }
 };
 
-std::vector<double> values(const ir::Value& v) {
-  std::vector<double> r;
-  for (int64_t i = 0; i < v.numel(); ++i) r.push_back(v.get_f64(i));
-  return r;
-}
-
-void check_close(const std::vector<double>& got, const std::vector<double>& want) {
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6));
-}
-
 ir::Value scales_1x2() {
-  return rz_value(DType::F32, {2}, {1, 2});
+  return from_f64(DType::F32, {2}, {1, 2});
 }
 
 }  // namespace
@@ -120,65 +30,65 @@ ir::Value scales_1x2() {
 TEST_CASE("Resize nearest, half_pixel, round_prefer_floor (opset 13 defaults)", "[resize]") {
   const ir::Value k2 = scales_1x2();
   // x_ori = (x + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25 -> 0, 0, 1, 1 (ties would go down).
-  ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}));
-  r.constant(nullptr);
-  r.constant(&k2);
-  ir::Value y = r.eval();
+  ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}));
+  r.omitted();
+  r.constant(k2);
+  ir::Value y = r.run()[0];
   CHECK(y.shape == ir::Shape{1, 4});
-  check_close(values(y), {1, 1, 2, 2});
+  expect_close(values(y), {1, 1, 2, 2});
 }
 
 TEST_CASE("Resize nearest modes, including exact halves (asymmetric 2 -> 4)", "[resize]") {
   // sizes 1x4 from 1x2 with asymmetric: x_ori = x / 2 = 0, 0.5, 1, 1.5 (indices clamped to 1).
-  ir::Value sizes = rz_value(DType::I64, {2}, {1, 4});
+  ir::Value sizes = from_f64(DType::I64, {2}, {1, 4});
   auto run = [&](const std::string& mode) {
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {10, 20}));
-    r.constant(nullptr);
-    r.constant(nullptr);
-    r.constant(&sizes);
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {10, 20}));
+    r.omitted();
+    r.omitted();
+    r.constant(sizes);
     r.attr_str("coordinate_transformation_mode", "asymmetric");
     r.attr_str("nearest_mode", mode);
-    return values(r.eval());
+    return values(r.run()[0]);
   };
-  check_close(run("floor"), {10, 10, 20, 20});
-  check_close(run("ceil"), {10, 20, 20, 20});
-  check_close(run("round_prefer_floor"), {10, 10, 20, 20});  // 0.5 -> 0, 1.5 -> 1
-  check_close(run("round_prefer_ceil"), {10, 20, 20, 20});   // 0.5 -> 1, 1.5 -> 2 (clamped)
+  expect_close(run("floor"), {10, 10, 20, 20});
+  expect_close(run("ceil"), {10, 20, 20, 20});
+  expect_close(run("round_prefer_floor"), {10, 10, 20, 20});  // 0.5 -> 0, 1.5 -> 1
+  expect_close(run("round_prefer_ceil"), {10, 20, 20, 20});   // 0.5 -> 1, 1.5 -> 2 (clamped)
 }
 
 TEST_CASE("Resize linear: half_pixel clamps at the edges, align_corners hits the corners", "[resize]") {
   const ir::Value k2 = scales_1x2();
   {
     // x_ori = -0.25 (clamped: 1), 0.25 (0.75*1 + 0.25*2), 0.75 (0.25*1 + 0.75*2), 1.25 (clamped: 2).
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}));
-    r.constant(nullptr);
-    r.constant(&k2);
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}));
+    r.omitted();
+    r.constant(k2);
     r.attr_str("mode", "linear");
-    check_close(values(r.eval()), {1, 1.25, 1.75, 2});
+    expect_close(values(r.run()[0]), {1, 1.25, 1.75, 2});
   }
   {
     // 2 -> 3 with align_corners: x_ori = x * (2 - 1) / (3 - 1) = 0, 0.5, 1.
-    ir::Value sizes = rz_value(DType::I64, {2}, {1, 3});
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}));
-    r.constant(nullptr);
-    r.constant(nullptr);
-    r.constant(&sizes);
+    ir::Value sizes = from_f64(DType::I64, {2}, {1, 3});
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}));
+    r.omitted();
+    r.omitted();
+    r.constant(sizes);
     r.attr_str("mode", "linear");
     r.attr_str("coordinate_transformation_mode", "align_corners");
-    check_close(values(r.eval()), {1, 1.5, 2});
+    expect_close(values(r.run()[0]), {1, 1.5, 2});
   }
 }
 
 TEST_CASE("Resize cubic coefficients (A = -0.75) at ratio 0.5", "[resize]") {
   // Asymmetric 2x: output 1 -> x_ori 0.5, neighbours -1..2 clamped to x[0], x[0], x[1], x[2].
   // Coefficients at ratio 0.5: -0.09375, 0.59375, 0.59375, -0.09375.
-  ir::Value sc = rz_value(DType::F32, {2}, {1, 2});
-  ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 4}, {1, 2, 3, 4}));
-  r.constant(nullptr);
-  r.constant(&sc);
+  ir::Value sc = from_f64(DType::F32, {2}, {1, 2});
+  ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 4}, {1, 2, 3, 4}));
+  r.omitted();
+  r.constant(sc);
   r.attr_str("mode", "cubic");
   r.attr_str("coordinate_transformation_mode", "asymmetric");
-  ir::Value y = r.eval();
+  ir::Value y = r.run()[0];
   REQUIRE(y.shape == ir::Shape{1, 8});
   CHECK(y.get_f64(0) == Approx(1.0));  // x_ori 0: exactly x[0]
   CHECK(y.get_f64(1) == Approx(-0.09375 * 1 + 0.59375 * 1 + 0.59375 * 2 - 0.09375 * 3));
@@ -188,41 +98,41 @@ TEST_CASE("Resize cubic coefficients (A = -0.75) at ratio 0.5", "[resize]") {
 TEST_CASE("Opset-10 Resize and Upsample: asymmetric, floor up / ceil down", "[resize]") {
   {
     // 4 -> floor(4 * 0.6) = 2: x_ori = x / 0.6 = 0, 1.67 -> ceil when downsampling: 0, 2.
-    ir::Value sc = rz_value(DType::F32, {2}, {1, 0.6});
-    ResizeNode r("Resize", 10, rz_value(DType::F32, {1, 4}, {1, 2, 3, 4}));
-    r.constant(&sc);
-    check_close(values(r.eval()), {1, 3});
+    ir::Value sc = from_f64(DType::F32, {2}, {1, 0.6});
+    ResizeNode r("Resize", 10, from_f64(DType::F32, {1, 4}, {1, 2, 3, 4}));
+    r.constant(sc);
+    expect_close(values(r.run()[0]), {1, 3});
   }
   {
     // Upsample-7 scales attribute, 3x: x_ori = x / 3 floors to 0, 0, 0, 1, 1, 1.
-    ResizeNode r("Upsample", 7, rz_value(DType::F32, {1, 2}, {1, 2}));
+    ResizeNode r("Upsample", 7, from_f64(DType::F32, {1, 2}, {1, 2}));
     r.attr_floats("scales", {1, 3});
-    check_close(values(r.eval()), {1, 1, 1, 2, 2, 2});
+    expect_close(values(r.run()[0]), {1, 1, 1, 2, 2, 2});
   }
 }
 
 TEST_CASE("tf_crop_and_resize extrapolates outside the crop", "[resize]") {
   // roi on axis 1: [0, 1.5]; 3 outputs: x_ori = x * 1.5 * 3 / 2 = 0, 2.25, 4.5 (> 3: extrapolated).
-  ir::Value roi = rz_value(DType::F32, {4}, {0, 0, 1, 1.5});
-  ir::Value sizes = rz_value(DType::I64, {2}, {1, 3});
-  ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 4}, {1, 2, 3, 4}));
-  r.constant(&roi);
-  r.constant(nullptr);
-  r.constant(&sizes);
+  ir::Value roi = from_f64(DType::F32, {4}, {0, 0, 1, 1.5});
+  ir::Value sizes = from_f64(DType::I64, {2}, {1, 3});
+  ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 4}, {1, 2, 3, 4}));
+  r.constant(roi);
+  r.omitted();
+  r.constant(sizes);
   r.attr_str("mode", "linear");
   r.attr_str("coordinate_transformation_mode", "tf_crop_and_resize");
   r.attr_float("extrapolation_value", 10);
-  check_close(values(r.eval()), {1, 3.25, 10});
+  expect_close(values(r.run()[0]), {1, 3.25, 10});
 }
 
 TEST_CASE("Opset-18 axes and keep_aspect_ratio_policy", "[resize]") {
   // sizes 4x4 for axes (2, 3) of 1x1x2x4: per-axis scales 2 and 1.
-  ir::Value sizes = rz_value(DType::I64, {2}, {4, 4});
+  ir::Value sizes = from_f64(DType::I64, {2}, {4, 4});
   auto shape_for = [&](const std::string& policy) {
-    ResizeNode r("Resize", 18, rz_value(DType::F32, {1, 1, 2, 4}, std::vector<double>(8, 1)));
-    r.constant(nullptr);
-    r.constant(nullptr);
-    r.constant(&sizes);
+    ResizeNode r("Resize", 18, from_f64(DType::F32, {1, 1, 2, 4}, std::vector<double>(8, 1)));
+    r.omitted();
+    r.omitted();
+    r.constant(sizes);
     r.attr_ints("axes", {2, 3});
     r.attr_str("keep_aspect_ratio_policy", policy);
     r.infer();
@@ -235,10 +145,10 @@ TEST_CASE("Opset-18 axes and keep_aspect_ratio_policy", "[resize]") {
 
 TEST_CASE("Resize nearest works on integer tensors", "[resize]") {
   const ir::Value k2 = scales_1x2();
-  ResizeNode r("Resize", 13, rz_value(DType::U8, {1, 2}, {7, 250}));
-  r.constant(nullptr);
-  r.constant(&k2);
-  ir::Value y = r.eval();
+  ResizeNode r("Resize", 13, from_f64(DType::U8, {1, 2}, {7, 250}));
+  r.omitted();
+  r.constant(k2);
+  ir::Value y = r.run()[0];
   CHECK(y.dtype == DType::U8);
   CHECK(y.to_i64_vector() == std::vector<int64_t>{7, 7, 250, 250});
 }
@@ -249,53 +159,53 @@ TEST_CASE("Resize rejects unsupported or inconsistent configurations, naming the
     CHECK_THROWS_WITH(r.infer(), Catch::Contains("'bad'") && Catch::Contains(what));
   };
   {
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}), "bad");
-    r.constant(nullptr);
-    r.constant(&k2);
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}), "bad");
+    r.omitted();
+    r.constant(k2);
     r.attr_int("antialias", 1);
     throws_naming(r, "antialias");
   }
   {
-    ResizeNode r("Resize", 10, rz_value(DType::F32, {1, 2}, {1, 2}), "bad");
-    r.constant(&k2);
+    ResizeNode r("Resize", 10, from_f64(DType::F32, {1, 2}, {1, 2}), "bad");
+    r.constant(k2);
     r.attr_str("mode", "cubic");
     throws_naming(r, "unsupported mode 'cubic'");
   }
   {
-    ir::Value sizes = rz_value(DType::I64, {2}, {1, 4});
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}), "bad");
-    r.constant(nullptr);
-    r.constant(&k2);
-    r.constant(&sizes);
+    ir::Value sizes = from_f64(DType::I64, {2}, {1, 4});
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}), "bad");
+    r.omitted();
+    r.constant(k2);
+    r.constant(sizes);
     throws_naming(r, "only one of");
   }
   {
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}), "bad");
-    r.constant(nullptr);
-    r.runtime(k2);
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}), "bad");
+    r.omitted();
+    r.input(k2);
     throws_naming(r, "compile-time constant");
   }
   {
-    ResizeNode r("Resize", 13, rz_value(DType::I32, {1, 2}, {1, 2}), "bad");
-    r.constant(nullptr);
-    r.constant(&k2);
+    ResizeNode r("Resize", 13, from_f64(DType::I32, {1, 2}, {1, 2}), "bad");
+    r.omitted();
+    r.constant(k2);
     r.attr_str("mode", "linear");
     throws_naming(r, "float32/float64 inputs only");
   }
   {
-    ir::Value sc = rz_value(DType::F32, {3}, {1, 2, 2});
-    ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 2}, {1, 2}), "bad");
-    r.constant(nullptr);
-    r.constant(&sc);
+    ir::Value sc = from_f64(DType::F32, {3}, {1, 2, 2});
+    ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 2}, {1, 2}), "bad");
+    r.omitted();
+    r.constant(sc);
     throws_naming(r, "3 values for 2 axes");
   }
 }
 
 TEST_CASE("Resize kernels read precomputed tables: no coordinate maths at run time", "[resize]") {
-  ir::Value sc = rz_value(DType::F32, {4}, {1, 1, 2, 2});
-  ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 3, 4, 4}, std::vector<double>(48, 1)));
-  r.constant(nullptr);
-  r.constant(&sc);
+  ir::Value sc = from_f64(DType::F32, {4}, {1, 1, 2, 2});
+  ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 3, 4, 4}, std::vector<double>(48, 1)));
+  r.omitted();
+  r.constant(sc);
   r.attr_str("mode", "linear");
   r.infer();
   codegen::KernelCtx ctx(*r.n, codegen::Target::Generic);
@@ -310,10 +220,10 @@ TEST_CASE("Resize kernels read precomputed tables: no coordinate maths at run ti
 
 TEST_CASE("Nearest upsampling copies repeated output rows", "[resize]") {
   // 2x nearest on H and W: output rows 1 and 3 repeat rows 0 and 2.
-  ir::Value sc = rz_value(DType::F32, {4}, {1, 1, 2, 2});
-  ResizeNode r("Resize", 13, rz_value(DType::F32, {1, 1, 2, 3}, std::vector<double>(6, 1)));
-  r.constant(nullptr);
-  r.constant(&sc);
+  ir::Value sc = from_f64(DType::F32, {4}, {1, 1, 2, 2});
+  ResizeNode r("Resize", 13, from_f64(DType::F32, {1, 1, 2, 3}, std::vector<double>(6, 1)));
+  r.omitted();
+  r.constant(sc);
   r.attr_str("coordinate_transformation_mode", "asymmetric");
   r.attr_str("nearest_mode", "floor");
   r.infer();

@@ -8,76 +8,19 @@
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 
 namespace {
 
-struct SampCase {
-  ir::Graph g;
-  ir::Node* n = nullptr;
-  std::vector<ir::Value> vals;
-
-  explicit SampCase(const std::string& op, int opset = 16) {
-    n = g.add_node(op, "samp");
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    n->opset = opset;
-    ir::Tensor* y = g.add_tensor("y");
-    y->producer = n;
-    n->outputs.push_back(y);
-  }
-  void input(ir::DType t, ir::Shape s, const std::vector<double>& v, bool constant = false) {
-    ir::Tensor* x = g.add_tensor("x" + std::to_string(n->inputs.size()));
-    x->dtype = t;
-    x->shape = s;
-    x->shaped = true;
-    ir::Value val(t, s);
-    REQUIRE(static_cast<size_t>(val.numel()) == v.size());
-    for (size_t i = 0; i < v.size(); ++i) val.set_f64(static_cast<int64_t>(i), v[i]);
-    if (constant)
-      x->value = std::make_shared<ir::Value>(val);
-    else
-      x->is_graph_input = true;
-    n->inputs.push_back(x);
-    vals.push_back(val);
-  }
-  void integer(const std::string& name, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    n->attrs.set(name, a);
-  }
-  void ints(const std::string& name, std::vector<int64_t> v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Ints;
-    a.ints = std::move(v);
-    n->attrs.set(name, a);
-  }
-  void str(const std::string& name, const std::string& v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::String;
-    a.s = v;
-    n->attrs.set(name, a);
-  }
-  ir::Shape infer() {
-    n->info->infer(*n);
-    return n->outputs[0]->shape;
-  }
-  std::vector<double> run() {
-    infer();
-    std::vector<const ir::Value*> in;
-    for (auto& v : vals) in.push_back(&v);
-    std::vector<ir::Value> out = evaluate_node(*n, in);
-    std::vector<double> r;
-    for (int64_t i = 0; i < out[0].numel(); ++i) r.push_back(out[0].get_f64(i));
-    return r;
-  }
+struct SampCase : OpTest {
+  explicit SampCase(const std::string& op, int opset = 16) : OpTest(op, opset, 1, "samp") {}
 };
 
 void check_close(const std::vector<double>& got, const std::vector<double>& want, double tol = 1e-5) {
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(tol));
+  expect_close(got, want, tol);
 }
 
 // GridSample of the 2x2 image [[0, 1], [2, 3]] at the given normalised (x, y) points.
@@ -86,10 +29,10 @@ std::vector<double> grid_2x2(const std::string& mode, const std::string& pad, in
   SampCase c("GridSample");
   c.input(ir::DType::F32, {1, 1, 2, 2}, {0, 1, 2, 3});
   c.input(ir::DType::F32, {1, 1, static_cast<int64_t>(pts.size() / 2), 2}, pts);
-  c.str("mode", mode);
-  c.str("padding_mode", pad);
-  c.integer("align_corners", align);
-  return c.run();
+  c.attr_str("mode", mode);
+  c.attr_str("padding_mode", pad);
+  c.attr_int("align_corners", align);
+  return values(c.run()[0]);
 }
 
 }  // namespace
@@ -113,9 +56,9 @@ TEST_CASE("GridSample nearest and reflection", "[sampling]") {
   SampCase c("GridSample");
   c.input(ir::DType::F32, {1, 1, 1, 3}, {0, 10, 20});
   c.input(ir::DType::F32, {1, 1, 1, 2}, {1.5, 0});
-  c.str("padding_mode", "reflection");
-  c.integer("align_corners", 1);
-  check_close(c.run(), {15});
+  c.attr_str("padding_mode", "reflection");
+  c.attr_int("align_corners", 1);
+  check_close(values(c.run()[0]), {15});
 }
 
 TEST_CASE("GridSample bicubic on a ramp", "[sampling]") {
@@ -129,16 +72,16 @@ TEST_CASE("GridSample bicubic on a ramp", "[sampling]") {
     for (int w = 0; w < 4; ++w) x.push_back(w);
   c.input(ir::DType::F32, {1, 1, 4, 4}, x);
   c.input(ir::DType::F32, {1, 1, 1, 2}, {1.25 * 2 / 3 - 1, 0.1});
-  c.str("mode", "bicubic");
-  c.integer("align_corners", 1);
-  check_close(c.run(), {1.296875});
+  c.attr_str("mode", "bicubic");
+  c.attr_int("align_corners", 1);
+  check_close(values(c.run()[0]), {1.296875});
 }
 
 TEST_CASE("GridSample errors", "[sampling]") {
   SampCase c("GridSample");
   c.input(ir::DType::F32, {1, 1, 2, 2}, {0, 1, 2, 3});
   c.input(ir::DType::F32, {1, 1, 1, 2}, {0, 0});
-  c.str("mode", "area");
+  c.attr_str("mode", "area");
   CHECK_THROWS_WITH(c.infer(), Catch::Contains("samp") && Catch::Contains("unsupported mode"));
   SampCase d("GridSample");
   d.input(ir::DType::F32, {1, 1, 2, 2}, {0, 1, 2, 3});
@@ -163,18 +106,18 @@ TEST_CASE("RoiAlign avg", "[sampling]") {
     c.input(ir::DType::F32, {1, 1, 4, 4}, ramp());
     c.input(ir::DType::F32, {1, 4}, {0, 0, 2, 2});
     c.input(ir::DType::I64, {1}, {0});
-    c.str("coordinate_transformation_mode", "output_half_pixel");
-    c.integer("sampling_ratio", 1);
+    c.attr_str("coordinate_transformation_mode", "output_half_pixel");
+    c.attr_int("sampling_ratio", 1);
     REQUIRE(c.infer() == ir::Shape{1, 1, 1, 1});
-    check_close(c.run(), {1});
+    check_close(values(c.run()[0]), {1});
   }
   SECTION("half_pixel (the opset-16 default) shifts by -0.5") {
     SampCase c("RoiAlign");
     c.input(ir::DType::F32, {1, 1, 4, 4}, ramp());
     c.input(ir::DType::F32, {1, 4}, {0, 0, 2, 2});
     c.input(ir::DType::I64, {1}, {0});
-    c.integer("sampling_ratio", 1);
-    check_close(c.run(), {0.5});
+    c.attr_int("sampling_ratio", 1);
+    check_close(values(c.run()[0]), {0.5});
   }
   SECTION("opset 10 has no shift; 2x2 samples per bin") {
     // roi [0, 0, 2, 2] scaled by 0.5 -> [0, 0, 1, 1]; samples at x = 0.25, 0.75 -> mean 0.5.
@@ -186,8 +129,8 @@ TEST_CASE("RoiAlign avg", "[sampling]") {
     a.kind = ir::Attribute::Kind::Float;
     a.f = 0.5f;
     c.n->attrs.set("spatial_scale", a);
-    c.integer("sampling_ratio", 2);
-    check_close(c.run(), {0.5});
+    c.attr_int("sampling_ratio", 2);
+    check_close(values(c.run()[0]), {0.5});
   }
 }
 
@@ -198,12 +141,12 @@ TEST_CASE("RoiAlign max takes the largest weighted corner", "[sampling]") {
   c.input(ir::DType::F32, {1, 1, 4, 4}, ramp());
   c.input(ir::DType::F32, {1, 4}, {0, 0, 2, 2});
   c.input(ir::DType::I64, {1}, {0});
-  c.str("mode", "max");
-  c.str("coordinate_transformation_mode", "output_half_pixel");
-  c.integer("output_height", 2);
-  c.integer("output_width", 2);
-  c.integer("sampling_ratio", 1);
-  check_close(c.run(), {0.25, 0.5, 0.25, 0.5});
+  c.attr_str("mode", "max");
+  c.attr_str("coordinate_transformation_mode", "output_half_pixel");
+  c.attr_int("output_height", 2);
+  c.attr_int("output_width", 2);
+  c.attr_int("sampling_ratio", 1);
+  check_close(values(c.run()[0]), {0.25, 0.5, 0.25, 0.5});
 }
 
 TEST_CASE("RoiAlign errors", "[sampling]") {
@@ -216,7 +159,7 @@ TEST_CASE("RoiAlign errors", "[sampling]") {
   d.input(ir::DType::F32, {1, 1, 4, 4}, ramp());
   d.input(ir::DType::F32, {1, 4}, {0, 0, 2, 2});
   d.input(ir::DType::I64, {1}, {0});
-  d.str("coordinate_transformation_mode", "asymmetric");
+  d.attr_str("coordinate_transformation_mode", "asymmetric");
   CHECK_THROWS_WITH(d.infer(), Catch::Contains("samp") && Catch::Contains("coordinate_transformation_mode"));
 }
 
@@ -225,10 +168,10 @@ TEST_CASE("MaxUnpool scatters to the pooled positions", "[sampling]") {
     SampCase c("MaxUnpool", 11);
     c.input(ir::DType::F32, {1, 1, 2, 2}, {1, 2, 3, 4});
     c.input(ir::DType::I64, {1, 1, 2, 2}, {5, 7, 13, 15});
-    c.ints("kernel_shape", {2, 2});
-    c.ints("strides", {2, 2});
+    c.attr_ints("kernel_shape", {2, 2});
+    c.attr_ints("strides", {2, 2});
     REQUIRE(c.infer() == ir::Shape{1, 1, 4, 4});
-    check_close(c.run(), {0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4});
+    check_close(values(c.run()[0]), {0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4});
   }
   SECTION("output_shape pads the unpooled result at the end") {
     // Indices address the 4x4 result; (1,1), (1,3), (3,1), (3,3) in a 5x5 grid.
@@ -236,15 +179,15 @@ TEST_CASE("MaxUnpool scatters to the pooled positions", "[sampling]") {
     c.input(ir::DType::F32, {1, 1, 2, 2}, {5, 6, 7, 8});
     c.input(ir::DType::I64, {1, 1, 2, 2}, {5, 7, 13, 15});
     c.input(ir::DType::I64, {4}, {1, 1, 5, 5}, true);
-    c.ints("kernel_shape", {2, 2});
-    c.ints("strides", {2, 2});
+    c.attr_ints("kernel_shape", {2, 2});
+    c.attr_ints("strides", {2, 2});
     REQUIRE(c.infer() == ir::Shape{1, 1, 5, 5});
     std::vector<double> want(25, 0.0);
     want[6] = 5;
     want[8] = 6;
     want[16] = 7;
     want[18] = 8;
-    check_close(c.run(), want);
+    check_close(values(c.run()[0]), want);
   }
   SECTION("missing kernel_shape") {
     SampCase c("MaxUnpool", 11);
@@ -260,7 +203,7 @@ TEST_CASE("Det by LU with pivoting", "[sampling]") {
     SampCase c("Det", 11);
     c.input(ir::DType::F32, {2, 2, 2}, {1, 2, 3, 4, 2, 0, 0, 3});
     REQUIRE(c.infer() == ir::Shape{2});
-    check_close(c.run(), {-2, 6});
+    check_close(values(c.run()[0]), {-2, 6});
   }
   SECTION("3x3 needing a pivot") {
     // Cofactor expansion along row 0 of [[0,2,1],[1,3,2],[1,1,4]]:
@@ -268,12 +211,12 @@ TEST_CASE("Det by LU with pivoting", "[sampling]") {
     SampCase c("Det", 11);
     c.input(ir::DType::F64, {3, 3}, {0, 2, 1, 1, 3, 2, 1, 1, 4});
     REQUIRE(c.infer() == ir::Shape{});
-    check_close(c.run(), {-6}, 1e-12);
+    check_close(values(c.run()[0]), {-6}, 1e-12);
   }
   SECTION("singular") {
     SampCase c("Det", 11);
     c.input(ir::DType::F32, {2, 2}, {1, 2, 2, 4});
-    check_close(c.run(), {0});
+    check_close(values(c.run()[0]), {0});
   }
   SECTION("non-square input") {
     SampCase c("Det", 11);

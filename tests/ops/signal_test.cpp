@@ -10,76 +10,19 @@
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/registry.h"
+#include "op_test_util.h"
 
 using namespace tinyaot;
+using namespace tinyaot::optest;
 
 namespace {
 
-struct SigCase {
-  ir::Graph g;
-  ir::Node* n = nullptr;
-  std::vector<ir::Value> run_inputs;  // values of the run-time inputs, by input index
-  std::vector<bool> present;
-
-  explicit SigCase(const std::string& op, int opset = 17) {
-    n = g.add_node(op, "sig");
-    n->info = find_op("", op);
-    REQUIRE(n->info != nullptr);
-    n->opset = opset;
-    ir::Tensor* y = g.add_tensor("y");
-    y->producer = n;
-    n->outputs.push_back(y);
-  }
-  ir::Value make(ir::DType t, ir::Shape s, const std::vector<double>& v) {
-    ir::Value val(t, std::move(s));
-    REQUIRE(static_cast<size_t>(val.numel()) == v.size());
-    for (size_t i = 0; i < v.size(); ++i) val.set_f64(static_cast<int64_t>(i), v[i]);
-    return val;
-  }
-  // Adds input tensor; constant when `constant`, otherwise a run-time input with value `v`.
-  void input(ir::DType t, ir::Shape s, const std::vector<double>& v, bool constant = false) {
-    ir::Tensor* x = g.add_tensor("x" + std::to_string(n->inputs.size()));
-    x->dtype = t;
-    x->shape = s;
-    x->shaped = true;
-    ir::Value val = make(t, s, v);
-    if (constant)
-      x->value = std::make_shared<ir::Value>(val);
-    else
-      x->is_graph_input = true;
-    n->inputs.push_back(x);
-    run_inputs.push_back(val);
-    present.push_back(true);
-  }
-  void omitted() {
-    n->inputs.push_back(nullptr);
-    run_inputs.emplace_back();
-    present.push_back(false);
-  }
-  void integer(const std::string& name, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    n->attrs.set(name, a);
-  }
-  ir::Shape infer() {
-    n->info->infer(*n);
-    return n->outputs[0]->shape;
-  }
-  std::vector<double> run() {
-    infer();
-    std::vector<const ir::Value*> in;
-    for (size_t i = 0; i < run_inputs.size(); ++i) in.push_back(present[i] ? &run_inputs[i] : nullptr);
-    std::vector<ir::Value> out = evaluate_node(*n, in);
-    std::vector<double> r;
-    for (int64_t i = 0; i < out[0].numel(); ++i) r.push_back(out[0].get_f64(i));
-    return r;
-  }
+struct SigCase : OpTest {
+  explicit SigCase(const std::string& op, int opset = 17) : OpTest(op, opset, 1, "sig") {}
 };
 
 void check_close(const std::vector<double>& got, const std::vector<double>& want, double tol = 1e-5) {
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(tol));
+  expect_close(got, want, tol);
 }
 
 const double kPi = 3.14159265358979323846;
@@ -92,16 +35,16 @@ TEST_CASE("DFT of a real signal", "[signal]") {
   SigCase c("DFT");
   c.input(ir::DType::F32, {1, 4, 1}, {1, 2, 3, 4});
   REQUIRE(c.infer() == ir::Shape{1, 4, 2});
-  check_close(c.run(), {10, 0, -2, 2, -2, 0, -2, -2});
+  check_close(values(c.run()[0]), {10, 0, -2, 2, -2, 0, -2, -2});
 }
 
 TEST_CASE("DFT onesided, dft_length and axis", "[signal]") {
   SECTION("onesided keeps n/2+1 bins") {
     SigCase c("DFT");
     c.input(ir::DType::F32, {1, 4, 1}, {1, 2, 3, 4});
-    c.integer("onesided", 1);
+    c.attr_int("onesided", 1);
     REQUIRE(c.infer() == ir::Shape{1, 3, 2});
-    check_close(c.run(), {10, 0, -2, 2, -2, 0});
+    check_close(values(c.run()[0]), {10, 0, -2, 2, -2, 0});
   }
   SECTION("dft_length truncates") {
     // N = 2 over [1, 2]: X0 = 3, X1 = -1.
@@ -109,27 +52,27 @@ TEST_CASE("DFT onesided, dft_length and axis", "[signal]") {
     c.input(ir::DType::F32, {1, 4, 1}, {1, 2, 3, 4});
     c.input(ir::DType::I64, {}, {2}, true);
     REQUIRE(c.infer() == ir::Shape{1, 2, 2});
-    check_close(c.run(), {3, 0, -1, 0});
+    check_close(values(c.run()[0]), {3, 0, -1, 0});
   }
   SECTION("dft_length zero-pads") {
     // N = 4 over [1, 1, 0, 0]: X0 = 2, X1 = 1 - i, X2 = 0, X3 = 1 + i.
     SigCase c("DFT");
     c.input(ir::DType::F32, {1, 2, 1}, {1, 1});
     c.input(ir::DType::I32, {}, {4}, true);
-    check_close(c.run(), {2, 0, 1, -1, 0, 0, 1, 1});
+    check_close(values(c.run()[0]), {2, 0, 1, -1, 0, 0, 1, 1});
   }
   SECTION("axis 2 transforms the inner dimension") {
     // [1, 2, 2, 1]: rows [1, 2] -> [3, -1]; [5, 7] -> [12, -2].
     SigCase c("DFT");
     c.input(ir::DType::F32, {1, 2, 2, 1}, {1, 2, 5, 7});
-    c.integer("axis", 2);
-    check_close(c.run(), {3, 0, -1, 0, 12, 0, -2, 0});
+    c.attr_int("axis", 2);
+    check_close(values(c.run()[0]), {3, 0, -1, 0, 12, 0, -2, 0});
   }
   SECTION("axis 1 with an inner dimension") {
     // Columns of [[1, 2], [5, 7]]: [1, 5] -> [6, -4]; [2, 7] -> [9, -5].
     SigCase c("DFT");
     c.input(ir::DType::F32, {1, 2, 2, 1}, {1, 2, 5, 7});
-    check_close(c.run(), {6, 0, 9, 0, -4, 0, -5, 0});
+    check_close(values(c.run()[0]), {6, 0, 9, 0, -4, 0, -5, 0});
   }
 }
 
@@ -137,15 +80,15 @@ TEST_CASE("inverse DFT of a complex signal", "[signal]") {
   // The inverse of the transform of [1, 2, 3, 4] divides by N.
   SigCase c("DFT");
   c.input(ir::DType::F64, {1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2});
-  c.integer("inverse", 1);
-  check_close(c.run(), {1, 0, 2, 0, 3, 0, 4, 0}, 1e-12);
+  c.attr_int("inverse", 1);
+  check_close(values(c.run()[0]), {1, 0, 2, 0, 3, 0, 4, 0}, 1e-12);
 }
 
 TEST_CASE("DFT errors name the node", "[signal]") {
   SECTION("axis on the complex dimension") {
     SigCase c("DFT");
     c.input(ir::DType::F32, {1, 4, 1}, {1, 2, 3, 4});
-    c.integer("axis", 2);
+    c.attr_int("axis", 2);
     CHECK_THROWS_WITH(c.infer(), Catch::Contains("sig") && Catch::Contains("complex dimension"));
   }
   SECTION("last dimension not 1 or 2") {
@@ -170,7 +113,7 @@ TEST_CASE("STFT frames, window and onesided", "[signal]") {
     c.omitted();
     c.input(ir::DType::I64, {}, {4}, true);
     REQUIRE(c.infer() == ir::Shape{1, 2, 3, 2});
-    check_close(c.run(), {10, 0, -2, 2, -2, 0, 18, 0, -2, 2, -2, 0});
+    check_close(values(c.run()[0]), {10, 0, -2, 2, -2, 0, 18, 0, -2, 2, -2, 0});
   }
   SECTION("run-time window, two-sided") {
     // Window [1, 0, 1, 0] on [1,2,3,4]: [1, 0, 3, 0] -> X0 = 4, X1 = 1 - 3 = -2, X2 = 4, X3 = -2.
@@ -178,9 +121,9 @@ TEST_CASE("STFT frames, window and onesided", "[signal]") {
     c.input(ir::DType::F32, {1, 4, 1}, {1, 2, 3, 4});
     c.input(ir::DType::I64, {}, {4}, true);
     c.input(ir::DType::F32, {4}, {1, 0, 1, 0});
-    c.integer("onesided", 0);
+    c.attr_int("onesided", 0);
     REQUIRE(c.infer() == ir::Shape{1, 1, 4, 2});
-    check_close(c.run(), {4, 0, -2, 0, 4, 0, -2, 0});
+    check_close(values(c.run()[0]), {4, 0, -2, 0, 4, 0, -2, 0});
   }
   SECTION("window and frame_length disagree") {
     SigCase c("STFT");
@@ -197,37 +140,37 @@ TEST_CASE("window functions", "[signal]") {
     SigCase c("HannWindow");
     c.input(ir::DType::I32, {}, {4}, true);
     REQUIRE(c.infer() == ir::Shape{4});
-    check_close(c.run(), {0, 0.5, 1, 0.5});
+    check_close(values(c.run()[0]), {0, 0.5, 1, 0.5});
   }
   SECTION("Hann symmetric divides by size - 1") {
     SigCase c("HannWindow");
     c.input(ir::DType::I64, {}, {3}, true);
-    c.integer("periodic", 0);
-    check_close(c.run(), {0, 1, 0});
+    c.attr_int("periodic", 0);
+    check_close(values(c.run()[0]), {0, 1, 0});
   }
   SECTION("Hamming: 25/46 - 21/46 cos(2 pi n / N)") {
     SigCase c("HammingWindow");
     c.input(ir::DType::I32, {}, {4}, true);
-    check_close(c.run(), {4.0 / 46, 25.0 / 46, 1.0, 25.0 / 46});
+    check_close(values(c.run()[0]), {4.0 / 46, 25.0 / 46, 1.0, 25.0 / 46});
   }
   SECTION("Blackman: 0.42 - 0.5 cos(a) + 0.08 cos(2a)") {
     SigCase c("BlackmanWindow");
     c.input(ir::DType::I32, {}, {4}, true);
-    check_close(c.run(), {0, 0.34, 1.0, 0.34});
+    check_close(values(c.run()[0]), {0, 0.34, 1.0, 0.34});
   }
   SECTION("Blackman symmetric of size 5 against the closed form") {
     SigCase c("BlackmanWindow");
     c.input(ir::DType::I32, {}, {5}, true);
-    c.integer("periodic", 0);
+    c.attr_int("periodic", 0);
     std::vector<double> want;
     for (int i = 0; i < 5; ++i)
       want.push_back(0.42 - 0.5 * std::cos(2 * kPi * i / 4) + 0.08 * std::cos(4 * kPi * i / 4));
-    check_close(c.run(), want);
+    check_close(values(c.run()[0]), want);
   }
   SECTION("output_datatype double") {
     SigCase c("HannWindow");
     c.input(ir::DType::I32, {}, {4}, true);
-    c.integer("output_datatype", 11);
+    c.attr_int("output_datatype", 11);
     c.infer();
     CHECK(c.n->outputs[0]->dtype == ir::DType::F64);
   }
@@ -239,7 +182,7 @@ TEST_CASE("window functions", "[signal]") {
   SECTION("bad output_datatype") {
     SigCase c("HammingWindow");
     c.input(ir::DType::I32, {}, {4}, true);
-    c.integer("output_datatype", 8);
+    c.attr_int("output_datatype", 8);
     CHECK_THROWS_WITH(c.infer(), Catch::Contains("sig") && Catch::Contains("output_datatype"));
   }
 }
@@ -257,7 +200,7 @@ TEST_CASE("MelWeightMatrix", "[signal]") {
   std::vector<double> want(72, 0.0);
   const int ones[][2] = {{0, 0}, {0, 1}, {1, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}, {5, 7}};
   for (auto& o : ones) want[static_cast<size_t>(o[0] * 8 + o[1])] = 1.0;
-  check_close(c.run(), want);
+  check_close(values(c.run()[0]), want);
 
   SigCase bad("MelWeightMatrix");
   bad.input(ir::DType::I32, {}, {0}, true);
