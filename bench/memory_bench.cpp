@@ -55,17 +55,19 @@ int main(int argc, char** argv) {
       size_t tflm = 0;
       if (name.find("kws") != std::string::npos && name.find("alibaba") == std::string::npos) tflm = 23992;
       if (name.find("resnet8") != std::string::npos) tflm = 55704;
-      if ((name.find("ad01") != std::string::npos || name.find("tiny_ad_int8") != std::string::npos)) tflm = 4080;
-      const bool int8_model = name.find("int8") != std::string::npos || name.find("qdq") != std::string::npos ||
+      if ((name.find("ad01") != std::string::npos || name.find("tiny_ad_int8") != std::string::npos))
+        tflm = 4080;
+      const bool int8_model = name.find("int8") != std::string::npos ||
+                              name.find("qdq") != std::string::npos ||
                               name.find("qlinear") != std::string::npos;
       if (!int8_model) tflm = 0;
       if (tflm) {
         size_t io = 0;
         for (auto* t : with.graph->inputs) io += t->bytes();
         for (auto* t : with.graph->outputs) io += t->bytes();
-        tflm_rows.push_back(fmt::format("{:<28} tinyaot arena {:>7} B + I/O {:>5} B = {:>7} B   TFLM arena {:>7} B   ratio {:.2f}",
-                                        name, o.arena_bytes, io, o.arena_bytes + io, tflm,
-                                        static_cast<double>(o.arena_bytes + io) / tflm));
+        tflm_rows.push_back(fmt::format(
+            "{:<28} tinyaot arena {:>7} B + I/O {:>5} B = {:>7} B   TFLM arena {:>7} B   ratio {:.2f}", name,
+            o.arena_bytes, io, o.arena_bytes + io, tflm, static_cast<double>(o.arena_bytes + io) / tflm));
       }
       double ratio = o.lower_bound ? static_cast<double>(o.arena_bytes) / o.lower_bound : 1.0;
       fmt::print("{:<28} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8.3f} {:>7} {:.2f}x smaller\n",
@@ -78,7 +80,9 @@ int main(int argc, char** argv) {
     }
   }
   if (!tflm_rows.empty()) {
-    fmt::print("\nagainst TensorFlow Lite Micro (int8 MLPerf Tiny graphs; tinyaot RAM = arena + input/output buffers):\n");
+    fmt::print(
+        "\nagainst TensorFlow Lite Micro (int8 MLPerf Tiny graphs; tinyaot RAM = arena + input/output "
+        "buffers):\n");
     for (auto& r : tflm_rows) fmt::print("{}\n", r);
   }
   return 0;
