@@ -262,7 +262,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
     } else {
       L.fn = fmt::format("L{}_{}", L.node->id, e.kernel_name);
       fn_by_text[e.text] = L.fn;
-      kernels_src += fmt::format("// {}\nstatic void {}{}\n", L.node->label(), L.fn, e.text);
+      kernels_src += fmt::format("// {}\nTINYAOT_KERNEL void {}{}\n", L.node->label(), L.fn, e.text);
     }
     for (auto& t : e.tables) tables_src += t.second;
     layers.push_back(L);
@@ -483,6 +483,10 @@ Output generate(const ir::Graph& g, const Options& opt) {
   std::string c = banner;
   c += fmt::format("#include \"{}.h\"\n\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n",
                    name);
+  // Kernels stay separate functions: inlined into NAME_run their locals would pile up in one
+  // stack frame (the generated-code rules keep every frame under 256 bytes).
+  c += "#if defined(__GNUC__)\n#define TINYAOT_KERNEL static __attribute__((noinline))\n#else\n"
+       "#define TINYAOT_KERNEL static\n#endif\n\n";
   c += "namespace {\n\n";
   if (!weights_src.empty()) c += "// ---- weights ----\n" + weights_src + "\n";
   if (!tables_src.empty()) c += "// ---- tables ----\n" + tables_src + "\n";

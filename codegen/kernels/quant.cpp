@@ -387,8 +387,11 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   }
   // MB output channels of a group are computed together so each input load feeds MB
   // accumulators; in the interior of the innermost dim PB output positions share each weight load.
-  const int64_t MB = Mg % 4 == 0 ? 4 : Mg % 2 == 0 ? 2 : 1;
-  const int64_t PBI = MB == 4 ? 2 : 4;
+  // MB output channels x PBI positions share each load. 2x2 keeps the accumulators, weights and
+  // pointers within the Cortex-M register file (4x2 spilled, growing the frame past 256 bytes).
+  const int64_t MB = Mg % 2 == 0 ? 2 : 1;
+  const int64_t PBI = 2;
+
   const std::string W = "x" + std::to_string(wi);
   if (!xzp.known) ctx.line("const int32_t xzp = {};", xzp.expr("0"));
   if (qlinear) ctx.line("const int32_t yzp = {};", yzp.expr("0"));
@@ -416,15 +419,18 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       ctx.line("tinyaot_make_requant(x1[0] * x4[{}] / x6[0], &rm{}, &rs{});",
                n.inputs[4]->numel() == 1 ? "0" : mt_idx(t), t, t);
     } else if (!mult_tab.empty()) {
-      ctx.line("const int32_t rm{0} = {1}[{3}], rs{0} = {2}[{3}];", t, mult_tab, shift_tab, mt_idx(t));
+      // Per-channel multipliers are read from their tables at the store (not held in registers
+      // across the accumulation loops, which would spill and grow the stack frame).
     } else if (t == 0) {
       ctx.line("const int32_t rm0 = {}, rs0 = {};", mult_lit, shift_lit);
     }
   }
   auto rm = [&](int64_t t) {
+    if (!rq_runtime && !mult_tab.empty()) return fmt::format("{}[{}]", mult_tab, mt_idx(t));
     return mult_tab.empty() && !rq_runtime ? std::string("rm0") : fmt::format("rm{}", t);
   };
   auto rs = [&](int64_t t) {
+    if (!rq_runtime && !mult_tab.empty()) return fmt::format("{}[{}]", shift_tab, mt_idx(t));
     return mult_tab.empty() && !rq_runtime ? std::string("rs0") : fmt::format("rs{}", t);
   };
 
