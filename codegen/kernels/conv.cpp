@@ -14,6 +14,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/registry.h"
@@ -36,58 +37,7 @@ using codegen::KernelCtx;
 
 namespace {
 
-std::string join_x(const std::vector<int64_t>& v, bool collapse) {
-  bool same = true;
-  for (int64_t x : v) same = same && x == v[0];
-  if (collapse && same) return std::to_string(v[0]);
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "x" : "") + std::to_string(v[i]);
-  return s;
-}
-
-// "a * b" with trivial factors simplified; used to keep the emitted code readable.
-std::string mul(const std::string& a, int64_t b) {
-  if (b == 0 || a == "0") return "0";
-  if (b == 1) return a;
-  return fmt::format("{} * {}", a, b);
-}
-std::string add_off(const std::string& a, const std::string& b) {
-  if (a == "0") return b;
-  if (b == "0") return a;
-  return a + " + " + b;
-}
-std::string add_const(const std::string& a, int64_t c) {
-  if (c == 0) return a;
-  return c > 0 ? fmt::format("{} + {}", a, c) : fmt::format("{} - {}", a, -c);
-}
-
-// Interior [lo, hi) of output positions along one dim where every kernel tap is in bounds.
-std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d, int64_t p) {
-  int64_t lo = out, hi = 0;
-  for (int64_t o = 0; o < out; ++o) {
-    const int64_t i = o * s - p;
-    if (i >= 0 && i + (k - 1) * d <= in - 1) {
-      lo = std::min(lo, o);
-      hi = std::max(hi, o + 1);
-    }
-  }
-  if (lo >= hi) return {0, 0};
-  return {lo, hi};
-}
-
-// Emits `int32_t klo, khi` = valid kernel taps for input origin `i` (a variable) along one dim.
-void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi, const std::string& i,
-                    int64_t in, int64_t k, int64_t d) {
-  if (d == 1) {
-    ctx.line("const int32_t {} = {} < 0 ? -{} : 0;", klo, i, i);
-    ctx.line("const int32_t {} = {} - {} < {} ? {} - {} : {};", khi, in, i, k, in, i, k);
-  } else {
-    ctx.line("int32_t {} = 0;", klo);
-    ctx.line("while ({0} < {1} && {2} + {0} * {3} < 0) ++{0};", klo, k, i, d);
-    ctx.line("int32_t {} = {};", khi, k);
-    ctx.line("while ({0} > {1} && {2} + ({0} - 1) * {3} >= {4}) --{0};", khi, klo, i, d, in);
-  }
-}
+using namespace codegen::convk;
 
 void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   auto g = conv_geometry(n);

@@ -1,0 +1,28 @@
+// Helpers shared by the float (conv.cpp) and integer (quant.cpp) convolution kernels: readable
+// index expressions, the interior of an output dimension, and the valid-tap range on borders.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codegen/kernel_ctx.h"
+
+namespace tinyaot::codegen::convk {
+
+// "a * b" with trivial factors simplified; keeps the emitted code readable.
+std::string mul(const std::string& a, int64_t b);
+// "a + b" with zero terms dropped.
+std::string add_off(const std::string& a, const std::string& b);
+// "a + c" / "a - c" with c == 0 dropped.
+std::string add_const(const std::string& a, int64_t c);
+// "3x3", or "3" when every value is equal and `collapse` is set (kernel names).
+std::string join_x(const std::vector<int64_t>& v, bool collapse);
+// Interior [lo, hi) of output positions along one dim where every kernel tap is in bounds.
+std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d, int64_t p);
+// Emits `int32_t klo, khi` = valid kernel taps for input origin `i` (a variable) along one dim.
+void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi, const std::string& i,
+                    int64_t in, int64_t k, int64_t d);
+
+}  // namespace tinyaot::codegen::convk
