@@ -60,8 +60,19 @@ std::string times(const std::string& v, int64_t k) {
 
 void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
   const ir::Shape& xs = n.inputs[0]->shape;
-  const DType t = n.inputs[0]->dtype;
+  // fuse-dequantize: int8/uint8 input dequantized on the fly exactly like the DequantizeLinear
+  // kernel, (float)((int32_t)x - zp) * scale; the pool then computes in float as before.
+  const bool dq = n.attrs.has("tinyaot_dq_scale");
+  const DType t = dq ? DType::F32 : n.inputs[0]->dtype;
   const char* ct = ir::dtype_ctype(t);
+  const char* xct = ir::dtype_ctype(n.inputs[0]->dtype);
+  auto load = [&](const std::string& e) {
+    if (!dq) return e;
+    const int64_t zp = n.attrs.get_int("tinyaot_dq_zp", 0);
+    const std::string sc = KernelCtx::literal(n.attrs.get_float("tinyaot_dq_scale", 1.f), DType::F32);
+    if (zp == 0) return fmt::format("(float){} * {}", e, sc);
+    return fmt::format("(float)((int32_t){} - {}) * {}", e, zp, sc);
+  };
   std::vector<int64_t> kernel, strides, dil, pb, pe, osz;
   pool_detail::pool_geometry(n, xs, kernel, strides, dil, pb, pe, osz);
   const size_t r = kernel.size();
@@ -137,9 +148,10 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
 
   const bool global = n.op.rfind("Global", 0) == 0;
   if (whole) {
-    ctx.set_name(fmt::format("{}{}_{}_n{}", global ? "global" : "", base, ir::dtype_name(t), sin));
+    ctx.set_name(fmt::format("{}{}_{}{}_n{}", global ? "global" : "", base, dq ? "dq_" : "",
+                             ir::dtype_name(n.inputs[0]->dtype), sin));
     ctx.open("for (int32_t c = 0; c < {}; ++c) {{", nc);
-    ctx.line("const {}* xc = x0 + c * {};", ct, sin);
+    ctx.line("const {}* xc = x0 + c * {};", xct, sin);
     ctx.line("{}* yc = y0 + c;", ct);
     if (want_idx) {
       ctx.line("int64_t* ic = y1 + c;");
@@ -147,7 +159,7 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     }
     init();
     ctx.open("for (int32_t i = 0; i < {}; ++i) {{", sin);
-    ctx.line("const {} v = xc[i];", ct);
+    ctx.line("const {} v = {};", ct, load("xc[i]"));
     accumulate("v", "i");
     ctx.close();
     finish("0", "");
@@ -156,13 +168,15 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
   }
 
   std::string name =
-      fmt::format("{}{}d_{}_k{}s{}", base, r, ir::dtype_name(t), dims_tag(kernel), dims_tag(strides));
+      fmt::format("{}{}d_{}_k{}s{}", base, r,
+                  (dq ? std::string("dq_") : std::string()) + ir::dtype_name(n.inputs[0]->dtype),
+                  dims_tag(kernel), dims_tag(strides));
   if (any_dil) name += "d" + dims_tag(dil);
   if (any_pad) name += "_pad";
   ctx.set_name(name);
 
   ctx.open("for (int32_t c = 0; c < {}; ++c) {{", nc);
-  ctx.line("const {}* xc = x0 + c * {};", ct, sin);
+  ctx.line("const {}* xc = x0 + c * {};", xct, sin);
   ctx.line("{}* yc = y0 + c * {};", ct, sout);
   if (want_idx) {
     ctx.line("int64_t* ic = y1 + c * {};", sout);
@@ -233,7 +247,7 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     ctx.line("const int32_t p{} = {}{};", d, d ? fmt::format("p{} + ", d - 1) : "",
              ist[d] == 1 ? "(" + pos + ")" : fmt::format("({}) * {}", pos, ist[d]));
   }
-  ctx.line("const {} v = xc[p{}];", ct, r - 1);
+  ctx.line("const {} v = {};", ct, load(fmt::format("xc[p{}]", r - 1)));
   std::string idx = fmt::format("p{}", r - 1);
   if (want_idx && col_major && r > 1) {
     idx.clear();

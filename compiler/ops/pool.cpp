@@ -139,6 +139,10 @@ void infer_pool(Node& n) {
       ops::fail(n, "input has type {}; supported: f32, f64, i8, u8", ir::dtype_name(t));
     if (t != DType::F32 && t != DType::F64 && n.opset < 12)
       ops::fail(n, "integer inputs need opset 12 (model has {})", n.opset);
+  } else if (n.attrs.has("tinyaot_dq_scale")) {
+    // fuse-dequantize: the input is the int8/uint8 tensor of a folded-in DequantizeLinear.
+    if (k != Kind::Avg || (t != DType::I8 && t != DType::U8))
+      ops::fail(n, "tinyaot_dq_scale needs an average pool over int8/uint8, got {}", ir::dtype_name(t));
   } else {
     ops::require_float(n, 0);
   }
@@ -153,7 +157,7 @@ void infer_pool(Node& n) {
   pool_geometry(n, x.shape, kernel, strides, dil, pb, pe, out);
   ir::Shape y = {x.shape[0], x.shape[1]};
   y.insert(y.end(), out.begin(), out.end());
-  ops::set_output(n, 0, t, y);
+  ops::set_output(n, 0, n.attrs.has("tinyaot_dq_scale") ? DType::F32 : t, y);
   ops::set_output(n, 1, DType::I64, y);
 }
 
@@ -241,8 +245,20 @@ void eval_MaxPool(const Node& n, const std::vector<const Value*>& in, std::vecto
 void infer_AveragePool(Node& n) {
   infer_pool(n);
 }
+// With a folded-in DequantizeLinear (fuse-dequantize), the input is dequantized exactly as the
+// DequantizeLinear kernel does, (float)(x - zp) * scale, and then pooled in float.
+static void eval_avg_maybe_dq(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+  if (!n.attrs.has("tinyaot_dq_scale")) return eval_pool(n, in, out);
+  const float sc = n.attrs.get_float("tinyaot_dq_scale", 1.f);
+  const int64_t zp = n.attrs.get_int("tinyaot_dq_zp", 0);
+  Value f(DType::F32, in[0]->shape);
+  for (int64_t e = 0; e < f.numel(); ++e)
+    f.data<float>()[e] = static_cast<float>(static_cast<int32_t>(in[0]->get_i64(e) - zp)) * sc;
+  eval_pool(n, {&f}, out);
+}
+
 void eval_AveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
-  eval_pool(n, in, out);
+  eval_avg_maybe_dq(n, in, out);
 }
 void infer_LpPool(Node& n) {
   infer_pool(n);
@@ -260,7 +276,7 @@ void infer_GlobalAveragePool(Node& n) {
   infer_pool(n);
 }
 void eval_GlobalAveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
-  eval_pool(n, in, out);
+  eval_avg_maybe_dq(n, in, out);
 }
 void infer_GlobalLpPool(Node& n) {
   infer_pool(n);
