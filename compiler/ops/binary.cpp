@@ -94,26 +94,6 @@ void infer_same(Node& n, size_t lo, size_t hi, bool (*ok)(DType), const char* wh
 template <class T>
 using WideU = std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>;
 
-template <class F>
-void visit_type(DType t, F&& f) {
-  switch (t) {
-    case DType::F32: f(float{}); return;
-    case DType::F64: f(double{}); return;
-    case DType::I8: f(int8_t{}); return;
-    case DType::U8: f(uint8_t{}); return;
-    case DType::I16: f(int16_t{}); return;
-    case DType::U16: f(uint16_t{}); return;
-    case DType::I32: f(int32_t{}); return;
-    case DType::U32: f(uint32_t{}); return;
-    case DType::I64: f(int64_t{}); return;
-    case DType::U64: f(uint64_t{}); return;
-    case DType::Bool: f(uint8_t{}); return;
-    case DType::F16: f(uint16_t{}); return;  // raw bits: only Where moves them
-    case DType::Undefined: break;
-  }
-  throw CompileError("binary ops: undefined element type");
-}
-
 template <class T>
 T s_add(T a, T b) {
   if constexpr (std::is_integral_v<T>)
@@ -249,7 +229,7 @@ void eval2(const Value& a, const Shape& sa, const Value& b, const Shape& sb, Val
 // Same-typed binary op: f is a generic lambda called with two T values.
 template <class F>
 void eval_same(const std::vector<const Value*>& in, Value& o, F f) {
-  visit_type(in[0]->dtype, [&](auto tag) {
+  ops::visit_ctype(in[0]->dtype, [&](auto tag) {
     using T = decltype(tag);
     eval2<T, T, T>(*in[0], in[0]->shape, *in[1], in[1]->shape, o, [&](T a, T b) { return f(a, b); });
   });
@@ -257,7 +237,7 @@ void eval_same(const std::vector<const Value*>& in, Value& o, F f) {
 // Comparison: T, T -> bool.
 template <class F>
 void eval_cmp(const std::vector<const Value*>& in, Value& o, F f) {
-  visit_type(in[0]->dtype, [&](auto tag) {
+  ops::visit_ctype(in[0]->dtype, [&](auto tag) {
     using T = decltype(tag);
     eval2<T, T, uint8_t>(*in[0], in[0]->shape, *in[1], in[1]->shape, o,
                          [&](T a, T b) { return static_cast<uint8_t>(f(a, b) ? 1 : 0); });
@@ -266,7 +246,7 @@ void eval_cmp(const std::vector<const Value*>& in, Value& o, F f) {
 // Left fold over 1..N inputs: out = f(...f(f(x0, x1), x2)..., xN-1).
 template <class F>
 void eval_fold(const std::vector<const Value*>& in, Value& o, F f) {
-  visit_type(o.dtype, [&](auto tag) {
+  ops::visit_ctype(o.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* po = o.data<T>();
     const T* p0 = in[0]->data<T>();
@@ -366,9 +346,9 @@ void infer_Pow(Node& n) {
   ops::set_output(n, 0, n.inputs[0]->dtype, ops::broadcast_shapes(n, input_shapes(n)));
 }
 void eval_Pow(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
-  visit_type(in[0]->dtype, [&](auto ta) {
+  ops::visit_ctype(in[0]->dtype, [&](auto ta) {
     using TA = decltype(ta);
-    visit_type(in[1]->dtype, [&](auto tb) {
+    ops::visit_ctype(in[1]->dtype, [&](auto tb) {
       using TB = decltype(tb);
       eval2<TA, TB, TA>(*in[0], in[0]->shape, *in[1], in[1]->shape, out[0],
                         [](TA a, TB b) { return s_pow<TA, TB>(a, b); });
@@ -386,7 +366,7 @@ void infer_PRelu(Node& n) {
 }
 void eval_PRelu(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   Shape ss = binary_prelu_slope_shape(n, in[0]->shape, in[1]->shape);
-  visit_type(in[0]->dtype, [&](auto tag) {
+  ops::visit_ctype(in[0]->dtype, [&](auto tag) {
     using T = decltype(tag);
     eval2<T, T, T>(*in[0], in[0]->shape, *in[1], ss, out[0], [](T x, T s) { return s_prelu(x, s); });
   });
@@ -420,7 +400,7 @@ void eval_Mean(const Node&, const std::vector<const Value*>& in, std::vector<Val
   eval_fold(in, out[0], [](auto a, auto b) { return s_add(a, b); });
   if (in.size() == 1) return;
   // The kernels multiply by the reciprocal (rounded to the element type) instead of dividing.
-  visit_type(out[0].dtype, [&](auto tag) {
+  ops::visit_ctype(out[0].dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       const T r = static_cast<T>(1.0 / static_cast<double>(in.size()));
@@ -536,7 +516,7 @@ void infer_Where(Node& n) {
   ops::set_output(n, 0, n.inputs[1]->dtype, ops::broadcast_shapes(n, input_shapes(n)));
 }
 void eval_Where(const Node&, const std::vector<const Value*>& in, std::vector<Value>& out) {
-  visit_type(in[1]->dtype, [&](auto tag) {
+  ops::visit_ctype(in[1]->dtype, [&](auto tag) {
     using T = decltype(tag);
     const uint8_t* c = in[0]->data<uint8_t>();
     const T* a = in[1]->data<T>();

@@ -80,26 +80,6 @@ int64_t iattr(const Node& n, const char* name, int64_t def) {
   }
 }
 
-// Calls f(T{}) with the C type that stores `t` (bool is stored as uint8_t).
-template <class F>
-void dispatch(DType t, F&& f) {
-  switch (t) {
-    case DType::F32: f(float{}); return;
-    case DType::F64: f(double{}); return;
-    case DType::I8: f(int8_t{}); return;
-    case DType::U8:
-    case DType::Bool: f(uint8_t{}); return;
-    case DType::I16: f(int16_t{}); return;
-    case DType::U16: f(uint16_t{}); return;
-    case DType::I32: f(int32_t{}); return;
-    case DType::U32: f(uint32_t{}); return;
-    case DType::I64: f(int64_t{}); return;
-    case DType::U64: f(uint64_t{}); return;
-    default: break;
-  }
-  throw CompileError(std::string("unsupported element type ") + ir::dtype_name(t));
-}
-
 // y[i] = f(x[i]) for float inputs; f works in double.
 template <class F>
 void map_float(const Inputs& in, Outputs& out, F f) {
@@ -118,7 +98,7 @@ template <class F>
 void map_typed(const Inputs& in, Outputs& out, F f) {
   const Value& x = *in[0];
   Value& y = out[0];
-  dispatch(x.dtype, [&](auto tag) {
+  ops::visit_ctype(x.dtype, [&](auto tag) {
     using T = decltype(tag);
     const T* a = x.data<T>();
     T* b = y.data<T>();
@@ -185,9 +165,9 @@ D cast_elem(S v, bool to_bool) {
 }
 
 void eval_cast(const Value& x, Value& y) {
-  dispatch(x.dtype, [&](auto stag) {
+  ops::visit_ctype(x.dtype, [&](auto stag) {
     using S = decltype(stag);
-    dispatch(y.dtype, [&](auto dtag) {
+    ops::visit_ctype(y.dtype, [&](auto dtag) {
       using D = decltype(dtag);
       const S* a = x.data<S>();
       D* b = y.data<D>();
@@ -399,7 +379,7 @@ void infer_Clip(Node& n) {
   ops::set_output(n, 0, n.inputs[0]->dtype, n.inputs[0]->shape);
 }
 void eval_Clip(const Node& n, const Inputs& in, Outputs& out) {
-  dispatch(in[0]->dtype, [&](auto tag) {
+  ops::visit_ctype(in[0]->dtype, [&](auto tag) {
     using T = decltype(tag);
     T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
     if (n.opset < 11) {

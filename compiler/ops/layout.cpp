@@ -376,25 +376,6 @@ void eval_strided(const Node& n, const std::vector<const Value*>& in, std::vecto
   run_strided(in[0]->bytes.data(), out[0].bytes.data(), ir::dtype_size(in[0]->dtype), ib, ob, dims);
 }
 
-template <class F>
-void with_ctype(DType t, F f) {
-  switch (t) {
-    case DType::F32: f(float{}); return;
-    case DType::F64: f(double{}); return;
-    case DType::I8: f(int8_t{}); return;
-    case DType::U8:
-    case DType::Bool: f(uint8_t{}); return;
-    case DType::I16: f(int16_t{}); return;
-    case DType::U16:
-    case DType::F16: f(uint16_t{}); return;
-    case DType::I32: f(int32_t{}); return;
-    case DType::U32: f(uint32_t{}); return;
-    case DType::I64: f(int64_t{}); return;
-    case DType::U64: f(uint64_t{}); return;
-    case DType::Undefined: return;
-  }
-}
-
 template <class T, bool = std::is_integral_v<T>>
 struct wrap_type {
   using type = T;
@@ -452,7 +433,7 @@ void eval_scatter_elements(const Node& n, const std::vector<const Value*>& in, s
   const int red = n.op == "Scatter" ? 0 : scatter_reduction(n);
   out[0].bytes = data.bytes;
   const std::vector<int64_t> dst = ops::strides_of(data.shape);
-  with_ctype(data.dtype, [&](auto tag) {
+  ops::visit_ctype(data.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* o = out[0].data<T>();
     const T* u = upd.data<T>();
@@ -750,7 +731,7 @@ void eval_ScatterND(const Node& n, const std::vector<const Value*>& in, std::vec
   int64_t M = idx.numel() / k, S = 1;
   for (size_t d = k; d < data.shape.size(); ++d) S *= data.shape[d];
   out[0].bytes = data.bytes;
-  with_ctype(data.dtype, [&](auto tag) {
+  ops::visit_ctype(data.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* o = out[0].data<T>();
     const T* u = upd.data<T>();

@@ -32,6 +32,29 @@ void require_float(const ir::Node& n, size_t i);
 // Normalises a possibly negative axis against `rank`; fails with a message if out of range.
 int64_t normalize_axis(const ir::Node& n, int64_t axis, int64_t rank);
 
+// Calls f(T{}) with the C type that stores dtype `t` (bool as uint8_t, float16 as its raw
+// uint16_t bits); throws for an undefined type. Lets eval functions be written once per type.
+template <class F>
+void visit_ctype(ir::DType t, F&& f) {
+  using ir::DType;
+  switch (t) {
+    case DType::F32: f(float{}); return;
+    case DType::F64: f(double{}); return;
+    case DType::I8: f(int8_t{}); return;
+    case DType::U8:
+    case DType::Bool: f(uint8_t{}); return;
+    case DType::I16: f(int16_t{}); return;
+    case DType::U16:
+    case DType::F16: f(uint16_t{}); return;
+    case DType::I32: f(int32_t{}); return;
+    case DType::U32: f(uint32_t{}); return;
+    case DType::I64: f(int64_t{}); return;
+    case DType::U64: f(uint64_t{}); return;
+    case DType::Undefined: break;
+  }
+  throw CompileError("value of undefined element type");
+}
+
 // Numpy broadcasting of two or more shapes; fails naming the node when incompatible.
 ir::Shape broadcast_shapes(const ir::Node& n, const std::vector<ir::Shape>& shapes);
 // Row-major strides of `in` viewed inside broadcast shape `out` (0 on broadcast dimensions).
