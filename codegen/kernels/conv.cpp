@@ -151,27 +151,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
       xc = "xc";
       wc = "wc";
     }
-    std::string xoff = "0", woff = "0";
-    for (size_t i = 0; i < L; ++i) {
-      const std::string kv = "k" + std::to_string(i);
-      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
-      std::string idx =
-          d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
-      xoff = add_off(xoff, mul(idx, istr[i]));
-      woff = add_off(woff, mul(kv, kstr[i]));
-    }
-    const std::string kL = "k" + std::to_string(L), iL = "i" + std::to_string(L);
-    ctx.line("const {}* wr = {}{};", ct, wc, woff == "0" ? "" : " + " + woff);
-    std::string xi;
-    if (bord[L]) {
-      // The row origin may lie left of the row start: index from the row start so every pointer
-      // stays in bounds; only the valid taps [klo, khi) are read.
-      ctx.line("const {}* xr = {}{};", ct, xc, xoff == "0" ? "" : " + " + xoff);
-      xi = add_off(iL, mul(kL, d[L]));
-    } else {
-      ctx.line("const {}* xr = {} + {};", ct, xc, add_off(xoff, iL));
-      xi = mul(kL, d[L]);
-    }
+    const std::string kL = "k" + std::to_string(L);
+    const std::string xi = emit_tap_rows(ctx, L, klo, khi, d, istr, kstr, bord[L], ct, ct, xc, wc);
     if (MB == 1 && PB == 1) {
       ctx.line("for (int32_t {0} = {1}; {0} < {2}; ++{0}) acc0_0 += xr[{3}] * wr[{0}];", kL, klo[L], khi[L],
                xi);

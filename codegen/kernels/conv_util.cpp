@@ -59,4 +59,28 @@ void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& k
   }
 }
 
+std::string emit_tap_rows(KernelCtx& ctx, size_t L, const std::vector<std::string>& klo,
+                          const std::vector<std::string>& khi, const std::vector<int64_t>& d,
+                          const std::vector<int64_t>& istr, const std::vector<int64_t>& kstr,
+                          bool border_last, const std::string& x_type, const std::string& w_type,
+                          const std::string& xc, const std::string& wc) {
+  std::string xoff = "0", woff = "0";
+  for (size_t i = 0; i < L; ++i) {
+    const std::string kv = "k" + std::to_string(i);
+    ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
+    std::string idx =
+        d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
+    xoff = add_off(xoff, mul(idx, istr[i]));
+    woff = add_off(woff, mul(kv, kstr[i]));
+  }
+  const std::string kL = "k" + std::to_string(L), iL = "i" + std::to_string(L);
+  ctx.line("const {}* wr = {}{};", w_type, wc, woff == "0" ? "" : " + " + woff);
+  if (border_last) {
+    ctx.line("const {}* xr = {}{};", x_type, xc, xoff == "0" ? "" : " + " + xoff);
+    return add_off(iL, mul(kL, d[L]));
+  }
+  ctx.line("const {}* xr = {} + {};", x_type, xc, add_off(xoff, iL));
+  return mul(kL, d[L]);
+}
+
 }  // namespace tinyaot::codegen::convk

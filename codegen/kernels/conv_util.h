@@ -25,4 +25,14 @@ std::pair<int64_t, int64_t> interior(int64_t out, int64_t in, int64_t k, int64_t
 void emit_tap_range(KernelCtx& ctx, const std::string& klo, const std::string& khi, const std::string& i,
                     int64_t in, int64_t k, int64_t d);
 
+// Opens the loops over kernel dims 0..L-1 (bounds klo[i]..khi[i], output origin i<i>) and defines
+// `wr` (weights of the current tap row, from `wc`) and `xr` (inputs, from `xc`). Returns the index
+// of tap k<L> into xr. On a border row (`border_last`) xr starts at the row start so every pointer
+// stays in bounds. The caller emits the innermost tap loop and closes the L loops.
+std::string emit_tap_rows(KernelCtx& ctx, size_t L, const std::vector<std::string>& klo,
+                          const std::vector<std::string>& khi, const std::vector<int64_t>& d,
+                          const std::vector<int64_t>& istr, const std::vector<int64_t>& kstr,
+                          bool border_last, const std::string& x_type, const std::string& w_type,
+                          const std::string& xc, const std::string& wc);
+
 }  // namespace tinyaot::codegen::convk

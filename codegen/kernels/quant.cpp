@@ -416,25 +416,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       xcv = "xc";
       wcv = "wc";
     }
-    std::string xoff = "0", woff = "0";
-    for (size_t i = 0; i < L; ++i) {
-      const std::string kv = "k" + std::to_string(i);
-      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", kv, klo[i], khi[i]);
-      std::string idx =
-          d[i] == 1 ? fmt::format("(i{} + {})", i, kv) : fmt::format("(i{} + {} * {})", i, kv, d[i]);
-      xoff = add_off(xoff, mul(idx, istr[i]));
-      woff = add_off(woff, mul(kv, kstr[i]));
-    }
-    const std::string kL = "k" + std::to_string(L), iL = "i" + std::to_string(L);
-    ctx.line("const {}* wr = {}{};", wc_t, wcv, woff == "0" ? "" : " + " + woff);
-    std::string xi;
-    if (bord[L]) {
-      ctx.line("const {}* xr = {}{};", xc_t, xcv, xoff == "0" ? "" : " + " + xoff);
-      xi = add_off(iL, mul(kL, d[L]));
-    } else {
-      ctx.line("const {}* xr = {} + {};", xc_t, xcv, add_off(xoff, iL));
-      xi = mul(kL, d[L]);
-    }
+    const std::string kL = "k" + std::to_string(L);
+    const std::string xi = emit_tap_rows(ctx, L, klo, khi, d, istr, kstr, bord[L], xc_t, wc_t, xcv, wcv);
     // x term: raw where the zero point is folded (or zero), else x - xzp.
     const bool sub_x = !xz_zero && !(fold && !any_border);
     auto xterm = [&](int64_t p) {
