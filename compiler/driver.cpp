@@ -26,22 +26,25 @@ std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec) {
   return {spec.substr(0, eq), s};
 }
 
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag,
-                                             std::ostream& dump) {
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump,
+                                             std::vector<passes::PassRecord>* records) {
   auto g = frontend::import_model_file(opt.model_path, opt.import, diag);
   passes::PipelineOptions po;
   po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);
   po.print_ir_after_all = opt.print_ir_after_all;
   po.print_ir_after = opt.print_ir_after;
   if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
-  passes::run_pipeline(*g, po, diag, dump);
+  const size_t nodes_before = g->nodes().size();
+  auto recs = passes::run_pipeline(*g, po, diag, dump);
+  if (opt.print_pass_stats) dump << passes::format_pass_stats(recs, nodes_before);
+  if (records) *records = std::move(recs);
   return g;
 }
 
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
   CompileResult r;
   Diagnostics diag;
-  r.graph = load_and_optimize(opt, diag, dump);
+  r.graph = load_and_optimize(opt, diag, dump, &r.pass_records);
   r.warnings = diag.warnings;
   codegen::Options co;
   co.name = opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name;
