@@ -21,7 +21,9 @@ const PassInfo* find_pass(const std::string& name) {
 std::vector<std::string> default_pipeline(int opt_level) {
   if (opt_level <= 0) return {};
   return {
-      "remove-identity",    // Identity/Dropout only copy data; consumers can read the source.
+      "remove-identity",  // Identity/Dropout only copy data; consumers can read the source.
+      "fold-casts",       // Exporters leave same-type and widening Cast chains; each is a full copy.
+      "eliminate-common-subexpressions",  // Shared constants/duplicate nodes: less flash, less work.
       "fold-batchnorm",     // BN after Conv/Gemm/MatMul costs a pass over memory; fold it into weights.
       "lower-qdq",          // QDQ groups -> integer QLinear ops: int8 weights, exact integer kernels.
       "fuse-dequantize",    // DQ -> AveragePool groups left float: pool reads int8, no float copy.

@@ -84,8 +84,9 @@ TEST_CASE("--report has a passes array and --print-pass-stats prints it", "[pass
   std::ifstream f(d.path / "r.json");
   std::stringstream ss;
   ss << f.rdbuf();
-  CHECK_THAT(ss.str(), Catch::Contains("\"passes\": [\n    {\"name\": \"remove-identity\", \"changed\": true, "
-                                       "\"counts\": {\"nodes_removed\": 1}, \"nodes_after\": 1}"));
+  CHECK_THAT(ss.str(),
+             Catch::Contains("\"passes\": [\n    {\"name\": \"remove-identity\", \"changed\": true, "
+                             "\"counts\": {\"nodes_removed\": 1}, \"nodes_after\": 1}"));
   // -O0 runs no pass: the array is present and empty.
   r = run_tinyaot("compile " + (d.path / "m.onnx").string() + " -O0 -o " + (d.path / "out0").string() +
                   " --report " + (d.path / "r0.json").string());
