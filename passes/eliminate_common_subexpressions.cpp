@@ -13,7 +13,7 @@ namespace {
 
 // Ops whose outputs differ between two calls with equal inputs: never merged.
 bool is_nondeterministic(const ir::Node& n) {
-  static const std::set<std::string> ops = {"RandomNormal",     "RandomUniform", "RandomNormalLike",
+  static const std::set<std::string> ops = {"RandomNormal",      "RandomUniform", "RandomNormalLike",
                                             "RandomUniformLike", "Multinomial",   "Bernoulli"};
   return ops.count(n.op) != 0;
 }
@@ -42,7 +42,8 @@ bool same_constant(const ir::Tensor& a, const ir::Tensor& b) {
 }
 
 bool same_attr(const ir::Attribute& a, const ir::Attribute& b) {
-  if (a.kind != b.kind || a.i != b.i || a.s != b.s || a.ints != b.ints || a.strings != b.strings) return false;
+  if (a.kind != b.kind || a.i != b.i || a.s != b.s || a.ints != b.ints || a.strings != b.strings)
+    return false;
   // Bitwise float comparison: NaN attributes compare equal to themselves, -0.0 differs from 0.0.
   auto bits = [](float f) {
     uint32_t u;

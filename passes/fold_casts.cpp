@@ -29,8 +29,8 @@ bool exact_widening(DType from, DType to) {
              to == DType::I64 || to == DType::U64 || to == DType::F32 || to == DType::F64;
     case DType::I16: return to == DType::I32 || to == DType::I64 || to == DType::F32 || to == DType::F64;
     case DType::U16:
-      return to == DType::I32 || to == DType::U32 || to == DType::I64 || to == DType::U64 || to == DType::F32 ||
-             to == DType::F64;
+      return to == DType::I32 || to == DType::U32 || to == DType::I64 || to == DType::U64 ||
+             to == DType::F32 || to == DType::F64;
     case DType::I32: return to == DType::I64 || to == DType::F64;  // 2^31 - 1 needs 31 mantissa bits
     case DType::U32: return to == DType::I64 || to == DType::U64 || to == DType::F64;
     case DType::F32: return to == DType::F64;

@@ -92,7 +92,8 @@ bool fold_pad(ir::Graph& g, const PassContext& ctx) {
         ok = ps.pads[2 + d] + old[d] < kernel[d] && ps.pads[r + 2 + d] + old[sp + d] < kernel[d];
       if (!ok) continue;
     }
-    if (is_max && !(ps.value == -std::numeric_limits<double>::infinity() || (ps.value == 0.0 && from_relu(x))))
+    if (is_max &&
+        !(ps.value == -std::numeric_limits<double>::infinity() || (ps.value == 0.0 && from_relu(x))))
       continue;
     if (is_avg) {
       bool had_pads = false;

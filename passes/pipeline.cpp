@@ -50,7 +50,7 @@ std::string format_pass_stats(const std::vector<PassRecord>& records, size_t nod
   for (auto& rec : records) {
     std::string counts;
     for (auto& [k, v] : rec.stats.counts) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", k, v);
-    r += fmt::format("pass {:<20} {:>5} -> {:<5} nodes{}\n", rec.name, before, rec.nodes_after,
+    r += fmt::format("pass {:<32} {:>5} -> {:<5} nodes{}\n", rec.name, before, rec.nodes_after,
                      counts.empty() ? (rec.changed ? " (changed)" : "") : " (" + counts + ")");
     before = rec.nodes_after;
   }

@@ -42,9 +42,9 @@ TEST_CASE("the pipeline records what each pass changed", "[passes][report]") {
   CHECK(recs[2].stats.counts.empty());  // zero counts are not recorded
 
   CHECK(passes::format_pass_stats(recs, 3) ==
-        "pass remove-identity          3 -> 2     nodes (nodes_removed 1)\n"
-        "pass remove-dead-nodes        2 -> 1     nodes (nodes_removed 1, tensors_removed 1)\n"
-        "pass remove-dead-nodes        1 -> 1     nodes\n");
+        "pass remove-identity                      3 -> 2     nodes (nodes_removed 1)\n"
+        "pass remove-dead-nodes                    2 -> 1     nodes (nodes_removed 1, tensors_removed 1)\n"
+        "pass remove-dead-nodes                    1 -> 1     nodes\n");
   CHECK(passes::pass_stats_json(recs, 2) ==
         "[\n"
         "    {\"name\": \"remove-identity\", \"changed\": true, \"counts\": {\"nodes_removed\": 1}, "
@@ -80,7 +80,8 @@ TEST_CASE("--report has a passes array and --print-pass-stats prints it", "[pass
                        " --print-pass-stats --report " + (d.path / "r.json").string());
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("pass remove-identity          2 -> 1     nodes (nodes_removed 1)"));
+  CHECK_THAT(r.out,
+             Catch::Contains("pass remove-identity                      2 -> 1     nodes (nodes_removed 1)"));
   std::ifstream f(d.path / "r.json");
   std::stringstream ss;
   ss << f.rdbuf();
