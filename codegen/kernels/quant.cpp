@@ -14,6 +14,7 @@
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
@@ -346,6 +347,15 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   const int64_t MB = Mg % 2 == 0 ? 2 : 1;
   const int64_t PBI = 2;
 
+  // Per-position bias (prune-zero-channels): a [M][row class][column class] table added to the
+  // accumulator before requantization, modulo 2^32 like the accumulator itself.
+  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
+  std::string pos_tab, pos_rows, pos_cols;
+  if (pos) {
+    pos_tab = ctx.const_table("pos_bias", DType::I32, pos.table);
+    pos_rows = ctx.const_table("pos_rows", DType::I32, std::vector<double>(pos.rows.begin(), pos.rows.end()));
+    pos_cols = ctx.const_table("pos_cols", DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
+  }
   const std::string W = "x" + std::to_string(wi);
   if (!xzp.known) ctx.line("const int32_t xzp = {};", xzp.expr("0"));
   if (qlinear) ctx.line("const int32_t yzp = {};", yzp.expr("0"));
@@ -446,7 +456,11 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     if (Cg > 1) ctx.close();
     for (int64_t t = 0; t < MB; ++t)
       for (int64_t p = 0; p < PB; ++p) {
-        const std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        if (pos)
+          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[({} * {} + {}[o0]) * {} + {}[{}]])",
+                             acc(t, p), pos_tab, mt_idx(t), pos.R, pos_rows, pos.Cc, pos_cols,
+                             add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
         if (qlinear)
           ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, rm(t), rs(t), lo,
