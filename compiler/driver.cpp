@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <fstream>
 #include <sstream>
 
@@ -34,7 +36,27 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
   po.print_ir_after_all = opt.print_ir_after_all;
   po.print_ir_after = opt.print_ir_after;
   if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
+  if (!opt.quantize.int8) {
+    passes::run_pipeline(*g, po, diag, dump);
+    return g;
+  }
+  // Post-training quantization goes in front of lower-qdq (after BatchNorm folding, so the folded
+  // weights are what gets quantized); without lower-qdq in the list it goes last.
+  // "quantize" is accepted by --print-ir-after although it is not a registered pass.
+  po.print_ir_after.erase(std::remove(po.print_ir_after.begin(), po.print_ir_after.end(), "quantize"),
+                          po.print_ir_after.end());
+  auto at = std::find(po.passes.begin(), po.passes.end(), std::string("lower-qdq"));
+  passes::PipelineOptions after = po;
+  after.passes.assign(at, po.passes.end());
+  po.passes.erase(at, po.passes.end());
   passes::run_pipeline(*g, po, diag, dump);
+  QuantizeOptions q = opt.quantize;
+  if (q.from_test_data && q.calibration_arrays.empty() && q.calibration_files.empty())
+    q.calibration_arrays = test_data_calibration(*g, opt.model_path);
+  quantize_graph(*g, q, &std::cerr);
+  if (opt.print_ir_after_all || std::count(opt.print_ir_after.begin(), opt.print_ir_after.end(), "quantize"))
+    dump << "// ----- IR after quantize -----\n" << ir::print(*g);
+  passes::run_pipeline(*g, after, diag, dump);
   return g;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codegen/codegen.h"
+#include "compiler/quantize.h"
 #include "frontend/onnx_import.h"
 #include "passes/pipeline.h"
 
@@ -27,6 +28,7 @@ struct CompileOptions {
   bool print_memory_plan = false;
   bool io_in_arena = false;
   std::string command_line;
+  QuantizeOptions quantize;  // --quantize int8: calibrate and insert QDQ before lower-qdq
 };
 
 struct CompileResult {

@@ -5,6 +5,8 @@
 //   DQ(a), DQ(b)          -> MatMul [-> Relu/Clip] -> Q =>  QLinearMatMul
 //   DQ -> Reshape/Flatten/Squeeze/Unsqueeze/Transpose  =>  the same op on the integer tensor, then DQ
 //   DQ(x) -> Q with the same scale and zero point      =>  x
+//   DQ(x) -> MaxPool -> Q                              =>  MaxPool on the integer tensor (+ DQ/Q)
+//   DQ(x) -> pointwise op (one run-time input) -> Q    =>  tinyaot.LookupTable (256 entries)
 // Groups that do not match exactly (per-channel activations, bias scale != x_scale * w_scale,
 // a Relu/Clip that is not a no-op after saturation, several consumers of a float value, ...) are
 // left as they are. Weights whose DequantizeLinear was folded at import are recovered from the
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <set>
 
+#include "compiler/evaluator.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
@@ -418,9 +421,99 @@ bool lower_add(Graph& g, Node* p, std::vector<Node*>& doomed) {
   return true;
 }
 
+// The run-time input of a pointwise float op (elementwise or binary family) whose other inputs are
+// scalar constants, or -1. Such an op maps each element independently, so on 8-bit input it is a
+// function of 256 values.
+int pointwise_input(const Node& p) {
+  if (!p.domain.empty() || !p.info || p.outputs.size() != 1 || !p.out(0) || p.out(0)->dtype != DType::F32)
+    return -1;
+  const std::string fam = p.info->family;
+  if ((fam != "elementwise" && fam != "binary") || p.attrs.has("tinyaot_act")) return -1;
+  int r = -1;
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    const Tensor* t = p.inputs[i];
+    if (!t) continue;
+    if (t->is_constant()) {
+      if (t->numel() != 1) return -1;
+    } else {
+      if (r >= 0 || t->dtype != DType::F32) return -1;
+      r = static_cast<int>(i);
+    }
+  }
+  if (r < 0 || p.out(0)->shape != p.inputs[static_cast<size_t>(r)]->shape) return -1;
+  return r;
+}
+
+// DQ(x) -> pointwise float op [-> Relu/Clip] -> Q  =>  tinyaot.LookupTable(x, table) with
+// table[k] = Q(op(DQ(qmin + k))) computed by the op's own reference evaluation: the same float
+// computation for every possible input, hence exact (docs/quantization.md).
+bool lower_lut(Graph& g, Node* p, std::vector<Node*>& doomed) {
+  const int r = pointwise_input(*p);
+  if (r < 0) return false;
+  Tensor* xf = p->inputs[static_cast<size_t>(r)];
+  Node* dq = xf->producer;
+  if (!is_op(dq, "DequantizeLinear")) return false;
+  QSrc x;
+  if (!dq_source(g, xf, x, false) || !x.per_tensor() || x.scale->numel() != 1) return false;
+  QOut qo;
+  std::vector<Node*> act;
+  if (!q_consumer(g, p->out(0), qo, act)) return false;
+  const OpInfo* info = find_op("tinyaot", "LookupTable");
+  if (!info) return false;
+  // The op on a [256] tensor holding the dequantized value of every 8-bit input.
+  Graph tg;
+  Tensor* ti = tg.add_tensor("x");
+  ti->dtype = DType::F32, ti->shape = {256}, ti->shaped = true;
+  Tensor* to = tg.add_tensor("y");
+  Node* tn = tg.add_node(p->op, p->name);
+  tn->opset = p->opset, tn->attrs = p->attrs, tn->info = p->info;
+  for (size_t i = 0; i < p->inputs.size(); ++i) {
+    Tensor* t = p->inputs[i];
+    if (!t || static_cast<int>(i) == r) {
+      tn->inputs.push_back(t ? ti : nullptr);
+      continue;
+    }
+    Tensor* c = tg.add_tensor("c" + std::to_string(i));
+    c->dtype = t->dtype, c->shape = t->shape, c->shaped = true, c->value = t->value;
+    tn->inputs.push_back(c);
+  }
+  tn->outputs = {to};
+  to->producer = tn;
+  tn->info->infer(*tn);
+  if (to->dtype != DType::F32 || to->numel() != 256) return false;
+  int32_t xlo, xhi, ylo, yhi;
+  qrange(x.q->dtype, xlo, xhi);
+  qrange(qo.dtype, ylo, yhi);
+  ir::Value xv(DType::F32, {256});
+  for (int32_t k = 0; k < 256; ++k)
+    xv.data<float>()[k] = static_cast<float>(static_cast<int64_t>(xlo + k) - x.z(0)) * x.s(0);
+  std::vector<const ir::Value*> ins;
+  for (Tensor* t : tn->inputs) ins.push_back(!t ? nullptr : t == ti ? &xv : t->value.get());
+  const std::vector<ir::Value> yv = tinyaot::evaluate_node(*tn, ins);
+  ir::Value table(qo.dtype, {256});
+  const float ys = qo.scale->value->data<float>()[0];
+  const int32_t yz = static_cast<int32_t>(qo.zp->value->get_i64(0));
+  for (int64_t k = 0; k < 256; ++k)
+    table.set_f64(k, quant::quantize_f32(yv[0].data<float>()[k], ys, yz, ylo, yhi));
+  Node* n = g.add_node("LookupTable", p->name);
+  n->domain = "tinyaot";
+  n->opset = 1;
+  n->info = info;
+  n->inputs = {x.q, new_const(g, p->out(0)->name + "_lut", std::move(table))};
+  Tensor* yq = qo.q->outputs[0];
+  n->outputs = {yq};
+  yq->producer = n;
+  info->infer(*n);
+  doomed.push_back(p);
+  for (Node* c : act) doomed.push_back(c);
+  doomed.push_back(qo.q);
+  return true;
+}
+
 // DQ -> data-movement op: move the op onto the integer tensor (per-tensor parameters only).
 bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
-  static const std::set<std::string> movers = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"};
+  static const std::set<std::string> movers = {"Reshape",   "Flatten",   "Squeeze",
+                                               "Unsqueeze", "Transpose", "MaxPool"};
   if (!n->domain.empty() || !movers.count(n->op)) return false;
   Tensor* x = n->in(0);
   if (!x || !is_op(x->producer, "DequantizeLinear")) return false;
@@ -536,7 +629,7 @@ bool lower_qdq(ir::Graph& g, const PassContext&) {
       if (gone.count(n)) continue;
       const size_t before = doomed.size();
       if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || lower_add(g, n, doomed) ||
-          collapse_reshape(g, n, doomed)) {
+          lower_lut(g, n, doomed) || collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
       }

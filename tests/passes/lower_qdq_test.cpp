@@ -278,3 +278,25 @@ TEST_CASE("lower-qdq: MLPerf ResNet-8 QDQ is integer-only and bit-exact", "[pass
     CHECK(got[0].bytes == want.bytes);
   }
 }
+
+// MaxPool commutes with DequantizeLinear exactly (DQ is monotone, so the max of dequantized
+// values is the dequantized max); with equal parameters the following Q cancels too.
+TEST_CASE("lower-qdq: DQ -> MaxPool -> Q with the same parameters becomes MaxPool on int8", "[passes]") {
+  check_pass("lower-qdq", R"(
+graph g opset 13 {
+  input %x: i8[1x1x4x4]
+  const %s: f32[scalar] = [0.1]
+  const %z: i8[scalar] = [-3]
+  %xf: f32[1x1x4x4] = DequantizeLinear(%x, %s, %z)
+  %m: f32[1x1x2x2] = MaxPool(%xf) {kernel_shape=[2,2], strides=[2,2]}
+  %y: i8[1x1x2x2] = QuantizeLinear(%m, %s, %z)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %x: i8[1x1x4x4]
+  %y: i8[1x1x2x2] = MaxPool(%x) {kernel_shape=[2,2], strides=[2,2]}
+  return %y
+})",
+             0.0);
+}
