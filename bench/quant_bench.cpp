@@ -148,7 +148,8 @@ int sqnr(int argc, char** argv) {
     else dirs.push_back(a);
   }
   int failures = 0;
-  fmt::print("{:<26} {:>8} {:>10} {:>10} {:>12} {:>12} {}\n", "model", "SQNR dB", "float W", "int8 W", "float arena",
+  fmt::print("{:<26} {:>8} {:>8} {:>10} {:>10} {:>12} {:>12} {}\n", "model", "SQNR dB", "QDQ dB", "float W", "int8 W",
+             "float arena",
              "int8 arena", "int8 ops left float");
   for (const std::string& d : dirs) {
     const std::string name = fs::path(d).filename().string();
@@ -168,14 +169,20 @@ int sqnr(int argc, char** argv) {
       qo.quantize.int8 = true;
       qo.quantize.from_test_data = true;
       CompileResult f = compile_quiet(fo), q = compile_quiet(qo);
-      double sig = 0, noise = 0;
+      // The same quantization without lower-qdq: the QDQ graph emulated in float, which separates
+      // the error of quantization itself from that of the integer lowering.
+      CompileOptions eo = qo;
+      eo.passes_given = true;
+      eo.passes = {"remove-identity", "fold-batchnorm"};
+      CompileResult e = compile_quiet(eo);
+      double sig = 0, noise = 0, noise_e = 0;
       for (auto& in : inputs) {
         for (size_t k = 0; k < in.size() && k < f.graph->inputs.size(); ++k) in[k].shape = f.graph->inputs[k]->shape;
-        auto yf = evaluate_graph(*f.graph, in), yq = evaluate_graph(*q.graph, in);
+        auto yf = evaluate_graph(*f.graph, in), yq = evaluate_graph(*q.graph, in), ye = evaluate_graph(*e.graph, in);
         for (size_t o = 0; o < yf.size(); ++o)
-          for (int64_t e = 0; e < yf[o].numel(); ++e) {
-            const double a = yf[o].get_f64(e), b = yq[o].get_f64(e);
-            sig += a * a, noise += (a - b) * (a - b);
+          for (int64_t i = 0; i < yf[o].numel(); ++i) {
+            const double a = yf[o].get_f64(i), b = yq[o].get_f64(i), c = ye[o].get_f64(i);
+            sig += a * a, noise += (a - b) * (a - b), noise_e += (a - c) * (a - c);
           }
       }
       int float_ops = 0;
@@ -189,7 +196,8 @@ int sqnr(int argc, char** argv) {
         }
       }
       const double db = noise > 0 ? 10.0 * std::log10(sig / noise) : INFINITY;
-      fmt::print("{:<26} {:>8.1f} {:>10} {:>10} {:>12} {:>12} {} {}\n", name, db, f.output.weight_bytes,
+      const double db_e = noise_e > 0 ? 10.0 * std::log10(sig / noise_e) : INFINITY;
+      fmt::print("{:<26} {:>8.1f} {:>8.1f} {:>10} {:>10} {:>12} {:>12} {} {}\n", name, db, db_e, f.output.weight_bytes,
                  q.output.weight_bytes, f.output.arena_bytes, q.output.arena_bytes, float_ops, which);
       if (db < min_sqnr) ++failures;
     } catch (const std::exception& e) {

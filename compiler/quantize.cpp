@@ -173,7 +173,9 @@ Tensor* quantize_weight(Graph& g, Tensor* w, int64_t axis, std::vector<float>& s
     for (int64_t c = 0; c < C; ++c)
       for (int64_t i = 0; i < inner; ++i, ++e)
         if (std::isfinite(v[e])) scales[static_cast<size_t>(c)] = std::max(scales[static_cast<size_t>(c)], std::fabs(v[e]));
-  for (float& s : scales) s = s > 0 ? static_cast<float>(static_cast<double>(s) / 127.0) : 1.0f;
+  // A channel whose weights are all (nearly) zero gets scale 1 and quantizes to zeros: a scale
+  // below 1e-12 would make the bias scale x_scale * w_scale too small for the integer kernels.
+  for (float& s : scales) s = s / 127.0 >= 1e-12 ? static_cast<float>(static_cast<double>(s) / 127.0) : 1.0f;
   ir::Value q(DType::I8, sh);
   for (int64_t o = 0, e = 0; o < outer; ++o)
     for (int64_t c = 0; c < C; ++c)

@@ -267,9 +267,9 @@ bool q_consumer(Graph& g, Tensor* v, QOut& out, std::vector<Node*>& act) {
 }
 
 Node* make_node(Graph& g, const std::string& op, const Node& like, std::vector<Tensor*> ins, Tensor* out,
-                const ir::Attributes* attrs = nullptr) {
+                const ir::Attributes* attrs = nullptr, int min_opset = 0) {
   Node* n = g.add_node(op, like.name);
-  n->opset = like.opset;
+  n->opset = std::max(like.opset, min_opset);
   if (attrs) n->attrs = *attrs;
   n->info = find_op("", op);
   n->inputs = std::move(ins);
@@ -529,7 +529,8 @@ bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
   Tensor* yq = new_tensor(g, y->name + "_q");
   std::vector<Tensor*> ins = n->inputs;
   ins[0] = dq->in(0);
-  make_node(g, n->op, *n, ins, yq, &n->attrs);
+  // Integer MaxPool exists from opset 12 on; the attributes of opsets 8-11 mean the same there.
+  make_node(g, n->op, *n, ins, yq, &n->attrs, n->op == "MaxPool" ? 12 : 0);
   std::vector<Tensor*> dins = {yq, sc};
   if (zp) dins.push_back(zp);
   make_node(g, "DequantizeLinear", *dq, dins, y, &dq->attrs);
