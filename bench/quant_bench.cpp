@@ -29,7 +29,8 @@ namespace {
 
 // Reads a gzip-compressed IDX file through `gzip -dc` (the dataset ships compressed).
 std::string read_gz(const std::string& path) {
-  if (!fs::exists(path)) throw UsageError(fmt::format("{} not found (Debian package dataset-fashion-mnist)", path));
+  if (!fs::exists(path))
+    throw UsageError(fmt::format("{} not found (Debian package dataset-fashion-mnist)", path));
   std::unique_ptr<FILE, int (*)(FILE*)> p(popen(("gzip -dc '" + path + "'").c_str(), "r"), pclose);
   if (!p) throw UsageError("cannot run gzip");
   std::string out;
@@ -41,7 +42,8 @@ std::string read_gz(const std::string& path) {
 uint32_t be32(const std::string& s, size_t o) {
   return static_cast<uint32_t>(static_cast<unsigned char>(s[o])) << 24 |
          static_cast<uint32_t>(static_cast<unsigned char>(s[o + 1])) << 16 |
-         static_cast<uint32_t>(static_cast<unsigned char>(s[o + 2])) << 8 | static_cast<unsigned char>(s[o + 3]);
+         static_cast<uint32_t>(static_cast<unsigned char>(s[o + 2])) << 8 |
+         static_cast<unsigned char>(s[o + 3]);
 }
 
 // IDX3 images as the model's input: float32 [N, 1, 28, 28], pixel / 255 (models/fashion_mnist).
@@ -52,7 +54,8 @@ ir::Value load_images(const std::string& path, int64_t limit) {
   if (d.size() < 16 + static_cast<size_t>(n * rows * cols)) throw UsageError(path + ": truncated");
   ir::Value v(ir::DType::F32, {n, 1, rows, cols});
   for (int64_t i = 0; i < n * rows * cols; ++i)
-    v.data<float>()[i] = static_cast<float>(static_cast<unsigned char>(d[16 + static_cast<size_t>(i)])) / 255.0f;
+    v.data<float>()[i] =
+        static_cast<float>(static_cast<unsigned char>(d[16 + static_cast<size_t>(i)])) / 255.0f;
   return v;
 }
 
@@ -90,13 +93,20 @@ int accuracy(int argc, char** argv) {
   double max_drop = -1;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--model") model = v;
-    else if (a == "--data") data = v;
-    else if (a == "--calib") ncal = std::stoll(v);
-    else if (a == "--test") ntest = std::stoll(v);
-    else if (a == "--calibrate") method = v;
-    else if (a == "--max-drop") max_drop = std::stod(v);
-    else throw UsageError("unknown option " + a);
+    if (a == "--model")
+      model = v;
+    else if (a == "--data")
+      data = v;
+    else if (a == "--calib")
+      ncal = std::stoll(v);
+    else if (a == "--test")
+      ntest = std::stoll(v);
+    else if (a == "--calibrate")
+      method = v;
+    else if (a == "--max-drop")
+      max_drop = std::stod(v);
+    else
+      throw UsageError("unknown option " + a);
   }
   if (!fs::exists(data + "/t10k-images-idx3-ubyte.gz")) {
     std::cerr << data << ": Fashion-MNIST not installed (apt-get install dataset-fashion-mnist); skipping\n";
@@ -125,13 +135,16 @@ int accuracy(int argc, char** argv) {
   }
   const double af = 100.0 * static_cast<double>(ok_f) / static_cast<double>(n);
   const double aq = 100.0 * static_cast<double>(ok_q) / static_cast<double>(n);
-  fmt::print("Fashion-MNIST CNN, {} calibration images (train), {} test images, --calibrate {}\n", ncal, n, method);
+  fmt::print("Fashion-MNIST CNN, {} calibration images (train), {} test images, --calibrate {}\n", ncal, n,
+             method);
   fmt::print("{:<8} {:>10} {:>14} {:>10}\n", "model", "top-1 %", "weight bytes", "arena");
   fmt::print("{:<8} {:>10.2f} {:>14} {:>10}\n", "float", af, f.output.weight_bytes, f.output.arena_bytes);
   fmt::print("{:<8} {:>10.2f} {:>14} {:>10}\n", "int8", aq, q.output.weight_bytes, q.output.arena_bytes);
-  fmt::print("int8 - float: {:+.2f} percentage points; weights {:.1f}% of float; same top-1 on {:.2f}% of images\n",
-             aq - af, 100.0 * static_cast<double>(q.output.weight_bytes) / static_cast<double>(f.output.weight_bytes),
-             100.0 * static_cast<double>(agree) / static_cast<double>(n));
+  fmt::print(
+      "int8 - float: {:+.2f} percentage points; weights {:.1f}% of float; same top-1 on {:.2f}% of images\n",
+      aq - af,
+      100.0 * static_cast<double>(q.output.weight_bytes) / static_cast<double>(f.output.weight_bytes),
+      100.0 * static_cast<double>(agree) / static_cast<double>(n));
   if (max_drop >= 0 && af - aq > max_drop) {
     fmt::print("FAIL: int8 accuracy is {:.2f} points below float (bound {:.2f})\n", af - aq, max_drop);
     return 1;
@@ -144,13 +157,14 @@ int sqnr(int argc, char** argv) {
   std::vector<std::string> dirs;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--min-sqnr" && i + 1 < argc) min_sqnr = std::stod(argv[++i]);
-    else dirs.push_back(a);
+    if (a == "--min-sqnr" && i + 1 < argc)
+      min_sqnr = std::stod(argv[++i]);
+    else
+      dirs.push_back(a);
   }
   int failures = 0;
-  fmt::print("{:<26} {:>8} {:>8} {:>10} {:>10} {:>12} {:>12} {}\n", "model", "SQNR dB", "QDQ dB", "float W", "int8 W",
-             "float arena",
-             "int8 arena", "int8 ops left float");
+  fmt::print("{:<26} {:>8} {:>8} {:>10} {:>10} {:>12} {:>12} {}\n", "model", "SQNR dB", "QDQ dB", "float W",
+             "int8 W", "float arena", "int8 arena", "int8 ops left float");
   for (const std::string& d : dirs) {
     const std::string name = fs::path(d).filename().string();
     try {
@@ -164,7 +178,8 @@ int sqnr(int argc, char** argv) {
         for (int k = 0; fs::exists(set / fmt::format("input_{}.pb", k)); ++k)
           inputs.back().push_back(frontend::load_tensor_file((set / fmt::format("input_{}.pb", k)).string()));
       }
-      for (auto& v : inputs.empty() ? std::vector<ir::Value>{} : inputs[0]) fo.import.fallback_input_shapes.push_back(v.shape);
+      for (auto& v : inputs.empty() ? std::vector<ir::Value>{} : inputs[0])
+        fo.import.fallback_input_shapes.push_back(v.shape);
       CompileOptions qo = fo;
       qo.quantize.int8 = true;
       qo.quantize.from_test_data = true;
@@ -177,8 +192,10 @@ int sqnr(int argc, char** argv) {
       CompileResult e = compile_quiet(eo);
       double sig = 0, noise = 0, noise_e = 0;
       for (auto& in : inputs) {
-        for (size_t k = 0; k < in.size() && k < f.graph->inputs.size(); ++k) in[k].shape = f.graph->inputs[k]->shape;
-        auto yf = evaluate_graph(*f.graph, in), yq = evaluate_graph(*q.graph, in), ye = evaluate_graph(*e.graph, in);
+        for (size_t k = 0; k < in.size() && k < f.graph->inputs.size(); ++k)
+          in[k].shape = f.graph->inputs[k]->shape;
+        auto yf = evaluate_graph(*f.graph, in), yq = evaluate_graph(*q.graph, in),
+             ye = evaluate_graph(*e.graph, in);
         for (size_t o = 0; o < yf.size(); ++o)
           for (int64_t i = 0; i < yf[o].numel(); ++i) {
             const double a = yf[o].get_f64(i), b = yq[o].get_f64(i), c = ye[o].get_f64(i);
@@ -197,8 +214,9 @@ int sqnr(int argc, char** argv) {
       }
       const double db = noise > 0 ? 10.0 * std::log10(sig / noise) : INFINITY;
       const double db_e = noise_e > 0 ? 10.0 * std::log10(sig / noise_e) : INFINITY;
-      fmt::print("{:<26} {:>8.1f} {:>8.1f} {:>10} {:>10} {:>12} {:>12} {} {}\n", name, db, db_e, f.output.weight_bytes,
-                 q.output.weight_bytes, f.output.arena_bytes, q.output.arena_bytes, float_ops, which);
+      fmt::print("{:<26} {:>8.1f} {:>8.1f} {:>10} {:>10} {:>12} {:>12} {} {}\n", name, db, db_e,
+                 f.output.weight_bytes, q.output.weight_bytes, f.output.arena_bytes, q.output.arena_bytes,
+                 float_ops, which);
       if (db < min_sqnr) ++failures;
     } catch (const std::exception& e) {
       fmt::print("{:<26} ERROR {}\n", name, e.what());

@@ -33,7 +33,8 @@ void run_sample(const ir::Graph& g, const Sample& s,
         in.push_back(t->value.get());
       } else {
         auto it = env.find(t);
-        if (it == env.end()) throw CompileError(fmt::format("tensor '{}' used before it is computed", t->name));
+        if (it == env.end())
+          throw CompileError(fmt::format("tensor '{}' used before it is computed", t->name));
         in.push_back(&it->second);
       }
     }
@@ -56,7 +57,8 @@ struct Progress {
   void step(size_t done) {
     if (!os) return;
     auto now = std::chrono::steady_clock::now();
-    if (now - start < std::chrono::seconds(1) || (now - last < std::chrono::seconds(1) && done < total)) return;
+    if (now - start < std::chrono::seconds(1) || (now - last < std::chrono::seconds(1) && done < total))
+      return;
     last = now;
     printed = true;
     *os << fmt::format("tinyaot: calibrating ({}): {}/{} samples\n", what, done, total) << std::flush;
@@ -75,9 +77,10 @@ Method parse_method(const std::string& s) {
 std::vector<Sample> split_samples(const ir::Graph& g, const std::vector<ir::Value>& arrays,
                                   const std::vector<std::string>& sources) {
   if (arrays.size() != g.inputs.size())
-    throw CompileError(fmt::format("--calibration: the model has {} graph input(s) and needs one .npy per input "
-                                   "(in graph input order), got {}",
-                                   g.inputs.size(), arrays.size()));
+    throw CompileError(
+        fmt::format("--calibration: the model has {} graph input(s) and needs one .npy per input "
+                    "(in graph input order), got {}",
+                    g.inputs.size(), arrays.size()));
   int64_t count = -1;
   for (size_t i = 0; i < arrays.size(); ++i) {
     const ir::Tensor* in = g.inputs[i];
@@ -88,15 +91,17 @@ std::vector<Sample> split_samples(const ir::Graph& g, const std::vector<ir::Valu
                                      ir::dtype_name(in->dtype), ir::dtype_name(a.dtype)));
     ir::Shape rest = a.shape.empty() ? ir::Shape{} : ir::Shape(a.shape.begin() + 1, a.shape.end());
     const bool full = rest == in->shape;
-    const bool folded = !in->shape.empty() && in->shape[0] == 1 && rest == ir::Shape(in->shape.begin() + 1, in->shape.end());
+    const bool folded =
+        !in->shape.empty() && in->shape[0] == 1 && rest == ir::Shape(in->shape.begin() + 1, in->shape.end());
     if (a.shape.empty() || (!full && !folded))
-      throw CompileError(fmt::format("--calibration {}: input '{}' has shape {}; expected [N, {}] (first axis = "
-                                     "samples), got [{}]",
-                                     src, in->name, ir::shape_str(in->shape), fmt::join(in->shape, ", "),
-                                     fmt::join(a.shape, ", ")));
+      throw CompileError(fmt::format(
+          "--calibration {}: input '{}' has shape {}; expected [N, {}] (first axis = "
+          "samples), got [{}]",
+          src, in->name, ir::shape_str(in->shape), fmt::join(in->shape, ", "), fmt::join(a.shape, ", ")));
     if (a.shape[0] < 1) throw CompileError(fmt::format("--calibration {}: no samples", src));
     if (count >= 0 && a.shape[0] != count)
-      throw CompileError(fmt::format("--calibration {}: {} samples, but the first file has {}", src, a.shape[0], count));
+      throw CompileError(
+          fmt::format("--calibration {}: {} samples, but the first file has {}", src, a.shape[0], count));
     count = a.shape[0];
   }
   std::vector<Sample> out(static_cast<size_t>(count));
@@ -121,7 +126,8 @@ std::map<const ir::Tensor*, Range> calibrate(const ir::Graph& g, const std::vect
       (void)fresh;
       const float* d = v.data<float>();
       for (int64_t i = 0; i < v.numel(); ++i)
-        if (std::isfinite(d[i])) it->second.lo = std::min(it->second.lo, d[i]), it->second.hi = std::max(it->second.hi, d[i]);
+        if (std::isfinite(d[i]))
+          it->second.lo = std::min(it->second.lo, d[i]), it->second.hi = std::max(it->second.hi, d[i]);
     });
     p.step(k + 1);
   }
@@ -174,7 +180,8 @@ Range percentile_range(const std::vector<double>& counts, float lo, float hi, do
     if (acc + counts[b] > cut) break;
     acc += counts[b];
   }
-  return {static_cast<float>(lo + w * static_cast<double>(a)), static_cast<float>(lo + w * static_cast<double>(b + 1))};
+  return {static_cast<float>(lo + w * static_cast<double>(a)),
+          static_cast<float>(lo + w * static_cast<double>(b + 1))};
 }
 
 namespace {

@@ -83,7 +83,8 @@ ir::Value parse_npy(const std::string& b, const std::string& what) {
   if (fo != "False") bad(what, fmt::format("'fortran_order' {} is not True/False", fo));
 
   const std::string st = dict_value(h, "shape", what);
-  if (st.size() < 2 || st.front() != '(' || st.back() != ')') bad(what, fmt::format("'shape' {} is not a tuple", st));
+  if (st.size() < 2 || st.front() != '(' || st.back() != ')')
+    bad(what, fmt::format("'shape' {} is not a tuple", st));
   ir::Shape shape;
   std::stringstream ss(st.substr(1, st.size() - 2));
   std::string tok;
@@ -104,7 +105,8 @@ ir::Value parse_npy(const std::string& b, const std::string& what) {
   }
   const size_t need = count * ir::dtype_size(dt);
   if (payload != need)
-    bad(what, fmt::format("payload has {} bytes, shape {} of {} needs {}", payload, ir::shape_str(shape), descr, need));
+    bad(what, fmt::format("payload has {} bytes, shape {} of {} needs {}", payload, ir::shape_str(shape),
+                          descr, need));
   ir::Value v(dt, shape);
   if (need) std::memcpy(v.bytes.data(), b.data() + hstart + hlen, need);
   return v;

@@ -43,17 +43,20 @@ bool const_f32(const Tensor* t) {
 bool is_compute(const Node& n) {
   if (!n.domain.empty() || n.outputs.size() != 1 || !n.out(0) || n.out(0)->dtype != DType::F32) return false;
   if (n.attrs.has("tinyaot_act")) return false;
-  if (n.op == "Conv") return is_float_run_time(n.in(0)) && const_f32(n.in(1)) && (!n.in(2) || const_f32(n.in(2)));
+  if (n.op == "Conv")
+    return is_float_run_time(n.in(0)) && const_f32(n.in(1)) && (!n.in(2) || const_f32(n.in(2)));
   if (n.op == "Gemm") {
     if (n.attrs.get_int("transA", 0) || n.attrs.get_float("alpha", 1.0f) != 1.0f) return false;
     if (n.in(2) && n.attrs.get_float("beta", 1.0f) != 1.0f) return false;
     if (!is_float_run_time(n.in(0)) || n.in(0)->shape.size() != 2 || !const_f32(n.in(1))) return false;
     if (n.in(1)->shape.size() != 2) return false;
     const int64_t N = n.attrs.get_int("transB", 0) ? n.in(1)->shape[0] : n.in(1)->shape[1];
-    return !n.in(2) || (const_f32(n.in(2)) && (n.in(2)->shape == ir::Shape{N} || n.in(2)->shape == ir::Shape{1, N}));
+    return !n.in(2) ||
+           (const_f32(n.in(2)) && (n.in(2)->shape == ir::Shape{N} || n.in(2)->shape == ir::Shape{1, N}));
   }
   if (n.op == "MatMul")
-    return is_float_run_time(n.in(0)) && !n.in(0)->shape.empty() && const_f32(n.in(1)) && n.in(1)->shape.size() == 2;
+    return is_float_run_time(n.in(0)) && !n.in(0)->shape.empty() && const_f32(n.in(1)) &&
+           n.in(1)->shape.size() == 2;
   if (n.op == "Add") {
     const Tensor *a = n.in(0), *b = n.in(1);
     const bool ok_a = is_float_run_time(a) || const_f32(a), ok_b = is_float_run_time(b) || const_f32(b);
@@ -64,7 +67,8 @@ bool is_compute(const Node& n) {
 
 // Ops that the integer graph runs on the input's parameters (they only move or select values).
 bool is_share(const Node& n) {
-  static const std::set<std::string> ops = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "MaxPool"};
+  static const std::set<std::string> ops = {"Reshape",   "Flatten",   "Squeeze",
+                                            "Unsqueeze", "Transpose", "MaxPool"};
   if (!n.domain.empty() || !ops.count(n.op) || !is_float_run_time(n.in(0))) return false;
   if (n.outputs.size() != 1 || !n.out(0) || n.out(0)->dtype != DType::F32) return false;
   for (size_t i = 1; i < n.inputs.size(); ++i)
@@ -101,8 +105,8 @@ bool is_fusable_act(const Node& n) {
   return true;
 }
 
-Node* add_node(Graph& g, const std::string& op, const std::string& name, std::vector<Tensor*> ins, Tensor* out,
-               int64_t axis = -2) {
+Node* add_node(Graph& g, const std::string& op, const std::string& name, std::vector<Tensor*> ins,
+               Tensor* out, int64_t axis = -2) {
   Node* n = g.add_node(op, name);
   n->opset = 13;  // per-axis QuantizeLinear/DequantizeLinear need opset 13
   n->info = find_op("", op);
@@ -172,7 +176,8 @@ Tensor* quantize_weight(Graph& g, Tensor* w, int64_t axis, std::vector<float>& s
   for (int64_t o = 0, e = 0; o < outer; ++o)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t i = 0; i < inner; ++i, ++e)
-        if (std::isfinite(v[e])) scales[static_cast<size_t>(c)] = std::max(scales[static_cast<size_t>(c)], std::fabs(v[e]));
+        if (std::isfinite(v[e]))
+          scales[static_cast<size_t>(c)] = std::max(scales[static_cast<size_t>(c)], std::fabs(v[e]));
   // A channel whose weights are all (nearly) zero gets scale 1 and quantizes to zeros: a scale
   // below 1e-12 would make the bias scale x_scale * w_scale too small for the integer kernels.
   for (float& s : scales) s = s / 127.0 >= 1e-12 ? static_cast<float>(static_cast<double>(s) / 127.0) : 1.0f;
@@ -202,7 +207,8 @@ Tensor* quantize_bias(Graph& g, Tensor* b, float xs, const std::vector<float>& w
     const float s = xs * ws[static_cast<size_t>(c)];
     sv.data<float>()[c] = s;
     const double k = std::nearbyint(static_cast<double>(b->value->data<float>()[c]) / s);
-    q.data<int32_t>()[c] = static_cast<int32_t>(std::clamp(std::isfinite(k) ? k : 0.0, -2147483647.0, 2147483647.0));
+    q.data<int32_t>()[c] =
+        static_cast<int32_t>(std::clamp(std::isfinite(k) ? k : 0.0, -2147483647.0, 2147483647.0));
   }
   Tensor* qt = new_const(g, b->name + "_q", std::move(q));
   Tensor* st = new_const(g, b->name + "_scale", std::move(sv));
@@ -221,10 +227,12 @@ Tensor* quantize_const_per_tensor(Graph& g, Tensor* t) {
   calib::asymmetric_params(r, p.scale, p.zp);
   ir::Value q(DType::I8, t->shape);
   for (int64_t i = 0; i < t->numel(); ++i)
-    q.data<int8_t>()[i] = static_cast<int8_t>(std::clamp(std::nearbyint(static_cast<double>(v[i]) / p.scale) + p.zp, -128.0, 127.0));
+    q.data<int8_t>()[i] = static_cast<int8_t>(
+        std::clamp(std::nearbyint(static_cast<double>(v[i]) / p.scale) + p.zp, -128.0, 127.0));
   Tensor* qt = new_const(g, t->name + "_q", std::move(q));
   Tensor* out = g.add_tensor(g.fresh_name(t->name + "_dq"));
-  add_node(g, "DequantizeLinear", t->name + "_dq", {qt, scalar_f32(g, t->name + "_scale", p.scale), scalar_i8(g, t->name + "_zp", p.zp)}, out);
+  add_node(g, "DequantizeLinear", t->name + "_dq",
+           {qt, scalar_f32(g, t->name + "_scale", p.scale), scalar_i8(g, t->name + "_zp", p.zp)}, out);
   return out;
 }
 
@@ -257,13 +265,14 @@ QuantizeStats quantize_graph(Graph& g, const QuantizeOptions& opt, std::ostream*
   for (auto& np : g.nodes()) {
     const Node* n = np.get();
     if (is_lut(*n) && !(is_fusable_act(*n) && n->in(0) && n->in(0)->producer &&
-                         int_nodes.count(n->in(0)->producer) && is_compute(*n->in(0)->producer) &&
-                         !n->in(0)->is_graph_output && g.consumers(n->in(0)).size() == 1)) {
+                        int_nodes.count(n->in(0)->producer) && is_compute(*n->in(0)->producer) &&
+                        !n->in(0)->is_graph_output && g.consumers(n->in(0)).size() == 1)) {
       int_nodes.insert(n);
     } else if (is_compute(*n)) {
       int_nodes.insert(n);
     } else if (is_fusable_act(*n) && n->in(0) && int_nodes.count(n->in(0)->producer) &&
-               is_compute(*n->in(0)->producer) && !n->in(0)->is_graph_output && g.consumers(n->in(0)).size() == 1) {
+               is_compute(*n->in(0)->producer) && !n->in(0)->is_graph_output &&
+               g.consumers(n->in(0)).size() == 1) {
       int_nodes.insert(n);
       internal.insert(n->in(0));
     } else if (is_share(*n) && n->in(0)->producer && int_nodes.count(n->in(0)->producer)) {
@@ -308,7 +317,8 @@ QuantizeStats quantize_graph(Graph& g, const QuantizeOptions& opt, std::ostream*
     if (!int_nodes.count(n) || !is_compute(*n)) continue;
     if (n->op == "Add") {
       for (size_t i = 0; i < 2; ++i)
-        if (const_f32(n->inputs[i])) n->inputs[i] = quantize_const_per_tensor(g, n->inputs[i]), ++stats.quantized_weights;
+        if (const_f32(n->inputs[i]))
+          n->inputs[i] = quantize_const_per_tensor(g, n->inputs[i]), ++stats.quantized_weights;
       continue;
     }
     const float xs = params.at(n->in(0)).scale;
@@ -373,15 +383,18 @@ QuantizeStats quantize_graph(Graph& g, const QuantizeOptions& opt, std::ostream*
   return stats;
 }
 
-std::vector<ir::Value> test_data_calibration(const Graph& g, const std::string& model_path, int noisy_copies) {
+std::vector<ir::Value> test_data_calibration(const Graph& g, const std::string& model_path,
+                                             int noisy_copies) {
   namespace fs = std::filesystem;
   std::vector<fs::path> sets;
   std::error_code ec;
   for (auto& e : fs::directory_iterator(fs::path(model_path).parent_path(), ec))
-    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      sets.push_back(e.path());
   std::sort(sets.begin(), sets.end());
   if (sets.empty())
-    throw CompileError(fmt::format("--quantize: no test_data_set_* next to '{}' to calibrate on", model_path));
+    throw CompileError(
+        fmt::format("--quantize: no test_data_set_* next to '{}' to calibrate on", model_path));
   // Per graph input, the samples in order: each data set, then its noisy copies.
   std::vector<std::vector<ir::Value>> per_input(g.inputs.size());
   std::mt19937 rng(20240501u);
@@ -403,9 +416,10 @@ std::vector<ir::Value> test_data_calibration(const Graph& g, const std::string& 
         throw CompileError(fmt::format("--quantize: {} has no data for input '{}'", dir.string(), in->name));
       ir::Value v = it != by_name.end() ? it->second : by_index[i];
       if (v.dtype != in->dtype || v.numel() != in->numel())
-        throw CompileError(fmt::format("--quantize: {} input '{}' is {} {}, the model wants {} {}", dir.string(),
-                                       in->name, ir::dtype_name(v.dtype), ir::shape_str(v.shape),
-                                       ir::dtype_name(in->dtype), ir::shape_str(in->shape)));
+        throw CompileError(fmt::format("--quantize: {} input '{}' is {} {}, the model wants {} {}",
+                                       dir.string(), in->name, ir::dtype_name(v.dtype),
+                                       ir::shape_str(v.shape), ir::dtype_name(in->dtype),
+                                       ir::shape_str(in->shape)));
       v.shape = in->shape;
       per_input[i].push_back(v);
       if (v.dtype != DType::F32) {
@@ -437,7 +451,8 @@ std::vector<ir::Value> test_data_calibration(const Graph& g, const std::string& 
     s.insert(s.begin(), static_cast<int64_t>(list.size()));
     ir::Value a(g.inputs[i]->dtype, s);
     size_t off = 0;
-    for (const ir::Value& v : list) std::memcpy(a.bytes.data() + off, v.bytes.data(), v.bytes.size()), off += v.bytes.size();
+    for (const ir::Value& v : list)
+      std::memcpy(a.bytes.data() + off, v.bytes.data(), v.bytes.size()), off += v.bytes.size();
     arrays.push_back(std::move(a));
   }
   return arrays;

@@ -26,7 +26,8 @@ struct QuantizeOptions {
 // Calibration arrays from the ONNX test cases next to `model_path` (test_data_set_*/input_K.pb):
 // every data set, plus for each of them `noisy_copies` copies with seeded Gaussian noise of 5% of
 // the input's standard deviation (deterministic). Throws CompileError when there is no data set.
-std::vector<ir::Value> test_data_calibration(const ir::Graph& g, const std::string& model_path, int noisy_copies = 15);
+std::vector<ir::Value> test_data_calibration(const ir::Graph& g, const std::string& model_path,
+                                             int noisy_copies = 15);
 
 struct QuantizeStats {
   int quantized_tensors = 0;  // activations given a Q/DQ pair

@@ -15,8 +15,8 @@ void infer_LookupTable(ir::Node& n) {
   if (x.dtype != DType::I8 && x.dtype != DType::U8)
     ops::fail(n, "input must be int8 or uint8, got {}", ir::dtype_name(x.dtype));
   if (!t.is_constant() || (t.dtype != DType::I8 && t.dtype != DType::U8) || t.shape != ir::Shape{256})
-    ops::fail(n, "table must be a constant int8/uint8 tensor of 256 entries, got {} {}", ir::dtype_name(t.dtype),
-              ir::shape_str(t.shape));
+    ops::fail(n, "table must be a constant int8/uint8 tensor of 256 entries, got {} {}",
+              ir::dtype_name(t.dtype), ir::shape_str(t.shape));
   ops::set_output(n, 0, t.dtype, x.shape);
 }
 

@@ -52,7 +52,8 @@ TEST_CASE("npy: reads float32 and uint8 files written by numpy", "[npy]") {
 
 TEST_CASE("npy: header variants", "[npy]") {
   // Scalar shape, version 2 header, double quotes, extra spaces.
-  ir::Value s = parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", floats({2.5f})), "s");
+  ir::Value s =
+      parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", floats({2.5f})), "s");
   CHECK(s.shape.empty());
   CHECK(s.data<float>()[0] == 2.5f);
   ir::Value v2 = parse_npy(

@@ -42,7 +42,8 @@ ir::Value random_samples(int64_t n, unsigned seed) {
 
 std::map<std::string, int> op_counts(const ir::Graph& g) {
   std::map<std::string, int> c;
-  for (auto& n : g.nodes()) c[n->op + (n->out(0) ? std::string(":") + ir::dtype_name(n->out(0)->dtype) : "")]++;
+  for (auto& n : g.nodes())
+    c[n->op + (n->out(0) ? std::string(":") + ir::dtype_name(n->out(0)->dtype) : "")]++;
   return c;
 }
 
@@ -87,7 +88,7 @@ TEST_CASE("calibration: percentile drops a rare outlier, mse clips it", "[quanti
 TEST_CASE("calibration: sample arrays are checked against the graph inputs", "[quantize]") {
   auto g = ir::parse(kCnn);
   CHECK(calib::split_samples(*g, {random_samples(3, 1)}, {"a.npy"}).size() == 3);  // [N, 1, 5, 5]
-  ir::Value full(ir::DType::F32, {2, 1, 1, 5, 5});                                // [N, 1, 1, 5, 5]
+  ir::Value full(ir::DType::F32, {2, 1, 1, 5, 5});                                 // [N, 1, 1, 5, 5]
   CHECK(calib::split_samples(*g, {full}, {"a.npy"}).size() == 2);
   auto err = [&](const std::vector<ir::Value>& a) {
     try {
@@ -121,7 +122,7 @@ TEST_CASE("quantize: a float CNN becomes integer kernels close to the float mode
   CHECK(c["QLinearConv:i8"] == 2);  // the Conv and the Gemm (as a 1x1 convolution)
   CHECK(c["MaxPool:i8"] == 1);
   CHECK(c["Flatten:i8"] == 1);
-  CHECK(c["QuantizeLinear:i8"] == 1);    // entry
+  CHECK(c["QuantizeLinear:i8"] == 1);     // entry
   CHECK(c["DequantizeLinear:f32"] == 1);  // exit
   CHECK(c["Conv:f32"] == 0);
   CHECK(c["Gemm:f32"] == 0);
