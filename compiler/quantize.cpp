@@ -67,10 +67,16 @@ bool is_compute(const Node& n) {
 
 // Ops that the integer graph runs on the input's parameters (they only move or select values).
 bool is_share(const Node& n) {
-  static const std::set<std::string> ops = {"Reshape",   "Flatten",   "Squeeze",
-                                            "Unsqueeze", "Transpose", "MaxPool"};
+  static const std::set<std::string> ops = {"Reshape",   "Flatten", "Squeeze", "Unsqueeze",
+                                            "Transpose", "MaxPool", "Pad",     "Concat"};
   if (!n.domain.empty() || !ops.count(n.op) || !is_float_run_time(n.in(0))) return false;
   if (n.outputs.size() != 1 || !n.out(0) || n.out(0)->dtype != DType::F32) return false;
+  if (n.op == "Concat") {
+    for (const Tensor* t : n.inputs)
+      if (!is_float_run_time(t)) return false;
+    return true;
+  }
+  if (n.op == "Pad" && (n.opset < 11 || (n.in(2) && n.in(2)->numel() != 1))) return false;
   for (size_t i = 1; i < n.inputs.size(); ++i)
     if (n.inputs[i] && !n.inputs[i]->is_constant()) return false;
   return true;
@@ -275,7 +281,13 @@ QuantizeStats quantize_graph(Graph& g, const QuantizeOptions& opt, std::ostream*
                g.consumers(n->in(0)).size() == 1) {
       int_nodes.insert(n);
       internal.insert(n->in(0));
-    } else if (is_share(*n) && n->in(0)->producer && int_nodes.count(n->in(0)->producer)) {
+    } else if (is_share(*n) && [&] {
+                 for (const Tensor* t : n->inputs)  // Concat: any integer input; others: input 0
+                   if (t && t->producer && int_nodes.count(t->producer) &&
+                       (t == n->in(0) || n->op == "Concat"))
+                     return true;
+                 return false;
+               }()) {
       int_nodes.insert(n);
     }
   }
@@ -294,8 +306,12 @@ QuantizeStats quantize_graph(Graph& g, const QuantizeOptions& opt, std::ostream*
 
   // 2. Shared parameters: a share op's output is its input on the same scale.
   Classes cls;
+  // Concat joins all its inputs. Classes grow by union, so a scale is never narrower than a
+  // member's calibrated range.
   for (const Node* n : int_nodes)
-    if (is_share(*n) && qset.count(n->in(0)) && qset.count(n->out(0))) cls.join(n->in(0), n->out(0));
+    if (is_share(*n) && qset.count(n->out(0)))
+      for (const Tensor* t : n->inputs)
+        if (t && qset.count(t) && (t == n->in(0) || n->op == "Concat")) cls.join(t, n->out(0));
   std::map<const Tensor*, calib::Range> class_range;
   for (Tensor* t : qtensors) {
     auto it = ranges.find(t);

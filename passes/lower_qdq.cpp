@@ -5,7 +5,8 @@
 //   DQ(a), DQ(b)          -> MatMul [-> Relu/Clip] -> Q =>  QLinearMatMul
 //   DQ -> Reshape/Flatten/Squeeze/Unsqueeze/Transpose  =>  the same op on the integer tensor, then DQ
 //   DQ(x) -> Q with the same scale and zero point      =>  x
-//   DQ(x) -> MaxPool -> Q                              =>  MaxPool on the integer tensor (+ DQ/Q)
+//   DQ(x) -> MaxPool / Pad -> Q                        =>  the op on the integer tensor (+ DQ/Q)
+//   DQ(a), DQ(b), ... (same parameters) -> Concat      =>  Concat of the integer tensors, then DQ
 //   DQ(x) -> pointwise op (one run-time input) -> Q    =>  tinyaot.LookupTable (256 entries)
 // Groups that do not match exactly (per-channel activations, bias scale != x_scale * w_scale,
 // a Relu/Clip that is not a no-op after saturation, several consumers of a float value, ...) are
@@ -512,23 +513,62 @@ bool lower_lut(Graph& g, Node* p, std::vector<Node*>& doomed) {
 
 // DQ -> data-movement op: move the op onto the integer tensor (per-tensor parameters only).
 bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
-  static const std::set<std::string> movers = {"Reshape",   "Flatten",   "Squeeze",
-                                               "Unsqueeze", "Transpose", "MaxPool"};
+  static const std::set<std::string> movers = {"Reshape",   "Flatten", "Squeeze", "Unsqueeze",
+                                               "Transpose", "MaxPool", "Pad",     "Concat"};
   if (!n->domain.empty() || !movers.count(n->op)) return false;
   Tensor* x = n->in(0);
   if (!x || !is_op(x->producer, "DequantizeLinear")) return false;
+  const bool concat = n->op == "Concat";
   for (size_t i = 1; i < n->inputs.size(); ++i)
-    if (n->inputs[i] && !n->inputs[i]->is_constant()) return false;
+    if (n->inputs[i] && !n->inputs[i]->is_constant() && !concat) return false;
   Node* dq = x->producer;
   Tensor* sc = dq->in(1);
   Tensor* zp = dq->in(2);
   if (!sc->is_constant() || sc->numel() != 1 || sc->shape.size() > 1) return false;
   if (zp && (!zp->is_constant() || zp->numel() != 1)) return false;
+  const DType qt = dq->in(0)->dtype;
+  if ((n->op == "MaxPool" || n->op == "Pad" || concat) && !is_q8(qt)) return false;
   Tensor* y = n->outputs[0];
   if (!y || n->outputs.size() != 1) return false;
-  Tensor* yq = new_tensor(g, y->name + "_q");
   std::vector<Tensor*> ins = n->inputs;
   ins[0] = dq->in(0);
+  const float s = sc->value->data<float>()[0];
+  const int64_t z = zp ? zp->value->get_i64(0) : 0;
+  if (concat) {
+    // Concatenation only moves values: exact when every input is DQ with the same parameters.
+    for (size_t i = 1; i < ins.size(); ++i) {
+      Node* d = ins[i] ? ins[i]->producer : nullptr;
+      if (!is_op(d, "DequantizeLinear") || d->in(0)->dtype != qt || !d->in(1)->is_constant() ||
+          d->in(1)->numel() != 1 || fbits(d->in(1)->value->data<float>()[0]) != fbits(s))
+        return false;
+      if (d->in(2) && (!d->in(2)->is_constant() || d->in(2)->numel() != 1)) return false;
+      if ((d->in(2) ? d->in(2)->value->get_i64(0) : 0) != z) return false;
+      ins[i] = d->in(0);
+    }
+  }
+  if (n->op == "Pad") {
+    // Padding only moves values or inserts the constant c; c must be DQ(k) of an integer k exactly.
+    if (n->opset < 11) return false;
+    const std::string mode = n->attrs.get_string("mode", "constant");
+    if (mode == "constant") {
+      const float c = n->in(2) ? static_cast<float>(n->in(2)->value->get_f64(0)) : 0.0f;
+      if (n->in(2) && (n->in(2)->numel() != 1 || n->in(2)->dtype != DType::F32)) return false;
+      int32_t lo, hi;
+      qrange(qt, lo, hi);
+      const double k =
+          std::nearbyint(static_cast<double>(c) / static_cast<double>(s)) + static_cast<double>(z);
+      if (!(k >= lo && k <= hi) ||
+          fbits(static_cast<float>(static_cast<int64_t>(k) - z) * s) != fbits(c + 0.0f))
+        return false;
+      ir::Value kv(qt, {});
+      kv.set_f64(0, k);
+      if (ins.size() < 3) ins.resize(3, nullptr);
+      ins[2] = new_const(g, y->name + "_pad_value", std::move(kv));
+    } else if (ins.size() > 2) {
+      ins[2] = nullptr;  // ignored outside constant mode
+    }
+  }
+  Tensor* yq = new_tensor(g, y->name + "_q");
   // Integer MaxPool exists from opset 12 on; the attributes of opsets 8-11 mean the same there.
   make_node(g, n->op, *n, ins, yq, &n->attrs, n->op == "MaxPool" ? 12 : 0);
   std::vector<Tensor*> dins = {yq, sc};

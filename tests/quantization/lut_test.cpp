@@ -65,11 +65,13 @@ TEST_CASE("lower-qdq: unary ops on int8 become exact lookup tables", "[passes][l
                       "  const %lo: f32[scalar] = [-0.5]\n  const %hi: f32[scalar] = [1.5]\n"));
   // Binary ops with a scalar constant operand are pointwise too; Sqrt of negatives gives NaN,
   // which QuantizeLinear maps to the zero point in both forms.
-  check_lut(qdq_graph("i8", "0.1", "0", "i8", "0.2", "5", "Mul(%c, %xf)", "  const %c: f32[scalar] = [-1.7]\n"));
+  check_lut(
+      qdq_graph("i8", "0.1", "0", "i8", "0.2", "5", "Mul(%c, %xf)", "  const %c: f32[scalar] = [-1.7]\n"));
   check_lut(qdq_graph("i8", "0.1", "0", "u8", "0.02", "0", "Sqrt(%xf)"));
 }
 
-TEST_CASE("lower-qdq: no lookup table for a non-scalar constant operand or a per-channel input", "[passes][lut]") {
+TEST_CASE("lower-qdq: no lookup table for a non-scalar constant operand or a per-channel input",
+          "[passes][lut]") {
   const std::string t = R"(
 graph g opset 13 {
   input %x: i8[2x2]
