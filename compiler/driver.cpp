@@ -35,6 +35,14 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
   po.print_ir_after = opt.print_ir_after;
   if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
   passes::run_pipeline(*g, po, diag, dump);
+  // The rounding convention travels on each node so the evaluator and every kernel emitter read
+  // it from one place (quant::rounding_of); nodes created by passes exist by now.
+  if (opt.rounding == "tflite") {
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = "tflite";
+    for (auto& n : g->mutable_nodes()) n->attrs.set("tinyaot_rounding", a);
+  }
   return g;
 }
 

@@ -26,6 +26,7 @@ struct CompileOptions {
   std::vector<std::string> print_ir_after;
   bool print_memory_plan = false;
   bool io_in_arena = false;
+  std::string rounding = "onnx";  // int8 requantization convention: "onnx" or "tflite" (docs/rounding.md)
   std::string command_line;
 };
 

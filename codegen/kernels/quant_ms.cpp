@@ -51,7 +51,8 @@ void emit_QLinearMul(const Node& n, KernelCtx& ctx) {
   int32_t lo, hi;
   quant_ms::qrange(t, lo, hi);
   const quant::Requant q = quant_ms::mul_requant(n);
-  const int32_t za = quant_ms::qparam(n, 1, 2).zp, zb = quant_ms::qparam(n, 4, 5).zp, zy = quant_ms::qparam(n, 6, 7).zp;
+  const int32_t za = quant_ms::qparam(n, 1, 2).zp, zb = quant_ms::qparam(n, 4, 5).zp,
+                zy = quant_ms::qparam(n, 6, 7).zp;
   const ir::Shape& ys = n.outputs[0]->shape;
   const bool flat = n.inputs[0]->shape == ys && n.inputs[3]->shape == ys;
   ctx.set_name(fmt::format("qlinearmul_{}{}", ir::dtype_name(t), flat ? "" : "_bcast"));
@@ -62,7 +63,8 @@ void emit_QLinearMul(const Node& n, KernelCtx& ctx) {
     const std::vector<int64_t> sa = ops::broadcast_strides(n.inputs[0]->shape, ys);
     const std::vector<int64_t> sb = ops::broadcast_strides(n.inputs[3]->shape, ys);
     ctx.line("int32_t e = 0;");
-    for (size_t d = 0; d < ys.size(); ++d) ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", d, ys[d]);
+    for (size_t d = 0; d < ys.size(); ++d)
+      ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", d, ys[d]);
     ia = ib = "";
     for (size_t d = 0; d < ys.size(); ++d) {
       if (sa[d]) ia += fmt::format("{}i{} * {}", ia.empty() ? "" : " + ", d, sa[d]);
@@ -72,7 +74,8 @@ void emit_QLinearMul(const Node& n, KernelCtx& ctx) {
     if (ib.empty()) ib = "0";
   }
   ctx.line("const int32_t p = ((int32_t)x0[{}] - {}) * ((int32_t)x3[{}] - {});", ia, za, ib, zb);
-  ctx.line("y0[{}] = ({}){};", flat ? "e" : "e++", ir::dtype_ctype(t), requant(ctx, "p", q, std::to_string(zy), lo, hi));
+  ctx.line("y0[{}] = ({}){};", flat ? "e" : "e++", ir::dtype_ctype(t),
+           requant(ctx, "p", q, std::to_string(zy), lo, hi));
   ctx.close();
   if (!flat)
     for (size_t d = 1; d < ys.size(); ++d) ctx.close();
@@ -85,7 +88,8 @@ void emit_lut_unary(const Node& n, KernelCtx& ctx, const char* what) {
   quant_ms::qrange(t, lo, hi);
   const std::string lut = ctx.const_table("lut", t, as_doubles(quant_ms::unary_lut(n)));
   ctx.set_name(fmt::format("{}_{}_lut", what, ir::dtype_name(t)));
-  ctx.line("for (int32_t e = 0; e < {}; ++e) y0[e] = {}[{}];", n.outputs[0]->numel(), lut, lut_index("x0[e]", lo));
+  ctx.line("for (int32_t e = 0; e < {}; ++e) y0[e] = {}[{}];", n.outputs[0]->numel(), lut,
+           lut_index("x0[e]", lo));
 }
 }  // namespace
 
@@ -117,9 +121,11 @@ void emit_QLinearConcat(const Node& n, KernelCtx& ctx) {
     const std::string x = KernelCtx::in(i);
     ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
     if (xq.scale == yq.scale && xq.zp == yq.zp) {
-      ctx.line("for (int32_t e = 0; e < {}; ++e) y0[o * {} + {} + e] = {}[o * {} + e];", len, ylen, base, x, len);
+      ctx.line("for (int32_t e = 0; e < {}; ++e) y0[o * {} + {} + e] = {}[o * {} + e];", len, ylen, base, x,
+               len);
     } else {
-      const std::string lut = ctx.const_table(fmt::format("lut{}", i), t, as_doubles(quant_ms::requant_lut(xq, yq, t)));
+      const std::string lut =
+          ctx.const_table(fmt::format("lut{}", i), t, as_doubles(quant_ms::requant_lut(xq, yq, t)));
       ctx.line("for (int32_t e = 0; e < {}; ++e) y0[o * {} + {} + e] = {}[{}];", len, ylen, base, lut,
                lut_index(fmt::format("{}[o * {} + e]", x, len), lo));
     }
@@ -150,7 +156,8 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
     ctx.open("for (int32_t b = 0; b < {}; ++b) {{", g.N);
     ctx.open("for (int32_t c = 0; c < {}; ++c) {{", g.C);
     ctx.line("int32_t acc = {};", -zx * hw);
-    const std::string idx = g.channels_last ? fmt::format("(b * {} + i) * {} + c", hw, g.C) : fmt::format("(b * {} + c) * {} + i", g.C, hw);
+    const std::string idx = g.channels_last ? fmt::format("(b * {} + i) * {} + c", hw, g.C)
+                                            : fmt::format("(b * {} + c) * {} + i", g.C, hw);
     ctx.line("for (int32_t i = 0; i < {}; ++i) acc += x0[{}];", hw, idx);
     ctx.line("y0[b * {} + c] = ({}){};", g.C, tc, requant(ctx, "acc", q, std::to_string(zy), lo, hi));
     ctx.close();
@@ -177,8 +184,9 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
   ctx.line("int32_t acc = {} * (he - hb) * (we - wb);", -zx);
   ctx.line("for (int32_t h = hb; h < he; ++h)");
   ctx.line("  for (int32_t w = wb; w < we; ++w) acc += xc[h * {} + w];", W);
-  ctx.line("y0[(c * {} + oh) * {} + ow] = ({})(cnt ? tinyaot_requant(acc, {}[cnt], {}[cnt], {}, {}, {}) : {});", OH, OW,
-           tc, mt, st, zy, lo, hi, zy);
+  ctx.line(
+      "y0[(c * {} + oh) * {} + ow] = ({})(cnt ? tinyaot_requant(acc, {}[cnt], {}[cnt], {}, {}, {}) : {});",
+      OH, OW, tc, mt, st, zy, lo, hi, zy);
   ctx.close();
   ctx.close();
   ctx.close();
@@ -197,11 +205,13 @@ void emit_QLinearGlobalAveragePool(const Node& n, KernelCtx& ctx) {
 void emit_QGemm(const Node& n, KernelCtx& ctx) {
   const quant_ms::GemmGeo g = quant_ms::gemm_geometry(n);
   const DType t = n.outputs[0]->dtype;
-  ctx.set_name(fmt::format("qgemm_{}_{}{}{}", ir::dtype_name(n.inputs[0]->dtype), g.float_out ? "f32" : ir::dtype_name(t),
-                           g.trans_a ? "_ta" : "", g.trans_b ? "_tb" : ""));
+  ctx.set_name(fmt::format("qgemm_{}_{}{}{}", ir::dtype_name(n.inputs[0]->dtype),
+                           g.float_out ? "f32" : ir::dtype_name(t), g.trans_a ? "_ta" : "",
+                           g.trans_b ? "_tb" : ""));
   bool zb_uniform = true;
   for (int32_t z : g.zb) zb_uniform = zb_uniform && z == g.zb[0];
-  const std::string zb = zb_uniform ? std::to_string(g.zb[0]) : ctx.const_table("zb", DType::I32, as_doubles(g.zb)) + "[j]";
+  const std::string zb =
+      zb_uniform ? std::to_string(g.zb[0]) : ctx.const_table("zb", DType::I32, as_doubles(g.zb)) + "[j]";
   ctx.open("for (int32_t m = 0; m < {}; ++m) {{", g.M);
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", g.N);
   if (!g.c_strides.empty())
@@ -211,12 +221,14 @@ void emit_QGemm(const Node& n, KernelCtx& ctx) {
   ctx.line("const int32_t zbj = {};", zb);
   const std::string ai = g.trans_a ? fmt::format("k * {} + m", g.M) : fmt::format("m * {} + k", g.K);
   const std::string bi = g.trans_b ? fmt::format("j * {} + k", g.K) : fmt::format("k * {} + j", g.N);
-  ctx.line("for (int32_t k = 0; k < {}; ++k) acc += ((int32_t)x0[{}] - {}) * ((int32_t)x3[{}] - zbj);", g.K, ai, g.za, bi);
+  ctx.line("for (int32_t k = 0; k < {}; ++k) acc += ((int32_t)x0[{}] - {}) * ((int32_t)x3[{}] - zbj);", g.K,
+           ai, g.za, bi);
   if (g.float_out) {
     bool uni = true;
     for (float s : g.fscale) uni = uni && s == g.fscale[0];
     std::vector<double> fs(g.fscale.begin(), g.fscale.end());
-    const std::string sc = uni ? KernelCtx::literal(g.fscale[0], DType::F32) : ctx.const_table("scale", DType::F32, fs) + "[j]";
+    const std::string sc =
+        uni ? KernelCtx::literal(g.fscale[0], DType::F32) : ctx.const_table("scale", DType::F32, fs) + "[j]";
     ctx.line("y0[m * {} + j] = (float)acc * {};", g.N, sc);
   } else {
     int32_t lo, hi;
@@ -224,13 +236,14 @@ void emit_QGemm(const Node& n, KernelCtx& ctx) {
     bool uni = true;
     for (const quant::Requant& q : g.rq) uni = uni && q.mult == g.rq[0].mult && q.shift == g.rq[0].shift;
     if (uni) {
-      ctx.line("y0[m * {} + j] = ({}){};", g.N, ir::dtype_ctype(t), requant(ctx, "acc", g.rq[0], std::to_string(g.zy), lo, hi));
+      ctx.line("y0[m * {} + j] = ({}){};", g.N, ir::dtype_ctype(t),
+               requant(ctx, "acc", g.rq[0], std::to_string(g.zy), lo, hi));
     } else {
       std::string mt, st;
       requant_tables(ctx, g.rq, mt, st);
       ctx.require_helper("tinyaot_requant", quant::requant_helper_c());
-      ctx.line("y0[m * {} + j] = ({})tinyaot_requant(acc, {}[j], {}[j], {}, {}, {});", g.N, ir::dtype_ctype(t), mt, st, g.zy,
-               lo, hi);
+      ctx.line("y0[m * {} + j] = ({})tinyaot_requant(acc, {}[j], {}[j], {}, {}, {});", g.N,
+               ir::dtype_ctype(t), mt, st, g.zy, lo, hi);
     }
   }
   ctx.close();
@@ -251,15 +264,17 @@ void emit_QLinearSoftmax(const Node& n, KernelCtx& ctx) {
   ctx.open("for (int32_t i = 0; i < {}; ++i) {{", p.inner);
   ctx.line("const int32_t base = o * {} + i;", p.len * p.inner);
   ctx.line("int32_t mx = {};", lo);
-  ctx.line("for (int32_t j = 0; j < {}; ++j) if ((int32_t)x0[base + j * {}] > mx) mx = x0[base + j * {}];", p.len, p.inner,
-           p.inner);
+  ctx.line("for (int32_t j = 0; j < {}; ++j) if ((int32_t)x0[base + j * {}] > mx) mx = x0[base + j * {}];",
+           p.len, p.inner, p.inner);
   ctx.line("int64_t sum = 0;");
-  ctx.line("for (int32_t j = 0; j < {}; ++j) sum += {}[mx - (int32_t)x0[base + j * {}]];", p.len, tab, p.inner);
+  ctx.line("for (int32_t j = 0; j < {}; ++j) sum += {}[mx - (int32_t)x0[base + j * {}]];", p.len, tab,
+           p.inner);
   ctx.line("const int64_t den = sum << {};", p.k);
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", p.len);
   ctx.line("const int64_t e = {}[mx - (int32_t)x0[base + j * {}]];", tab, p.inner);
   ctx.line("int64_t v = (2 * e * {}LL + den) / (2 * den) + {};", p.R, p.zy);
-  ctx.line("y0[base + j * {}] = ({})(v < {} ? {} : v > {} ? {} : v);", p.inner, ir::dtype_ctype(t), lo, lo, hi, hi);
+  ctx.line("y0[base + j * {}] = ({})(v < {} ? {} : v > {} ? {} : v);", p.inner, ir::dtype_ctype(t), lo, lo,
+           hi, hi);
   ctx.close();
   ctx.close();
   ctx.close();

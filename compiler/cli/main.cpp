@@ -24,6 +24,7 @@ struct SharedOpts {
   std::string passes;
   int opt_level = 2;
   bool print_ir_all = false, print_plan = false, io_in_arena = false;
+  std::string rounding = "onnx";
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
@@ -40,11 +41,16 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
                 "Print the arena plan: one line per buffer and a timeline");
   app->add_flag("--io-in-arena", s.io_in_arena,
                 "Place inputs and outputs inside the arena (NAME_input/NAME_output)");
+  app->add_option(
+         "--rounding", s.rounding,
+         "int8 requantization: onnx (default, exact half-to-even) or tflite (TFLite Micro bit-exact)")
+      ->check(CLI::IsMember({"onnx", "tflite"}));
 }
 
 CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdline) {
   CompileOptions co;
   co.name = s.name;
+  co.rounding = s.rounding;
   if (!codegen::parse_target(s.target, &co.target))
     throw UsageError(fmt::format("unknown --target '{}'", s.target));
   for (auto& spec : s.input_shapes) co.import.input_shapes.insert(parse_input_shape(spec));

@@ -28,7 +28,8 @@ bool is_q8(DType t) {
 
 const Value& const_input(const Node& n, size_t i, const char* what) {
   if (!ops::has_input(n, i) || !n.inputs[i]->is_constant())
-    ops::fail(n, "{} (input {}) must be a constant (run-time quantization parameters are not supported)", what, i);
+    ops::fail(n, "{} (input {}) must be a constant (run-time quantization parameters are not supported)",
+              what, i);
   return *n.inputs[i]->value;
 }
 
@@ -104,9 +105,9 @@ int64_t PoolGeo::spatial_out() const {
 }  // namespace quant_ms
 
 namespace pool_detail {
-void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kernel, std::vector<int64_t>& strides,
-                   std::vector<int64_t>& dilations, std::vector<int64_t>& pad_begin, std::vector<int64_t>& pad_end,
-                   std::vector<int64_t>& out);
+void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kernel,
+                   std::vector<int64_t>& strides, std::vector<int64_t>& dilations,
+                   std::vector<int64_t>& pad_begin, std::vector<int64_t>& pad_end, std::vector<int64_t>& out);
 }
 
 namespace quant_ms {
@@ -117,7 +118,8 @@ PoolGeo pool_geometry(const Node& n) {
   if (x.size() < 3 || x.size() > 4) ops::fail(n, "input must have rank 3 or 4, got {}", ir::shape_str(x));
   g.channels_last = n.attrs.get_int("channels_last", 0) != 0;
   const bool global = n.op == "QLinearGlobalAveragePool";
-  if (g.channels_last && !global) ops::fail(n, "channels_last=1 is only supported for QLinearGlobalAveragePool");
+  if (g.channels_last && !global)
+    ops::fail(n, "channels_last=1 is only supported for QLinearGlobalAveragePool");
   g.N = x[0];
   g.C = g.channels_last ? x.back() : x[1];
   const size_t r = x.size() - 2;
@@ -140,8 +142,8 @@ PoolGeo pool_geometry(const Node& n) {
   const QParam xq = qparam(n, 1, 2), yq = qparam(n, 3, 4);
   g.by_count.resize(static_cast<size_t>(g.max_count) + 1);
   for (int64_t c = 1; c <= g.max_count; ++c)
-    g.by_count[static_cast<size_t>(c)] = quant::make_requant(
-        static_cast<float>(static_cast<double>(xq.scale) / (static_cast<double>(yq.scale) * static_cast<double>(c))));
+    g.by_count[static_cast<size_t>(c)] = quant::make_requant(static_cast<float>(
+        static_cast<double>(xq.scale) / (static_cast<double>(yq.scale) * static_cast<double>(c))));
   return g;
 }
 
@@ -149,7 +151,8 @@ GemmGeo gemm_geometry(const Node& n) {
   GemmGeo g;
   const ir::Shape& a = n.inputs[0]->shape;
   const ir::Shape& b = n.inputs[3]->shape;
-  if (a.size() != 2 || b.size() != 2) ops::fail(n, "A and B must be 2-D, got {} and {}", ir::shape_str(a), ir::shape_str(b));
+  if (a.size() != 2 || b.size() != 2)
+    ops::fail(n, "A and B must be 2-D, got {} and {}", ir::shape_str(a), ir::shape_str(b));
   g.trans_a = n.attrs.get_int("transA", 0) != 0;
   g.trans_b = n.attrs.get_int("transB", 0) != 0;
   g.M = g.trans_a ? a[1] : a[0];
@@ -168,7 +171,8 @@ GemmGeo gemm_geometry(const Node& n) {
     const Value& z = const_input(n, 5, "b_zero_point");
     if (!is_q8(z.dtype) || (z.numel() != 1 && z.numel() != g.N))
       ops::fail(n, "b_zero_point must be 8-bit with 1 or N={} values", g.N);
-    for (int64_t j = 0; j < g.N; ++j) zb[static_cast<size_t>(j)] = static_cast<int32_t>(z.get_i64(z.numel() == 1 ? 0 : j));
+    for (int64_t j = 0; j < g.N; ++j)
+      zb[static_cast<size_t>(j)] = static_cast<int32_t>(z.get_i64(z.numel() == 1 ? 0 : j));
   }
   g.zb = zb;
   g.float_out = !ops::has_input(n, 7);
@@ -216,7 +220,8 @@ SoftmaxPlan softmax_plan(const Node& n) {
   }
   if (p.len > (int64_t{1} << 24)) ops::fail(n, "softmax axis too long ({} elements)", p.len);
   for (int d = 0; d < 256; ++d)
-    p.exp_table.push_back(static_cast<int64_t>(std::llround(std::exp(-static_cast<double>(d) * x.scale) * 65536.0)));
+    p.exp_table.push_back(
+        static_cast<int64_t>(std::llround(std::exp(-static_cast<double>(d) * x.scale) * 65536.0)));
   const double r = 1.0 / static_cast<double>(y.scale);
   p.k = 20;
   while (p.k > 0 && std::ldexp(r, p.k) >= 2147483647.0) --p.k;
@@ -263,7 +268,8 @@ void infer_QLinearMul(Node& n) {
   ops::check_arity(n, 7, 8);
   require_same_q8(n, {0, 2, 3, 5, 7});
   quant_ms::mul_requant(n);
-  ops::set_output(n, 0, n.inputs[0]->dtype, ops::broadcast_shapes(n, {n.inputs[0]->shape, n.inputs[3]->shape}));
+  ops::set_output(n, 0, n.inputs[0]->dtype,
+                  ops::broadcast_shapes(n, {n.inputs[0]->shape, n.inputs[3]->shape}));
 }
 
 void eval_QLinearMul(const Node& n, const Inputs& in, Outputs& out) {
@@ -271,10 +277,12 @@ void eval_QLinearMul(const Node& n, const Inputs& in, Outputs& out) {
   qrange(out[0].dtype, lo, hi);
   const quant::Requant q = quant_ms::mul_requant(n);
   const int32_t za = qparam(n, 1, 2).zp, zb = qparam(n, 4, 5).zp, zy = qparam(n, 6, 7).zp;
-  ops::for_each_broadcast(out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
-    const int32_t acc = (static_cast<int32_t>(in[0]->get_i64(off[0])) - za) * (static_cast<int32_t>(in[3]->get_i64(off[1])) - zb);
-    out[0].set_f64(e, quant::requantize(acc, q, zy, lo, hi));
-  });
+  ops::for_each_broadcast(out[0].shape, {in[0]->shape, in[3]->shape},
+                          [&](int64_t e, const std::vector<int64_t>& off) {
+                            const int32_t acc = (static_cast<int32_t>(in[0]->get_i64(off[0])) - za) *
+                                                (static_cast<int32_t>(in[3]->get_i64(off[1])) - zb);
+                            out[0].set_f64(e, quant::requantize(acc, q, zy, lo, hi));
+                          });
 }
 
 // ---------------------------------------------------------------- LUT ops
@@ -287,7 +295,8 @@ void eval_QLinearSigmoid(const Node& n, const Inputs& in, Outputs& out) {
   int32_t lo, hi;
   qrange(out[0].dtype, lo, hi);
   const std::vector<int32_t> lut = quant_ms::unary_lut(n);
-  for (int64_t e = 0; e < out[0].numel(); ++e) out[0].set_f64(e, lut[static_cast<size_t>(in[0]->get_i64(e) - lo)]);
+  for (int64_t e = 0; e < out[0].numel(); ++e)
+    out[0].set_f64(e, lut[static_cast<size_t>(in[0]->get_i64(e) - lo)]);
 }
 void infer_QLinearLeakyRelu(Node& n) {
   infer_QLinearSigmoid(n);
@@ -301,11 +310,13 @@ void eval_QLinearLeakyRelu(const Node& n, const Inputs& in, Outputs& out) {
 // Inputs: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per concatenated tensor.
 void infer_QLinearConcat(Node& n) {
   if (n.inputs.size() < 5 || (n.inputs.size() - 2) % 3 != 0)
-    ops::fail(n, "expects Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triples, got {} inputs", n.inputs.size());
+    ops::fail(n, "expects Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triples, got {} inputs",
+              n.inputs.size());
   if (!n.attrs.has("axis")) ops::fail(n, "attribute 'axis' is required");
   qparam(n, 0, 1);
   const DType t = ops::input(n, 2).dtype;
-  if (t != DType::I8 && t != DType::U8) ops::fail(n, "inputs must be int8 or uint8, got {}", ir::dtype_name(t));
+  if (t != DType::I8 && t != DType::U8)
+    ops::fail(n, "inputs must be int8 or uint8, got {}", ir::dtype_name(t));
   if (ops::input(n, 1).dtype != t) ops::fail(n, "Y_zero_point must have the type of the inputs");
   ir::Shape s = n.inputs[2]->shape;
   const int64_t axis = ops::normalize_axis(n, n.attrs.get_int("axis", 0), static_cast<int64_t>(s.size()));
@@ -316,7 +327,8 @@ void infer_QLinearConcat(Node& n) {
     if (si.size() != s.size()) ops::fail(n, "input {} has rank {}, expected {}", i, si.size(), s.size());
     for (size_t d = 0; d < s.size(); ++d)
       if (static_cast<int64_t>(d) != axis && si[d] != s[d])
-        ops::fail(n, "input {} has shape {}, incompatible with {} on axis {}", i, ir::shape_str(si), ir::shape_str(s), axis);
+        ops::fail(n, "input {} has shape {}, incompatible with {} on axis {}", i, ir::shape_str(si),
+                  ir::shape_str(s), axis);
     if (i > 2) s[static_cast<size_t>(axis)] += si[static_cast<size_t>(axis)];
   }
   ops::set_output(n, 0, t, s);
@@ -379,14 +391,16 @@ void eval_qpool(const Node& n, const Inputs& in, Outputs& out) {
               const bool inside = h >= 0 && h < H && w >= 0 && w < W;
               const bool padded = h >= -PH && h < H + EH && w >= -PW && w < W + EW;
               if (inside) {
-                const int64_t idx = g.channels_last ? ((b * H + h) * W + w) * g.C + c : ((b * g.C + c) * H + h) * W + w;
+                const int64_t idx =
+                    g.channels_last ? ((b * H + h) * W + w) * g.C + c : ((b * g.C + c) * H + h) * W + w;
                 acc += static_cast<int32_t>(in[0]->get_i64(idx)) - zx;
               }
               if (g.include_pad ? padded : inside) ++cnt;
             }
           const int64_t oidx =
               g.channels_last ? ((b * OH + oh) * OW + ow) * g.C + c : ((b * g.C + c) * OH + oh) * OW + ow;
-          out[0].set_f64(oidx, cnt ? quant::requantize(acc, g.by_count[static_cast<size_t>(cnt)], zy, lo, hi) : zy);
+          out[0].set_f64(oidx,
+                         cnt ? quant::requantize(acc, g.by_count[static_cast<size_t>(cnt)], zy, lo, hi) : zy);
         }
 }
 }  // namespace
@@ -425,9 +439,11 @@ void eval_QGemm(const Node& n, const Inputs& in, Outputs& out) {
       for (int64_t k = 0; k < g.K; ++k) {
         const int64_t ai = g.trans_a ? k * g.M + m : m * g.K + k;
         const int64_t bi = g.trans_b ? j * g.K + k : k * g.N + j;
-        acc += (static_cast<int32_t>(in[0]->get_i64(ai)) - g.za) * (static_cast<int32_t>(in[3]->get_i64(bi)) - g.zb[static_cast<size_t>(j)]);
+        acc += (static_cast<int32_t>(in[0]->get_i64(ai)) - g.za) *
+               (static_cast<int32_t>(in[3]->get_i64(bi)) - g.zb[static_cast<size_t>(j)]);
       }
-      if (!g.c_strides.empty()) acc += static_cast<int32_t>(in[6]->get_i64(m * g.c_strides[0] + j * g.c_strides[1]));
+      if (!g.c_strides.empty())
+        acc += static_cast<int32_t>(in[6]->get_i64(m * g.c_strides[0] + j * g.c_strides[1]));
       if (g.float_out)
         out[0].data<float>()[m * g.N + j] = static_cast<float>(acc) * g.fscale[static_cast<size_t>(j)];
       else
@@ -452,10 +468,13 @@ void eval_QLinearSoftmax(const Node& n, const Inputs& in, Outputs& out) {
       const int64_t base = o * p.len * p.inner + i;
       int64_t mx = lo, sum = 0;
       for (int64_t j = 0; j < p.len; ++j) mx = std::max(mx, in[0]->get_i64(base + j * p.inner));
-      for (int64_t j = 0; j < p.len; ++j) sum += p.exp_table[static_cast<size_t>(mx - in[0]->get_i64(base + j * p.inner))];
       for (int64_t j = 0; j < p.len; ++j)
-        out[0].set_f64(base + j * p.inner,
-                       quant_ms::softmax_out(p, p.exp_table[static_cast<size_t>(mx - in[0]->get_i64(base + j * p.inner))], sum, lo, hi));
+        sum += p.exp_table[static_cast<size_t>(mx - in[0]->get_i64(base + j * p.inner))];
+      for (int64_t j = 0; j < p.len; ++j)
+        out[0].set_f64(
+            base + j * p.inner,
+            quant_ms::softmax_out(
+                p, p.exp_table[static_cast<size_t>(mx - in[0]->get_i64(base + j * p.inner))], sum, lo, hi));
     }
 }
 

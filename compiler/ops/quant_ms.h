@@ -35,7 +35,7 @@ struct PoolGeo {
   int64_t N = 1, C = 1;
   std::vector<int64_t> in, k, s, pb, pe, out;  // per spatial dim
   bool include_pad = false, channels_last = false;
-  int64_t max_count = 1;                // largest window count (table size - 1)
+  int64_t max_count = 1;                 // largest window count (table size - 1)
   std::vector<quant::Requant> by_count;  // requantization of a window sum, indexed by its count
   int64_t spatial_in() const;
   int64_t spatial_out() const;
@@ -48,11 +48,11 @@ struct GemmGeo {
   int64_t M = 1, K = 1, N = 1;
   bool trans_a = false, trans_b = false, float_out = false;
   int32_t za = 0;
-  std::vector<int32_t> zb;               // per column (size N)
-  std::vector<quant::Requant> rq;        // per column, quantized output
-  std::vector<float> fscale;             // per column, float output
+  std::vector<int32_t> zb;         // per column (size N)
+  std::vector<quant::Requant> rq;  // per column, quantized output
+  std::vector<float> fscale;       // per column, float output
   int32_t zy = 0;
-  std::vector<int64_t> c_strides;        // strides of C over [M, N] (empty without C)
+  std::vector<int64_t> c_strides;  // strides of C over [M, N] (empty without C)
 };
 GemmGeo gemm_geometry(const ir::Node& n);
 
