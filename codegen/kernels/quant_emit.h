@@ -24,8 +24,8 @@ inline std::string requant_fn(codegen::KernelCtx& ctx) {
 // `requant_fn(ctx)(acc, mult, shift, zp, qmin, qmax)` as a C expression.
 inline std::string requant_call(codegen::KernelCtx& ctx, const std::string& acc, const std::string& mult,
                                 const std::string& shift, const std::string& zp, int32_t qmin, int32_t qmax) {
-  return requant_fn(ctx) + "(" + acc + ", " + mult + ", " + shift + ", " + zp + ", " + std::to_string(qmin) + ", " +
-         std::to_string(qmax) + ")";
+  return requant_fn(ctx) + "(" + acc + ", " + mult + ", " + shift + ", " + zp + ", " + std::to_string(qmin) +
+         ", " + std::to_string(qmax) + ")";
 }
 
 }  // namespace tinyaot::quant

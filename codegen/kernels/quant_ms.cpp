@@ -6,6 +6,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_ms.h"
 #include "compiler/ops/registry.h"
@@ -25,8 +26,7 @@ std::vector<double> as_doubles(const std::vector<int32_t>& v) {
 // Emits the requantization of int32 `acc` with a compile-time multiplier (C expression).
 std::string requant(KernelCtx& ctx, const std::string& acc, const quant::Requant& q, const std::string& zp,
                     int32_t lo, int32_t hi) {
-  ctx.require_helper("tinyaot_requant", quant::requant_helper_c());
-  return fmt::format("tinyaot_requant({}, {}, {}, {}, {}, {})", acc, q.mult, q.shift, zp, lo, hi);
+  return quant::requant_call(ctx, acc, std::to_string(q.mult), std::to_string(q.shift), zp, lo, hi);
 }
 
 // Requantization tables (mult, shift) indexed by i, as static const arrays.
@@ -144,7 +144,6 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
   quant_ms::qrange(t, lo, hi);
   const quant_ms::PoolGeo g = quant_ms::pool_geometry(n);
   const int32_t zx = quant_ms::qparam(n, 1, 2).zp, zy = quant_ms::qparam(n, 3, 4).zp;
-  ctx.require_helper("tinyaot_requant", quant::requant_helper_c());
   const bool two = g.in.size() == 2;
   const int64_t H = g.in[0], W = two ? g.in[1] : 1, OH = g.out[0], OW = two ? g.out[1] : 1;
   const int64_t KH = g.k[0], KW = two ? g.k[1] : 1, SH = g.s[0], SW = two ? g.s[1] : 1;
@@ -155,11 +154,16 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
     const int64_t hw = H * W;
     ctx.open("for (int32_t b = 0; b < {}; ++b) {{", g.N);
     ctx.open("for (int32_t c = 0; c < {}; ++c) {{", g.C);
-    ctx.line("int32_t acc = {};", -zx * hw);
+    ctx.line("int32_t acc = {};", g.tflite_avg ? 0 : -zx * hw);
     const std::string idx = g.channels_last ? fmt::format("(b * {} + i) * {} + c", hw, g.C)
                                             : fmt::format("(b * {} + c) * {} + i", g.C, hw);
     ctx.line("for (int32_t i = 0; i < {}; ++i) acc += x0[{}];", hw, idx);
-    ctx.line("y0[b * {} + c] = ({}){};", g.C, tc, requant(ctx, "acc", q, std::to_string(zy), lo, hi));
+    if (g.tflite_avg) {
+      ctx.line("const int32_t v = acc > 0 ? (acc + {0}) / {1} : (acc - {0}) / {1};", hw / 2, hw);
+      ctx.line("y0[b * {} + c] = ({})(v < {} ? {} : v > {} ? {} : v);", g.C, tc, lo, lo, hi, hi);
+    } else {
+      ctx.line("y0[b * {} + c] = ({}){};", g.C, tc, requant(ctx, "acc", q, std::to_string(zy), lo, hi));
+    }
     ctx.close();
     ctx.close();
     return;
@@ -181,12 +185,17 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
     ctx.line("const int32_t cnt = ch * ((w0 + {} > {} ? {} : w0 + {}) - w0);", KW, W + EW, W + EW, KW);
   else
     ctx.line("const int32_t cnt = (he - hb) * (we - wb);");
-  ctx.line("int32_t acc = {} * (he - hb) * (we - wb);", -zx);
+  ctx.line("int32_t acc = {} * (he - hb) * (we - wb);", g.tflite_avg ? 0 : -zx);
   ctx.line("for (int32_t h = hb; h < he; ++h)");
   ctx.line("  for (int32_t w = wb; w < we; ++w) acc += xc[h * {} + w];", W);
-  ctx.line(
-      "y0[(c * {} + oh) * {} + ow] = ({})(cnt ? tinyaot_requant(acc, {}[cnt], {}[cnt], {}, {}, {}) : {});",
-      OH, OW, tc, mt, st, zy, lo, hi, zy);
+  if (g.tflite_avg) {  // TFLite: raw sum / count, half away from zero (docs/rounding.md)
+    ctx.line("const int32_t v = !cnt ? {} : acc > 0 ? (acc + cnt / 2) / cnt : (acc - cnt / 2) / cnt;", zy);
+    ctx.line("y0[(c * {} + oh) * {} + ow] = ({})(v < {} ? {} : v > {} ? {} : v);", OH, OW, tc, lo, lo, hi,
+             hi);
+  } else {
+    ctx.line("y0[(c * {} + oh) * {} + ow] = ({})(cnt ? {} : {});", OH, OW, tc,
+             quant::requant_call(ctx, "acc", mt + "[cnt]", st + "[cnt]", std::to_string(zy), lo, hi), zy);
+  }
   ctx.close();
   ctx.close();
   ctx.close();
@@ -241,9 +250,8 @@ void emit_QGemm(const Node& n, KernelCtx& ctx) {
     } else {
       std::string mt, st;
       requant_tables(ctx, g.rq, mt, st);
-      ctx.require_helper("tinyaot_requant", quant::requant_helper_c());
-      ctx.line("y0[m * {} + j] = ({})tinyaot_requant(acc, {}[j], {}[j], {}, {}, {});", g.N,
-               ir::dtype_ctype(t), mt, st, g.zy, lo, hi);
+      ctx.line("y0[m * {} + j] = ({}){};", g.N, ir::dtype_ctype(t),
+               quant::requant_call(ctx, "acc", mt + "[j]", st + "[j]", std::to_string(g.zy), lo, hi));
     }
   }
   ctx.close();

@@ -88,7 +88,7 @@ std::vector<int32_t> unary_lut(const Node& n) {
 
 quant::Requant mul_requant(const Node& n) {
   const QParam a = qparam(n, 1, 2), b = qparam(n, 4, 5), y = qparam(n, 6, 7);
-  return quant::make_requant(a.scale * b.scale / y.scale);
+  return quant::make_requant_for(quant::rounding_of(n), a.scale, b.scale, y.scale);
 }
 
 int64_t PoolGeo::spatial_in() const {
@@ -140,10 +140,12 @@ PoolGeo pool_geometry(const Node& n) {
   g.max_count = 1;
   for (int64_t v : g.k) g.max_count *= v;
   const QParam xq = qparam(n, 1, 2), yq = qparam(n, 3, 4);
+  const quant::Rounding rm = quant::rounding_of(n);
+  g.tflite_avg = rm == quant::Rounding::Tflite && xq.scale == yq.scale && xq.zp == yq.zp && !g.include_pad;
   g.by_count.resize(static_cast<size_t>(g.max_count) + 1);
   for (int64_t c = 1; c <= g.max_count; ++c)
-    g.by_count[static_cast<size_t>(c)] = quant::make_requant(static_cast<float>(
-        static_cast<double>(xq.scale) / (static_cast<double>(yq.scale) * static_cast<double>(c))));
+    g.by_count[static_cast<size_t>(c)] = quant::make_requant_real(
+        rm, static_cast<double>(xq.scale) / (static_cast<double>(yq.scale) * static_cast<double>(c)));
   return g;
 }
 
@@ -184,7 +186,10 @@ GemmGeo gemm_geometry(const Node& n) {
     if (g.float_out)
       g.fscale.push_back(alpha * aq.scale * sbj);
     else
-      g.rq.push_back(quant::make_requant(alpha * aq.scale * sbj / yq.scale));
+      g.rq.push_back(
+          quant::rounding_of(n) == quant::Rounding::Tflite
+              ? quant::tflite_quantize_multiplier(static_cast<double>(alpha) * aq.scale * sbj / yq.scale)
+              : quant::make_requant(alpha * aq.scale * sbj / yq.scale));
   }
   if (ops::has_input(n, 6)) {
     const ir::Tensor& c = *n.inputs[6];
@@ -281,7 +286,7 @@ void eval_QLinearMul(const Node& n, const Inputs& in, Outputs& out) {
                           [&](int64_t e, const std::vector<int64_t>& off) {
                             const int32_t acc = (static_cast<int32_t>(in[0]->get_i64(off[0])) - za) *
                                                 (static_cast<int32_t>(in[3]->get_i64(off[1])) - zb);
-                            out[0].set_f64(e, quant::requantize(acc, q, zy, lo, hi));
+                            out[0].set_f64(e, quant::requantize(acc, q, zy, lo, hi, quant::rounding_of(n)));
                           });
 }
 
@@ -399,8 +404,15 @@ void eval_qpool(const Node& n, const Inputs& in, Outputs& out) {
             }
           const int64_t oidx =
               g.channels_last ? ((b * OH + oh) * OW + ow) * g.C + c : ((b * g.C + c) * OH + oh) * OW + ow;
-          out[0].set_f64(oidx,
-                         cnt ? quant::requantize(acc, g.by_count[static_cast<size_t>(cnt)], zy, lo, hi) : zy);
+          int32_t y = zy;
+          if (cnt && g.tflite_avg) {
+            y = quant_ms::tflite_avg(acc + zx * static_cast<int32_t>(cnt), static_cast<int32_t>(cnt));
+            y = y < lo ? lo : y > hi ? hi : y;
+          } else if (cnt) {
+            y = quant::requantize(acc, g.by_count[static_cast<size_t>(cnt)], zy, lo, hi,
+                                  quant::rounding_of(n));
+          }
+          out[0].set_f64(oidx, y);
         }
 }
 }  // namespace
@@ -447,7 +459,8 @@ void eval_QGemm(const Node& n, const Inputs& in, Outputs& out) {
       if (g.float_out)
         out[0].data<float>()[m * g.N + j] = static_cast<float>(acc) * g.fscale[static_cast<size_t>(j)];
       else
-        out[0].set_f64(m * g.N + j, quant::requantize(acc, g.rq[static_cast<size_t>(j)], g.zy, lo, hi));
+        out[0].set_f64(m * g.N + j, quant::requantize(acc, g.rq[static_cast<size_t>(j)], g.zy, lo, hi,
+                                                      quant::rounding_of(n)));
     }
 }
 

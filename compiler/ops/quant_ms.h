@@ -26,8 +26,13 @@ std::vector<int32_t> unary_lut(const ir::Node& n);
 // Requantization of every 8-bit value from `in` to `out` (QLinearConcat inputs), indexed by x - lo.
 std::vector<int32_t> requant_lut(QParam in, QParam out, ir::DType t);
 
-// QLinearMul: y = requantize((a - za) * (b - zb), M), M = float32(float32(sa * sb) / sy).
+// QLinearMul: y = requantize((a - za) * (b - zb), M), M = float32(float32(sa * sb) / sy) (or
+// TFLite's multiplier of the double ratio under --rounding tflite).
 quant::Requant mul_requant(const ir::Node& n);
+// TFLite's rounded average of an int32 sum: half away from zero.
+inline int32_t tflite_avg(int32_t sum, int32_t count) {
+  return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
 
 // QLinearAveragePool / QLinearGlobalAveragePool geometry (one or two spatial dims, NCHW, or NHWC
 // for the global form with channels_last=1).
@@ -35,6 +40,9 @@ struct PoolGeo {
   int64_t N = 1, C = 1;
   std::vector<int64_t> in, k, s, pb, pe, out;  // per spatial dim
   bool include_pad = false, channels_last = false;
+  // --rounding tflite with equal input/output parameters and no counted padding: TFLite's int8
+  // average pool, the raw sum divided by the count with rounding half away from zero.
+  bool tflite_avg = false;
   int64_t max_count = 1;                 // largest window count (table size - 1)
   std::vector<quant::Requant> by_count;  // requantization of a window sum, indexed by its count
   int64_t spatial_in() const;
