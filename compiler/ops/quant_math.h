@@ -217,8 +217,9 @@ inline Requant tflite_quantize_multiplier(double m) {
   return r;
 }
 
-// gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties away from zero (the
-// quotient of the nudged product is truncated toward zero), saturating the single overflow case.
+// gemmlowp SaturatingRoundingDoublingHighMul: a * b / 2^31 rounded to nearest with ties toward
+// +infinity (the product is nudged by 2^30, or by 1 - 2^30 when negative, and the quotient
+// truncated toward zero: that is floor(x + 1/2)), saturating the single overflow case.
 inline int32_t tflite_srdhm(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
   const int64_t ab = static_cast<int64_t>(a) * b;
