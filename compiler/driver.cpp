@@ -62,6 +62,14 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
   }
   if (opt.print_pass_stats) dump << passes::format_pass_stats(recs, nodes_before);
   if (records) *records = std::move(recs);
+  // The rounding convention travels on each node so the evaluator and every kernel emitter read
+  // it from one place (quant::rounding_of); nodes created by passes exist by now.
+  if (opt.rounding == "tflite") {
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = "tflite";
+    for (auto& n : g->mutable_nodes()) n->attrs.set("tinyaot_rounding", a);
+  }
   return g;
 }
 

@@ -26,6 +26,7 @@ struct SharedOpts {
   bool print_ir_all = false, print_plan = false, io_in_arena = false, print_pass_stats = false;
   std::string quantize, calibrate = "minmax", io = "float";
   std::vector<std::string> calibration;
+  std::string rounding = "onnx";
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
@@ -54,11 +55,16 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
                   "With --quantize: float (default: quantize on entry, dequantize on exit) or "
                   "int8 (int8 input/output buffers; scale/zero point macros in the header)")
       ->check(CLI::IsMember({"float", "int8"}));
+  app->add_option(
+         "--rounding", s.rounding,
+         "int8 requantization: onnx (default, exact half-to-even) or tflite (TFLite Micro bit-exact)")
+      ->check(CLI::IsMember({"onnx", "tflite"}));
 }
 
 CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdline) {
   CompileOptions co;
   co.name = s.name;
+  co.rounding = s.rounding;
   if (!codegen::parse_target(s.target, &co.target))
     throw UsageError(fmt::format("unknown --target '{}'", s.target));
   for (auto& spec : s.input_shapes) co.import.input_shapes.insert(parse_input_shape(spec));
