@@ -22,21 +22,24 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int n = std::atoi(argv[1]);
-  const size_t in_bytes[] = {TA_M(_INPUT0_BYTES)
+  const size_t in_bytes[] = {
+    TA_M(_INPUT0_BYTES)
 #if TA_M(_NUM_INPUTS) > 1
-                                 ,
-                             TA_M(_INPUT1_BYTES)
+        ,
+    TA_M(_INPUT1_BYTES)
 #endif
   };
-  const size_t out_bytes[] = {TA_M(_OUTPUT0_BYTES)
+  const size_t out_bytes[] = {
+    TA_M(_OUTPUT0_BYTES)
 #if TA_M(_NUM_OUTPUTS) > 1
-                                  ,
-                              TA_M(_OUTPUT1_BYTES)
+        ,
+    TA_M(_OUTPUT1_BYTES)
 #endif
   };
   const int nin = TA_M(_NUM_INPUTS), nout = TA_M(_NUM_OUTPUTS);
   if (nin > 2 || nout > 2 || argc - 2 != nin) {
-    std::fprintf(stderr, "host_latency: %d inputs given, model has %d (at most 2 supported)\n", argc - 2, nin);
+    std::fprintf(stderr, "host_latency: %d inputs given, model has %d (at most 2 supported)\n", argc - 2,
+                 nin);
     return 2;
   }
   std::vector<std::vector<unsigned char>> ins(static_cast<size_t>(nin)), outs(static_cast<size_t>(nout));
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
   }
   // The arena is 16-byte aligned, as the generated-code contract asks.
   std::vector<unsigned char> arena_mem(TA_M(_ARENA_SIZE) + 16);
-  void* arena = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena_mem.data()) + 15) & ~uintptr_t{15});
+  void* arena =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena_mem.data()) + 15) & ~uintptr_t{15});
   for (int i = 0; i < 10; ++i) TA_RUN(in_ptr, out_ptr, arena);
   std::vector<long long> t(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
