@@ -75,11 +75,13 @@ RequantPlan plan_requant(KernelCtx& ctx, const QConvLayer& L) {
   }
   rp.common = true;
   rp.S = S;
-  rp.mult = uniform ? std::to_string(static_cast<int64_t>(mt[0])) : ctx.const_table("mult_s", ir::DType::I32, mt);
+  rp.mult =
+      uniform ? std::to_string(static_cast<int64_t>(mt[0])) : ctx.const_table("mult_s", ir::DType::I32, mt);
   return rp;
 }
 
-std::string requant_expr(const RequantPlan& rp, const QConvLayer& L, const std::string& acc, const std::string& ch) {
+std::string requant_expr(const RequantPlan& rp, const QConvLayer& L, const std::string& acc,
+                         const std::string& ch) {
   if (!rp.common) return L.requant(acc, ch);
   const bool table = rp.mult.find('_') != std::string::npos;
   return L.requant_call(acc, table ? fmt::format("{}[{}]", rp.mult, ch) : rp.mult, std::to_string(rp.S));
@@ -88,19 +90,27 @@ std::string requant_expr(const RequantPlan& rp, const QConvLayer& L, const std::
 bool pointwise_supported(const QConvLayer& L) {
   if (L.N != 1 || L.G != 1 || L.C % 4 != 0 || !L.wzp_zero) return false;
   for (size_t i = 0; i < L.k.size(); ++i)
-    if (L.k[i] != 1 || L.s[i] != 1 || L.pb[i] != 0 || L.out[i] != L.in[i]) return false;
+    if (L.k[i] != 1 || L.s[i] != 1 || L.pb[i] != 0 || L.pe[i] != 0 || L.out[i] != L.in[i]) return false;
   return true;
 }
 
-void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
+// Pointwise layers (im2col = false) reduce over the C input channels of one pixel; regular 2D
+// convolutions (im2col = true) over the K = C * KH * KW taps of one output position, gathered
+// into the same int16 scratch layout (padding taps 0), after which the code is the same.
+void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W, bool im2col) {
   int64_t P = 1;
   for (int64_t o : L.out) P *= o;
-  const int64_t C = L.C, M = L.M, C4 = C / 4;
+  int64_t IS = 1;
+  for (int64_t i : L.in) IS *= i;
+  const int64_t KS = im2col ? L.k[0] * L.k[1] : 1;
+  const int64_t C = L.C * KS, M = L.M, C4 = C / 4;
   const std::string xs = ctx.scratch(static_cast<size_t>(2 * C) * 2, "int16_t");
   const RequantPlan rp = plan_requant(ctx, L);
   ctx.require_helper("tinyaot_dsp", kDspHelpers);
   ctx.line("int16_t* xs = {};", xs);
-  auto bias = [&](const std::string& ch) { return L.bias.empty() ? std::string("0") : L.bias + "[" + ch + "]"; };
+  auto bias = [&](const std::string& ch) {
+    return L.bias.empty() ? std::string("0") : L.bias + "[" + ch + "]";
+  };
   auto xz = [&](const std::string& e) {
     return L.xzp == 0 ? fmt::format("(int16_t){}", e) : fmt::format("(int16_t)({} - {})", e, L.xzp);
   };
@@ -117,6 +127,32 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
     }
     ctx.close();
   };
+  // Gathers the taps of output positions p (+1) into xs[q * K + pos(k)], pos(k) the 0, 2, 1, 3
+  // order within each group of 4; taps in the padding are 0 (= x_zp - x_zp).
+  auto gather = [&](int64_t np) {
+    const int64_t OW = L.out[1], KH = L.k[0], KW = L.k[1];
+    for (int64_t q = 0; q < np; ++q) {
+      ctx.open("{{");
+      ctx.line("const int32_t oy = {} / {}, ox = {} % {};", q ? "(p + 1)" : "p", OW, q ? "(p + 1)" : "p", OW);
+      ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
+      ctx.line("int16_t* s = xs + {};", q * C);
+      ctx.line("int32_t k = 0;");
+      ctx.open("for (int32_t c = 0; c < {}; ++c) {{", L.C);
+      ctx.open("for (int32_t kh = 0; kh < {}; ++kh) {{", KH);
+      ctx.line("const int32_t y = iy + kh;");
+      ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, L.in[1]);
+      ctx.open("for (int32_t kw = 0; kw < {}; ++kw, ++k) {{", KW);
+      ctx.line("const int32_t x = ix + kw;");
+      ctx.line("const int32_t v = (uint32_t)y < {}u && (uint32_t)x < {}u ? {} : 0;", L.in[0], L.in[1],
+               L.xzp == 0 ? std::string("(int32_t)xr[x]") : fmt::format("(int32_t)xr[x] - {}", L.xzp));
+      ctx.line("s[(k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1)] = (int16_t)v;");
+      ctx.close();
+      ctx.close();
+      ctx.close();
+      ctx.close();
+    }
+  };
+  auto fill = [&](int64_t np) { im2col ? gather(np) : widen(np); };
   // One block of mb output channels (from m) x np pixels (from p).
   auto block = [&](int64_t mb, int64_t np) {
     for (int64_t t = 0; t < mb; ++t) {
@@ -135,14 +171,16 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
     const std::string cv = C4 == U ? "" : "c * 4 + ";
     for (int64_t u = 0; u < U; ++u) {
       for (int64_t q = 0; q < np; ++q) {
-        ctx.line("const int32_t x{0}a{1} = (int32_t)tinyaot_ld32(xs + {2}{3}{4});", q, u, q ? fmt::format("{} + ", C) : "",
-                 cv, u * 4);
-        ctx.line("const int32_t x{0}b{1} = (int32_t)tinyaot_ld32(xs + {2}{3}{4});", q, u, q ? fmt::format("{} + ", C) : "",
-                 cv, u * 4 + 2);
+        ctx.line("const int32_t x{0}a{1} = (int32_t)tinyaot_ld32(xs + {2}{3}{4});", q, u,
+                 q ? fmt::format("{} + ", C) : "", cv, u * 4);
+        ctx.line("const int32_t x{0}b{1} = (int32_t)tinyaot_ld32(xs + {2}{3}{4});", q, u,
+                 q ? fmt::format("{} + ", C) : "", cv, u * 4 + 2);
       }
       for (int64_t t = 0; t < mb; ++t) {
         ctx.line("const uint32_t wv{0}{1} = tinyaot_ld32(w{0} + {2}{3});", t, u, cv, u * 4);
-        ctx.line("const int32_t w{0}a{1} = tinyaot_sxtb16(wv{0}{1}), w{0}b{1} = tinyaot_sxtb16_ror8(wv{0}{1});", t, u);
+        ctx.line(
+            "const int32_t w{0}a{1} = tinyaot_sxtb16(wv{0}{1}), w{0}b{1} = tinyaot_sxtb16_ror8(wv{0}{1});", t,
+            u);
         for (int64_t q = 0; q < np; ++q) {
           ctx.line("acc{0}{1} = tinyaot_smlad(w{0}a{2}, x{1}a{2}, acc{0}{1});", t, q, u);
           ctx.line("acc{0}{1} = tinyaot_smlad(w{0}b{2}, x{1}b{2}, acc{0}{1});", t, q, u);
@@ -175,27 +213,104 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
   const int64_t P2 = P / 2 * 2;
   if (P2 > 0) {
     ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P2);
-    widen(2);
+    fill(2);
     channels(2);
     ctx.close();
   }
   if (P2 < P) {
     ctx.open("{{");
     ctx.line("const int32_t p = {};", P2);
-    widen(1);
+    fill(1);
     channels(1);
     ctx.close();
   }
+}
+
+// Regular 2D convolution (one group) whose tap count C * KH * KW is a multiple of 4.
+bool regular_supported(const QConvLayer& L) {
+  if (L.N != 1 || L.G != 1 || L.in.size() != 2 || !L.wzp_zero) return false;
+  if ((L.C * L.k[0] * L.k[1]) % 4 != 0) return false;
+  for (size_t i = 0; i < 2; ++i)
+    if (L.d[i] != 1) return false;
+  return true;
+}
+
+// Depthwise 2D convolution (one input and one output channel per group), any kernel size,
+// stride and padding, no dilation; not in place (the in-place variant keeps the generic kernel).
+bool depthwise_supported(const KernelCtx& ctx, const QConvLayer& L) {
+  if (L.N != 1 || L.G != L.C || L.M != L.C || L.G < 2 || !L.wzp_zero || L.in.size() != 2) return false;
+  if (ctx.in_place_output()) return false;
+  for (size_t i = 0; i < 2; ++i)
+    if (L.d[i] != 1 || L.pb[i] < 0 || L.pe[i] < 0) return false;
+  return true;
+}
+
+// Per channel: the input plane is widened once to int16 (x - x_zp) into a zero-bordered scratch
+// plane, so padding contributes 0 and no output needs border checks. Each kernel row is a run of
+// weight pairs (an odd last weight paired with 0) meeting 32-bit loads of adjacent int16 inputs
+// in SMLAD (unaligned halfword-pair loads are single LDRs on v7-M/v8-M mainline).
+void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
+  const int64_t H = L.in[0], Wd = L.in[1], OH = L.out[0], OW = L.out[1], KH = L.k[0], KW = L.k[1];
+  const int64_t SH = L.s[0], SW = L.s[1], PT = L.pb[0], PL = L.pb[1];
+  const int64_t KP = (KW + 1) / 2;  // weight pairs per kernel row
+  const int64_t Hp = std::max(H + PT + L.pe[0], (OH - 1) * SH + KH);
+  // Columns: every pair load of the last output stays inside the row.
+  const int64_t Wp = std::max(Wd + PL + L.pe[1], (OW - 1) * SW + 2 * KP);
+  const RequantPlan rp = plan_requant(ctx, L);
+  const std::string xs = ctx.scratch(static_cast<size_t>(Hp * Wp) * 2, "int16_t");
+  ctx.require_helper("tinyaot_dsp", kDspHelpers);
+  ctx.line("int16_t* xp = {};", xs);
+  ctx.line("memset(xp, 0, {});", Hp * Wp * 2);
+  ctx.open("for (int32_t m = 0; m < {}; ++m) {{", L.C);
+  ctx.line("const {}* xm = x0 + m * {};", L.x_type, H * Wd);
+  ctx.open("for (int32_t iy = 0; iy < {}; ++iy) {{", H);
+  ctx.line("int16_t* r = xp + {};",
+           PT || PL ? fmt::format("(iy + {}) * {} + {}", PT, Wp, PL) : fmt::format("iy * {}", Wp));
+  ctx.line("const {}* xr = xm + iy * {};", L.x_type, Wd);
+  ctx.line("for (int32_t ix = 0; ix < {}; ++ix) r[ix] = {};", Wd,
+           L.xzp == 0 ? std::string("(int16_t)xr[ix]") : fmt::format("(int16_t)(xr[ix] - {})", L.xzp));
+  ctx.close();
+  ctx.line("const int8_t* wm = {} + m * {};", W, KH * KW);
+  for (int64_t r = 0; r < KH; ++r)
+    for (int64_t j = 0; j < KP; ++j) {
+      const int64_t e = r * KW + 2 * j;
+      if (2 * j + 1 < KW)
+        ctx.line(
+            "const int32_t wp{}_{} = (int32_t)((uint32_t)(uint16_t)wm[{}] | ((uint32_t)(uint16_t)wm[{}] << "
+            "16));",
+            r, j, e, e + 1);
+      else
+        ctx.line("const int32_t wp{}_{} = (int32_t)(uint32_t)(uint16_t)wm[{}];", r, j, e);
+    }
+  ctx.line("const int32_t b = {};", L.bias.empty() ? std::string("0") : L.bias + "[m]");
+  ctx.line("{}* ym = y0 + m * {};", L.y_type, OH * OW);
+  ctx.open("for (int32_t oy = 0; oy < {}; ++oy) {{", OH);
+  ctx.line("const int16_t* row = xp + oy * {};", SH * Wp);
+  ctx.open("for (int32_t ox = 0; ox < {}; ++ox) {{", OW);
+  ctx.line("const int16_t* q = row + {};", SW == 1 ? std::string("ox") : fmt::format("ox * {}", SW));
+  ctx.line("int32_t acc = b;");
+  for (int64_t r = 0; r < KH; ++r)
+    for (int64_t j = 0; j < KP; ++j)
+      ctx.line("acc = tinyaot_smlad(wp{}_{}, (int32_t)tinyaot_ld32(q + {}), acc);", r, j, r * Wp + 2 * j);
+  ctx.line("ym[oy * {} + ox] = {};", OW, requant_expr(rp, L, "acc", "m"));
+  ctx.close();
+  ctx.close();
+  ctx.close();
 }
 
 }  // namespace
 
 bool emit_qconv_dsp_begin(KernelCtx& ctx, const QConvLayer& L) {
   if (!has_dsp(ctx.target()) || L.x_type.empty()) return false;
-  if (!pointwise_supported(L)) return false;
+  const bool pw = pointwise_supported(L), dw = !pw && depthwise_supported(ctx, L);
+  const bool reg = !pw && !dw && regular_supported(L);
+  if (!pw && !dw && !reg) return false;
   ctx.raw("#if defined(__ARM_FEATURE_DSP)\n");
   const size_t tables_before = ctx.tables().size();
-  emit_pointwise(ctx, L, "x3");
+  if (pw || reg)
+    emit_pointwise(ctx, L, "x3", reg);
+  else
+    emit_depthwise(ctx, L, "x3");
   ctx.raw("#else\n");
   // Names only the DSP branch uses, so the generic branch does not warn about them.
   ctx.line("(void)scratch;");

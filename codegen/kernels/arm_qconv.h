@@ -17,11 +17,11 @@ bool has_dsp(Target t);
 // What the generic QLinearConv emitter resolved at compile time for one layer.
 struct QConvLayer {
   int64_t N = 1, C = 1, M = 1, G = 1;
-  std::vector<int64_t> in, out, k, s, d, pb;  // spatial dims
-  int64_t xzp = 0;                            // input zero point (compile-time constant)
-  bool wzp_zero = true;                       // every weight zero point is 0
-  std::string bias;                           // C expression of the int32 bias table ("" = none)
-  std::string x_type, y_type;                 // C element types (int8_t / uint8_t)
+  std::vector<int64_t> in, out, k, s, d, pb, pe;  // spatial dims
+  int64_t xzp = 0;                                // input zero point (compile-time constant)
+  bool wzp_zero = true;                           // every weight zero point is 0
+  std::string bias;                               // C expression of the int32 bias table ("" = none)
+  std::string x_type, y_type;                     // C element types (int8_t / uint8_t)
   // Per output channel requantization (quant::Requant fields: value = mult * 2^-shift).
   std::vector<int32_t> mult, shift;
   // The generic kernels' requantization call for accumulator `acc` with the given multiplier and

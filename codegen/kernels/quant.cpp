@@ -349,9 +349,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       !wrap && (!has_bias || bv) && wt == DType::I8 && codegen::arm::has_dsp(ctx.target())) {
     codegen::arm::QConvLayer L;
     L.N = N, L.C = C, L.M = M, L.G = G;
-    L.in = in, L.out = out, L.k = k, L.s = s, L.d = d, L.pb = g.pb;
-    for (size_t i = 0; i < r; ++i)
-      if (g.pe[i] != 0) L.pb[i] = -1;  // any end padding: not a plain pointwise layer
+    L.in = in, L.out = out, L.k = k, L.s = s, L.d = d, L.pb = g.pb, L.pe = g.pe;
     L.xzp = xzp.v[0];
     L.wzp_zero = wzp.all_zero();
     L.bias = has_bias ? "x8" : "";
