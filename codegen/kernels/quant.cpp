@@ -11,6 +11,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/op_util.h"
@@ -295,6 +296,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   // once per channel at run time when a scale is a run-time input.
   int32_t lo = 0, hi = 0;
   std::string mult_lit, shift_lit, mult_tab, shift_tab;
+  std::vector<int32_t> mult_values, shift_values;  // per output channel (compile-time scales)
   bool rq_runtime = false;
   std::string rqf;
   const quant::Rounding rmode = quant::rounding_of(n);
@@ -313,6 +315,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
         st.push_back(q.shift);
         uni = uni && mt.back() == mt[0] && st.back() == st[0];
       }
+      mult_values.assign(mt.begin(), mt.end());
+      shift_values.assign(st.begin(), st.end());
       if (uni) {
         mult_lit = i32(static_cast<int64_t>(mt[0]));
         shift_lit = i32(static_cast<int64_t>(st[0]));
@@ -338,6 +342,38 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   else if (G > 1)
     name += fmt::format("_g{}", G);
   ctx.set_name(name);
+  // The requantizing store expression of one accumulator, shared by the generic loops below and
+  // the Cortex-M DSP kernels (so rounding modes apply to both).
+  auto requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift,
+                          const std::string& zp) {
+    return fmt::format("({}){}({}, {}, {}, {}, {}, {})", yc, rqf, acc, mult, shift, zp, lo, hi);
+  };
+  // Per-position bias table of prune-zero-channels (used below; the DSP kernels do not support it).
+  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
+  // Cortex-M targets: a DSP kernel (codegen/kernels/arm_qconv.cpp) for the layers it supports,
+  // with the generic body below kept in its #else branch; other layers stay generic.
+  bool dsp = false;
+  if (qlinear && !rq_runtime && xzp.known && !xzp.per_index && yzp.known && !yzp.per_index && wzp.known &&
+      !wrap && (!has_bias || bv) && wt == DType::I8 && !pos && rmode == quant::Rounding::Onnx &&
+      codegen::arm::has_dsp(ctx.target())) {
+    codegen::arm::QConvLayer L;
+    L.N = N, L.C = C, L.M = M, L.G = G;
+    L.in = in, L.out = out, L.k = k, L.s = s, L.d = d, L.pb = g.pb, L.pe = g.pe;
+    L.xzp = xzp.v[0];
+    L.wzp_zero = wzp.all_zero();
+    L.bias = has_bias ? "x8" : "";
+    L.x_type = xc_t, L.y_type = yc;
+    L.requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift) {
+      return requant_call(acc, mult, shift, yzp.expr("0"));
+    };
+    L.mult = mult_values, L.shift = shift_values;
+    L.requant = [&](const std::string& acc, const std::string& ch) {
+      return requant_call(acc, mult_tab.empty() ? mult_lit : fmt::format("{}[{}]", mult_tab, ch),
+                          mult_tab.empty() ? shift_lit : fmt::format("{}[{}]", shift_tab, ch), yzp.expr("0"));
+    };
+    dsp = codegen::arm::emit_qconv_dsp_begin(ctx, L);
+    if (dsp) ctx.set_name(name + "_dsp");
+  }
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
@@ -354,7 +390,6 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
 
   // Per-position bias (prune-zero-channels): a [M][row class][column class] table added to the
   // accumulator before requantization, modulo 2^32 like the accumulator itself.
-  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
   std::string pos_tab, pos_rows, pos_cols;
   if (pos) {
     pos_tab = ctx.const_table("pos_bias", DType::I32, pos.table);
@@ -468,7 +503,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
                              add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
         if (qlinear)
-          ctx.line("ym[{}] = ({}){}({}, {}, {}, yzp, {}, {});", yi, yc, rqf, accv, rm(t), rs(t), lo, hi);
+          ctx.line("ym[{}] = {};", yi, requant_call(accv, rm(t), rs(t), "yzp"));
         else
           ctx.line("ym[{}] = {};", yi, accv);
       }
@@ -517,6 +552,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   ctx.close();  // m
   if (G > 1) ctx.close();
   ctx.close();  // n
+  if (dsp) ctx.raw("#endif\n");
 }
 
 // ---------------------------------------------------------------- QLinearMatMul / MatMulInteger
