@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "passes/pass.h"
+#include "passes/prune_magnitude.h"
+
 namespace tinyaot {
 
 namespace fs = std::filesystem;
@@ -35,6 +38,16 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
   po.print_ir_after = opt.print_ir_after;
   if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
   passes::run_pipeline(*g, po, diag, dump);
+  if (opt.prune_sparsity >= 0) {
+    // Lossy and opt-in, so after the (exact) pipeline; then structured pruning again, which can
+    // now remove channels that magnitude pruning emptied.
+    passes::prune_magnitude(*g, opt.prune_sparsity);
+    for (const auto& p : po.passes)
+      if (p == "prune-zero-channels" || p == "remove-dead-nodes") {
+        passes::find_pass(p)->run(*g, passes::PassContext{&diag});
+        g->verify();
+      }
+  }
   return g;
 }
 

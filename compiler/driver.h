@@ -27,6 +27,8 @@ struct CompileOptions {
   bool print_memory_plan = false;
   bool io_in_arena = false;
   std::string command_line;
+  // --prune magnitude:<s>: fraction of each layer's weights zeroed after the pipeline (< 0: off).
+  double prune_sparsity = -1;
 };
 
 struct CompileResult {

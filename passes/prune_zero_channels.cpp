@@ -88,6 +88,21 @@ bool prune_zero_channels(ir::Graph& g, const PassContext&) {
     auto drop = [&](const ir::Tensor* t, int64_t c) {
       if (cand[t].erase(c)) changed = true;
     };
+    // A depthwise layer drops output channel o only together with its input channel o / Mg and
+    // the other outputs of that group (a zero-weight depthwise channel reading a live input stays).
+    for (auto& cv : convs) {
+      const ConvInfo& ci = cv.second;
+      if (!(ci.Cg == 1 && ci.G > 1)) continue;
+      auto yo = cand.find(cv.first->outputs[0]);
+      if (yo == cand.end() || yo->second.empty()) continue;
+      auto xi = cand.find(cv.first->inputs[0]);
+      for (int64_t o : std::vector<int64_t>(yo->second.begin(), yo->second.end())) {
+        const int64_t c = o / ci.Mg;
+        bool ok = xi != cand.end() && xi->second.count(c);
+        for (int64_t t = 0; t < ci.Mg && ok; ++t) ok = yo->second.count(c * ci.Mg + t) != 0;
+        if (!ok) drop(yo->first, o);
+      }
+    }
     for (auto& kv : cand) {
       const ir::Tensor* T = kv.first;
       std::set<int64_t>& s = kv.second;
@@ -101,7 +116,8 @@ bool prune_zero_channels(ir::Graph& g, const PassContext&) {
         auto cit = convs.find(u);
         bool other_use = false;
         for (size_t i = 1; i < u->inputs.size(); ++i) other_use = other_use || u->inputs[i] == T;
-        if (cit == convs.end() || u->inputs[0] != T || other_use || (cit->second.G > 1 && cit->second.Cg > 1)) {
+        if (cit == convs.end() || u->inputs[0] != T || other_use ||
+            (cit->second.G > 1 && cit->second.Cg > 1)) {
           if (!s.empty()) changed = true;
           s.clear();
           break;

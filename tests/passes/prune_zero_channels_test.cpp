@@ -208,7 +208,8 @@ graph g opset 13 {
 
 // The per-position bias in the generated kernels equals the reference evaluator (int8: bit for
 // bit), on the pointwise and the general (padded, strided, 2 output channels) kernel paths.
-TEST_CASE("per-position bias: generated QLinearConv and Conv kernels match the evaluator", "[passes][prune]") {
+TEST_CASE("per-position bias: generated QLinearConv and Conv kernels match the evaluator",
+          "[passes][prune]") {
   using namespace tinyaot;
   using namespace tinyaot::optest;
   auto ramp = [](int64_t n, int64_t mod, int64_t off) {
@@ -247,4 +248,21 @@ TEST_CASE("per-position bias: generated QLinearConv and Conv kernels match the e
     REQUIRE(want.numel() == got.numel());
     for (int64_t i = 0; i < want.numel(); ++i) CHECK(got.get_f64(i) == Approx(want.get_f64(i)).epsilon(1e-6));
   }
+}
+
+// A depthwise channel with zero weights is constant, but its input channel is live. A depthwise
+// layer must keep input and output channels paired, so the pass keeps it (regression test: the
+// rewrite used to drop only the output, and the group count no longer divided the channels).
+TEST_CASE("prune-zero-channels: zero depthwise channel over a live input stays", "[passes][prune]") {
+  const char* g = R"(
+graph g opset 13 {
+  input %x: f32[1x2x2x2]
+  const %wd: f32[2x1x1x1] = [1.5, 0]
+  const %bd: f32[2] = [0.25, 2]
+  %d: f32[1x2x2x2] = Conv(%x, %wd, %bd) {group=2}
+  const %w2: f32[1x2x1x1] = [2, 3]
+  %y: f32[1x1x2x2] = Conv(%d, %w2)
+  return %y
+})";
+  check_pass("prune-zero-channels", g, g, 0.0);
 }
