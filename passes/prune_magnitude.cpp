@@ -73,8 +73,9 @@ int64_t prune_magnitude(ir::Graph& g, double sparsity) {
           integer ? std::fabs(static_cast<double>(w.get_i64(e) - zero_of(e))) : std::fabs(w.get_f64(e));
     std::vector<int64_t> order(static_cast<size_t>(count));
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return mag[static_cast<size_t>(a)] < mag[static_cast<size_t>(b)]; });
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return mag[static_cast<size_t>(a)] < mag[static_cast<size_t>(b)];
+    });
     const int64_t k = static_cast<int64_t>(std::floor(sparsity * static_cast<double>(count)));
     ir::Value v = w;
     int64_t changed = 0;

@@ -266,3 +266,54 @@ graph g opset 13 {
 })";
   check_pass("prune-zero-channels", g, g, 0.0);
 }
+
+// A layer that already carries a per-position table (from an earlier run) and loses an output
+// channel keeps the table rows of the channels that stay. Channel 1 of %a is 2 + (3, 4) by
+// column, so the consumer gets 3 * (5, 6) = (15, 18) per column, the same on both rows.
+TEST_CASE("prune-zero-channels: existing per-position table loses removed channels' rows",
+          "[passes][prune]") {
+  check_pass("prune-zero-channels", R"(
+graph g opset 13 {
+  input %x: f32[1x1x2x2]
+  const %w1: f32[2x1x1x1] = [1.5, 0]
+  const %b1: f32[2] = [0.25, 2]
+  %a: f32[1x2x2x2] = Conv(%x, %w1, %b1) {tinyaot_pos_bias=[1.0, 2.0, 3.0, 4.0], tinyaot_pos_rows=[0, 0], tinyaot_pos_cols=[0, 1]}
+  const %w2: f32[1x2x1x1] = [2, 3]
+  %y: f32[1x1x2x2] = Conv(%a, %w2)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %x: f32[1x1x2x2]
+  const %Conv0_w_pruned: f32[1x1x1x1] = [1.5]
+  const %Conv0_b_pruned: f32[1] = [0.25]
+  const %Conv1_w_pruned: f32[1x1x1x1] = [2.0]
+  %a: f32[1x1x2x2] = Conv(%x, %Conv0_w_pruned, %Conv0_b_pruned) {tinyaot_pos_bias=[1.0,2.0], tinyaot_pos_cols=[0,1], tinyaot_pos_rows=[0,0]}
+  %y: f32[1x1x2x2] = Conv(%a, %Conv1_w_pruned) {tinyaot_pos_bias=[15.0,18.0], tinyaot_pos_cols=[0,1], tinyaot_pos_rows=[0,0]}
+  return %y
+})",
+             1e-6);
+}
+
+// A malformed per-position table is a CompileError naming the node, not a crash.
+TEST_CASE("per-position bias: malformed attributes are rejected", "[passes][prune]") {
+  const std::string head = R"(
+graph g opset 13 {
+  input %x: f32[1x1x2x2]
+  const %w: f32[1x1x1x1] = [1.5]
+)";
+  CHECK_THROWS_WITH(
+      tinyaot::ir::parse(
+          head +
+          R"(  %y: f32[1x1x2x2] = Conv(%x, %w) {tinyaot_pos_bias=[1.0], tinyaot_pos_rows=[0, 1], tinyaot_pos_cols=[0, 0]}
+  return %y
+})"),
+      Catch::Contains("tinyaot_pos_bias has 1 values, expected 2"));
+  CHECK_THROWS_WITH(
+      tinyaot::ir::parse(
+          head +
+          R"(  %y: f32[1x1x2x2] = Conv(%x, %w) {tinyaot_pos_bias=[1.0], tinyaot_pos_rows=[0], tinyaot_pos_cols=[0, 0]}
+  return %y
+})"),
+      Catch::Contains("must have 2 and 2 entries"));
+}
