@@ -59,9 +59,10 @@ static std::string esc(const std::string& s) {
   return r;
 }
 
-std::string report_json(const Output& out, const std::string& model_path) {
+std::string report_json(const Output& out, const std::string& model_path, const std::string& passes_json) {
   std::string r = "{\n";
   r += fmt::format("  \"model\": \"{}\",\n", esc(model_path));
+  if (!passes_json.empty()) r += "  \"passes\": " + passes_json + ",\n";
   int64_t macs = 0;
   size_t params = 0;
   r += "  \"layers\": [\n";

@@ -49,19 +49,35 @@ KnownMaps known_outputs(const ConvInfo& ci, const KnownMaps& kin) {
   std::vector<const ir::Value*> in;
   for (size_t i = 0; i < ci.n->inputs.size(); ++i)
     in.push_back(i == 0 ? &x : ci.n->inputs[i] ? ci.n->inputs[i]->value.get() : nullptr);
-  std::vector<ir::Value> out = evaluate_node(*ci.n, in);
+  // The int8 rounding convention (--rounding onnx|tflite) is attached to the nodes only after
+  // the pipeline, so an integer channel counts as known only when both conventions give the same
+  // map (for dead channels both saturate to the same value).
+  std::vector<std::vector<ir::Value>> outs;
+  for (const char* rounding : {"onnx", "tflite"}) {
+    ir::Node copy = *ci.n;
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = rounding;
+    if (ci.q) copy.attrs.set("tinyaot_rounding", a);
+    outs.push_back(evaluate_node(copy, in));
+    if (!ci.q) break;
+  }
   const int64_t OHW = ci.out_hw();
   for (int64_t m : ch) {
     std::vector<double> v(static_cast<size_t>(OHW));
-    for (int64_t p = 0; p < OHW; ++p) v[static_cast<size_t>(p)] = out[0].get_f64(m * OHW + p);
-    r[m] = std::move(v);
+    bool same = true;
+    for (int64_t p = 0; p < OHW; ++p) {
+      v[static_cast<size_t>(p)] = outs[0][0].get_f64(m * OHW + p);
+      for (auto& o : outs) same = same && o[0].get_f64(m * OHW + p) == v[static_cast<size_t>(p)];
+    }
+    if (same) r[m] = std::move(v);
   }
   return r;
 }
 
 }  // namespace
 
-bool prune_zero_channels(ir::Graph& g, const PassContext&) {
+bool prune_zero_channels(ir::Graph& g, const PassContext& ctx) {
   // 1. Forward: which channels of which tensors are known at compile time.
   std::map<const ir::Tensor*, KnownMaps> known;
   std::map<const ir::Node*, ConvInfo> convs;
@@ -169,7 +185,8 @@ bool prune_zero_channels(ir::Graph& g, const PassContext&) {
   for (auto& np : g.nodes())
     if (std::find(touched.begin(), touched.end(), np.get()) != touched.end()) np->info->infer(*np);
   g.remove_unused_tensors();
-  (void)removed;
+  ctx.count("channels removed", static_cast<int64_t>(removed));
+  ctx.count("layers rewritten", static_cast<int64_t>(touched.size()));
   return true;
 }
 

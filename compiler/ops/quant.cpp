@@ -320,6 +320,13 @@ void remember_folded(ir::Tensor* y, std::shared_ptr<const Value> q) {
 
 }  // namespace
 
+quant::Rounding quant::rounding_of(const Node& n) {
+  return n.attrs.get_string("tinyaot_rounding", "onnx") == "tflite" ? Rounding::Tflite : Rounding::Onnx;
+}
+const char* quant::rounding_name(Rounding r) {
+  return r == Rounding::Tflite ? "tflite" : "onnx";
+}
+
 std::shared_ptr<const Value> quant::folded_dq_input(const ir::Tensor* t) {
   return t ? t->quantized_value : nullptr;
 }
@@ -454,13 +461,13 @@ void eval_QLinearConv(const Node& n, const Inputs& in, Outputs& out) {
   const int64_t OS = static_cast<int64_t>(acc.size()) / (g.N * g.M);
   const float xs = in[1]->data<float>()[0], ys = in[6]->data<float>()[0];
   const int32_t yz = static_cast<int32_t>(pi(in[7], 0));
+  const quant::Rounding rm = quant::rounding_of(n);
   for (int64_t m = 0; m < g.M; ++m) {
-    const float mf = xs * pf32(in[4], m) / ys;
-    const quant::Requant q = quant::make_requant(mf);
+    const quant::Requant q = quant::make_requant_for(rm, xs, pf32(in[4], m), ys);
     for (int64_t nn = 0; nn < g.N; ++nn)
       for (int64_t e = 0; e < OS; ++e) {
         const int64_t idx = (nn * g.M + m) * OS + e;
-        out[0].set_f64(idx, quant::requantize(acc[static_cast<size_t>(idx)], q, yz, lo, hi));
+        out[0].set_f64(idx, quant::requantize(acc[static_cast<size_t>(idx)], q, yz, lo, hi, rm));
       }
   }
 }
@@ -517,10 +524,11 @@ void eval_QLinearMatMul(const Node& n, const Inputs& in, Outputs& out) {
   const float as = in[1]->data<float>()[0], ys = in[6]->data<float>()[0];
   const int32_t yz = static_cast<int32_t>(pi(in[7], 0));
   std::vector<quant::Requant> q;
-  for (int64_t j = 0; j < g.N; ++j) q.push_back(quant::make_requant(as * pf32(in[4], j) / ys));
+  const quant::Rounding rm = quant::rounding_of(n);
+  for (int64_t j = 0; j < g.N; ++j) q.push_back(quant::make_requant_for(rm, as, pf32(in[4], j), ys));
   for (size_t e = 0; e < acc.size(); ++e)
     out[0].set_f64(static_cast<int64_t>(e),
-                   quant::requantize(acc[e], q[e % static_cast<size_t>(g.N)], yz, lo, hi));
+                   quant::requantize(acc[e], q[e % static_cast<size_t>(g.N)], yz, lo, hi, rm));
 }
 
 void infer_MatMulInteger(Node& n) {
@@ -575,7 +583,15 @@ void eval_QLinearAdd(const Node& n, const Inputs& in, Outputs& out) {
   const float sa = in[1]->data<float>()[0], sb = in[4]->data<float>()[0], sy = in[6]->data<float>()[0];
   const int32_t za = static_cast<int32_t>(pi(in[2], 0)), zb = static_cast<int32_t>(pi(in[5], 0));
   const int32_t zy = static_cast<int32_t>(pi(in.size() > 7 ? in[7] : nullptr, 0));
-  (void)n;
+  if (quant::rounding_of(n) == quant::Rounding::Tflite) {
+    const quant::TfliteAdd t = quant::make_tflite_add(sa, sb, sy);
+    ops::for_each_broadcast(
+        out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
+          out[0].set_f64(e, quant::tflite_add(t, static_cast<int32_t>(in[0]->get_i64(off[0])), za,
+                                              static_cast<int32_t>(in[3]->get_i64(off[1])), zb, zy, lo, hi));
+        });
+    return;
+  }
   ops::for_each_broadcast(
       out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
         out[0].set_f64(

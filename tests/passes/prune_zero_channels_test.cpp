@@ -114,10 +114,11 @@ graph g opset 13 {
              1e-6);
 }
 
-// int8: channel 1 of %a is always 5 (acc 20 * 0.25). Through the padded 2x2 depthwise conv
-// (weights 1,-1,2,3, M = 0.5) it becomes a map that differs at the borders:
-//   row 0: rne(7.5)=8, rne(12.5)=12, 12, rne(5)=5      (only taps of kernel row 1 are valid)
-//   rows 1-2: 5, 12, 12, rne(7.5)=8                     row 3: rne(-2.5)=-2, 0, 0, rne(2.5)=2
+// int8: channel 1 of %a is always 6 (acc 24 * 0.25). Through the padded 2x2 depthwise conv
+// (weights 1,-1,2,3, M = 0.5, so 3 * the sum of the valid weights) it becomes a map that differs
+// at the borders:
+//   row 0: 9, 15, 15, 6 (only taps of kernel row 1 are valid)   rows 1-2: 6, 15, 15, 9
+//   row 3: -3, 0, 0, 3
 // The last conv (weight 4 on that channel) gets 4 times this map as a per-position bias with
 // 3 row classes {0}, {1,2}, {3} and 3 column classes {0}, {1,2}, {3}.
 TEST_CASE("prune-zero-channels: int8 constant through a padded depthwise conv needs border corrections",
@@ -130,7 +131,7 @@ graph g opset 13 {
   const %w: i8[2x1x1x1] = [2,0]
   const %ws: f32[scalar] = [0.5]
   const %ys: f32[scalar] = [1.0]
-  const %b: i32[2] = [0,20]
+  const %b: i32[2] = [0,24]
   %a: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %xz, %ys, %xz, %b)
   const %wd: i8[2x1x2x2] = [1,2,3,4,1,-1,2,3]
   %d: i8[1x2x4x4] = QLinearConv(%a, %ys, %xz, %wd, %ws, %xz, %ys, %xz) {group=2, pads=[1,1,1,1]}
@@ -151,10 +152,34 @@ graph g opset 13 {
   const %QLinearConv2_w_pruned: i8[1x1x1x1] = [1]
   %a: i8[1x1x3x3] = QLinearConv(%x, %xs, %xz, %QLinearConv0_w_pruned, %ws, %xz, %ys, %xz, %QLinearConv0_b_pruned)
   %d: i8[1x1x4x4] = QLinearConv(%a, %ys, %xz, %QLinearConv1_w_pruned, %ws, %xz, %ys, %xz) {group=1, pads=[1,1,1,1]}
-  %y: i8[1x1x4x4] = QLinearConv(%d, %ys, %xz, %QLinearConv2_w_pruned, %ws, %xz, %ys, %xz) {tinyaot_pos_bias=[32,48,20,20,48,32,-8,0,8], tinyaot_pos_cols=[0,1,1,2], tinyaot_pos_rows=[0,1,1,2]}
+  %y: i8[1x1x4x4] = QLinearConv(%d, %ys, %xz, %QLinearConv2_w_pruned, %ws, %xz, %ys, %xz) {tinyaot_pos_bias=[36,60,24,24,60,36,-12,0,12], tinyaot_pos_cols=[0,1,1,2], tinyaot_pos_rows=[0,1,1,2]}
   return %y
 })",
              0.0);
+}
+
+// The same with the constant 5: the depthwise values are exact .5 ties (7.5, 12.5, 2.5, -2.5),
+// which the ONNX and TFLite rounding conventions (--rounding) resolve differently. The rounding is
+// attached to the nodes only after the pipeline, so the pass keeps such channels.
+TEST_CASE("prune-zero-channels: keeps int8 channels whose value depends on the rounding convention",
+          "[passes][prune]") {
+  const char* g = R"(
+graph g opset 13 {
+  input %x: i8[1x1x3x3]
+  const %xs: f32[scalar] = [0.5]
+  const %xz: i8[scalar] = [0]
+  const %w: i8[2x1x1x1] = [2,0]
+  const %ws: f32[scalar] = [0.5]
+  const %ys: f32[scalar] = [1.0]
+  const %b: i32[2] = [0,20]
+  %a: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %xz, %ys, %xz, %b)
+  const %wd: i8[2x1x2x2] = [1,2,3,4,1,-1,2,3]
+  %d: i8[1x2x4x4] = QLinearConv(%a, %ys, %xz, %wd, %ws, %xz, %ys, %xz) {group=2, pads=[1,1,1,1]}
+  const %w2: i8[1x2x1x1] = [1,4]
+  %y: i8[1x1x4x4] = QLinearConv(%d, %ys, %xz, %w2, %ws, %xz, %ys, %xz)
+  return %y
+})";
+  check_pass("prune-zero-channels", g, g, 0.0);
 }
 
 // A constant 2 straight into a 2x2 stride-2 conv padded on the top/left: each output position
