@@ -9,6 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "passes/pass.h"
+#include "passes/prune_magnitude.h"
+
 namespace tinyaot {
 
 namespace fs = std::filesystem;
@@ -60,6 +63,16 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
       dump << "// ----- IR after quantize -----\n" << ir::print(*g);
     auto rest = passes::run_pipeline(*g, after, diag, dump);
     recs.insert(recs.end(), rest.begin(), rest.end());
+  }
+  if (opt.prune_sparsity >= 0) {
+    // Lossy and opt-in, so after the (exact) pipeline; then structured pruning again, which can
+    // now remove channels that magnitude pruning emptied.
+    passes::prune_magnitude(*g, opt.prune_sparsity);
+    for (const auto& p : opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level))
+      if (p == "prune-zero-channels" || p == "remove-dead-nodes") {
+        passes::find_pass(p)->run(*g, passes::PassContext{&diag});
+        g->verify();
+      }
   }
   if (opt.print_pass_stats) dump << passes::format_pass_stats(recs, nodes_before);
   if (records) *records = std::move(recs);

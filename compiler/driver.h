@@ -31,6 +31,8 @@ struct CompileOptions {
   std::string rounding = "onnx";  // int8 requantization convention: "onnx" or "tflite" (docs/rounding.md)
   std::string command_line;
   QuantizeOptions quantize;  // --quantize int8: calibrate and insert QDQ before lower-qdq
+  // --prune magnitude:<s>: fraction of each layer's weights zeroed after the pipeline (< 0: off).
+  double prune_sparsity = -1;
 };
 
 struct CompileResult {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
@@ -265,7 +266,23 @@ void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin
     if (n.inputs.size() <= ci.bi) n.inputs.resize(ci.bi + 1, nullptr);
     n.inputs[ci.bi] = new_const(g, base + "_b_pruned", slice01(b, rout, none));
   }
-  if (fold && !uniform) set_pos_bias(n, ci, total, rout);
+  if (fold && !uniform) {
+    set_pos_bias(n, ci, total, rout);
+  } else if (!rout.empty() && n.attrs.has("tinyaot_pos_bias")) {
+    // An existing per-position table (an earlier run) loses the removed channels' rows.
+    const posb::PosBias pb = posb::parse(n, ci.M, n.outputs[0]->shape);
+    ir::Attribute tab = *n.attrs.find("tinyaot_pos_bias");
+    tab.ints.clear(), tab.floats.clear();
+    for (int64_t m = 0; m < ci.M; ++m)
+      for (int64_t e = 0; e < pb.R * pb.Cc && !rout.count(m); ++e) {
+        const double v = pb.table[static_cast<size_t>(m * pb.R * pb.Cc + e)];
+        if (tab.kind == ir::Attribute::Kind::Ints)
+          tab.ints.push_back(static_cast<int64_t>(v));
+        else
+          tab.floats.push_back(static_cast<float>(v));
+      }
+    n.attrs.set("tinyaot_pos_bias", tab);
+  }
   // Per-output-channel quantization parameters.
   if (ci.q && !rout.empty())
     for (size_t i : {size_t{4}, size_t{5}})

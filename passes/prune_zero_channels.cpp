@@ -49,19 +49,35 @@ KnownMaps known_outputs(const ConvInfo& ci, const KnownMaps& kin) {
   std::vector<const ir::Value*> in;
   for (size_t i = 0; i < ci.n->inputs.size(); ++i)
     in.push_back(i == 0 ? &x : ci.n->inputs[i] ? ci.n->inputs[i]->value.get() : nullptr);
-  std::vector<ir::Value> out = evaluate_node(*ci.n, in);
+  // The int8 rounding convention (--rounding onnx|tflite) is attached to the nodes only after
+  // the pipeline, so an integer channel counts as known only when both conventions give the same
+  // map (for dead channels both saturate to the same value).
+  std::vector<std::vector<ir::Value>> outs;
+  for (const char* rounding : {"onnx", "tflite"}) {
+    ir::Node copy = *ci.n;
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = rounding;
+    if (ci.q) copy.attrs.set("tinyaot_rounding", a);
+    outs.push_back(evaluate_node(copy, in));
+    if (!ci.q) break;
+  }
   const int64_t OHW = ci.out_hw();
   for (int64_t m : ch) {
     std::vector<double> v(static_cast<size_t>(OHW));
-    for (int64_t p = 0; p < OHW; ++p) v[static_cast<size_t>(p)] = out[0].get_f64(m * OHW + p);
-    r[m] = std::move(v);
+    bool same = true;
+    for (int64_t p = 0; p < OHW; ++p) {
+      v[static_cast<size_t>(p)] = outs[0][0].get_f64(m * OHW + p);
+      for (auto& o : outs) same = same && o[0].get_f64(m * OHW + p) == v[static_cast<size_t>(p)];
+    }
+    if (same) r[m] = std::move(v);
   }
   return r;
 }
 
 }  // namespace
 
-bool prune_zero_channels(ir::Graph& g, const PassContext&) {
+bool prune_zero_channels(ir::Graph& g, const PassContext& ctx) {
   // 1. Forward: which channels of which tensors are known at compile time.
   std::map<const ir::Tensor*, KnownMaps> known;
   std::map<const ir::Node*, ConvInfo> convs;
@@ -88,6 +104,21 @@ bool prune_zero_channels(ir::Graph& g, const PassContext&) {
     auto drop = [&](const ir::Tensor* t, int64_t c) {
       if (cand[t].erase(c)) changed = true;
     };
+    // A depthwise layer drops output channel o only together with its input channel o / Mg and
+    // the other outputs of that group (a zero-weight depthwise channel reading a live input stays).
+    for (auto& cv : convs) {
+      const ConvInfo& ci = cv.second;
+      if (!(ci.Cg == 1 && ci.G > 1)) continue;
+      auto yo = cand.find(cv.first->outputs[0]);
+      if (yo == cand.end() || yo->second.empty()) continue;
+      auto xi = cand.find(cv.first->inputs[0]);
+      for (int64_t o : std::vector<int64_t>(yo->second.begin(), yo->second.end())) {
+        const int64_t c = o / ci.Mg;
+        bool ok = xi != cand.end() && xi->second.count(c);
+        for (int64_t t = 0; t < ci.Mg && ok; ++t) ok = yo->second.count(c * ci.Mg + t) != 0;
+        if (!ok) drop(yo->first, o);
+      }
+    }
     for (auto& kv : cand) {
       const ir::Tensor* T = kv.first;
       std::set<int64_t>& s = kv.second;
@@ -154,7 +185,8 @@ bool prune_zero_channels(ir::Graph& g, const PassContext&) {
   for (auto& np : g.nodes())
     if (std::find(touched.begin(), touched.end(), np.get()) != touched.end()) np->info->infer(*np);
   g.remove_unused_tensors();
-  (void)removed;
+  ctx.count("channels removed", static_cast<int64_t>(removed));
+  ctx.count("layers rewritten", static_cast<int64_t>(touched.size()));
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include "compiler/ops/registry.h"
 #include "compiler/verify.h"
 #include "passes/pass.h"
+#include "passes/prune_magnitude.h"
 
 using namespace tinyaot;
 
@@ -27,6 +28,7 @@ struct SharedOpts {
   std::string quantize, calibrate = "minmax", io = "float";
   std::vector<std::string> calibration;
   std::string rounding = "onnx";
+  std::string prune;
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
@@ -37,6 +39,9 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_option("-O", s.opt_level, "Optimisation level: -O0 (no passes) or -O2 (default)")
       ->check(CLI::IsMember({0, 2}));
   app->add_option("--passes", s.passes, "Comma-separated pass list replacing the -O pipeline");
+  app->add_option("--prune", s.prune,
+                  "Unstructured pruning (lossy, opt-in): magnitude:<sparsity> zeroes that fraction of each "
+                  "layer's smallest weights");
   app->add_flag("--print-ir-after-all", s.print_ir_all, "Print the IR after import and after every pass");
   app->add_option("--print-ir-after", s.print_ir_after, "Print the IR after the named pass (repeatable)");
   app->add_flag("--print-pass-stats", s.print_pass_stats,
@@ -94,6 +99,7 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.print_memory_plan = s.print_plan;
   co.print_pass_stats = s.print_pass_stats;
   co.io_in_arena = s.io_in_arena;
+  if (!s.prune.empty()) co.prune_sparsity = passes::parse_prune_spec(s.prune);
   co.command_line = cmdline;
   co.quantize.int8 = s.quantize == "int8";
   co.quantize.method = calib::parse_method(s.calibrate);

@@ -114,10 +114,11 @@ graph g opset 13 {
              1e-6);
 }
 
-// int8: channel 1 of %a is always 5 (acc 20 * 0.25). Through the padded 2x2 depthwise conv
-// (weights 1,-1,2,3, M = 0.5) it becomes a map that differs at the borders:
-//   row 0: rne(7.5)=8, rne(12.5)=12, 12, rne(5)=5      (only taps of kernel row 1 are valid)
-//   rows 1-2: 5, 12, 12, rne(7.5)=8                     row 3: rne(-2.5)=-2, 0, 0, rne(2.5)=2
+// int8: channel 1 of %a is always 6 (acc 24 * 0.25). Through the padded 2x2 depthwise conv
+// (weights 1,-1,2,3, M = 0.5, so 3 * the sum of the valid weights) it becomes a map that differs
+// at the borders:
+//   row 0: 9, 15, 15, 6 (only taps of kernel row 1 are valid)   rows 1-2: 6, 15, 15, 9
+//   row 3: -3, 0, 0, 3
 // The last conv (weight 4 on that channel) gets 4 times this map as a per-position bias with
 // 3 row classes {0}, {1,2}, {3} and 3 column classes {0}, {1,2}, {3}.
 TEST_CASE("prune-zero-channels: int8 constant through a padded depthwise conv needs border corrections",
@@ -130,7 +131,7 @@ graph g opset 13 {
   const %w: i8[2x1x1x1] = [2,0]
   const %ws: f32[scalar] = [0.5]
   const %ys: f32[scalar] = [1.0]
-  const %b: i32[2] = [0,20]
+  const %b: i32[2] = [0,24]
   %a: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %xz, %ys, %xz, %b)
   const %wd: i8[2x1x2x2] = [1,2,3,4,1,-1,2,3]
   %d: i8[1x2x4x4] = QLinearConv(%a, %ys, %xz, %wd, %ws, %xz, %ys, %xz) {group=2, pads=[1,1,1,1]}
@@ -151,10 +152,34 @@ graph g opset 13 {
   const %QLinearConv2_w_pruned: i8[1x1x1x1] = [1]
   %a: i8[1x1x3x3] = QLinearConv(%x, %xs, %xz, %QLinearConv0_w_pruned, %ws, %xz, %ys, %xz, %QLinearConv0_b_pruned)
   %d: i8[1x1x4x4] = QLinearConv(%a, %ys, %xz, %QLinearConv1_w_pruned, %ws, %xz, %ys, %xz) {group=1, pads=[1,1,1,1]}
-  %y: i8[1x1x4x4] = QLinearConv(%d, %ys, %xz, %QLinearConv2_w_pruned, %ws, %xz, %ys, %xz) {tinyaot_pos_bias=[32,48,20,20,48,32,-8,0,8], tinyaot_pos_cols=[0,1,1,2], tinyaot_pos_rows=[0,1,1,2]}
+  %y: i8[1x1x4x4] = QLinearConv(%d, %ys, %xz, %QLinearConv2_w_pruned, %ws, %xz, %ys, %xz) {tinyaot_pos_bias=[36,60,24,24,60,36,-12,0,12], tinyaot_pos_cols=[0,1,1,2], tinyaot_pos_rows=[0,1,1,2]}
   return %y
 })",
              0.0);
+}
+
+// The same with the constant 5: the depthwise values are exact .5 ties (7.5, 12.5, 2.5, -2.5),
+// which the ONNX and TFLite rounding conventions (--rounding) resolve differently. The rounding is
+// attached to the nodes only after the pipeline, so the pass keeps such channels.
+TEST_CASE("prune-zero-channels: keeps int8 channels whose value depends on the rounding convention",
+          "[passes][prune]") {
+  const char* g = R"(
+graph g opset 13 {
+  input %x: i8[1x1x3x3]
+  const %xs: f32[scalar] = [0.5]
+  const %xz: i8[scalar] = [0]
+  const %w: i8[2x1x1x1] = [2,0]
+  const %ws: f32[scalar] = [0.5]
+  const %ys: f32[scalar] = [1.0]
+  const %b: i32[2] = [0,20]
+  %a: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %xz, %ys, %xz, %b)
+  const %wd: i8[2x1x2x2] = [1,2,3,4,1,-1,2,3]
+  %d: i8[1x2x4x4] = QLinearConv(%a, %ys, %xz, %wd, %ws, %xz, %ys, %xz) {group=2, pads=[1,1,1,1]}
+  const %w2: i8[1x2x1x1] = [1,4]
+  %y: i8[1x1x4x4] = QLinearConv(%d, %ys, %xz, %w2, %ws, %xz, %ys, %xz)
+  return %y
+})";
+  check_pass("prune-zero-channels", g, g, 0.0);
 }
 
 // A constant 2 straight into a 2x2 stride-2 conv padded on the top/left: each output position
@@ -248,4 +273,72 @@ TEST_CASE("per-position bias: generated QLinearConv and Conv kernels match the e
     REQUIRE(want.numel() == got.numel());
     for (int64_t i = 0; i < want.numel(); ++i) CHECK(got.get_f64(i) == Approx(want.get_f64(i)).epsilon(1e-6));
   }
+}
+
+// A depthwise channel with zero weights is constant, but its input channel is live. A depthwise
+// layer must keep input and output channels paired, so the pass keeps it (regression test: the
+// rewrite used to drop only the output, and the group count no longer divided the channels).
+TEST_CASE("prune-zero-channels: zero depthwise channel over a live input stays", "[passes][prune]") {
+  const char* g = R"(
+graph g opset 13 {
+  input %x: f32[1x2x2x2]
+  const %wd: f32[2x1x1x1] = [1.5, 0]
+  const %bd: f32[2] = [0.25, 2]
+  %d: f32[1x2x2x2] = Conv(%x, %wd, %bd) {group=2}
+  const %w2: f32[1x2x1x1] = [2, 3]
+  %y: f32[1x1x2x2] = Conv(%d, %w2)
+  return %y
+})";
+  check_pass("prune-zero-channels", g, g, 0.0);
+}
+
+// A layer that already carries a per-position table (from an earlier run) and loses an output
+// channel keeps the table rows of the channels that stay. Channel 1 of %a is 2 + (3, 4) by
+// column, so the consumer gets 3 * (5, 6) = (15, 18) per column, the same on both rows.
+TEST_CASE("prune-zero-channels: existing per-position table loses removed channels' rows",
+          "[passes][prune]") {
+  check_pass("prune-zero-channels", R"(
+graph g opset 13 {
+  input %x: f32[1x1x2x2]
+  const %w1: f32[2x1x1x1] = [1.5, 0]
+  const %b1: f32[2] = [0.25, 2]
+  %a: f32[1x2x2x2] = Conv(%x, %w1, %b1) {tinyaot_pos_bias=[1.0, 2.0, 3.0, 4.0], tinyaot_pos_rows=[0, 0], tinyaot_pos_cols=[0, 1]}
+  const %w2: f32[1x2x1x1] = [2, 3]
+  %y: f32[1x1x2x2] = Conv(%a, %w2)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %x: f32[1x1x2x2]
+  const %Conv0_w_pruned: f32[1x1x1x1] = [1.5]
+  const %Conv0_b_pruned: f32[1] = [0.25]
+  const %Conv1_w_pruned: f32[1x1x1x1] = [2.0]
+  %a: f32[1x1x2x2] = Conv(%x, %Conv0_w_pruned, %Conv0_b_pruned) {tinyaot_pos_bias=[1.0,2.0], tinyaot_pos_cols=[0,1], tinyaot_pos_rows=[0,0]}
+  %y: f32[1x1x2x2] = Conv(%a, %Conv1_w_pruned) {tinyaot_pos_bias=[15.0,18.0], tinyaot_pos_cols=[0,1], tinyaot_pos_rows=[0,0]}
+  return %y
+})",
+             1e-6);
+}
+
+// A malformed per-position table is a CompileError naming the node, not a crash.
+TEST_CASE("per-position bias: malformed attributes are rejected", "[passes][prune]") {
+  const std::string head = R"(
+graph g opset 13 {
+  input %x: f32[1x1x2x2]
+  const %w: f32[1x1x1x1] = [1.5]
+)";
+  CHECK_THROWS_WITH(
+      tinyaot::ir::parse(
+          head +
+          R"(  %y: f32[1x1x2x2] = Conv(%x, %w) {tinyaot_pos_bias=[1.0], tinyaot_pos_rows=[0, 1], tinyaot_pos_cols=[0, 0]}
+  return %y
+})"),
+      Catch::Contains("tinyaot_pos_bias has 1 values, expected 2"));
+  CHECK_THROWS_WITH(
+      tinyaot::ir::parse(
+          head +
+          R"(  %y: f32[1x1x2x2] = Conv(%x, %w) {tinyaot_pos_bias=[1.0], tinyaot_pos_rows=[0], tinyaot_pos_cols=[0, 0]}
+  return %y
+})"),
+      Catch::Contains("must have 2 and 2 entries"));
 }
