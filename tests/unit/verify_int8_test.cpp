@@ -28,7 +28,8 @@ std::string edited_case(const TempDir& dir, const std::vector<std::pair<int, int
   }
   std::string raw = t.raw_data();
   REQUIRE(raw.size() == 24);
-  for (auto [i, d] : edits) raw[static_cast<size_t>(i)] = static_cast<char>(static_cast<int8_t>(raw[static_cast<size_t>(i)]) + d);
+  for (auto [i, d] : edits)
+    raw[static_cast<size_t>(i)] = static_cast<char>(static_cast<int8_t>(raw[static_cast<size_t>(i)]) + d);
   t.set_raw_data(raw);
   std::ofstream o(dst / "test_data_set_0/output_0.pb", std::ios::binary);
   REQUIRE(t.SerializeToOstream(&o));
