@@ -11,9 +11,11 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pos_bias.h"
 #include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
@@ -294,6 +296,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   // once per channel at run time when a scale is a run-time input.
   int32_t lo = 0, hi = 0;
   std::string mult_lit, shift_lit, mult_tab, shift_tab;
+  std::vector<int32_t> mult_values, shift_values;  // per output channel (compile-time scales)
   bool rq_runtime = false;
   std::string rqf;
   const quant::Rounding rmode = quant::rounding_of(n);
@@ -312,6 +315,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
         st.push_back(q.shift);
         uni = uni && mt.back() == mt[0] && st.back() == st[0];
       }
+      mult_values.assign(mt.begin(), mt.end());
+      shift_values.assign(st.begin(), st.end());
       if (uni) {
         mult_lit = i32(static_cast<int64_t>(mt[0]));
         shift_lit = i32(static_cast<int64_t>(st[0]));
@@ -337,6 +342,38 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   else if (G > 1)
     name += fmt::format("_g{}", G);
   ctx.set_name(name);
+  // The requantizing store expression of one accumulator, shared by the generic loops below and
+  // the Cortex-M DSP kernels (so rounding modes apply to both).
+  auto requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift,
+                          const std::string& zp) {
+    return fmt::format("({}){}({}, {}, {}, {}, {}, {})", yc, rqf, acc, mult, shift, zp, lo, hi);
+  };
+  // Per-position bias table of prune-zero-channels (used below; the DSP kernels do not support it).
+  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
+  // Cortex-M targets: a DSP kernel (codegen/kernels/arm_qconv.cpp) for the layers it supports,
+  // with the generic body below kept in its #else branch; other layers stay generic.
+  bool dsp = false;
+  if (qlinear && !rq_runtime && xzp.known && !xzp.per_index && yzp.known && !yzp.per_index && wzp.known &&
+      !wrap && (!has_bias || bv) && wt == DType::I8 && !pos && rmode == quant::Rounding::Onnx &&
+      codegen::arm::has_dsp(ctx.target())) {
+    codegen::arm::QConvLayer L;
+    L.N = N, L.C = C, L.M = M, L.G = G;
+    L.in = in, L.out = out, L.k = k, L.s = s, L.d = d, L.pb = g.pb, L.pe = g.pe;
+    L.xzp = xzp.v[0];
+    L.wzp_zero = wzp.all_zero();
+    L.bias = has_bias ? "x8" : "";
+    L.x_type = xc_t, L.y_type = yc;
+    L.requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift) {
+      return requant_call(acc, mult, shift, yzp.expr("0"));
+    };
+    L.mult = mult_values, L.shift = shift_values;
+    L.requant = [&](const std::string& acc, const std::string& ch) {
+      return requant_call(acc, mult_tab.empty() ? mult_lit : fmt::format("{}[{}]", mult_tab, ch),
+                          mult_tab.empty() ? shift_lit : fmt::format("{}[{}]", shift_tab, ch), yzp.expr("0"));
+    };
+    dsp = codegen::arm::emit_qconv_dsp_begin(ctx, L);
+    if (dsp) ctx.set_name(name + "_dsp");
+  }
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
@@ -351,6 +388,14 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   const int64_t MB = Mg % 2 == 0 ? 2 : 1;
   const int64_t PBI = 2;
 
+  // Per-position bias (prune-zero-channels): a [M][row class][column class] table added to the
+  // accumulator before requantization, modulo 2^32 like the accumulator itself.
+  std::string pos_tab, pos_rows, pos_cols;
+  if (pos) {
+    pos_tab = ctx.const_table("pos_bias", DType::I32, pos.table);
+    pos_rows = ctx.const_table("pos_rows", DType::I32, std::vector<double>(pos.rows.begin(), pos.rows.end()));
+    pos_cols = ctx.const_table("pos_cols", DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
+  }
   const std::string W = "x" + std::to_string(wi);
   if (!xzp.known) ctx.line("const int32_t xzp = {};", xzp.expr("0"));
   if (qlinear) ctx.line("const int32_t yzp = {};", yzp.expr("0"));
@@ -451,10 +496,14 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     if (Cg > 1) ctx.close();
     for (int64_t t = 0; t < MB; ++t)
       for (int64_t p = 0; p < PB; ++p) {
-        const std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        if (pos)
+          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[({} * {} + {}[o0]) * {} + {}[{}]])",
+                             acc(t, p), pos_tab, mt_idx(t), pos.R, pos_rows, pos.Cc, pos_cols,
+                             add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
         if (qlinear)
-          ctx.line("ym[{}] = ({}){}({}, {}, {}, yzp, {}, {});", yi, yc, rqf, accv, rm(t), rs(t), lo, hi);
+          ctx.line("ym[{}] = {};", yi, requant_call(accv, rm(t), rs(t), "yzp"));
         else
           ctx.line("ym[{}] = {};", yi, accv);
       }
@@ -503,6 +552,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   ctx.close();  // m
   if (G > 1) ctx.close();
   ctx.close();  // n
+  if (dsp) ctx.raw("#endif\n");
 }
 
 // ---------------------------------------------------------------- QLinearMatMul / MatMulInteger

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
@@ -437,12 +438,24 @@ void infer_QLinearConv(Node& n) {
   ir::Shape s = {g.N, g.M};
   for (int64_t o : g.out) s.push_back(o);
   ops::set_output(n, 0, yt, s);
+  posb::parse(n, g.M, s);  // per-position bias (prune-zero-channels), validated here
 }
 
 void eval_QLinearConv(const Node& n, const Inputs& in, Outputs& out) {
   auto g = qconv_geometry(n);
   const Value* bias = in.size() > 8 ? in[8] : nullptr;
   std::vector<int32_t> acc = conv_acc(n, g, *in[0], in[2], *in[3], in[5], bias);
+  // Per-position bias (prune-zero-channels): added modulo 2^32 like the accumulator.
+  if (const posb::PosBias pb = posb::parse(n, g.M, out[0].shape)) {
+    const int64_t OH = out[0].shape[2], OW = out[0].shape[3];
+    for (int64_t nn = 0; nn < g.N; ++nn)
+      for (int64_t m = 0; m < g.M; ++m)
+        for (int64_t e = 0; e < OH * OW; ++e) {
+          int32_t& a = acc[static_cast<size_t>((nn * g.M + m) * OH * OW + e)];
+          a = static_cast<int32_t>(static_cast<uint32_t>(a) +
+                                   static_cast<uint32_t>(static_cast<int64_t>(pb.at(m, e / OW, e % OW))));
+        }
+  }
   int32_t lo, hi;
   qrange(out[0].dtype, lo, hi);
   const int64_t OS = static_cast<int64_t>(acc.size()) / (g.N * g.M);
