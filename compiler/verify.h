@@ -15,7 +15,11 @@ struct VerifyOptions {
   int jobs = 2;
   double rtol = 1e-3, atol = 1e-7;  // ONNX backend test defaults, one for all float cases
   bool reference = false;           // run the reference evaluator instead of generated code
-  bool keep = false;                // keep the work folders
+  // Quantized models (any quantization op) use the int8 rules of docs/rounding.md ("verify"):
+  // integer outputs within 1, outputs of a final DequantizeLinear within one step of its scale,
+  // top-1 equal. `exact` compares integer outputs bit for bit instead (and floats with rtol/atol).
+  bool exact = false;
+  bool keep = false;  // keep the work folders
   std::string work_dir;
   bool specialize = true;      // specialise shape-deciding inputs on the test data
   std::string skip_list;       // file: "case_name  # reason" per line (out of scope)

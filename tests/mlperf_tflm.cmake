@@ -7,7 +7,7 @@ if(NOT EXISTS ${dir})
   message(STATUS "../shared/mlperf_int8 not present; skipping")
   cmake_language(EXIT 77)
 endif()
-execute_process(COMMAND ${TINYAOT} verify --rounding tflite ${dir}/mlperf_ad01_qlinear ${dir}/mlperf_ad01_qdq
+execute_process(COMMAND ${TINYAOT} verify --exact --rounding tflite ${dir}/mlperf_ad01_qlinear ${dir}/mlperf_ad01_qdq
                         ${dir}/mlperf_kws_qlinear ${dir}/mlperf_kws_qdq ${dir}/mlperf_vww_qlinear
                         ${dir}/mlperf_vww_qdq -j 2 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

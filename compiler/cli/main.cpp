@@ -157,6 +157,9 @@ int main(int argc, char** argv) {
   verify->add_flag("--reference", vo.reference,
                    "Check the compiler's reference evaluator instead of generated code");
   verify->add_flag("--keep", vo.keep, "Keep build folders");
+  verify->add_flag(
+      "--exact", vo.exact,
+      "Quantized models: compare integer outputs bit for bit (default: int8 rules, docs/rounding.md)");
   verify->add_option("--work-dir", vo.work_dir, "Where to build cases (default: a temporary folder)");
   verify->add_option("--skip-list", vo.skip_list, "File of case names to skip, each with a reason after '#'");
   verify->add_option(

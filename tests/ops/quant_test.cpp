@@ -387,3 +387,25 @@ TEST_CASE("QLinearConv kernel with constant scales uses integer maths only", "[q
   CHECK(ctx.body().find("= -2304") != std::string::npos);
   CHECK(ctx.body().find("(int32_t)xr[k1] - 128") != std::string::npos);
 }
+
+// Average pooling at a rounding tie: the raw int8 sum -10 over 4 values is -2.5. ONNX mode rounds
+// the rescaled zero-point-relative sum (502 / 4 = 125.5 -> 126, minus 128: -2, half to even);
+// TFLite rounds the raw sum divided by the count away from zero (-3), as its int8 pool does.
+TEST_CASE("QLinearGlobalAveragePool ties: onnx half-even vs tflite half-away", "[quant][rounding]") {
+  for (const char* mode : {"onnx", "tflite"}) {
+    QCase c("QLinearGlobalAveragePool");
+    c.n->domain = "com.microsoft";
+    c.n->info = find_op("com.microsoft", "QLinearGlobalAveragePool");
+    c.n->opset = 1;
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = mode;
+    c.n->attrs.set("tinyaot_rounding", a);
+    c.add(DType::I8, {1, 1, 2, 2}, {-1, -2, -3, -4});
+    c.add(DType::F32, {}, {0.5}, true);
+    c.add(DType::I8, {}, {-128}, true);
+    c.add(DType::F32, {}, {0.5}, true);
+    c.add(DType::I8, {}, {-128}, true);
+    CHECK(c.run() == V{std::string(mode) == "onnx" ? -2.0 : -3.0});
+  }
+}
