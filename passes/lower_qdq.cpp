@@ -540,6 +540,9 @@ bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
   while (shift > 1 && std::nearbyint(std::ldexp(1.0, shift) / ys) > 4294967295.0) --shift;
   const double mult = std::nearbyint(std::ldexp(1.0, shift) / ys);
   if (len < 1 || len > 4096 || !(mult >= 65536.0 && mult <= 4294967295.0)) return false;
+  // The table rounding moves each probability by at most (len + 1) / 2^25; keep that below a
+  // quarter of an output step so that the result stays within 1 LSB (docs/quantization.md).
+  if (static_cast<double>(len + 1) / 33554432.0 > 0.25 * ys) return false;
   ir::Value table(DType::U32, {256});
   for (int d = 0; d < 256; ++d)
     table.data<uint32_t>()[d] =

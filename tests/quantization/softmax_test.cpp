@@ -51,10 +51,12 @@ graph g opset {0} {{
         double m = -1e300, sum = 0;
         auto at = [&](int64_t k) { return o * len * inner + k * inner + i; };
         for (int64_t k = 0; k < len; ++k) m = std::max(m, static_cast<double>(x.get_i64(at(k)) - xz) * xs);
-        for (int64_t k = 0; k < len; ++k) sum += std::exp(static_cast<double>(x.get_i64(at(k)) - xz) * xs - m);
+        for (int64_t k = 0; k < len; ++k)
+          sum += std::exp(static_cast<double>(x.get_i64(at(k)) - xz) * xs - m);
         for (int64_t k = 0; k < len; ++k) {
           const double p = std::exp(static_cast<double>(x.get_i64(at(k)) - xz) * xs - m) / sum;
-          const int64_t ref = std::min(qmax, std::max(qmin, static_cast<int64_t>(std::nearbyint(p / ys)) + yz));
+          const int64_t ref =
+              std::min(qmax, std::max(qmin, static_cast<int64_t>(std::nearbyint(p / ys)) + yz));
           worst = std::max(worst, std::abs(y.get_i64(at(k)) - ref));
         }
       }
@@ -66,9 +68,9 @@ graph g opset {0} {{
 
 TEST_CASE("lower-qdq: int8 Softmax -> QSoftmax within 1 LSB of the exact definition", "[passes][softmax]") {
   check_softmax(13, "2x10", 2, 10, 1, -1, 0.0625f, 0, "i8", 1.0f / 256, -128);
-  check_softmax(13, "2x7x3", 2, 7, 3, 1, 0.1f, -5, "i8", 1.0f / 256, -128);     // inner axis
-  check_softmax(11, "2x3x4", 2, 12, 1, 1, 0.05f, 3, "u8", 1.0f / 255, 0);       // coerced 2-D
-  check_softmax(13, "1x1000", 1, 1000, 1, -1, 0.02f, 0, "i8", 1.0f / 256, -128); // long row
-  check_softmax(13, "1x4", 1, 4, 1, -1, 0.5f, 0, "i8", 0.01f, -100);            // saturating
-  check_softmax(13, "1x64", 1, 64, 1, -1, 0.01f, 0, "i8", 8.3e-05f, -128);      // tiny y_scale: shift 18
+  check_softmax(13, "2x7x3", 2, 7, 3, 1, 0.1f, -5, "i8", 1.0f / 256, -128);       // inner axis
+  check_softmax(11, "2x3x4", 2, 12, 1, 1, 0.05f, 3, "u8", 1.0f / 255, 0);         // coerced 2-D
+  check_softmax(13, "1x1000", 1, 1000, 1, -1, 0.02f, 0, "i8", 1.0f / 256, -128);  // long row
+  check_softmax(13, "1x4", 1, 4, 1, -1, 0.5f, 0, "i8", 0.01f, -100);              // saturating
+  check_softmax(13, "1x64", 1, 64, 1, -1, 0.01f, 0, "i8", 8.3e-05f, -128);        // tiny y_scale: shift 18
 }
