@@ -718,7 +718,15 @@ void remove_dead(Graph& g) {
 
 }  // namespace
 
-bool lower_qdq(ir::Graph& g, const PassContext&) {
+// Integer (QLinear*/QGemm) nodes in the graph, to report how many the pass created.
+static int64_t count_qlinear(const ir::Graph& g) {
+  int64_t n = 0;
+  for (auto& np : g.nodes()) n += np->op.rfind("QLinear", 0) == 0 || np->op == "QGemm";
+  return n;
+}
+
+bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
+  const int64_t nodes_before = static_cast<int64_t>(g.nodes().size()), qlinear_before = count_qlinear(g);
   bool changed = false;
   for (bool again = true; again;) {
     again = false;
@@ -743,6 +751,8 @@ bool lower_qdq(ir::Graph& g, const PassContext&) {
     if (again) g.topo_sort();
   }
   g.remove_unused_tensors();  // also the constants of groups that did not match
+  ctx.count("integer_ops_created", count_qlinear(g) - qlinear_before);
+  ctx.count("nodes_removed", nodes_before - static_cast<int64_t>(g.nodes().size()));
   return changed;
 }
 
