@@ -86,16 +86,19 @@ TEST_CASE("cli: --quantize int8 --io int8 exposes int8 buffers and their paramet
   }
 }
 
-// Sigmoid -> Tanh on a float input quantizes into two tinyaot.LookupTable kernels; the generated
+// Sigmoid -> Tanh -> Softmax on a float input quantizes into two tinyaot.LookupTable kernels and a
+// tinyaot.QSoftmax; the generated
 // code is built with -Wall -Wextra -Werror and its output must equal the reference evaluator's
 // result for the same quantized graph bit for bit.
-TEST_CASE("cli: lookup-table kernels build and match the reference evaluator", "[quantize][cli][lut]") {
+TEST_CASE("cli: lookup-table and softmax kernels build and match the reference evaluator",
+          "[quantize][cli][lut]") {
   TempDir d;
   auto m = make_model();
   add_input(m, "x", {1, 64});
   add_output(m, "y", {1, 64});
   add_node(m, "Sigmoid", {"x"}, {"s"});
-  add_node(m, "Tanh", {"s"}, {"y"});
+  add_node(m, "Tanh", {"s"}, {"t"});
+  add_node(m, "Softmax", {"t"}, {"y"});
   write_model(m, d.str() + "/lut.onnx");
   // Calibration: 64 values spanning [-6, 6].
   std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 64), }";
@@ -117,6 +120,8 @@ TEST_CASE("cli: lookup-table kernels build and match the reference evaluator", "
   CHECK_THAT(r.out, Contains("tinyaot.LookupTable"));
   CHECK_THAT(r.out, !Contains("Sigmoid("));
   CHECK_THAT(r.out, !Contains("Tanh("));
+  CHECK_THAT(r.out, Contains("tinyaot.QSoftmax"));
+  CHECK_THAT(r.out, !Contains("= Softmax("));
   // Harness: run once on the calibration values and print the outputs as exact hex floats.
   {
     std::ofstream c(d.str() + "/main.cpp");
