@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codegen/codegen.h"
+#include "compiler/quantize.h"
 #include "frontend/onnx_import.h"
 #include "passes/pipeline.h"
 
@@ -27,7 +28,9 @@ struct CompileOptions {
   bool print_memory_plan = false;
   bool print_pass_stats = false;  // one line per pass run (counts, node count) on the dump stream
   bool io_in_arena = false;
+  std::string rounding = "onnx";  // int8 requantization convention: "onnx" or "tflite" (docs/rounding.md)
   std::string command_line;
+  QuantizeOptions quantize;  // --quantize int8: calibrate and insert QDQ before lower-qdq
 };
 
 struct CompileResult {
