@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <fstream>
 #include <sstream>
 
@@ -26,22 +28,55 @@ std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec) {
   return {spec.substr(0, eq), s};
 }
 
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag,
-                                             std::ostream& dump) {
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump,
+                                             std::vector<passes::PassRecord>* records) {
   auto g = frontend::import_model_file(opt.model_path, opt.import, diag);
   passes::PipelineOptions po;
   po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);
   po.print_ir_after_all = opt.print_ir_after_all;
   po.print_ir_after = opt.print_ir_after;
   if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
-  passes::run_pipeline(*g, po, diag, dump);
+  const size_t nodes_before = g->nodes().size();
+  std::vector<passes::PassRecord> recs;
+  if (!opt.quantize.int8) {
+    recs = passes::run_pipeline(*g, po, diag, dump);
+  } else {
+    // Post-training quantization goes in front of lower-qdq (after BatchNorm folding, so the folded
+    // weights are what gets quantized); without lower-qdq in the list it goes last.
+    // "quantize" is accepted by --print-ir-after although it is not a registered pass.
+    po.print_ir_after.erase(std::remove(po.print_ir_after.begin(), po.print_ir_after.end(), "quantize"),
+                            po.print_ir_after.end());
+    auto at = std::find(po.passes.begin(), po.passes.end(), std::string("lower-qdq"));
+    passes::PipelineOptions after = po;
+    after.passes.assign(at, po.passes.end());
+    po.passes.erase(at, po.passes.end());
+    recs = passes::run_pipeline(*g, po, diag, dump);
+    QuantizeOptions q = opt.quantize;
+    if (q.from_test_data && q.calibration_arrays.empty() && q.calibration_files.empty())
+      q.calibration_arrays = test_data_calibration(*g, opt.model_path);
+    quantize_graph(*g, q, &std::cerr);
+    if (opt.print_ir_after_all || std::count(opt.print_ir_after.begin(), opt.print_ir_after.end(), "quantize"))
+      dump << "// ----- IR after quantize -----\n" << ir::print(*g);
+    auto rest = passes::run_pipeline(*g, after, diag, dump);
+    recs.insert(recs.end(), rest.begin(), rest.end());
+  }
+  if (opt.print_pass_stats) dump << passes::format_pass_stats(recs, nodes_before);
+  if (records) *records = std::move(recs);
+  // The rounding convention travels on each node so the evaluator and every kernel emitter read
+  // it from one place (quant::rounding_of); nodes created by passes exist by now.
+  if (opt.rounding == "tflite") {
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = "tflite";
+    for (auto& n : g->mutable_nodes()) n->attrs.set("tinyaot_rounding", a);
+  }
   return g;
 }
 
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
   CompileResult r;
   Diagnostics diag;
-  r.graph = load_and_optimize(opt, diag, dump);
+  r.graph = load_and_optimize(opt, diag, dump, &r.pass_records);
   r.warnings = diag.warnings;
   codegen::Options co;
   co.name = opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name;
