@@ -55,7 +55,8 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
     if (q.from_test_data && q.calibration_arrays.empty() && q.calibration_files.empty())
       q.calibration_arrays = test_data_calibration(*g, opt.model_path);
     quantize_graph(*g, q, &std::cerr);
-    if (opt.print_ir_after_all || std::count(opt.print_ir_after.begin(), opt.print_ir_after.end(), "quantize"))
+    if (opt.print_ir_after_all ||
+        std::count(opt.print_ir_after.begin(), opt.print_ir_after.end(), "quantize"))
       dump << "// ----- IR after quantize -----\n" << ir::print(*g);
     auto rest = passes::run_pipeline(*g, after, diag, dump);
     recs.insert(recs.end(), rest.begin(), rest.end());

@@ -46,9 +46,11 @@ ir::Value slice01(const ir::Value& v, const std::set<int64_t>& drop, const std::
     if (drop.count(i)) continue;
     for (int64_t j = 0; j < cols; ++j) {
       if (drop_cols.count(j)) continue;
-      const size_t from = static_cast<size_t>((i * cols + j) * inner) * es, n = static_cast<size_t>(inner) * es;
+      const size_t from = static_cast<size_t>((i * cols + j) * inner) * es,
+                   n = static_cast<size_t>(inner) * es;
       std::copy(v.bytes.begin() + static_cast<std::ptrdiff_t>(from),
-                v.bytes.begin() + static_cast<std::ptrdiff_t>(from + n), r.bytes.begin() + static_cast<std::ptrdiff_t>(o));
+                v.bytes.begin() + static_cast<std::ptrdiff_t>(from + n),
+                r.bytes.begin() + static_cast<std::ptrdiff_t>(o));
       o += n;
     }
   }
@@ -58,8 +60,11 @@ ir::Value slice01(const ir::Value& v, const std::set<int64_t>& drop, const std::
 // Attaches the per-position table (compiler/ops/pos_bias.h) for `total` [M][OH*OW], without the
 // output channels in `rout`. Rows (columns) with identical values for every channel and column
 // (row) share a class, so the table is [M][row classes][column classes] and still exact.
-void set_pos_bias(ir::Node& n, const ConvInfo& ci, const std::vector<double>& total, const std::set<int64_t>& rout) {
-  auto val = [&](int64_t m, int64_t oh, int64_t ow) { return total[static_cast<size_t>((m * ci.OH + oh) * ci.OW + ow)]; };
+void set_pos_bias(ir::Node& n, const ConvInfo& ci, const std::vector<double>& total,
+                  const std::set<int64_t>& rout) {
+  auto val = [&](int64_t m, int64_t oh, int64_t ow) {
+    return total[static_cast<size_t>((m * ci.OH + oh) * ci.OW + ow)];
+  };
   std::vector<int64_t> rows(static_cast<size_t>(ci.OH)), cols(static_cast<size_t>(ci.OW)), rrep, crep;
   for (int64_t oh = 0; oh < ci.OH; ++oh) {
     int64_t cls = -1;
@@ -211,8 +216,8 @@ std::vector<double> total_contrib(const ConvInfo& ci, const std::set<int64_t>& s
   return t;
 }
 
-bool bias_fits(const ConvInfo& ci, const std::set<int64_t>& s, const std::map<int64_t, std::vector<double>>& kin,
-               ContribCache& contrib) {
+bool bias_fits(const ConvInfo& ci, const std::set<int64_t>& s,
+               const std::map<int64_t, std::vector<double>>& kin, ContribCache& contrib) {
   bool uniform = true;
   const std::vector<double> t = total_contrib(ci, s, kin, contrib, uniform);
   // A layer that already has a per-position table takes only uniform contributions.
@@ -230,8 +235,9 @@ bool bias_fits(const ConvInfo& ci, const std::set<int64_t>& s, const std::map<in
   return true;
 }
 
-void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin, const std::set<int64_t>& rout,
-                  const std::map<int64_t, std::vector<double>>* kin, ContribCache& contrib) {
+void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin,
+                  const std::set<int64_t>& rout, const std::map<int64_t, std::vector<double>>* kin,
+                  ContribCache& contrib) {
   ir::Node& n = *ci.n;
   const bool depthwise = ci.Cg == 1 && ci.G > 1;
   const std::string base = n.name.empty() ? n.op + std::to_string(n.id) : n.name;
@@ -251,7 +257,8 @@ void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin
     for (int64_t m = 0; m < ci.M; ++m) {
       const double add = fold && uniform ? total[static_cast<size_t>(m * P)] : 0.0;
       if (ci.q)
-        b.data<int32_t>()[m] = static_cast<int32_t>((ci.b ? ci.b->get_i64(m) : 0) + static_cast<int64_t>(add));
+        b.data<int32_t>()[m] =
+            static_cast<int32_t>((ci.b ? ci.b->get_i64(m) : 0) + static_cast<int64_t>(add));
       else
         b.data<float>()[m] = static_cast<float>((ci.b ? ci.b->get_f64(m) : 0.0) + add);
     }
@@ -263,7 +270,8 @@ void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin
   if (ci.q && !rout.empty())
     for (size_t i : {size_t{4}, size_t{5}})
       if (n.in(i) && n.in(i)->numel() == ci.M && ci.M > 1)
-        n.inputs[i] = new_const(g, base + (i == 4 ? "_ws_pruned" : "_wzp_pruned"), slice01(*n.in(i)->value, rout, none));
+        n.inputs[i] = new_const(g, base + (i == 4 ? "_ws_pruned" : "_wzp_pruned"),
+                                slice01(*n.in(i)->value, rout, none));
   if (depthwise) {
     ir::Attribute a;
     a.kind = ir::Attribute::Kind::Int;

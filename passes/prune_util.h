@@ -48,12 +48,13 @@ class ContribCache {
 };
 
 // Whether the bias of `ci` stays representable (int32) after folding the channels `s` into it.
-bool bias_fits(const ConvInfo& ci, const std::set<int64_t>& s, const std::map<int64_t, std::vector<double>>& kin,
-               ContribCache& contrib);
+bool bias_fits(const ConvInfo& ci, const std::set<int64_t>& s,
+               const std::map<int64_t, std::vector<double>>& kin, ContribCache& contrib);
 
 // Removes input channels `rin` (folding their contributions, from the known maps `kin`, into the
 // bias) and output channels `rout` of the layer. Shapes are re-inferred by the caller.
-void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin, const std::set<int64_t>& rout,
-                  const std::map<int64_t, std::vector<double>>* kin, ContribCache& contrib);
+void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin,
+                  const std::set<int64_t>& rout, const std::map<int64_t, std::vector<double>>* kin,
+                  ContribCache& contrib);
 
 }  // namespace tinyaot::passes::prune

@@ -101,7 +101,8 @@ bool prune_zero_channels(ir::Graph& g, const PassContext&) {
         auto cit = convs.find(u);
         bool other_use = false;
         for (size_t i = 1; i < u->inputs.size(); ++i) other_use = other_use || u->inputs[i] == T;
-        if (cit == convs.end() || u->inputs[0] != T || other_use || (cit->second.G > 1 && cit->second.Cg > 1)) {
+        if (cit == convs.end() || u->inputs[0] != T || other_use ||
+            (cit->second.G > 1 && cit->second.Cg > 1)) {
           if (!s.empty()) changed = true;
           s.clear();
           break;

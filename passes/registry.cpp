@@ -29,11 +29,11 @@ std::vector<std::string> default_pipeline(int opt_level) {
       "lower-qdq",            // QDQ groups -> integer QLinear ops: int8 weights, exact integer kernels.
       "fuse-dequantize",      // DQ -> AveragePool groups left float: pool reads int8, no float copy.
       "fold-channel-affine",  // Per-channel Mul/Add after Conv/Gemm (and MatMul + Add) go into weights/bias.
-      "fuse-activation",    // After BN folding (Conv-BN-Relu): apply the activation in the producer's store.
+      "fuse-activation",  // After BN folding (Conv-BN-Relu): apply the activation in the producer's store.
       "prune-zero-channels",  // After lowering/fusion: drop input-independent channels (bias folded in).
-      "fold-constants",     // Rewrites above can expose new all-constant nodes.
-      "remove-dead-nodes",  // Drop whatever no longer reaches an output.
-      "schedule-memory",    // Last: pick the node order with the lowest peak live memory.
+      "fold-constants",       // Rewrites above can expose new all-constant nodes.
+      "remove-dead-nodes",    // Drop whatever no longer reaches an output.
+      "schedule-memory",      // Last: pick the node order with the lowest peak live memory.
   };
 }
 

@@ -20,7 +20,8 @@ struct PosBias {
   std::vector<double> table;  // [M][R][Cc]
   explicit operator bool() const { return !table.empty(); }
   double at(int64_t m, int64_t oh, int64_t ow) const {
-    return table[static_cast<size_t>((m * R + rows[static_cast<size_t>(oh)]) * Cc + cols[static_cast<size_t>(ow)])];
+    return table[static_cast<size_t>((m * R + rows[static_cast<size_t>(oh)]) * Cc +
+                                     cols[static_cast<size_t>(ow)])];
   }
 };
 
@@ -28,7 +29,8 @@ struct PosBias {
 // `out` (N, M, spatial...). Empty when absent; throws CompileError naming the node when malformed.
 inline PosBias parse(const ir::Node& n, int64_t M, const ir::Shape& out) {
   PosBias p;
-  if (!n.attrs.has("tinyaot_pos_bias") && !n.attrs.has("tinyaot_pos_rows") && !n.attrs.has("tinyaot_pos_cols"))
+  if (!n.attrs.has("tinyaot_pos_bias") && !n.attrs.has("tinyaot_pos_rows") &&
+      !n.attrs.has("tinyaot_pos_cols"))
     return p;
   if (out.size() != 4) ops::fail(n, "tinyaot_pos_bias needs a 2-D convolution");
   p.rows = n.attrs.get_ints("tinyaot_pos_rows");

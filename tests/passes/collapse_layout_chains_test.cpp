@@ -4,7 +4,8 @@
 
 using tinyaot::testing::check_pass;
 
-TEST_CASE("collapse-layout-chains merges Flatten/Unsqueeze/Squeeze chains into one Reshape", "[passes][layout]") {
+TEST_CASE("collapse-layout-chains merges Flatten/Unsqueeze/Squeeze chains into one Reshape",
+          "[passes][layout]") {
   auto s = check_pass("collapse-layout-chains", R"(
 graph g opset 13 {
   input %x: f32[1x2x3x1]
@@ -28,7 +29,8 @@ graph g opset 13 {
   CHECK(s.get("reshapes_merged") == 2);
 }
 
-TEST_CASE("collapse-layout-chains removes shape-preserving reshapes and identity transposes", "[passes][layout]") {
+TEST_CASE("collapse-layout-chains removes shape-preserving reshapes and identity transposes",
+          "[passes][layout]") {
   auto s = check_pass("collapse-layout-chains", R"(
 graph g opset 13 {
   input %x: f32[2x3]

@@ -208,7 +208,8 @@ graph g opset 13 {
 
 // The per-position bias in the generated kernels equals the reference evaluator (int8: bit for
 // bit), on the pointwise and the general (padded, strided, 2 output channels) kernel paths.
-TEST_CASE("per-position bias: generated QLinearConv and Conv kernels match the evaluator", "[passes][prune]") {
+TEST_CASE("per-position bias: generated QLinearConv and Conv kernels match the evaluator",
+          "[passes][prune]") {
   using namespace tinyaot;
   using namespace tinyaot::optest;
   auto ramp = [](int64_t n, int64_t mod, int64_t off) {

@@ -32,7 +32,8 @@ i128 floor_pot(i128 a, int s) {
 // round(num / 2^s), ties to even / away from zero.
 i128 round_even_pot(i128 num, int s) {
   if (s == 0) return num;
-  const i128 q = floor_pot(num, s), rem = num - q * (static_cast<i128>(1) << s), half = static_cast<i128>(1) << (s - 1);
+  const i128 q = floor_pot(num, s), rem = num - q * (static_cast<i128>(1) << s),
+             half = static_cast<i128>(1) << (s - 1);
   if (rem > half || (rem == half && (q & 1))) return q + 1;
   return q;
 }
@@ -53,9 +54,30 @@ int64_t sat(i128 v, int64_t lo, int64_t hi) {
 
 // Accumulators covering the int32 range, small values, and values around powers of two.
 std::vector<int32_t> edge_accs() {
-  std::vector<int32_t> v = {INT32_MIN, INT32_MIN + 1, -1000000007, -65536, -257, -256, -255, -129, -128, -3, -2, -1,
-                            0,         1,             2,           3,      127,  128,  255,  256,  65535, 1000000007,
-                            INT32_MAX - 1, INT32_MAX};
+  std::vector<int32_t> v = {INT32_MIN,
+                            INT32_MIN + 1,
+                            -1000000007,
+                            -65536,
+                            -257,
+                            -256,
+                            -255,
+                            -129,
+                            -128,
+                            -3,
+                            -2,
+                            -1,
+                            0,
+                            1,
+                            2,
+                            3,
+                            127,
+                            128,
+                            255,
+                            256,
+                            65535,
+                            1000000007,
+                            INT32_MAX - 1,
+                            INT32_MAX};
   for (int s = 1; s < 31; s += 3) {
     v.push_back(1 << s);
     v.push_back(-(1 << s));
@@ -68,7 +90,8 @@ std::vector<int32_t> edge_accs() {
 }  // namespace
 
 TEST_CASE("make_requant is the float32 multiplier exactly; shifts 0..56 and the zero case", "[fixed_point]") {
-  const float ms[] = {1.0f, 0.5f, 0.75f, 1.5f, 3.0f, 1e-3f, 0.0123456f, 2.5e-10f, 1e-20f, 16777215.0f, 1e-45f};
+  const float ms[] = {1.0f,       0.5f,     0.75f,  1.5f,        3.0f,  1e-3f,
+                      0.0123456f, 2.5e-10f, 1e-20f, 16777215.0f, 1e-45f};
   for (float m : ms) {
     const quant::Requant q = quant::make_requant(m);
     if (q.mult == 0) {
@@ -85,7 +108,8 @@ TEST_CASE("make_requant is the float32 multiplier exactly; shifts 0..56 and the 
 
 TEST_CASE("ONNX requantize equals exact half-to-even rounding with saturation", "[fixed_point]") {
   // Multipliers: shift 0 (M = 2^23 .. 2^24), typical layer values, ties (M = k / 2), tiny values.
-  const float ms[] = {8388608.0f, 9000000.0f, 0.5f, 1.5f, 0.25f, 0.0041234f, 0.000123f, 1e-9f, 0.999999f, 3.0f};
+  const float ms[] = {8388608.0f, 9000000.0f, 0.5f,  1.5f,      0.25f,
+                      0.0041234f, 0.000123f,  1e-9f, 0.999999f, 3.0f};
   const int32_t zps[] = {-128, 0, 127};
   int checked = 0;
   for (float m : ms) {
@@ -109,8 +133,10 @@ TEST_CASE("ONNX requantize equals exact half-to-even rounding with saturation", 
   CHECK(checked > 500);
 }
 
-TEST_CASE("TFLite QuantizeMultiplier matches frexp / round-half-away with its corner cases", "[fixed_point]") {
-  const double ms[] = {1.0, 0.5, 0.75, 0.0041234, 1e-3, 1e-9, 3.0, 1000.5, 0.999999999999, 1.0 - std::ldexp(1.0, -40)};
+TEST_CASE("TFLite QuantizeMultiplier matches frexp / round-half-away with its corner cases",
+          "[fixed_point]") {
+  const double ms[] = {1.0,  0.5, 0.75,   0.0041234,      1e-3,
+                       1e-9, 3.0, 1000.5, 0.999999999999, 1.0 - std::ldexp(1.0, -40)};
   for (double m : ms) {
     const quant::Requant q = quant::tflite_quantize_multiplier(m);
     REQUIRE(q.mult >= (1 << 30));
@@ -152,7 +178,8 @@ TEST_CASE("TFLite SRDHM (ties up) and RDBPOT (ties away) equal exact references"
   CHECK(quant::tflite_rdbpot(INT32_MIN, 31) == -1);
 }
 
-TEST_CASE("TFLite requantize is the double rounding: SRDHM then RDBPOT, then zero point and clamp", "[fixed_point]") {
+TEST_CASE("TFLite requantize is the double rounding: SRDHM then RDBPOT, then zero point and clamp",
+          "[fixed_point]") {
   const double ms[] = {0.0041234, 0.5, 0.999, 1.0, 2.5, 1e-9};
   const int32_t zps[] = {-128, 0, 127};
   int differs_from_exact = 0;
@@ -162,15 +189,17 @@ TEST_CASE("TFLite requantize is the double rounding: SRDHM then RDBPOT, then zer
       for (int32_t a : edge_accs()) {
         const int32_t left = q.shift > 0 ? q.shift : 0, right = q.shift > 0 ? 0 : -q.shift;
         const int32_t xs = static_cast<int32_t>(static_cast<uint32_t>(a) << left);
-        const i128 h =
-            (xs == INT32_MIN && q.mult == INT32_MIN) ? INT32_MAX : round_up_pot(static_cast<i128>(xs) * q.mult, 31);
+        const i128 h = (xs == INT32_MIN && q.mult == INT32_MIN)
+                           ? INT32_MAX
+                           : round_up_pot(static_cast<i128>(xs) * q.mult, 31);
         const i128 want = round_away_pot(h, right) + zp;
         INFO("m " << m << " acc " << a << " zp " << zp);
         CHECK(quant::requantize(a, q, zp, -128, 127, quant::Rounding::Tflite) == sat(want, -128, 127));
       }
   }
   // The two modes differ (by at most one unit) on some accumulators of a typical layer multiplier.
-  const quant::Requant qt = quant::tflite_quantize_multiplier(0.0041234), qo = quant::make_requant(0.0041234f);
+  const quant::Requant qt = quant::tflite_quantize_multiplier(0.0041234),
+                       qo = quant::make_requant(0.0041234f);
   for (int32_t a = -(1 << 20); a <= (1 << 20); a += 3) {
     const int32_t t = quant::requantize(a, qt, 0, INT32_MIN, INT32_MAX, quant::Rounding::Tflite);
     const int32_t o = quant::requantize(a, qo, 0, INT32_MIN, INT32_MAX);
@@ -202,9 +231,9 @@ TEST_CASE("C twins of the requantization helpers equal the C++ primitives", "[fi
       for (int32_t a : acc) {
         const quant::Requant qo = quant::make_requant(static_cast<float>(m));
         const quant::Requant qt = quant::tflite_quantize_multiplier(m);
-        src << "  printf(\"%d %d\\n\", (int)tinyaot_requant(" << a << "LL, " << qo.mult << ", " << qo.shift << ", "
-            << zp << ", -128, 127), (int)tinyaot_requant_tflite((int32_t)" << a << "LL, " << qt.mult << ", "
-            << qt.shift << ", " << zp << ", -128, 127));\n";
+        src << "  printf(\"%d %d\\n\", (int)tinyaot_requant(" << a << "LL, " << qo.mult << ", " << qo.shift
+            << ", " << zp << ", -128, 127), (int)tinyaot_requant_tflite((int32_t)" << a << "LL, " << qt.mult
+            << ", " << qt.shift << ", " << zp << ", -128, 127));\n";
         want.push_back(quant::requantize(a, qo, zp, -128, 127));
         want.push_back(quant::requantize(a, qt, zp, -128, 127, quant::Rounding::Tflite));
       }
