@@ -67,7 +67,7 @@ graph g opset 13 {
   CHECK(s.get("no_such_count") == 0);
 }
 
-TEST_CASE("--report has a passes array and --print-pass-stats prints it", "[passes][report][cli]") {
+TEST_CASE("The report JSON has a passes array and --print-pass-stats prints it", "[passes][report][cli]") {
   using namespace tinyaot::testing;
   auto m = make_model();
   add_input(m, "x", {1, 4});
