@@ -13,6 +13,10 @@
 #   --ort DIR         node_modules/onnxruntime-node folder: adds host latency against ONNX Runtime
 #   --runs N          timed host inferences per side (default 200; median reported)
 #   --no-layers       skip the per-kernel tables
+#   --quantize        compile every case with --quantize int8, calibrated on the case's own
+#                     test_data_set_*/input_0.pb (one-input models); rows are named <case>_int8 and
+#                     the check against output_*.pb (float reference) is waived (host and Cortex-M
+#                     builds must still agree)
 #   --work-dir DIR    keep intermediate files there (default: a temporary folder, removed)
 # Needs what runtime_stub/run_model_on_mcu.sh needs (arm-none-eabi-gcc, newlib, qemu-system-arm),
 # and node for --ort. Exit status 0, 1 when a case fails to build or run, 77 when tools are missing.
@@ -21,15 +25,16 @@ set -u -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STUB="$HERE/../runtime_stub"
-usage() { sed -n '8,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-cpus_arg=m4,m55; ort=""; runs=200; layers=1; work=""; pos=()
+cpus_arg=m4,m55; ort=""; runs=200; layers=1; work=""; quantize=0; pos=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --cpus) cpus_arg="${2:?}"; shift 2 ;;
         --ort) ort="${2:?}"; shift 2 ;;
         --runs) runs="${2:?}"; shift 2 ;;
         --no-layers) layers=0; shift ;;
+        --quantize) quantize=1; shift ;;
         --work-dir) work="${2:?}"; shift 2 ;;
         -h|--help) usage ;;
         -*) echo "mcu_bench.sh: unknown option $1" >&2; usage ;;
@@ -108,10 +113,32 @@ for case_dir in "${CASES[@]}"; do
     [ -f "$case_dir/model.onnx" ] || { echo "mcu_bench.sh: no model.onnx in $case_dir" >&2; fail=1; continue; }
     case_dir="$(cd "$case_dir" && pwd)"
     cname="$(basename "$case_dir")"
-    name="$(printf '%s' "$cname" | tr -c 'A-Za-z0-9_' '_' | tr 'A-Z' 'a-z')"
+    [ $quantize = 1 ] && cname="${cname}_int8"
     cw="$work/$cname"; mkdir -p "$cw"
+    qargs=(); mcu_qargs=()
+    if [ $quantize = 1 ]; then
+        # Calibration .npy (float32, shape [n, ...input shape]) from the case's own inputs.
+        tt="$TINYAOT_MCU_CACHE/tensor_tool"
+        [ -x "$tt" ] || "$CXX_HOST" -std=c++17 -O2 -o "$tt" "$STUB/host/tensor_tool.cpp" || exit 1
+        n=0; : > "$cw/cal.raw"
+        for s in "$case_dir"/test_data_set_*/input_0.pb; do
+            "$tt" raw "$s" "$cw/one.raw" > /dev/null && cat "$cw/one.raw" >> "$cw/cal.raw" && n=$((n + 1))
+        done
+        shape="$("$TINYAOT" compile "$case_dir/model.onnx" -o "$cw/shape" --name s > /dev/null 2>&1 &&
+                 sed -n 's/^#define S_INPUT0_SHAPE {\(.*\)}/\1/p' "$cw/shape/s.h")"
+        rest="$(printf '%s' "$shape" | cut -d, -f2- | tr -d ' ')"
+        h="{'descr': '<f4', 'fortran_order': False, 'shape': ($n, $rest), }"
+        while [ $(( (10 + ${#h} + 1) % 64 )) -ne 0 ]; do h="$h "; done
+        { printf '\x93NUMPY\x01\x00'
+          printf "\\x$(printf %02x $(( (${#h} + 1) % 256 )))\\x$(printf %02x $(( (${#h} + 1) / 256 )))"
+          printf '%s\n' "$h"; cat "$cw/cal.raw"; } > "$cw/cal.npy"
+        qargs=(--quantize int8 --calibration "$cw/cal.npy")
+        mcu_qargs=(--compile-arg --quantize --compile-arg int8 --compile-arg --calibration --compile-arg "$cw/cal.npy"
+                   --atol 1e30)
+    fi
+    name="$(printf '%s' "$(basename "$case_dir")" | tr -c 'A-Za-z0-9_' '_' | tr 'A-Z' 'a-z')"
     # MACs per layer from --report (the generic compile; targets do not change the graph).
-    if ! "$TINYAOT" compile "$case_dir/model.onnx" -o "$cw/gen" --name "$name" --report "$cw/report.json" \
+    if ! "$TINYAOT" compile "$case_dir/model.onnx" -o "$cw/gen" --name "$name" --report "$cw/report.json" ${qargs[@]+"${qargs[@]}"} \
             > "$cw/compile.log" 2>&1; then
         echo "mcu_bench.sh: $cname: compile failed: $(head -3 "$cw/compile.log")" >&2; fail=1; continue
     fi
@@ -121,7 +148,7 @@ for case_dir in "${CASES[@]}"; do
         sed 's/"kernel": "\([^"]*\)".*"macs": \([0-9]*\)/\1 \2/' | awk '$1 != "" {m[$1] += $2; n[$1]++}
         END {for (k in m) print k, m[k], n[k]}' > "$cw/kernel_macs.txt"
     for variant in generic target; do
-        args=(--keep --work-dir "$cw/$variant" --max-ulp 64 --timeout 600)
+        args=(--keep --work-dir "$cw/$variant" --max-ulp 64 --timeout 600 ${mcu_qargs[@]+"${mcu_qargs[@]}"})
         [ $variant = target ] && args+=(--mcu-target)
         "$STUB/run_model_on_mcu.sh" "${args[@]}" "$TINYAOT" "$cpus_arg" "$case_dir" > "$cw/$variant.log" 2>&1
         for cpu in "${CPUS[@]}"; do

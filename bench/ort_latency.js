@@ -14,7 +14,9 @@ const types = {float32: Float32Array, int8: Int8Array, uint8: Uint8Array, int32:
     graphOptimizationLevel: 'all'});
   const feeds = {};
   for (const s of specs) {
-    const [name, dtype, dims, file] = s.split(':');
+    // name:dtype:dims:file, split from the right (tensor names may contain ':').
+    const parts = s.split(':');
+    const file = parts.pop(), dims = parts.pop(), dtype = parts.pop(), name = parts.join(':');
     const buf = fs.readFileSync(file);
     const T = types[dtype];
     const data = new T(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));

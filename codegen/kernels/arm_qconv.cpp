@@ -103,7 +103,9 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W, b
   int64_t IS = 1;
   for (int64_t i : L.in) IS *= i;
   const int64_t KS = im2col ? L.k[0] * L.k[1] : 1;
-  const int64_t C = L.C * KS, M = L.M, C4 = C / 4;
+  // C taps per output: C4 groups of 4 through SMLAD, then T (< 4, regular convolutions only)
+  // multiply-accumulated one by one.
+  const int64_t C = L.C * KS, M = L.M, C4 = C / 4, T = C % 4;
   const std::string xs = ctx.scratch(static_cast<size_t>(2 * C) * 2, "int16_t");
   const RequantPlan rp = plan_requant(ctx, L);
   ctx.require_helper("tinyaot_dsp", kDspHelpers);
@@ -145,7 +147,10 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W, b
       ctx.line("const int32_t x = ix + kw;");
       ctx.line("const int32_t v = (uint32_t)y < {}u && (uint32_t)x < {}u ? {} : 0;", L.in[0], L.in[1],
                L.xzp == 0 ? std::string("(int32_t)xr[x]") : fmt::format("(int32_t)xr[x] - {}", L.xzp));
-      ctx.line("s[(k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1)] = (int16_t)v;");
+      if (T == 0)
+        ctx.line("s[(k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1)] = (int16_t)v;");
+      else
+        ctx.line("s[k < {} ? (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1) : k] = (int16_t)v;", C4 * 4);
       ctx.close();
       ctx.close();
       ctx.close();
@@ -188,6 +193,11 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W, b
       }
     }
     ctx.close();
+    for (int64_t e = 0; e < T; ++e)
+      for (int64_t t = 0; t < mb; ++t)
+        for (int64_t q = 0; q < np; ++q)
+          ctx.line("acc{0}{1} += (int32_t)xs[{2}] * (int32_t)(int8_t)w{0}[{3}];", t, q, q * C + C4 * 4 + e,
+                   C4 * 4 + e);
     for (int64_t t = 0; t < mb; ++t)
       for (int64_t q = 0; q < np; ++q) {
         const std::string ch = t ? fmt::format("m + {}", t) : "m";
@@ -226,10 +236,10 @@ void emit_pointwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W, b
   }
 }
 
-// Regular 2D convolution (one group) whose tap count C * KH * KW is a multiple of 4.
+// Regular 2D convolution (one group) with at least 4 taps (C * KH * KW) per output.
 bool regular_supported(const QConvLayer& L) {
   if (L.N != 1 || L.G != 1 || L.in.size() != 2 || !L.wzp_zero) return false;
-  if ((L.C * L.k[0] * L.k[1]) % 4 != 0) return false;
+  if (L.C * L.k[0] * L.k[1] < 4) return false;
   for (size_t i = 0; i < 2; ++i)
     if (L.d[i] != 1) return false;
   return true;
