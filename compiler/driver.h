@@ -27,6 +27,9 @@ struct CompileOptions {
   bool print_memory_plan = false;
   bool io_in_arena = false;
   std::string command_line;
+  // --max-arena-bytes: largest planned arena accepted (checked after planning, before any file
+  // is written). 0 = unlimited. The weights and node limits live in `import`.
+  uint64_t max_arena_bytes = uint64_t(4) << 20;
 };
 
 struct CompileResult {
@@ -43,6 +46,10 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
                                              std::ostream& dump);
 // Full compile to in-memory files.
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump);
+// The same compile path on model bytes already in memory (no file is read or written; external
+// tensor data is refused). `opt.model_path` is ignored; the fuzzers use this entry point.
+CompileResult compile_model_bytes(const std::string& model_bytes, const CompileOptions& opt,
+                                  std::ostream& dump);
 // Writes files into `dir` atomically (temporary names, then rename); creates `dir`.
 void write_files(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
 

@@ -8,12 +8,15 @@
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "compiler/evaluator.h"
 #include "compiler/ops/registry.h"
+#include "frontend/external_data.h"
 #include "frontend/tensor_proto.h"
 
 namespace tinyaot::frontend {
@@ -55,6 +58,11 @@ ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string
       r.kind = ir::Attribute::Kind::Tensor;
       r.t = std::make_shared<ir::Value>(value_from_proto(a.t(), where + " attribute '" + a.name() + "'"));
       break;
+    case A::GRAPH:
+    case A::GRAPHS:
+      throw CompileError(
+          fmt::format("{}: attribute '{}' is a subgraph; control flow (If/Loop/Scan bodies) is not supported",
+                      where, a.name()));
     default:
       throw CompileError(fmt::format("{}: attribute '{}' has an unsupported kind ({})", where, a.name(),
                                      static_cast<int>(a.type())));
@@ -89,8 +97,15 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   // Graph inputs that are not initializers; their free dims come from --input-shape or default.
   std::set<std::string> used_shape_overrides;
   size_t input_pos = 0;  // position among the non-initializer inputs (test data file index)
+  std::vector<std::string> defaulted;
   for (auto& in : gp.input()) {
-    if (init_names.count(in.name())) continue;  // an initializer listed as input (IR < 4) is a constant
+    // An initializer listed as an input is a constant below IR 4; from IR 4 on, ONNX makes it the
+    // overridable default of that input. An ahead-of-time build has no caller to override it, so
+    // it stays a constant (smaller API, foldable) and the user is told once which inputs vanished.
+    if (init_names.count(in.name())) {
+      if (model.ir_version() >= 4) defaulted.push_back(in.name());
+      continue;
+    }
     const size_t pos = input_pos++;
     auto frozen = opt.const_inputs.find(in.name());
     if (frozen != opt.const_inputs.end()) {
@@ -129,6 +144,9 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
       for (int d = 0; d < dims.size(); ++d) {
         if (dims[d].has_dim_value() && dims[d].dim_value() >= 0) {
           t->shape.push_back(dims[d].dim_value());
+        } else if (dims[d].has_dim_value()) {
+          throw CompileError(fmt::format("graph input '{}': dimension {} is negative ({})", in.name(), d,
+                                         dims[d].dim_value()));
         } else if (d == 0) {
           diag.warn(fmt::format(
               "graph input '{}': batch dimension '{}' is symbolic; using 1 (override with --input-shape)",
@@ -152,6 +170,12 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     t->shaped = true;
     g->inputs.push_back(t);
   }
+  if (!defaulted.empty())
+    diag.warn(fmt::format(
+        "{} graph input{} ('{}'{}) also {} an initializer; compiled as constant{} (ONNX "
+        "makes it a default value; tinyaot does not expose it as an input)",
+        defaulted.size(), defaulted.size() == 1 ? "" : "s", defaulted[0], defaulted.size() > 1 ? ", ..." : "",
+        defaulted.size() == 1 ? "has" : "have", defaulted.size() == 1 ? "" : "s"));
   for (auto& [name, s] : opt.input_shapes)
     if (!used_shape_overrides.count(name))
       throw UsageError(fmt::format("--input-shape names '{}', which is not a graph input", name));
@@ -180,7 +204,10 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     n->domain = domain;
     n->opset = opset;
     n->info = info;
-    for (auto& a : np.attribute()) n->attrs.set(a.name(), convert_attribute(a, "node " + label));
+    // Attributes of unsupported ops (e.g. If/Loop subgraphs) are not converted: the op itself is
+    // the error reported below, together with every other unsupported node.
+    if (info)
+      for (auto& a : np.attribute()) n->attrs.set(a.name(), convert_attribute(a, "node " + label));
     for (auto& in : np.input()) {
       if (in.empty()) {
         n->inputs.push_back(nullptr);
@@ -222,6 +249,65 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   if (g->outputs.empty()) throw CompileError("the graph has no outputs");
   g->topo_sort();
   return g;
+}
+
+// Nodes in a graph and every subgraph below it (If/Loop/Scan bodies).
+uint64_t count_nodes(const onnx::GraphProto& g) {
+  uint64_t n = 0;
+  for (auto& node : g.node()) {
+    ++n;
+    for (auto& a : node.attribute()) {
+      if (a.has_g()) n += count_nodes(a.g());
+      for (auto& sub : a.graphs()) n += count_nodes(sub);
+    }
+  }
+  return n;
+}
+
+// Stored payload bytes of an initializer from its declared dims (saturating, never overflowing);
+// external data counts with its declared length when present.
+uint64_t declared_bytes(const onnx::TensorProto& t) {
+  constexpr uint64_t kSat = ~uint64_t(0);
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    for (auto& kv : t.external_data())
+      if (kv.key() == "length") return std::strtoull(kv.value().c_str(), nullptr, 10);
+  uint64_t bytes = 4;  // element size is not known for invalid types; 4 keeps the bound useful
+  if (t.data_type() == onnx::TensorProto::DOUBLE || t.data_type() == onnx::TensorProto::INT64 ||
+      t.data_type() == onnx::TensorProto::UINT64)
+    bytes = 8;
+  else if (t.data_type() == onnx::TensorProto::INT8 || t.data_type() == onnx::TensorProto::UINT8 ||
+           t.data_type() == onnx::TensorProto::BOOL)
+    bytes = 1;
+  else if (t.data_type() == onnx::TensorProto::INT16 || t.data_type() == onnx::TensorProto::UINT16 ||
+           t.data_type() == onnx::TensorProto::FLOAT16)
+    bytes = 2;
+  for (int64_t d : t.dims()) {
+    if (d <= 0) return d == 0 ? 0 : bytes;  // negative dims are reported by the tensor decoder
+    if (bytes > kSat / static_cast<uint64_t>(d)) return kSat;
+    bytes *= static_cast<uint64_t>(d);
+  }
+  return bytes;
+}
+
+void check_model_limits(const onnx::ModelProto& model, const ImportOptions& opt) {
+  if (opt.max_nodes) {
+    const uint64_t nodes = count_nodes(model.graph());
+    if (nodes > opt.max_nodes)
+      throw CompileError(fmt::format("the model has {} nodes (subgraphs included), more than --max-nodes {}",
+                                     nodes, opt.max_nodes));
+  }
+  if (opt.max_weights_bytes) {
+    uint64_t total = 0;
+    for (auto& t : model.graph().initializer()) {
+      const uint64_t b = declared_bytes(t);
+      total = b > ~uint64_t(0) - total ? ~uint64_t(0) : total + b;
+    }
+    if (total > opt.max_weights_bytes)
+      throw CompileError(fmt::format(
+          "the model stores {} bytes of weights, more than --max-weights-bytes {} (use 0 for no limit)",
+          total == ~uint64_t(0) ? std::string("more than 2^64") : std::to_string(total),
+          opt.max_weights_bytes));
+  }
 }
 
 }  // namespace
@@ -289,8 +375,13 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   if (bytes.empty()) throw CompileError("the model file is empty");
   if (!model.ParseFromString(bytes))
     throw CompileError(
-        "the file is not a valid ONNX model (protobuf parsing failed; truncated or not a .onnx file?)");
+        "the file is not a valid ONNX model (protobuf parsing failed: truncated, corrupted, nested more "
+        "than 100 messages deep, or not a .onnx file)");
   if (!model.has_graph()) throw CompileError("the model has no graph");
+  check_model_limits(model, opt);
+  // External payloads are read (confined to the model's folder) before the checker runs, so the
+  // checker and everything after it see ordinary tensors.
+  load_external_data(model, opt.model_dir, opt.max_tensor_bytes);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
@@ -310,6 +401,12 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
                                      kMinOpset, e.what()));
     }
   }
+  auto g = build_graph(model, opt, diag);
+  infer_and_fold(*g, diag, opt.max_tensor_bytes);
+  g->verify();
+  // ONNX's shape inference is only a cross-check, and it runs after ours on purpose: ONNX 1.12
+  // divides by attribute values it never validated (Conv strides of 0 raise SIGFPE), while our
+  // per-op inference above rejects such nodes with a message first.
   try {
     onnx::ShapeInferenceOptions so;  // non-strict: node-level inference errors are not fatal
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
@@ -319,9 +416,6 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
     diag.warn(fmt::format(
         "ONNX shape inference disagrees with the model ({}); using tinyaot's own shape inference", e.what()));
   }
-  auto g = build_graph(model, opt, diag);
-  infer_and_fold(*g, diag, opt.max_tensor_bytes);
-  g->verify();
   return g;
 }
 
@@ -345,7 +439,12 @@ std::unique_ptr<ir::Graph> import_model_file(const std::string& path, const Impo
   if (!f) throw UsageError(fmt::format("cannot open model file '{}'", path));
   std::stringstream ss;
   ss << f.rdbuf();
-  return import_model_bytes(ss.str(), opt, diag);
+  ImportOptions o = opt;
+  if (o.model_dir.empty()) {
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    o.model_dir = dir.empty() ? "." : dir;
+  }
+  return import_model_bytes(ss.str(), o, diag);
 }
 
 }  // namespace tinyaot::frontend

@@ -24,6 +24,8 @@ struct SharedOpts {
   std::string passes;
   int opt_level = 2;
   bool print_ir_all = false, print_plan = false, io_in_arena = false;
+  // Limits (0 = unlimited); defaults suit microcontrollers (docs/robustness.md).
+  uint64_t max_weights_bytes = uint64_t(16) << 20, max_arena_bytes = uint64_t(4) << 20, max_nodes = 10000;
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
@@ -40,6 +42,12 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
                 "Print the arena plan: one line per buffer and a timeline");
   app->add_flag("--io-in-arena", s.io_in_arena,
                 "Place inputs and outputs inside the arena (NAME_input/NAME_output)");
+  app->add_option("--max-weights-bytes", s.max_weights_bytes,
+                  "Reject models with more weight bytes than this (default 16 MiB; 0 = unlimited)");
+  app->add_option("--max-arena-bytes", s.max_arena_bytes,
+                  "Reject models whose planned arena exceeds this (default 4 MiB; 0 = unlimited)");
+  app->add_option("--max-nodes", s.max_nodes,
+                  "Reject models with more nodes, subgraphs included (default 10000; 0 = unlimited)");
 }
 
 CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdline) {
@@ -73,6 +81,9 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.print_ir_after = s.print_ir_after;
   co.print_memory_plan = s.print_plan;
   co.io_in_arena = s.io_in_arena;
+  co.import.max_weights_bytes = s.max_weights_bytes;
+  co.import.max_nodes = s.max_nodes;
+  co.max_arena_bytes = s.max_arena_bytes;
   co.command_line = cmdline;
   return co;
 }
