@@ -59,8 +59,8 @@ void load_one(onnx::TensorProto& t, const fs::path& root, uint64_t max_bytes, co
   for (auto& part : rel)
     if (part == "..")
       throw CompileError(fmt::format(
-          "{}: external data location '{}' contains '..'; only files inside the model's folder are read", where,
-          location));
+          "{}: external data location '{}' contains '..'; only files inside the model's folder are read",
+          where, location));
   std::error_code ec;
   const fs::path full = fs::weakly_canonical(root / rel, ec);
   if (ec || !is_inside(full, root))
@@ -73,8 +73,8 @@ void load_one(onnx::TensorProto& t, const fs::path& root, uint64_t max_bytes, co
   const uint64_t size = fs::file_size(full, ec);
   if (ec) throw CompileError(fmt::format("{}: cannot read the size of '{}'", where, location));
   if (offset > size)
-    throw CompileError(
-        fmt::format("{}: external data offset {} is past the end of '{}' ({} bytes)", where, offset, location, size));
+    throw CompileError(fmt::format("{}: external data offset {} is past the end of '{}' ({} bytes)", where,
+                                   offset, location, size));
   if (!has_length) length = size - offset;
   if (length > size - offset)
     throw CompileError(fmt::format("{}: external data [{}, +{}) runs past the end of '{}' ({} bytes)", where,
@@ -99,7 +99,8 @@ void load_external_data(onnx::ModelProto& model, const std::string& model_dir, u
   auto need_root = [&](const std::string& where) {
     if (!root.empty()) return;
     if (model_dir.empty())
-      throw CompileError(fmt::format("{}: external data cannot be loaded for a model given in memory", where));
+      throw CompileError(
+          fmt::format("{}: external data cannot be loaded for a model given in memory", where));
     std::error_code ec;
     root = fs::canonical(model_dir, ec);
     if (ec) throw CompileError(fmt::format("cannot resolve the model's folder '{}'", model_dir));

@@ -310,6 +310,27 @@ void check_model_limits(const onnx::ModelProto& model, const ImportOptions& opt)
   }
 }
 
+// Every node input and graph output must name a graph input, an initializer or a node output.
+// Checked before the ONNX checker and version converter: for IR 3 models the checker lets an
+// unproduced graph output through, and the opset converter then dereferences a null producer.
+void check_edges(const onnx::GraphProto& g) {
+  std::set<std::string> defined;
+  for (auto& i : g.input()) defined.insert(i.name());
+  for (auto& i : g.initializer()) defined.insert(i.name());
+  for (auto& n : g.node())
+    for (auto& o : n.output()) defined.insert(o);
+  for (auto& n : g.node())
+    for (auto& i : n.input())
+      if (!i.empty() && !defined.count(i))
+        throw CompileError(
+            fmt::format("node '{}' ({}): input '{}' is not produced by any node, initializer or "
+                        "graph input",
+                        n.name(), n.op_type(), i));
+  for (auto& o : g.output())
+    if (!defined.count(o.name()))
+      throw CompileError(fmt::format("graph output '{}' is not produced by any node", o.name()));
+}
+
 }  // namespace
 
 void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) {
@@ -379,6 +400,7 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
         "than 100 messages deep, or not a .onnx file)");
   if (!model.has_graph()) throw CompileError("the model has no graph");
   check_model_limits(model, opt);
+  check_edges(model.graph());
   // External payloads are read (confined to the model's folder) before the checker runs, so the
   // checker and everything after it see ordinary tensors.
   load_external_data(model, opt.model_dir, opt.max_tensor_bytes);

@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
   verify->add_option("--std", vo.cxx_std, "C++ standard for building generated code (default c++11)");
   verify->add_option("--cxx", vo.cxx, "Host C++ compiler");
   verify->add_option("--cc", vo.cc, "Host C compiler for the harness");
+  verify->add_flag("--sanitize", vo.sanitize,
+                   "Build harness and generated code with ASan + UBSan; any sanitizer report fails the case");
   add_compile_options(verify, vs);
 
   auto* list_ops = app.add_subcommand("list-ops", "List supported ONNX ops with opset ranges and families");
