@@ -18,16 +18,17 @@ launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
+mkdir -p "$BUILD"
+# Two fuzz tests may configure and build at once under ctest -j2; a lock serialises them.
+exec 9>"$BUILD/fuzz.lock"
+flock 9
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_CXX_COMPILER="$CXX" "${launcher[@]}" -DTINYAOT_FUZZ=ON -DBUILD_TESTING=OFF -DTINYAOT_WERROR=OFF \
     "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=vptr" \
-    >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
+    >"$BUILD/configure.log" 2>&1 || { cat "$BUILD/configure.log"; exit 1; }
 fi
-# Two fuzz tests may build at once under ctest -j2; a lock keeps them from racing in one dir.
-exec 9>"$BUILD.lock"
-flock 9
-ninja -C "$BUILD" -j2 "tinyaot_fuzz_$TARGET" >"$BUILD.build.log" 2>&1 || { tail -30 "$BUILD.build.log"; exit 1; }
+ninja -C "$BUILD" -j2 "tinyaot_fuzz_$TARGET" >"$BUILD/build.log" 2>&1 || { tail -30 "$BUILD/build.log"; exit 1; }
 flock -u 9
 
 W=$(mktemp -d)
