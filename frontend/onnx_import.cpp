@@ -8,7 +8,13 @@
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
+#include <sys/wait.h>
+#include <csignal>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -25,6 +31,8 @@ namespace {
 
 // Oldest default-domain opset our op implementations accept; older models are upgraded.
 constexpr int kMinOpset = 7;
+// Largest single dimension accepted anywhere (also in empty tensors), far from int64 overflow.
+constexpr int64_t kMaxDim = int64_t(1) << 31;
 
 ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& where) {
   ir::Attribute r;
@@ -162,6 +170,9 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     uint64_t bytes = ir::dtype_size(t->dtype);
     for (int64_t d : t->shape) {
       if (d < 0) throw CompileError(fmt::format("graph input '{}' has a negative dimension", in.name()));
+      // Bounded even when another dim is 0 (an empty tensor), so shape arithmetic cannot overflow.
+      if (d > kMaxDim)
+        throw CompileError(fmt::format("graph input '{}': dimension {} is too large", in.name(), d));
       if (d && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
         throw CompileError(
             fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
@@ -310,6 +321,61 @@ void check_model_limits(const onnx::ModelProto& model, const ImportOptions& opt)
   }
 }
 
+// Runs `fn` (ONNX library code that has crashed on hostile models: shape inference divides by
+// unchecked attributes and dereferences missing shapes) in a child process, so a crash or hang
+// there becomes a CompileError instead of killing the compiler. Returns what `fn` returned;
+// exceptions thrown by `fn` become CompileErrors with their message.
+std::string run_isolated(const std::string& what, const std::function<std::string()>& fn) {
+  int fds[2];
+  if (pipe(fds) != 0) throw CompileError(what + ": cannot create a pipe");
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    throw CompileError(what + ": cannot fork");
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    // Default actions for crash signals, so the child dies by the signal (reported by the parent)
+    // instead of running handlers installed by sanitizers or libFuzzer in the parent.
+    for (int sig : {SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
+    alarm(120);  // a hang in the library ends the child, and the parent reports it
+    std::string out;
+    try {
+      out = "O" + fn();
+    } catch (const std::exception& e) {
+      out = std::string("E") + e.what();
+    }
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t w = write(fds[1], out.data() + done, out.size() - done);
+      if (w <= 0) break;
+      done += static_cast<size_t>(w);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[65536];
+  for (;;) {
+    const ssize_t r = read(fds[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    in.append(buf, static_cast<size_t>(r));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    throw CompileError(fmt::format("{} crashed in the ONNX library (signal {}); the model is malformed", what,
+                                   WTERMSIG(status)));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty())
+    throw CompileError(fmt::format("{} failed in the ONNX library (exit status {})", what, status));
+  if (in[0] == 'E') throw CompileError(in.substr(1));
+  return in.substr(1);
+}
+
 // Every node input and graph output must name a graph input, an initializer or a node output.
 // Checked before the ONNX checker and version converter: for IR 3 models the checker lets an
 // unproduced graph output through, and the opset converter then dereferences a null producer.
@@ -351,6 +417,8 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) 
       for (int64_t d : o->shape) {
         if (d < 0)
           throw CompileError(fmt::format("{}: output '{}' has a negative dimension", n.label(), o->name));
+        if (d > kMaxDim)
+          throw CompileError(fmt::format("{}: output '{}' dimension {} is too large", n.label(), o->name, d));
         if (d && bytes > max_tensor_bytes / static_cast<uint64_t>(d))
           throw CompileError(fmt::format("{}: output '{}' is too large ({} {})", n.label(), o->name,
                                          ir::dtype_name(o->dtype), ir::shape_str(o->shape)));
@@ -413,15 +481,15 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   for (auto& op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx") opset = static_cast<int>(op.version());
   if (opset >= 0 && opset < kMinOpset) {
-    try {
+    const std::string what = fmt::format("upgrading the model from opset {} to opset {}", opset, kMinOpset);
+    const std::string upgraded = run_isolated(what, [&] {
       // The converter's adapters need shapes (e.g. for broadcasting rules): infer them first.
+      onnx::ModelProto m = model;
       onnx::ShapeInferenceOptions so;
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
-      model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
-    } catch (const std::exception& e) {
-      throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}", opset,
-                                     kMinOpset, e.what()));
-    }
+      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), so);
+      return onnx::version_conversion::ConvertVersion(m, kMinOpset).SerializeAsString();
+    });
+    if (!model.ParseFromString(upgraded)) throw CompileError(what + " produced an unreadable model");
   }
   auto g = build_graph(model, opt, diag);
   infer_and_fold(*g, diag, opt.max_tensor_bytes);
@@ -430,9 +498,13 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   // divides by attribute values it never validated (Conv strides of 0 raise SIGFPE), while our
   // per-op inference above rejects such nodes with a message first.
   try {
-    onnx::ShapeInferenceOptions so;  // non-strict: node-level inference errors are not fatal
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
-  } catch (const std::exception& e) {
+    run_isolated("ONNX shape inference", [&] {
+      onnx::ModelProto m = model;
+      onnx::ShapeInferenceOptions so;  // non-strict: node-level inference errors are not fatal
+      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), so);
+      return std::string();
+    });
+  } catch (const CompileError& e) {
     // tinyaot's own per-op inference is authoritative (it also checks every node); ONNX 1.12's
     // inference lags newer rules (e.g. pooling with ceil_mode), so a disagreement is a warning.
     diag.warn(fmt::format(

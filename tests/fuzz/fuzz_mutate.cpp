@@ -23,8 +23,23 @@ T pick(Rng& rng, T lo, T hi) {  // inclusive
 }
 
 int64_t interesting_dim(Rng& rng) {
-  static const int64_t kDims[] = {0, 1, 2, 3, 4, 7, 8, 16, 64, -1, -2, 255, 65536, int64_t(1) << 31,
-                                  (int64_t(1) << 62) + 1, INT64_MAX, INT64_MIN};
+  static const int64_t kDims[] = {0,
+                                  1,
+                                  2,
+                                  3,
+                                  4,
+                                  7,
+                                  8,
+                                  16,
+                                  64,
+                                  -1,
+                                  -2,
+                                  255,
+                                  65536,
+                                  int64_t(1) << 31,
+                                  (int64_t(1) << 62) + 1,
+                                  INT64_MAX,
+                                  INT64_MIN};
   return kDims[pick<size_t>(rng, 0, sizeof(kDims) / sizeof(kDims[0]) - 1)];
 }
 
@@ -43,23 +58,33 @@ void mutate_model(onnx::ModelProto& m, Rng& rng) {
   switch (pick(rng, 0, 9)) {
     case 0:  // a graph input dim
       if (g->input_size()) {
-        auto* shape = g->mutable_input(pick(rng, 0, g->input_size() - 1))->mutable_type()->mutable_tensor_type()->mutable_shape();
-        if (shape->dim_size()) shape->mutable_dim(pick(rng, 0, shape->dim_size() - 1))->set_dim_value(interesting_dim(rng));
-        else shape->add_dim()->set_dim_value(interesting_dim(rng));
+        auto* shape = g->mutable_input(pick(rng, 0, g->input_size() - 1))
+                          ->mutable_type()
+                          ->mutable_tensor_type()
+                          ->mutable_shape();
+        if (shape->dim_size())
+          shape->mutable_dim(pick(rng, 0, shape->dim_size() - 1))->set_dim_value(interesting_dim(rng));
+        else
+          shape->add_dim()->set_dim_value(interesting_dim(rng));
       }
       break;
     case 1:  // an initializer dim (payload unchanged: sizes must be re-validated)
       if (g->initializer_size()) {
         auto* t = g->mutable_initializer(pick(rng, 0, g->initializer_size() - 1));
-        if (t->dims_size()) t->set_dims(pick(rng, 0, t->dims_size() - 1), interesting_dim(rng));
-        else t->add_dims(interesting_dim(rng));
+        if (t->dims_size())
+          t->set_dims(pick(rng, 0, t->dims_size() - 1), interesting_dim(rng));
+        else
+          t->add_dims(interesting_dim(rng));
       }
       break;
     case 2:  // a dtype
       if (g->initializer_size() && pick(rng, 0, 1)) {
         g->mutable_initializer(pick(rng, 0, g->initializer_size() - 1))->set_data_type(pick(rng, 0, 17));
       } else if (g->input_size()) {
-        g->mutable_input(pick(rng, 0, g->input_size() - 1))->mutable_type()->mutable_tensor_type()->set_elem_type(pick(rng, 0, 17));
+        g->mutable_input(pick(rng, 0, g->input_size() - 1))
+            ->mutable_type()
+            ->mutable_tensor_type()
+            ->set_elem_type(pick(rng, 0, 17));
       }
       break;
     case 3:  // an integer attribute or one element of an ints attribute
@@ -68,9 +93,12 @@ void mutate_model(onnx::ModelProto& m, Rng& rng) {
         auto* n = g->mutable_node(pick(rng, 0, g->node_size() - 1));
         if (n->attribute_size()) {
           auto* a = n->mutable_attribute(pick(rng, 0, n->attribute_size() - 1));
-          if (a->ints_size()) a->set_ints(pick(rng, 0, a->ints_size() - 1), interesting_dim(rng));
-          else if (a->type() == onnx::AttributeProto::FLOAT) a->set_f(a->f() * -3.0f + 1e30f * pick(rng, 0, 1));
-          else a->set_i(interesting_dim(rng));
+          if (a->ints_size())
+            a->set_ints(pick(rng, 0, a->ints_size() - 1), interesting_dim(rng));
+          else if (a->type() == onnx::AttributeProto::FLOAT)
+            a->set_f(a->f() * -3.0f + 1e30f * pick(rng, 0, 1));
+          else
+            a->set_i(interesting_dim(rng));
         }
       }
       break;
@@ -79,8 +107,10 @@ void mutate_model(onnx::ModelProto& m, Rng& rng) {
       if (g->node_size() && !names.empty()) {
         auto* n = g->mutable_node(pick(rng, 0, g->node_size() - 1));
         const std::string& to = names[pick<size_t>(rng, 0, names.size() - 1)];
-        if (n->input_size() && pick(rng, 0, 3)) n->set_input(pick(rng, 0, n->input_size() - 1), to);
-        else n->add_input(to);
+        if (n->input_size() && pick(rng, 0, 3))
+          n->set_input(pick(rng, 0, n->input_size() - 1), to);
+        else
+          n->add_input(to);
       }
       break;
     }
@@ -88,8 +118,10 @@ void mutate_model(onnx::ModelProto& m, Rng& rng) {
       if (g->initializer_size()) {
         auto* t = g->mutable_initializer(pick(rng, 0, g->initializer_size() - 1));
         std::string* raw = t->mutable_raw_data();
-        if (raw->empty() || pick(rng, 0, 2) == 0) raw->resize(pick<size_t>(rng, 0, raw->size() + 8), '\x7f');
-        else (*raw)[pick<size_t>(rng, 0, raw->size() - 1)] ^= static_cast<char>(1 << pick(rng, 0, 7));
+        if (raw->empty() || pick(rng, 0, 2) == 0)
+          raw->resize(pick<size_t>(rng, 0, raw->size() + 8), '\x7f');
+        else
+          (*raw)[pick<size_t>(rng, 0, raw->size() - 1)] ^= static_cast<char>(1 << pick(rng, 0, 7));
       }
       break;
     case 7:  // swap op types between two nodes (same arity rarely; exercises op checks)
@@ -103,8 +135,10 @@ void mutate_model(onnx::ModelProto& m, Rng& rng) {
     case 8:  // drop a node or an input of a node
       if (g->node_size()) {
         auto* n = g->mutable_node(pick(rng, 0, g->node_size() - 1));
-        if (n->input_size() && pick(rng, 0, 1)) n->mutable_input()->RemoveLast();
-        else if (g->node_size() > 1) g->mutable_node()->DeleteSubrange(pick(rng, 0, g->node_size() - 1), 1);
+        if (n->input_size() && pick(rng, 0, 1))
+          n->mutable_input()->RemoveLast();
+        else if (g->node_size() > 1)
+          g->mutable_node()->DeleteSubrange(pick(rng, 0, g->node_size() - 1), 1);
       }
       break;
     default:  // the default-domain opset version
@@ -118,7 +152,8 @@ void mutate_model(onnx::ModelProto& m, Rng& rng) {
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   onnx::ModelProto m;
   Rng rng(seed);
-  if (!m.ParseFromArray(data, static_cast<int>(size)) || !m.has_graph()) return LLVMFuzzerMutate(data, size, max_size);
+  if (!m.ParseFromArray(data, static_cast<int>(size)) || !m.has_graph())
+    return LLVMFuzzerMutate(data, size, max_size);
   const int rounds = pick(rng, 1, 3);
   for (int i = 0; i < rounds; ++i) mutate_model(m, rng);
   std::string out = m.SerializeAsString();
