@@ -167,9 +167,10 @@ def main():
                                         [vi("y", [1, 1 << 40])])
     cases["init_enormous_dims"] = add_with_init(raw_tensor("w", [1 << 20, 1 << 20], b"\0" * 16), [1, 4])
     # 2^31 * 2^31 * 2^3 elements wrap a uint64 element count to 0 (the ONNX checker falls for it);
-    # 3 * (2^62 + 1) elements of 4 bytes wrap the byte count to 12.
+    # 3 * (2^31 - 1)^3 elements, each dim within the per-dim bound: the byte count wraps.
     cases["init_count_overflow_u64"] = add_with_init(raw_tensor("w", [1 << 31, 1 << 31, 8, 1], b"\0" * 16), [1, 4])
-    cases["init_bytes_overflow_u64"] = add_with_init(raw_tensor("w", [3, (1 << 62) + 1], b"\0" * 12), [1, 4])
+    m31 = (1 << 31) - 1
+    cases["init_bytes_overflow_u64"] = add_with_init(raw_tensor("w", [3, m31, m31, m31], b"\0" * 12), [1, 4])
     cases["input_bytes_overflow_u64"] = model([helper.make_node("Relu", ["x"], ["y"])],
                                               [vi("x", [1 << 31, 1 << 31, 8])], [vi("y", [1 << 31, 1 << 31, 8])])
     cases["raw_data_short"] = add_with_init(raw_tensor("w", [4], b"\0" * 12), [4])
