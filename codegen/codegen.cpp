@@ -445,6 +445,13 @@ Output generate(const ir::Graph& g, const Options& opt) {
         "#define {0}_{1}{2}_ONNX_TYPE {9}\n",
         NAME, kind, i, t->name, t->numel(), t->bytes(), t->shape.size(), dims.empty() ? "1" : dims,
         ir::dtype_ctype(t->dtype), onnx_type_code(t->dtype));
+    // Quantized I/O (--quantize int8 --io int8): real value = SCALE * (q - ZERO_POINT).
+    if (t->quant && t->quant->scale.size() == 1 && (t->dtype == ir::DType::I8 || t->dtype == ir::DType::U8)) {
+      std::string sc = fmt::format("{}", t->quant->scale[0]);
+      if (sc.find_first_of(".en") == std::string::npos) sc += ".0";
+      h += fmt::format("#define {0}_{1}{2}_SCALE {3}f\n#define {0}_{1}{2}_ZERO_POINT {4}\n", NAME, kind, i,
+                       sc, t->quant->zero_point[0]);
+    }
   };
   for (size_t i = 0; i < g.inputs.size(); ++i) io_macros("INPUT", i, g.inputs[i]);
   for (size_t i = 0; i < g.outputs.size(); ++i) io_macros("OUTPUT", i, g.outputs[i]);

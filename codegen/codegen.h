@@ -48,7 +48,10 @@ struct Output {
 // Multiply-accumulates of one node (Conv, ConvTranspose, Gemm, MatMul, RNNs; 0 for others).
 int64_t node_macs(const ir::Node& n);
 // The --report JSON document.
-std::string report_json(const Output& out, const std::string& model_path);
+// `passes_json`, when not empty, is the pipeline's per-pass array (passes::pass_stats_json) and
+// becomes the report's "passes" member.
+std::string report_json(const Output& out, const std::string& model_path,
+                        const std::string& passes_json = "");
 
 Output generate(const ir::Graph& g, const Options& opt);
 

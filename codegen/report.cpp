@@ -21,6 +21,17 @@ int64_t node_macs(const ir::Node& n) {
     for (size_t d = 2; d < w.size(); ++d) per_in *= w[d];
     return in(0) ? in(0)->numel() * per_in : 0;
   }
+  if ((n.op == "QLinearConv" || n.op == "ConvInteger") && in(n.op == "QLinearConv" ? 3 : 1)) {
+    // Integer convolutions count like Conv: Cin/group * kernel weights per output element.
+    const ir::Shape& w = in(n.op == "QLinearConv" ? 3 : 1)->shape;
+    int64_t k = 1;
+    for (size_t d = 1; d < w.size(); ++d) k *= w[d];
+    return outn(0) * k;
+  }
+  if ((n.op == "QLinearMatMul" || n.op == "MatMulInteger") && in(0)) {
+    const ir::Shape& a = in(0)->shape;
+    return outn(0) * (a.empty() ? 1 : a.back());
+  }
   if ((n.op == "Gemm" || n.op == "MatMul") && in(0)) {
     const ir::Shape& a = in(0)->shape;
     int64_t k = a.empty() ? 1 : a.back();
@@ -48,9 +59,10 @@ static std::string esc(const std::string& s) {
   return r;
 }
 
-std::string report_json(const Output& out, const std::string& model_path) {
+std::string report_json(const Output& out, const std::string& model_path, const std::string& passes_json) {
   std::string r = "{\n";
   r += fmt::format("  \"model\": \"{}\",\n", esc(model_path));
+  if (!passes_json.empty()) r += "  \"passes\": " + passes_json + ",\n";
   int64_t macs = 0;
   size_t params = 0;
   r += "  \"layers\": [\n";

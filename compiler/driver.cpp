@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <fstream>
 #include <sstream>
 
@@ -28,21 +30,80 @@ std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec) {
 
 namespace {
 
-// Passes and IR dumps on an imported graph.
-void optimize(ir::Graph& g, const CompileOptions& opt, Diagnostics& diag, std::ostream& dump) {
+std::string read_model_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError(fmt::format("cannot open model file '{}'", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The import options with the model's folder, which confines external tensor data; models given
+// in memory (empty model_path) have no folder, so their external data is refused.
+frontend::ImportOptions import_options_for(const CompileOptions& opt) {
+  frontend::ImportOptions io = opt.import;
+  io.model_dir.clear();
+  if (!opt.model_path.empty()) {
+    fs::path dir = fs::path(opt.model_path).parent_path();
+    io.model_dir = dir.empty() ? std::string(".") : dir.string();
+  }
+  return io;
+}
+
+// Import from bytes, then passes and IR dumps.
+std::unique_ptr<ir::Graph> import_and_optimize(const std::string& model_bytes, const CompileOptions& opt,
+                                               Diagnostics& diag, std::ostream& dump,
+                                               std::vector<passes::PassRecord>* records) {
+  auto g = frontend::import_model_bytes(model_bytes, import_options_for(opt), diag);
   passes::PipelineOptions po;
   po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);
   po.print_ir_after_all = opt.print_ir_after_all;
   po.print_ir_after = opt.print_ir_after;
-  if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(g);
-  passes::run_pipeline(g, po, diag, dump);
+  if (opt.print_ir_after_all) dump << "// ----- IR after import -----\n" << ir::print(*g);
+  const size_t nodes_before = g->nodes().size();
+  std::vector<passes::PassRecord> recs;
+  if (!opt.quantize.int8) {
+    recs = passes::run_pipeline(*g, po, diag, dump);
+  } else {
+    // Post-training quantization goes in front of lower-qdq (after BatchNorm folding, so the folded
+    // weights are what gets quantized); without lower-qdq in the list it goes last.
+    // "quantize" is accepted by --print-ir-after although it is not a registered pass.
+    po.print_ir_after.erase(std::remove(po.print_ir_after.begin(), po.print_ir_after.end(), "quantize"),
+                            po.print_ir_after.end());
+    auto at = std::find(po.passes.begin(), po.passes.end(), std::string("lower-qdq"));
+    passes::PipelineOptions after = po;
+    after.passes.assign(at, po.passes.end());
+    po.passes.erase(at, po.passes.end());
+    recs = passes::run_pipeline(*g, po, diag, dump);
+    QuantizeOptions q = opt.quantize;
+    if (q.from_test_data && q.calibration_arrays.empty() && q.calibration_files.empty())
+      q.calibration_arrays = test_data_calibration(*g, opt.model_path);
+    quantize_graph(*g, q, &std::cerr);
+    if (opt.print_ir_after_all ||
+        std::count(opt.print_ir_after.begin(), opt.print_ir_after.end(), "quantize"))
+      dump << "// ----- IR after quantize -----\n" << ir::print(*g);
+    auto rest = passes::run_pipeline(*g, after, diag, dump);
+    recs.insert(recs.end(), rest.begin(), rest.end());
+  }
+  if (opt.print_pass_stats) dump << passes::format_pass_stats(recs, nodes_before);
+  if (records) *records = std::move(recs);
+  // The rounding convention travels on each node so the evaluator and every kernel emitter read
+  // it from one place (quant::rounding_of); nodes created by passes exist by now.
+  if (opt.rounding == "tflite") {
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = "tflite";
+    for (auto& n : g->mutable_nodes()) n->attrs.set("tinyaot_rounding", a);
+  }
+  return g;
 }
 
 // Code generation (which plans memory) plus the limits that need the plan or the final weights.
-CompileResult generate(std::unique_ptr<ir::Graph> g, const std::string& model_bytes, const std::string& name,
-                       const CompileOptions& opt, const Diagnostics& diag) {
+CompileResult compile_bytes(const std::string& model_bytes, const std::string& name,
+                            const CompileOptions& opt, std::ostream& dump) {
   CompileResult r;
-  r.graph = std::move(g);
+  Diagnostics diag;
+  r.graph = import_and_optimize(model_bytes, opt, diag, dump, &r.pass_records);
   r.warnings = diag.warnings;
   codegen::Options co;
   co.name = name;
@@ -65,48 +126,23 @@ CompileResult generate(std::unique_ptr<ir::Graph> g, const std::string& model_by
   return r;
 }
 
-std::string read_model_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UsageError(fmt::format("cannot open model file '{}'", path));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// The import options with the model's folder, which confines external tensor data.
-frontend::ImportOptions import_options_for(const CompileOptions& opt) {
-  frontend::ImportOptions io = opt.import;
-  fs::path dir = fs::path(opt.model_path).parent_path();
-  io.model_dir = dir.empty() ? std::string(".") : dir.string();
-  return io;
-}
-
 }  // namespace
 
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag,
-                                             std::ostream& dump) {
-  auto g = frontend::import_model_bytes(read_model_file(opt.model_path), import_options_for(opt), diag);
-  optimize(*g, opt, diag, dump);
-  return g;
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump,
+                                             std::vector<passes::PassRecord>* records) {
+  return import_and_optimize(read_model_file(opt.model_path), opt, diag, dump, records);
 }
 
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
-  Diagnostics diag;
-  const std::string bytes = read_model_file(opt.model_path);
-  auto g = frontend::import_model_bytes(bytes, import_options_for(opt), diag);
-  optimize(*g, opt, diag, dump);
-  return generate(std::move(g), bytes, opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name,
-                  opt, diag);
+  return compile_bytes(read_model_file(opt.model_path),
+                       opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name, opt, dump);
 }
 
 CompileResult compile_model_bytes(const std::string& model_bytes, const CompileOptions& opt,
                                   std::ostream& dump) {
-  Diagnostics diag;
-  frontend::ImportOptions io = opt.import;
-  io.model_dir.clear();
-  auto g = frontend::import_model_bytes(model_bytes, io, diag);
-  optimize(*g, opt, diag, dump);
-  return generate(std::move(g), model_bytes, opt.name.empty() ? std::string("model") : opt.name, opt, diag);
+  CompileOptions o = opt;
+  o.model_path.clear();
+  return compile_bytes(model_bytes, opt.name.empty() ? std::string("model") : opt.name, o, dump);
 }
 
 void write_files(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {

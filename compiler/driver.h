@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codegen/codegen.h"
+#include "compiler/quantize.h"
 #include "frontend/onnx_import.h"
 #include "passes/pipeline.h"
 
@@ -25,25 +26,30 @@ struct CompileOptions {
   bool print_ir_after_all = false;
   std::vector<std::string> print_ir_after;
   bool print_memory_plan = false;
+  bool print_pass_stats = false;  // one line per pass run (counts, node count) on the dump stream
   bool io_in_arena = false;
+  std::string rounding = "onnx";  // int8 requantization convention: "onnx" or "tflite" (docs/rounding.md)
   std::string command_line;
   // --max-arena-bytes: largest planned arena accepted (checked after planning, before any file
   // is written). 0 = unlimited. The weights and node limits live in `import`.
   uint64_t max_arena_bytes = uint64_t(4) << 20;
+  QuantizeOptions quantize;  // --quantize int8: calibrate and insert QDQ before lower-qdq
 };
 
 struct CompileResult {
   std::unique_ptr<ir::Graph> graph;
   codegen::Output output;
   std::vector<std::string> warnings;
+  std::vector<passes::PassRecord> pass_records;  // what each pass changed (for --report)
 };
 
 // Parses "NAME=1x3x32x32"; throws UsageError on bad syntax.
 std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec);
 
 // Imports and optimises the model (no code generation). IR dumps go to `dump`.
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag,
-                                             std::ostream& dump);
+// `records`, when given, receives what each pass changed.
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump,
+                                             std::vector<passes::PassRecord>* records = nullptr);
 // Full compile to in-memory files.
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump);
 // The same compile path on model bytes already in memory (no file is read or written; external

@@ -25,7 +25,7 @@ ir::Tensor* new_const(ir::Graph& g, const std::string& base, ir::Value v) {
 
 }  // namespace
 
-bool fold_batchnorm(ir::Graph& g, const PassContext&) {
+bool fold_batchnorm(ir::Graph& g, const PassContext& ctx) {
   bool changed = false;
   std::vector<ir::Node*> doomed;
   for (auto& np : g.nodes()) {
@@ -93,8 +93,10 @@ bool fold_batchnorm(ir::Graph& g, const PassContext&) {
     if (p->op == "MatMul" && !gemm) continue;
     ir::Tensor* wt = new_const(g, w->name + "_bnfolded", std::move(nw));
     ir::Tensor* bt = new_const(g, (b ? b->name : p->outputs[0]->name + "_bias") + "_bnfolded", std::move(nb));
+    ctx.count("batchnorms_folded");
     if (p->op == "MatMul") {
       // MatMul has no bias input: it becomes Gemm(A, W', b').
+      ctx.count("matmuls_to_gemm");
       p->op = "Gemm";
       p->info = gemm;
     }

@@ -77,7 +77,7 @@ bool describe(const ir::Node& a, ir::Attributes& out) {
 
 }  // namespace
 
-bool fuse_activation(ir::Graph& g, const PassContext&) {
+bool fuse_activation(ir::Graph& g, const PassContext& ctx) {
   bool changed = false;
   std::vector<ir::Node*> doomed;
   for (auto& np : g.nodes()) {
@@ -101,6 +101,7 @@ bool fuse_activation(ir::Graph& g, const PassContext&) {
     doomed.push_back(&a);
     changed = true;
   }
+  ctx.count("activations_fused", static_cast<int64_t>(doomed.size()));
   for (ir::Node* n : doomed) g.remove_node(n);
   if (changed) g.remove_unused_tensors();
   return changed;

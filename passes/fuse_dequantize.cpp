@@ -6,7 +6,7 @@
 
 namespace tinyaot::passes {
 
-bool fuse_dequantize(ir::Graph& g, const PassContext&) {
+bool fuse_dequantize(ir::Graph& g, const PassContext& ctx) {
   std::vector<ir::Node*> doomed;
   for (auto& np : g.nodes()) {
     ir::Node& dq = *np;
@@ -35,6 +35,7 @@ bool fuse_dequantize(ir::Graph& g, const PassContext&) {
     pool->inputs[0] = x;
     doomed.push_back(&dq);
   }
+  ctx.count("dequantizes_fused", static_cast<int64_t>(doomed.size()));
   for (ir::Node* n : doomed) g.remove_node(n);
   if (!doomed.empty()) g.remove_unused_tensors();
   return !doomed.empty();

@@ -5,6 +5,9 @@
 //   DQ(a), DQ(b)          -> MatMul [-> Relu/Clip] -> Q =>  QLinearMatMul
 //   DQ -> Reshape/Flatten/Squeeze/Unsqueeze/Transpose  =>  the same op on the integer tensor, then DQ
 //   DQ(x) -> Q with the same scale and zero point      =>  x
+//   DQ(x) -> MaxPool / Pad -> Q                        =>  the op on the integer tensor (+ DQ/Q)
+//   DQ(a), DQ(b), ... (same parameters) -> Concat      =>  Concat of the integer tensors, then DQ
+//   DQ(x) -> pointwise op (one run-time input) -> Q    =>  tinyaot.LookupTable (256 entries)
 // Groups that do not match exactly (per-channel activations, bias scale != x_scale * w_scale,
 // a Relu/Clip that is not a no-op after saturation, several consumers of a float value, ...) are
 // left as they are. Weights whose DequantizeLinear was folded at import are recovered from the
@@ -14,6 +17,7 @@
 #include <cstring>
 #include <set>
 
+#include "compiler/evaluator.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
@@ -264,9 +268,9 @@ bool q_consumer(Graph& g, Tensor* v, QOut& out, std::vector<Node*>& act) {
 }
 
 Node* make_node(Graph& g, const std::string& op, const Node& like, std::vector<Tensor*> ins, Tensor* out,
-                const ir::Attributes* attrs = nullptr) {
+                const ir::Attributes* attrs = nullptr, int min_opset = 0) {
   Node* n = g.add_node(op, like.name);
-  n->opset = like.opset;
+  n->opset = std::max(like.opset, min_opset);
   if (attrs) n->attrs = *attrs;
   n->info = find_op("", op);
   n->inputs = std::move(ins);
@@ -418,25 +422,155 @@ bool lower_add(Graph& g, Node* p, std::vector<Node*>& doomed) {
   return true;
 }
 
+// The run-time input of a pointwise float op (elementwise or binary family) whose other inputs are
+// scalar constants, or -1. Such an op maps each element independently, so on 8-bit input it is a
+// function of 256 values.
+int pointwise_input(const Node& p) {
+  if (!p.domain.empty() || !p.info || p.outputs.size() != 1 || !p.out(0) || p.out(0)->dtype != DType::F32)
+    return -1;
+  const std::string fam = p.info->family;
+  if ((fam != "elementwise" && fam != "binary") || p.attrs.has("tinyaot_act")) return -1;
+  int r = -1;
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    const Tensor* t = p.inputs[i];
+    if (!t) continue;
+    if (t->is_constant()) {
+      if (t->numel() != 1) return -1;
+    } else {
+      if (r >= 0 || t->dtype != DType::F32) return -1;
+      r = static_cast<int>(i);
+    }
+  }
+  if (r < 0 || p.out(0)->shape != p.inputs[static_cast<size_t>(r)]->shape) return -1;
+  return r;
+}
+
+// DQ(x) -> pointwise float op [-> Relu/Clip] -> Q  =>  tinyaot.LookupTable(x, table) with
+// table[k] = Q(op(DQ(qmin + k))) computed by the op's own reference evaluation: the same float
+// computation for every possible input, hence exact (docs/quantization.md).
+bool lower_lut(Graph& g, Node* p, std::vector<Node*>& doomed) {
+  const int r = pointwise_input(*p);
+  if (r < 0) return false;
+  Tensor* xf = p->inputs[static_cast<size_t>(r)];
+  Node* dq = xf->producer;
+  if (!is_op(dq, "DequantizeLinear")) return false;
+  QSrc x;
+  if (!dq_source(g, xf, x, false) || !x.per_tensor() || x.scale->numel() != 1) return false;
+  QOut qo;
+  std::vector<Node*> act;
+  if (!q_consumer(g, p->out(0), qo, act)) return false;
+  const OpInfo* info = find_op("tinyaot", "LookupTable");
+  if (!info) return false;
+  // The op on a [256] tensor holding the dequantized value of every 8-bit input.
+  Graph tg;
+  Tensor* ti = tg.add_tensor("x");
+  ti->dtype = DType::F32, ti->shape = {256}, ti->shaped = true;
+  Tensor* to = tg.add_tensor("y");
+  Node* tn = tg.add_node(p->op, p->name);
+  tn->opset = p->opset, tn->attrs = p->attrs, tn->info = p->info;
+  for (size_t i = 0; i < p->inputs.size(); ++i) {
+    Tensor* t = p->inputs[i];
+    if (!t || static_cast<int>(i) == r) {
+      tn->inputs.push_back(t ? ti : nullptr);
+      continue;
+    }
+    Tensor* c = tg.add_tensor("c" + std::to_string(i));
+    c->dtype = t->dtype, c->shape = t->shape, c->shaped = true, c->value = t->value;
+    tn->inputs.push_back(c);
+  }
+  tn->outputs = {to};
+  to->producer = tn;
+  tn->info->infer(*tn);
+  if (to->dtype != DType::F32 || to->numel() != 256) return false;
+  int32_t xlo, xhi, ylo, yhi;
+  qrange(x.q->dtype, xlo, xhi);
+  qrange(qo.dtype, ylo, yhi);
+  ir::Value xv(DType::F32, {256});
+  for (int32_t k = 0; k < 256; ++k)
+    xv.data<float>()[k] = static_cast<float>(static_cast<int64_t>(xlo + k) - x.z(0)) * x.s(0);
+  std::vector<const ir::Value*> ins;
+  for (Tensor* t : tn->inputs) ins.push_back(!t ? nullptr : t == ti ? &xv : t->value.get());
+  const std::vector<ir::Value> yv = tinyaot::evaluate_node(*tn, ins);
+  ir::Value table(qo.dtype, {256});
+  const float ys = qo.scale->value->data<float>()[0];
+  const int32_t yz = static_cast<int32_t>(qo.zp->value->get_i64(0));
+  for (int64_t k = 0; k < 256; ++k)
+    table.set_f64(k, quant::quantize_f32(yv[0].data<float>()[k], ys, yz, ylo, yhi));
+  Node* n = g.add_node("LookupTable", p->name);
+  n->domain = "tinyaot";
+  n->opset = 1;
+  n->info = info;
+  n->inputs = {x.q, new_const(g, p->out(0)->name + "_lut", std::move(table))};
+  Tensor* yq = qo.q->outputs[0];
+  n->outputs = {yq};
+  yq->producer = n;
+  info->infer(*n);
+  doomed.push_back(p);
+  for (Node* c : act) doomed.push_back(c);
+  doomed.push_back(qo.q);
+  return true;
+}
+
 // DQ -> data-movement op: move the op onto the integer tensor (per-tensor parameters only).
 bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
-  static const std::set<std::string> movers = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"};
+  static const std::set<std::string> movers = {"Reshape",   "Flatten", "Squeeze", "Unsqueeze",
+                                               "Transpose", "MaxPool", "Pad",     "Concat"};
   if (!n->domain.empty() || !movers.count(n->op)) return false;
   Tensor* x = n->in(0);
   if (!x || !is_op(x->producer, "DequantizeLinear")) return false;
+  const bool concat = n->op == "Concat";
   for (size_t i = 1; i < n->inputs.size(); ++i)
-    if (n->inputs[i] && !n->inputs[i]->is_constant()) return false;
+    if (n->inputs[i] && !n->inputs[i]->is_constant() && !concat) return false;
   Node* dq = x->producer;
   Tensor* sc = dq->in(1);
   Tensor* zp = dq->in(2);
   if (!sc->is_constant() || sc->numel() != 1 || sc->shape.size() > 1) return false;
   if (zp && (!zp->is_constant() || zp->numel() != 1)) return false;
+  const DType qt = dq->in(0)->dtype;
+  if ((n->op == "MaxPool" || n->op == "Pad" || concat) && !is_q8(qt)) return false;
   Tensor* y = n->outputs[0];
   if (!y || n->outputs.size() != 1) return false;
-  Tensor* yq = new_tensor(g, y->name + "_q");
   std::vector<Tensor*> ins = n->inputs;
   ins[0] = dq->in(0);
-  make_node(g, n->op, *n, ins, yq, &n->attrs);
+  const float s = sc->value->data<float>()[0];
+  const int64_t z = zp ? zp->value->get_i64(0) : 0;
+  if (concat) {
+    // Concatenation only moves values: exact when every input is DQ with the same parameters.
+    for (size_t i = 1; i < ins.size(); ++i) {
+      Node* d = ins[i] ? ins[i]->producer : nullptr;
+      if (!is_op(d, "DequantizeLinear") || d->in(0)->dtype != qt || !d->in(1)->is_constant() ||
+          d->in(1)->numel() != 1 || fbits(d->in(1)->value->data<float>()[0]) != fbits(s))
+        return false;
+      if (d->in(2) && (!d->in(2)->is_constant() || d->in(2)->numel() != 1)) return false;
+      if ((d->in(2) ? d->in(2)->value->get_i64(0) : 0) != z) return false;
+      ins[i] = d->in(0);
+    }
+  }
+  if (n->op == "Pad") {
+    // Padding only moves values or inserts the constant c; c must be DQ(k) of an integer k exactly.
+    if (n->opset < 11) return false;
+    const std::string mode = n->attrs.get_string("mode", "constant");
+    if (mode == "constant") {
+      const float c = n->in(2) ? static_cast<float>(n->in(2)->value->get_f64(0)) : 0.0f;
+      if (n->in(2) && (n->in(2)->numel() != 1 || n->in(2)->dtype != DType::F32)) return false;
+      int32_t lo, hi;
+      qrange(qt, lo, hi);
+      const double k =
+          std::nearbyint(static_cast<double>(c) / static_cast<double>(s)) + static_cast<double>(z);
+      if (!(k >= lo && k <= hi) ||
+          fbits(static_cast<float>(static_cast<int64_t>(k) - z) * s) != fbits(c + 0.0f))
+        return false;
+      ir::Value kv(qt, {});
+      kv.set_f64(0, k);
+      if (ins.size() < 3) ins.resize(3, nullptr);
+      ins[2] = new_const(g, y->name + "_pad_value", std::move(kv));
+    } else if (ins.size() > 2) {
+      ins[2] = nullptr;  // ignored outside constant mode
+    }
+  }
+  Tensor* yq = new_tensor(g, y->name + "_q");
+  // Integer MaxPool exists from opset 12 on; the attributes of opsets 8-11 mean the same there.
+  make_node(g, n->op, *n, ins, yq, &n->attrs, n->op == "MaxPool" ? 12 : 0);
   std::vector<Tensor*> dins = {yq, sc};
   if (zp) dins.push_back(zp);
   make_node(g, "DequantizeLinear", *dq, dins, y, &dq->attrs);
@@ -524,7 +658,15 @@ void remove_dead(Graph& g) {
 
 }  // namespace
 
-bool lower_qdq(ir::Graph& g, const PassContext&) {
+// Integer (QLinear*/QGemm) nodes in the graph, to report how many the pass created.
+static int64_t count_qlinear(const ir::Graph& g) {
+  int64_t n = 0;
+  for (auto& np : g.nodes()) n += np->op.rfind("QLinear", 0) == 0 || np->op == "QGemm";
+  return n;
+}
+
+bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
+  const int64_t nodes_before = static_cast<int64_t>(g.nodes().size()), qlinear_before = count_qlinear(g);
   bool changed = false;
   for (bool again = true; again;) {
     again = false;
@@ -536,7 +678,7 @@ bool lower_qdq(ir::Graph& g, const PassContext&) {
       if (gone.count(n)) continue;
       const size_t before = doomed.size();
       if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || lower_add(g, n, doomed) ||
-          collapse_reshape(g, n, doomed)) {
+          lower_lut(g, n, doomed) || collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
       }
@@ -549,6 +691,8 @@ bool lower_qdq(ir::Graph& g, const PassContext&) {
     if (again) g.topo_sort();
   }
   g.remove_unused_tensors();  // also the constants of groups that did not match
+  ctx.count("integer_ops_created", count_qlinear(g) - qlinear_before);
+  ctx.count("nodes_removed", nodes_before - static_cast<int64_t>(g.nodes().size()));
   return changed;
 }
 

@@ -2,7 +2,9 @@
 // returning whether it changed the graph, registered once in passes.def by kebab-case name.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/diagnostics.h"
@@ -10,8 +12,20 @@
 
 namespace tinyaot::passes {
 
+// What one pass run changed, as named counts ("nodes_removed": 3) in the order first reported.
+struct PassStats {
+  std::vector<std::pair<std::string, int64_t>> counts;
+  void add(const std::string& what, int64_t n);
+  int64_t get(const std::string& what) const;  // 0 when never reported
+};
+
 struct PassContext {
   Diagnostics* diag = nullptr;
+  PassStats* stats = nullptr;  // null: counts are dropped (unit tests may leave it unset)
+  // Reports that the pass changed `n` things of kind `what`; zero counts are not recorded.
+  void count(const char* what, int64_t n = 1) const {
+    if (stats && n != 0) stats->add(what, n);
+  }
 };
 
 using PassFn = bool (*)(ir::Graph&, const PassContext&);

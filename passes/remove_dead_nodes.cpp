@@ -5,7 +5,7 @@
 
 namespace tinyaot::passes {
 
-bool remove_dead_nodes(ir::Graph& g, const PassContext&) {
+bool remove_dead_nodes(ir::Graph& g, const PassContext& ctx) {
   std::set<const ir::Tensor*> live(g.outputs.begin(), g.outputs.end());
   std::vector<ir::Node*> dead;
   // Walk backwards: a node is live if any output is live; then its inputs become live.
@@ -23,6 +23,8 @@ bool remove_dead_nodes(ir::Graph& g, const PassContext&) {
   for (ir::Node* n : dead) g.remove_node(n);
   size_t before = g.tensors().size();
   g.remove_unused_tensors();
+  ctx.count("nodes_removed", static_cast<int64_t>(dead.size()));
+  ctx.count("tensors_removed", static_cast<int64_t>(before - g.tensors().size()));
   return !dead.empty() || g.tensors().size() != before;
 }
 

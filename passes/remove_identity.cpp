@@ -3,7 +3,7 @@
 
 namespace tinyaot::passes {
 
-bool remove_identity(ir::Graph& g, const PassContext&) {
+bool remove_identity(ir::Graph& g, const PassContext& ctx) {
   std::vector<ir::Node*> doomed;
   for (auto& n : g.nodes()) {
     if (!n->domain.empty() || (n->op != "Identity" && n->op != "Dropout")) continue;
@@ -18,6 +18,7 @@ bool remove_identity(ir::Graph& g, const PassContext&) {
         if (in == dst) in = src;
     doomed.push_back(n.get());
   }
+  ctx.count("nodes_removed", static_cast<int64_t>(doomed.size()));
   for (ir::Node* n : doomed) g.remove_node(n);
   if (!doomed.empty()) g.remove_unused_tensors();
   return !doomed.empty();

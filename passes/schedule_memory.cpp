@@ -104,7 +104,7 @@ size_t order_peak(const Problem& p, const std::vector<size_t>& order) {
 
 }  // namespace
 
-bool schedule_memory(ir::Graph& g, const PassContext&) {
+bool schedule_memory(ir::Graph& g, const PassContext& ctx) {
   auto& nodes = g.mutable_nodes();
   Problem p;
   p.n = nodes.size();
@@ -153,7 +153,9 @@ bool schedule_memory(ir::Graph& g, const PassContext&) {
       d[best_v] = true;
     }
   }
-  if (order_peak(p, order) >= current_peak) return false;
+  const size_t new_peak = order_peak(p, order);
+  if (new_peak >= current_peak) return false;
+  ctx.count("peak_live_bytes_saved", static_cast<int64_t>(current_peak - new_peak));
   std::vector<std::unique_ptr<ir::Node>> reordered;
   for (size_t v : order) reordered.push_back(std::move(nodes[v]));
   nodes = std::move(reordered);

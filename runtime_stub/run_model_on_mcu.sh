@@ -17,6 +17,9 @@
 #   --timeout SEC     wall-clock limit per QEMU run and per host run (default 120)
 #   --mcu-target      build the Cortex-M code from `tinyaot compile --target cortex-mN` (the host
 #                     reference still uses --target generic)
+#   --vs-generic      with --mcu-target: also build the --target generic code for the same CPU and
+#                     require byte-identical outputs from both (same C library on both sides, so
+#                     this holds even where --max-ulp excuses host/newlib libm differences)
 #   --compile-arg A   extra argument for `tinyaot compile` (repeatable), e.g. --compile-arg -O0
 #   --rtol R --atol A tolerance against output_*.pb (default 1e-3 / 1e-7)
 #   --max-ulp N       accept float32 outputs within N ulp of the host build instead of byte-identical
@@ -27,15 +30,16 @@
 set -u -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-usage() { sed -n '10,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '10,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-keep=0; work=""; timeout_s=120; max_ulp=0; mcu_target=0; compile_args=(); rtol=1e-3; atol=1e-7; pos=()
+keep=0; work=""; timeout_s=120; max_ulp=0; mcu_target=0; vs_generic=0; compile_args=(); rtol=1e-3; atol=1e-7; pos=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --keep) keep=1; shift ;;
         --work-dir) work="${2:?}"; shift 2 ;;
         --timeout) timeout_s="${2:?}"; shift 2 ;;
         --mcu-target) mcu_target=1; shift ;;
+        --vs-generic) vs_generic=1; shift ;;
         --compile-arg) compile_args+=("${2:?}"); shift 2 ;;
         --rtol) rtol="${2:?}"; shift 2 ;;
         --max-ulp) max_ulp="${2:?}"; shift 2 ;;
@@ -248,6 +252,33 @@ for case_dir in "${cases[@]}"; do
             done
         done
         [ $cok = 1 ] || continue
+        vs=""
+        if [ $mcu_target = 1 ] && [ $vs_generic = 1 ]; then
+            # The generic code on the same CPU: outputs must match the target build byte for byte.
+            gb="$mb/generic"; mkdir -p "$gb"
+            # shellcheck disable=SC2086
+            if ! { "${CROSS}g++" $TINYAOT_MCU_CXXFLAGS -std=c++11 $WFLAGS -c "$gen/$name.cpp" -o "$gb/model.o" &&
+                   "${CROSS}g++" $TINYAOT_MCU_LDFLAGS "$mb/model_runner.o" "$gb/model.o" "${RT_OBJS[@]}" -lm \
+                       -o "$gb/runner.elf"; } > "$gb/build.log" 2>&1; then
+                fail "$cpu" "$cname" "cross build of the generic code failed" "$gb/build.log"; continue
+            fi
+            ginsns=""
+            for s in "${sets[@]}"; do
+                set_name="$(basename "$s")"; sd="$cw/$set_name"
+                args=(); i=0; while [ -f "$sd/in_$i.bin" ]; do args+=("in_$i.bin"); i=$((i + 1)); done
+                args+=(--); for ((i = 0; i < nout; i++)); do args+=("${cpu}_generic_out_$i.bin"); done
+                (cd "$sd" && "$TINYAOT_MCU_DIR/run_elf.sh" "$gb/runner.elf" --cpu "$cpu" --timeout "$timeout_s" --quiet \
+                    --summary "$sd/$cpu.generic.summary" -- "${args[@]}") > "$sd/$cpu.generic.log" 2>&1 ||
+                    { fail "$cpu" "$cname" "$set_name: generic QEMU run failed" "$sd/$cpu.generic.log"; cok=0; break; }
+                for ((i = 0; i < nout; i++)); do
+                    cmp -s "$sd/${cpu}_out_$i.bin" "$sd/${cpu}_generic_out_$i.bin" ||
+                        { fail "$cpu" "$cname" "$set_name: output $i differs from the generic build on $cpu"; cok=0; break 2; }
+                done
+                ginsns="$(grep -m1 '^region0_insns=' "$sd/$cpu.generic.summary" | cut -d= -f2)"
+            done
+            [ $cok = 1 ] || continue
+            vs=" = generic on $cpu (generic insns=$ginsns)"
+        fi
         flash="$(section_bytes "$mb/runner.elf" .vectors .text .rodata .ARM. .preinit_array .init_array .fini_array .data)"
         mflash="$(section_bytes "$mb/model.o" .text .rodata .data)"
         ram="$(section_bytes "$mb/runner.elf" .data .bss)"
@@ -255,7 +286,7 @@ for case_dir in "${cases[@]}"; do
         io="$(sed -n 's/.* io=\([0-9]*\).*/\1/p' "$cw/${sets[0]##*/}/$cpu.log" | head -1)"
         insns="$imin"; [ "$imin" = "$imax" ] || insns="$imin..$imax"
         exact="bit-exact"; [ "$ulp_seen" = 0 ] || exact="host diff <= $ulp_seen ulp"
-        echo "PASS $cname cpu=$cpu insns=$insns stack=$stack flash=$flash (model $mflash) ram=$ram (arena $arena, io $io) sets=${#sets[@]} $exact"
+        echo "PASS $cname cpu=$cpu insns=$insns stack=$stack flash=$flash (model $mflash) ram=$ram (arena $arena, io $io) sets=${#sets[@]} $exact$vs"
         passed=$((passed + 1))
     done
 done

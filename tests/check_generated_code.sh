@@ -8,7 +8,10 @@ TINYAOT=$(realpath "$1")
 MODEL=$(realpath "$2")
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-"$TINYAOT" compile "$MODEL" -o "$W/gen" --name net >/dev/null
+# CHECK_COMPILE_ARGS: extra compile options, e.g. "--target cortex-m4" (host builds then take the
+# generic #else branches of the target kernels).
+# shellcheck disable=SC2086
+"$TINYAOT" compile "$MODEL" -o "$W/gen" --name net ${CHECK_COMPILE_ARGS:-} >/dev/null
 fail=0
 for cxx in g++ clang++; do
   command -v $cxx >/dev/null || { echo "missing $cxx"; exit 1; }

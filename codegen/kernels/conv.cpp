@@ -17,6 +17,7 @@
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/activation.h"
+#include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -56,6 +57,21 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   const act::Activation fused = act::parse(n);
   const std::string act_sfx = act::name_suffix(fused);
 
+  // Per-position bias (prune-zero-channels): [M][row class][column class], added with the bias.
+  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
+  std::string pos_tab, pos_rows, pos_cols;
+  if (pos) {
+    if (G != 1) ops::fail(n, "tinyaot_pos_bias needs group 1");
+    pos_tab = ctx.const_table("pos_bias", dt, pos.table);
+    pos_rows =
+        ctx.const_table("pos_rows", ir::DType::I32, std::vector<double>(pos.rows.begin(), pos.rows.end()));
+    pos_cols =
+        ctx.const_table("pos_cols", ir::DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
+  }
+  auto pos_term = [&](const std::string& m, const std::string& oh, const std::string& ow) {
+    return fmt::format("{}[({} * {} + {}[{}]) * {} + {}[{}]]", pos_tab, m, pos.R, pos_rows, oh, pos.Cc,
+                       pos_cols, ow);
+  };
   bool pointwise = KS == 1;
   for (size_t i = 0; i < r; ++i) pointwise = pointwise && s[i] == 1 && pb[i] == 0 && pe[i] == 0;
   const std::string base = fmt::format("conv{}d_{}", r, ir::dtype_name(dt));
@@ -72,8 +88,11 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     if (has_bias) ctx.line("const {}* bg = x2{};", ct, G > 1 ? " + " + mul("g", Mg) : "");
     codegen::emit_matmul(
         ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
-        [&](const std::string& acc, const std::string& i, const std::string&) {
-          return has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
+        [&](const std::string& acc, const std::string& i, const std::string& j) {
+          std::string e = has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
+          if (pos)
+            e += " + " + pos_term(i, fmt::format("{} / {}", j, out[1]), fmt::format("{} % {}", j, out[1]));
+          return e;
         },
         fused);
     if (G > 1) ctx.close();
@@ -171,6 +190,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     if (!dw) ctx.close();
     for (int64_t t = 0; t < MB; ++t)
       for (int64_t p = 0; p < PB; ++p) {
+        if (pos) ctx.line("{} += {};", acc(t, p), pos_term(add_const("m", t), "o0", add_const("o1", p)));
         if (fused) ctx.line("{}", act::c_stmt(fused, acc(t, p), dt));
         ctx.line("ym[{}] = {};", add_off(std::to_string(t * OS + p), yoff), acc(t, p));
       }

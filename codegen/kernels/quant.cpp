@@ -11,9 +11,12 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pos_bias.h"
+#include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
@@ -49,8 +52,9 @@ std::string i32(int64_t v) {
   return std::to_string(v);
 }
 
-void need_requant(KernelCtx& ctx) {
-  ctx.require_helper("tinyaot_requant", quant::requant_helper_c());
+// Registers the requantization helper of the node's rounding mode; returns its name.
+std::string need_requant(KernelCtx& ctx) {
+  return quant::requant_fn(ctx);
 }
 void need_make_requant(KernelCtx& ctx) {
   ctx.require_helper("tinyaot_make_requant", quant::make_requant_helper_c());
@@ -292,22 +296,27 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   // once per channel at run time when a scale is a run-time input.
   int32_t lo = 0, hi = 0;
   std::string mult_lit, shift_lit, mult_tab, shift_tab;
+  std::vector<int32_t> mult_values, shift_values;  // per output channel (compile-time scales)
   bool rq_runtime = false;
+  std::string rqf;
+  const quant::Rounding rmode = quant::rounding_of(n);
   if (qlinear) {
     qrange(yt, lo, hi);
-    need_requant(ctx);
+    rqf = need_requant(ctx);
     const ir::Value *xs = cval(n, 1), *ws = cval(n, 4), *ys = cval(n, 6);
     if (xs && ws && ys) {
       std::vector<double> mt, st;
       bool uni = true;
       for (int64_t m = 0; m < M; ++m) {
         const float wsm = ws->data<float>()[ws->numel() == 1 ? 0 : m];
-        const float mf = xs->data<float>()[0] * wsm / ys->data<float>()[0];
-        const quant::Requant q = quant::make_requant(mf);
+        const quant::Requant q =
+            quant::make_requant_for(rmode, xs->data<float>()[0], wsm, ys->data<float>()[0]);
         mt.push_back(q.mult);
         st.push_back(q.shift);
         uni = uni && mt.back() == mt[0] && st.back() == st[0];
       }
+      mult_values.assign(mt.begin(), mt.end());
+      shift_values.assign(st.begin(), st.end());
       if (uni) {
         mult_lit = i32(static_cast<int64_t>(mt[0]));
         shift_lit = i32(static_cast<int64_t>(st[0]));
@@ -316,6 +325,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
         shift_tab = ctx.const_table("shift", DType::I32, st);
       }
     } else {
+      if (rmode == quant::Rounding::Tflite) ops::fail(n, "--rounding tflite needs constant scales");
       rq_runtime = true;
       need_make_requant(ctx);
     }
@@ -332,6 +342,38 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   else if (G > 1)
     name += fmt::format("_g{}", G);
   ctx.set_name(name);
+  // The requantizing store expression of one accumulator, shared by the generic loops below and
+  // the Cortex-M DSP kernels (so rounding modes apply to both).
+  auto requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift,
+                          const std::string& zp) {
+    return fmt::format("({}){}({}, {}, {}, {}, {}, {})", yc, rqf, acc, mult, shift, zp, lo, hi);
+  };
+  // Per-position bias table of prune-zero-channels (used below; the DSP kernels do not support it).
+  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
+  // Cortex-M targets: a DSP kernel (codegen/kernels/arm_qconv.cpp) for the layers it supports,
+  // with the generic body below kept in its #else branch; other layers stay generic.
+  bool dsp = false;
+  if (qlinear && !rq_runtime && xzp.known && !xzp.per_index && yzp.known && !yzp.per_index && wzp.known &&
+      !wrap && (!has_bias || bv) && wt == DType::I8 && !pos && rmode == quant::Rounding::Onnx &&
+      codegen::arm::has_dsp(ctx.target())) {
+    codegen::arm::QConvLayer L;
+    L.N = N, L.C = C, L.M = M, L.G = G;
+    L.in = in, L.out = out, L.k = k, L.s = s, L.d = d, L.pb = g.pb, L.pe = g.pe;
+    L.xzp = xzp.v[0];
+    L.wzp_zero = wzp.all_zero();
+    L.bias = has_bias ? "x8" : "";
+    L.x_type = xc_t, L.y_type = yc;
+    L.requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift) {
+      return requant_call(acc, mult, shift, yzp.expr("0"));
+    };
+    L.mult = mult_values, L.shift = shift_values;
+    L.requant = [&](const std::string& acc, const std::string& ch) {
+      return requant_call(acc, mult_tab.empty() ? mult_lit : fmt::format("{}[{}]", mult_tab, ch),
+                          mult_tab.empty() ? shift_lit : fmt::format("{}[{}]", shift_tab, ch), yzp.expr("0"));
+    };
+    dsp = codegen::arm::emit_qconv_dsp_begin(ctx, L);
+    if (dsp) ctx.set_name(name + "_dsp");
+  }
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
@@ -346,6 +388,14 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   const int64_t MB = Mg % 2 == 0 ? 2 : 1;
   const int64_t PBI = 2;
 
+  // Per-position bias (prune-zero-channels): a [M][row class][column class] table added to the
+  // accumulator before requantization, modulo 2^32 like the accumulator itself.
+  std::string pos_tab, pos_rows, pos_cols;
+  if (pos) {
+    pos_tab = ctx.const_table("pos_bias", DType::I32, pos.table);
+    pos_rows = ctx.const_table("pos_rows", DType::I32, std::vector<double>(pos.rows.begin(), pos.rows.end()));
+    pos_cols = ctx.const_table("pos_cols", DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
+  }
   const std::string W = "x" + std::to_string(wi);
   if (!xzp.known) ctx.line("const int32_t xzp = {};", xzp.expr("0"));
   if (qlinear) ctx.line("const int32_t yzp = {};", yzp.expr("0"));
@@ -446,11 +496,14 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     if (Cg > 1) ctx.close();
     for (int64_t t = 0; t < MB; ++t)
       for (int64_t p = 0; p < PB; ++p) {
-        const std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
+        if (pos)
+          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[({} * {} + {}[o0]) * {} + {}[{}]])",
+                             acc(t, p), pos_tab, mt_idx(t), pos.R, pos_rows, pos.Cc, pos_cols,
+                             add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
         if (qlinear)
-          ctx.line("ym[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, rm(t), rs(t), lo,
-                   hi);
+          ctx.line("ym[{}] = {};", yi, requant_call(accv, rm(t), rs(t), "yzp"));
         else
           ctx.line("ym[{}] = {};", yi, accv);
       }
@@ -499,6 +552,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   ctx.close();  // m
   if (G > 1) ctx.close();
   ctx.close();  // n
+  if (dsp) ctx.raw("#endif\n");
 }
 
 // ---------------------------------------------------------------- QLinearMatMul / MatMulInteger
@@ -536,16 +590,19 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
   int32_t lo = 0, hi = 0;
   std::string mult_e, shift_e;
   bool rq_runtime = false;
+  std::string rqf;
   if (qlinear) {
     qrange(yt, lo, hi);
-    need_requant(ctx);
+    rqf = need_requant(ctx);
     const ir::Value *as = cval(n, 1), *bs = cval(n, 4), *ys = cval(n, 6);
     if (as && bs && ys) {
+      const quant::Rounding rmode = quant::rounding_of(n);
       std::vector<double> mt, st;
       bool uni = true;
       for (int64_t j = 0; j < N; ++j) {
         const float bsj = bs->data<float>()[bs->numel() == 1 ? 0 : j];
-        const quant::Requant q = quant::make_requant(as->data<float>()[0] * bsj / ys->data<float>()[0]);
+        const quant::Requant q =
+            quant::make_requant_for(rmode, as->data<float>()[0], bsj, ys->data<float>()[0]);
         mt.push_back(q.mult);
         st.push_back(q.shift);
         uni = uni && mt.back() == mt[0] && st.back() == st[0];
@@ -558,6 +615,8 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
         shift_e = ctx.const_table("shift", DType::I32, st) + "[j]";
       }
     } else {
+      if (quant::rounding_of(n) == quant::Rounding::Tflite)
+        ops::fail(n, "--rounding tflite needs constant scales");
       rq_runtime = true;
       need_make_requant(ctx);
       mult_e = "mult";
@@ -634,7 +693,7 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
     if (qlinear) {
       const std::string me = rq_runtime ? fmt::format("rm{}", t) : at_j(mult_e, t);
       const std::string se = rq_runtime ? fmt::format("rs{}", t) : at_j(shift_e, t);
-      ctx.line("yb[{}] = ({})tinyaot_requant({}, {}, {}, yzp, {}, {});", yi, yc, accv, me, se, lo, hi);
+      ctx.line("yb[{}] = ({}){}({}, {}, {}, yzp, {}, {});", yi, yc, rqf, accv, me, se, lo, hi);
     } else {
       ctx.line("yb[{}] = {};", yi, accv);
     }
@@ -688,7 +747,9 @@ void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
                      (!present(n, 2) || is_const(n, 2)) && (!present(n, 5) || is_const(n, 5)) &&
                      (!present(n, 7) || is_const(n, 7));
   quant::QAddPlan plan;
-  if (known) {
+  const bool tfl = quant::rounding_of(n) == quant::Rounding::Tflite;
+  if (tfl && !known) ops::fail(n, "--rounding tflite needs constant scales and zero points");
+  if (known && !tfl) {
     auto z = [&](size_t i) { return present(n, i) ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
     plan = quant::make_qadd_plan(cval(n, 1)->data<float>()[0], z(2), cval(n, 4)->data<float>()[0], z(5),
                                  cval(n, 6)->data<float>()[0], z(7), t == DType::U8);
@@ -700,7 +761,7 @@ void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
     exa = ctx.const_table("exa", DType::I32, std::vector<double>(plan.ex_a.begin(), plan.ex_a.end()));
     exb = ctx.const_table("exb", DType::I32, std::vector<double>(plan.ex_b.begin(), plan.ex_b.end()));
     exy = ctx.const_table("exy", DType::I32, std::vector<double>(plan.ex_y.begin(), plan.ex_y.end()));
-  } else if (!plan.ok) {
+  } else if (!plan.ok && !tfl) {
     ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
     auto sc = [&](size_t i) {
       return is_const(n, i) ? KernelCtx::literal(cval(n, i)->data<float>()[0], DType::F32)
@@ -726,7 +787,19 @@ void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
     if (ib.empty()) ib = "0";
   }
   ctx.line("const int32_t a = (int32_t)x0[{}], b = (int32_t)x3[{}];", ia, ib);
-  if (plan.ok) {
+  if (tfl) {
+    const quant::TfliteAdd tp = quant::make_tflite_add(
+        cval(n, 1)->data<float>()[0], cval(n, 4)->data<float>()[0], cval(n, 6)->data<float>()[0]);
+    const std::string f = quant::requant_fn(ctx);
+    // TFLite's Add: inputs shifted left by 20, rescaled each, summed, rescaled (no clamping between).
+    ctx.line("const int32_t sa = {}((a - za) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", f,
+             quant::TfliteAdd::kLeftShift, tp.a.mult, tp.a.shift);
+    ctx.line("const int32_t sb = {}((b - zb) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", f,
+             quant::TfliteAdd::kLeftShift, tp.b.mult, tp.b.shift);
+    ctx.line("y0[e] = ({}){};", tc,
+             quant::requant_call(ctx, "sa + sb", std::to_string(tp.y.mult), std::to_string(tp.y.shift), "zy",
+                                 lo, hi));
+  } else if (plan.ok) {
     ctx.line("const int64_t acc = (int64_t)(a - za) * {}LL + (int64_t)(b - zb) * {}LL;", plan.ma, plan.mb);
     ctx.line("int64_t y = ((acc + {}LL + ((acc >> {}) & 1)) >> {}) + zy;",
              (int64_t{1} << (plan.shift - 1)) - 1, plan.shift, plan.shift);

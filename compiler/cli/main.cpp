@@ -23,7 +23,10 @@ struct SharedOpts {
   std::vector<std::string> input_shapes, print_ir_after, const_inputs;
   std::string passes;
   int opt_level = 2;
-  bool print_ir_all = false, print_plan = false, io_in_arena = false;
+  bool print_ir_all = false, print_plan = false, io_in_arena = false, print_pass_stats = false;
+  std::string quantize, calibrate = "minmax", io = "float";
+  std::vector<std::string> calibration;
+  std::string rounding = "onnx";
   // Limits (0 = unlimited); defaults suit microcontrollers (docs/robustness.md).
   uint64_t max_weights_bytes = uint64_t(16) << 20, max_arena_bytes = uint64_t(4) << 20, max_nodes = 10000;
 };
@@ -38,6 +41,8 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_option("--passes", s.passes, "Comma-separated pass list replacing the -O pipeline");
   app->add_flag("--print-ir-after-all", s.print_ir_all, "Print the IR after import and after every pass");
   app->add_option("--print-ir-after", s.print_ir_after, "Print the IR after the named pass (repeatable)");
+  app->add_flag("--print-pass-stats", s.print_pass_stats,
+                "Print one line per pass: node count after it and what it changed");
   app->add_flag("--print-memory-plan", s.print_plan,
                 "Print the arena plan: one line per buffer and a timeline");
   app->add_flag("--io-in-arena", s.io_in_arena,
@@ -48,11 +53,26 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
                   "Reject models whose planned arena exceeds this (default 4 MiB; 0 = unlimited)");
   app->add_option("--max-nodes", s.max_nodes,
                   "Reject models with more nodes, subgraphs included (default 10000; 0 = unlimited)");
+  app->add_option("--quantize", s.quantize, "Post-training quantization of a float model: int8")
+      ->check(CLI::IsMember({"int8"}));
+  app->add_option("--calibration", s.calibration,
+                  "Calibration samples for --quantize: one .npy per graph input, first axis = samples "
+                  "(repeatable, in graph input order)");
+  app->add_option("--calibrate", s.calibrate, "Activation range choice: minmax (default), percentile, mse");
+  app->add_option("--io", s.io,
+                  "With --quantize: float (default: quantize on entry, dequantize on exit) or "
+                  "int8 (int8 input/output buffers; scale/zero point macros in the header)")
+      ->check(CLI::IsMember({"float", "int8"}));
+  app->add_option(
+         "--rounding", s.rounding,
+         "int8 requantization: onnx (default, exact half-to-even) or tflite (TFLite Micro bit-exact)")
+      ->check(CLI::IsMember({"onnx", "tflite"}));
 }
 
 CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdline) {
   CompileOptions co;
   co.name = s.name;
+  co.rounding = s.rounding;
   if (!codegen::parse_target(s.target, &co.target))
     throw UsageError(fmt::format("unknown --target '{}'", s.target));
   for (auto& spec : s.input_shapes) co.import.input_shapes.insert(parse_input_shape(spec));
@@ -80,11 +100,18 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.print_ir_after_all = s.print_ir_all;
   co.print_ir_after = s.print_ir_after;
   co.print_memory_plan = s.print_plan;
+  co.print_pass_stats = s.print_pass_stats;
   co.io_in_arena = s.io_in_arena;
   co.import.max_weights_bytes = s.max_weights_bytes;
   co.import.max_nodes = s.max_nodes;
   co.max_arena_bytes = s.max_arena_bytes;
   co.command_line = cmdline;
+  co.quantize.int8 = s.quantize == "int8";
+  co.quantize.method = calib::parse_method(s.calibrate);
+  co.quantize.calibration_files = s.calibration;
+  co.quantize.io_int8 = s.io == "int8";
+  if (!co.quantize.int8 && (!s.calibration.empty() || s.io != "float" || s.calibrate != "minmax"))
+    throw UsageError("--calibration, --calibrate and --io need --quantize int8");
   return co;
 }
 
@@ -120,7 +147,7 @@ int main(int argc, char** argv) {
   compile->add_flag("--list-passes", compile_list_passes, "List the optimisation passes and exit");
   std::string report_path;
   compile->add_option("--report", report_path,
-                      "Write a JSON report (per layer: op, shapes, MACs, bytes; totals)");
+                      "Write a JSON report (per pass: changes; per layer: op, shapes, MACs, bytes; totals)");
   add_compile_options(compile, cs);
 
   SharedOpts vs;
@@ -187,13 +214,15 @@ int main(int argc, char** argv) {
     if (compile->parsed()) {
       CompileOptions co = to_compile_options(cs, cmdline);
       co.model_path = model;
+      if (co.quantize.int8 && co.quantize.calibration_files.empty())
+        throw UsageError("--quantize int8 needs calibration data: --calibration FILE.npy per graph input");
       CompileResult r = compile_model(co, std::cout);
       for (auto& w : r.warnings) std::cerr << "tinyaot: warning: " << w << "\n";
       if (co.print_memory_plan) std::cout << r.output.memory_plan;
       write_files(outdir, r.output.files);
       if (!report_path.empty()) {
         std::ofstream rep(report_path, std::ios::binary | std::ios::trunc);
-        rep << codegen::report_json(r.output, model);
+        rep << codegen::report_json(r.output, model, passes::pass_stats_json(r.pass_records, 2));
         if (!rep) throw UsageError(fmt::format("cannot write report '{}'", report_path));
       }
       std::cout << fmt::format("wrote {} files to {}: arena {} bytes, weights {} bytes\n",
@@ -202,6 +231,9 @@ int main(int argc, char** argv) {
     }
     if (verify->parsed()) {
       vo.compile = to_compile_options(vs, cmdline);
+      // Without files, verify calibrates each case on its own test inputs plus seeded noise.
+      vo.compile.quantize.from_test_data =
+          vo.compile.quantize.int8 && vo.compile.quantize.calibration_files.empty();
       vo.specialize = !no_specialize;
       return run_verify(vo, std::cout);
     }

@@ -7,6 +7,7 @@
 
 #include "compiler/ops/activation.h"
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -212,6 +213,7 @@ void store_f64(Value& v, const std::vector<double>& r) {
 
 void infer_Conv(Node& n) {
   infer_conv_common(n);
+  posb::parse(n, n.outputs[0]->shape[1], n.outputs[0]->shape);  // per-position bias (prune pass)
 }
 
 void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
@@ -251,6 +253,14 @@ void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<V
                                   o2)] = acc;
           }
     }
+  // Per-position bias (prune-zero-channels), added before the activation like the plain bias.
+  if (const posb::PosBias pb = posb::parse(n, g.M, out[0].shape)) {
+    const int64_t OH = out[0].shape[2], OW = out[0].shape[3];
+    for (int64_t nn = 0; nn < g.N; ++nn)
+      for (int64_t m = 0; m < g.M; ++m)
+        for (int64_t e = 0; e < OH * OW; ++e)
+          y[static_cast<size_t>((nn * g.M + m) * OH * OW + e)] += pb.at(m, e / OW, e % OW);
+  }
   store_f64(out[0], y);
   act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
@@ -296,6 +306,14 @@ void eval_ConvTranspose(const Node& n, const std::vector<const Value*>& in, std:
             }
       }
     }
+  // Per-position bias (prune-zero-channels), added before the activation like the plain bias.
+  if (const posb::PosBias pb = posb::parse(n, g.M, out[0].shape)) {
+    const int64_t OH = out[0].shape[2], OW = out[0].shape[3];
+    for (int64_t nn = 0; nn < g.N; ++nn)
+      for (int64_t m = 0; m < g.M; ++m)
+        for (int64_t e = 0; e < OH * OW; ++e)
+          y[static_cast<size_t>((nn * g.M + m) * OH * OW + e)] += pb.at(m, e / OW, e % OW);
+  }
   store_f64(out[0], y);
   act::apply(act::parse(n), out[0]);  // fused activation, if any
 }

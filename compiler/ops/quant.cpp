@@ -11,6 +11,7 @@
 #include <set>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
@@ -319,6 +320,13 @@ void remember_folded(ir::Tensor* y, std::shared_ptr<const Value> q) {
 
 }  // namespace
 
+quant::Rounding quant::rounding_of(const Node& n) {
+  return n.attrs.get_string("tinyaot_rounding", "onnx") == "tflite" ? Rounding::Tflite : Rounding::Onnx;
+}
+const char* quant::rounding_name(Rounding r) {
+  return r == Rounding::Tflite ? "tflite" : "onnx";
+}
+
 std::shared_ptr<const Value> quant::folded_dq_input(const ir::Tensor* t) {
   return t ? t->quantized_value : nullptr;
 }
@@ -430,24 +438,36 @@ void infer_QLinearConv(Node& n) {
   ir::Shape s = {g.N, g.M};
   for (int64_t o : g.out) s.push_back(o);
   ops::set_output(n, 0, yt, s);
+  posb::parse(n, g.M, s);  // per-position bias (prune-zero-channels), validated here
 }
 
 void eval_QLinearConv(const Node& n, const Inputs& in, Outputs& out) {
   auto g = qconv_geometry(n);
   const Value* bias = in.size() > 8 ? in[8] : nullptr;
   std::vector<int32_t> acc = conv_acc(n, g, *in[0], in[2], *in[3], in[5], bias);
+  // Per-position bias (prune-zero-channels): added modulo 2^32 like the accumulator.
+  if (const posb::PosBias pb = posb::parse(n, g.M, out[0].shape)) {
+    const int64_t OH = out[0].shape[2], OW = out[0].shape[3];
+    for (int64_t nn = 0; nn < g.N; ++nn)
+      for (int64_t m = 0; m < g.M; ++m)
+        for (int64_t e = 0; e < OH * OW; ++e) {
+          int32_t& a = acc[static_cast<size_t>((nn * g.M + m) * OH * OW + e)];
+          a = static_cast<int32_t>(static_cast<uint32_t>(a) +
+                                   static_cast<uint32_t>(static_cast<int64_t>(pb.at(m, e / OW, e % OW))));
+        }
+  }
   int32_t lo, hi;
   qrange(out[0].dtype, lo, hi);
   const int64_t OS = static_cast<int64_t>(acc.size()) / (g.N * g.M);
   const float xs = in[1]->data<float>()[0], ys = in[6]->data<float>()[0];
   const int32_t yz = static_cast<int32_t>(pi(in[7], 0));
+  const quant::Rounding rm = quant::rounding_of(n);
   for (int64_t m = 0; m < g.M; ++m) {
-    const float mf = xs * pf32(in[4], m) / ys;
-    const quant::Requant q = quant::make_requant(mf);
+    const quant::Requant q = quant::make_requant_for(rm, xs, pf32(in[4], m), ys);
     for (int64_t nn = 0; nn < g.N; ++nn)
       for (int64_t e = 0; e < OS; ++e) {
         const int64_t idx = (nn * g.M + m) * OS + e;
-        out[0].set_f64(idx, quant::requantize(acc[static_cast<size_t>(idx)], q, yz, lo, hi));
+        out[0].set_f64(idx, quant::requantize(acc[static_cast<size_t>(idx)], q, yz, lo, hi, rm));
       }
   }
 }
@@ -504,10 +524,11 @@ void eval_QLinearMatMul(const Node& n, const Inputs& in, Outputs& out) {
   const float as = in[1]->data<float>()[0], ys = in[6]->data<float>()[0];
   const int32_t yz = static_cast<int32_t>(pi(in[7], 0));
   std::vector<quant::Requant> q;
-  for (int64_t j = 0; j < g.N; ++j) q.push_back(quant::make_requant(as * pf32(in[4], j) / ys));
+  const quant::Rounding rm = quant::rounding_of(n);
+  for (int64_t j = 0; j < g.N; ++j) q.push_back(quant::make_requant_for(rm, as, pf32(in[4], j), ys));
   for (size_t e = 0; e < acc.size(); ++e)
     out[0].set_f64(static_cast<int64_t>(e),
-                   quant::requantize(acc[e], q[e % static_cast<size_t>(g.N)], yz, lo, hi));
+                   quant::requantize(acc[e], q[e % static_cast<size_t>(g.N)], yz, lo, hi, rm));
 }
 
 void infer_MatMulInteger(Node& n) {
@@ -562,7 +583,15 @@ void eval_QLinearAdd(const Node& n, const Inputs& in, Outputs& out) {
   const float sa = in[1]->data<float>()[0], sb = in[4]->data<float>()[0], sy = in[6]->data<float>()[0];
   const int32_t za = static_cast<int32_t>(pi(in[2], 0)), zb = static_cast<int32_t>(pi(in[5], 0));
   const int32_t zy = static_cast<int32_t>(pi(in.size() > 7 ? in[7] : nullptr, 0));
-  (void)n;
+  if (quant::rounding_of(n) == quant::Rounding::Tflite) {
+    const quant::TfliteAdd t = quant::make_tflite_add(sa, sb, sy);
+    ops::for_each_broadcast(
+        out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
+          out[0].set_f64(e, quant::tflite_add(t, static_cast<int32_t>(in[0]->get_i64(off[0])), za,
+                                              static_cast<int32_t>(in[3]->get_i64(off[1])), zb, zy, lo, hi));
+        });
+    return;
+  }
   ops::for_each_broadcast(
       out[0].shape, {in[0]->shape, in[3]->shape}, [&](int64_t e, const std::vector<int64_t>& off) {
         out[0].set_f64(

@@ -179,6 +179,139 @@ inline const char* quantize_helper_c() {
          "}\n";
 }
 
+// ---------------------------------------------------------------- rounding modes
+
+// How int8 kernels rescale an int32 accumulator (docs/rounding.md). Onnx: one exact rounding,
+// half to even, of acc * M with M the float32 multiplier (the functions above). Tflite: TFLite
+// Micro's reference arithmetic: the multiplier is derived from the double ratio of the scales by
+// QuantizeMultiplier, applied by a saturating rounding doubling high multiply and then a rounding
+// right shift (two roundings, ties away from zero). The mode is stored on every node as the
+// attribute `tinyaot_rounding` by the driver (`--rounding`), so the evaluator and the kernels of
+// every family read it from one place: rounding_of().
+enum class Rounding { Onnx, Tflite };
+Rounding rounding_of(const ir::Node& n);
+const char* rounding_name(Rounding r);
+
+// TFLite QuantizeMultiplier: m == mult * 2^(shift - 31) with mult in [2^30, 2^31) (or 0); shift is
+// a left-shift exponent (negative: right shift). std::frexp and round-half-away as TFLite.
+inline Requant tflite_quantize_multiplier(double m) {
+  Requant r;
+  if (!(m > 0) && !(m < 0)) return r;
+  int shift = 0;
+  const double q = std::frexp(m, &shift);
+  int64_t q_fixed = static_cast<int64_t>(std::round(q * 2147483648.0));
+  if (q_fixed == (int64_t{1} << 31)) {
+    q_fixed /= 2;
+    ++shift;
+  }
+  if (shift < -31) {
+    shift = 0;
+    q_fixed = 0;
+  }
+  if (shift > 30) {
+    shift = 30;
+    q_fixed = 2147483647;
+  }
+  r.mult = static_cast<int32_t>(q_fixed);
+  r.shift = shift;
+  return r;
+}
+
+// gemmlowp SaturatingRoundingDoublingHighMul: a * b / 2^31 rounded to nearest with ties toward
+// +infinity (the product is nudged by 2^30, or by 1 - 2^30 when negative, and the quotient
+// truncated toward zero: that is floor(x + 1/2)), saturating the single overflow case.
+inline int32_t tflite_srdhm(int32_t a, int32_t b) {
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  const int64_t ab = static_cast<int64_t>(a) * b;
+  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30);
+  const int64_t v = ab + nudge;  // truncating division by 2^31, written with shifts
+  return static_cast<int32_t>(v >= 0 ? v >> 31 : -((-v) >> 31));
+}
+
+// gemmlowp RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero (0 <= e <= 31).
+inline int32_t tflite_rdbpot(int32_t x, int32_t e) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << e) - 1);
+  const int32_t rem = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (rem > threshold ? 1 : 0);
+}
+
+// TFLite MultiplyByQuantizedMultiplier (32-bit, double rounding). The left shift wraps like the
+// int32 multiplication in TFLite (it never overflows for real layers, where shift <= 0).
+inline int32_t tflite_mbqm(int32_t x, int32_t mult, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t xs = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  return tflite_rdbpot(tflite_srdhm(xs, mult), right);
+}
+
+// The multiplier x_scale * w_scale / y_scale of an integer op in the given mode: Onnx takes the
+// float32 value float32(float32(x_scale * w_scale) / y_scale) exactly (make_requant); Tflite
+// derives it from the double product as TFLite's PopulateConvolutionQuantizationParams does.
+inline Requant make_requant_for(Rounding r, float sx, float sw, float sy) {
+  if (r == Rounding::Tflite)
+    return tflite_quantize_multiplier(static_cast<double>(sx) * static_cast<double>(sw) /
+                                      static_cast<double>(sy));
+  return make_requant(sx * sw / sy);
+}
+// A multiplier given as a double real value (pools, Add): Onnx rounds it to float32 first.
+inline Requant make_requant_real(Rounding r, double m) {
+  return r == Rounding::Tflite ? tflite_quantize_multiplier(m) : make_requant(static_cast<float>(m));
+}
+
+// requantize() in the given mode: saturate(rescale(acc) + zp).
+inline int32_t requantize(int32_t acc, Requant q, int32_t zp, int32_t qmin, int32_t qmax, Rounding r) {
+  if (r == Rounding::Onnx) return requantize(acc, q, zp, qmin, qmax);
+  const int64_t p = static_cast<int64_t>(tflite_mbqm(acc, q.mult, q.shift)) + zp;
+  return static_cast<int32_t>(p < qmin ? qmin : p > qmax ? qmax : p);
+}
+
+// TFLite's int8 Add: both inputs are shifted left by 20 bits, rescaled to twice the larger input
+// scale (one multiplier each), summed, and the sum rescaled to the output scale; every multiplier
+// comes from QuantizeMultiplier of the double ratio (TFLite's PrepareGeneralSubOp conventions).
+struct TfliteAdd {
+  Requant a, b, y;
+  static constexpr int32_t kLeftShift = 20;
+};
+inline TfliteAdd make_tflite_add(float sa, float sb, float sy) {
+  const double twice_max = 2.0 * static_cast<double>(std::max(sa, sb));
+  TfliteAdd t;
+  t.a = tflite_quantize_multiplier(static_cast<double>(sa) / twice_max);
+  t.b = tflite_quantize_multiplier(static_cast<double>(sb) / twice_max);
+  t.y = tflite_quantize_multiplier(twice_max / (static_cast<double>(1 << TfliteAdd::kLeftShift) * sy));
+  return t;
+}
+inline int32_t tflite_add(const TfliteAdd& t, int32_t a, int32_t za, int32_t b, int32_t zb, int32_t zy,
+                          int32_t lo, int32_t hi) {
+  const int32_t sa = tflite_mbqm((a - za) * (1 << TfliteAdd::kLeftShift), t.a.mult, t.a.shift);
+  const int32_t sb = tflite_mbqm((b - zb) * (1 << TfliteAdd::kLeftShift), t.b.mult, t.b.shift);
+  const int32_t y = tflite_mbqm(sa + sb, t.y.mult, t.y.shift) + zy;
+  return y < lo ? lo : y > hi ? hi : y;
+}
+
+// C twins of the Tflite primitives (file-level helpers of the generated code).
+inline const char* requant_tflite_helper_c() {
+  return "static inline int32_t tinyaot_requant_tflite(int32_t acc, int32_t mult, int32_t shift, int32_t "
+         "zp,\n"
+         "                                            int32_t qmin, int32_t qmax) {\n"
+         "  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;\n"
+         "  const int32_t a = (int32_t)((uint32_t)acc << left);\n"
+         "  int32_t hi;\n"
+         "  if (a == mult && a == (-2147483647 - 1)) {\n"
+         "    hi = 2147483647;\n"
+         "  } else {\n"
+         "    const int64_t ab = (int64_t)a * mult;\n"
+         "    const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);\n"
+         "    const int64_t v = ab + nudge;\n"
+         "    hi = (int32_t)(v >= 0 ? v >> 31 : -((-v) >> 31));\n"
+         "  }\n"
+         "  const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);\n"
+         "  const int32_t rem = hi & mask;\n"
+         "  const int32_t threshold = (mask >> 1) + (hi < 0 ? 1 : 0);\n"
+         "  int64_t p = (int64_t)((hi >> right) + (rem > threshold ? 1 : 0)) + zp;\n"
+         "  return (int32_t)(p < qmin ? qmin : p > qmax ? qmax : p);\n"
+         "}\n";
+}
+
 // Resolved geometry of a QLinearConv / ConvInteger node (validated by qconv_geometry in quant.cpp).
 struct ConvGeo {
   int64_t N = 1, C = 1, M = 1, G = 1;

@@ -14,6 +14,7 @@
 #   --json FILE             write the same results as a flat JSON object
 #   --quiet                 no "[run_elf]" summary on stderr
 #   --no-plugin             do not load the instruction-count plugin
+#   --pcs FILE              also write per-address execution counts ("<hex pc> <n>" lines)
 #   --no-icount             run without -icount (faster; SysTick ticks become host-time based)
 #   --gdb PORT              wait for gdb on tcp::PORT before starting (-S)
 #   --qemu-arg ARG          extra raw QEMU argument (repeatable)
@@ -33,7 +34,7 @@ READELF="${READELF:-${CROSS}readelf}"
 die() { echo "run_elf.sh: $*" >&2; exit 2; }
 
 elf=""; cpu=""; timeout_s=120; summary=""; json=""; quiet=0
-use_plugin=1; use_icount=1; gdb_port=""; extra=(); gargs=()
+use_plugin=1; use_icount=1; gdb_port=""; pcs=""; extra=(); gargs=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --cpu) cpu="${2:-}"; shift 2 ;;
@@ -43,10 +44,11 @@ while [ $# -gt 0 ]; do
         --json) json="${2:-}"; shift 2 ;;
         --quiet) quiet=1; shift ;;
         --no-plugin) use_plugin=0; shift ;;
+        --pcs) pcs="${2:-}"; shift 2 ;;
         --no-icount) use_icount=0; shift ;;
         --gdb) gdb_port="${2:-}"; shift 2 ;;
         --qemu-arg) extra+=("${2:-}"); shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         --) shift
             if [ -z "$elf" ] && [ $# -gt 0 ]; then elf="$1"; shift; fi
             gargs+=("$@"); break ;;
@@ -92,7 +94,12 @@ pout="$tmp/plugin.txt"
 cmd=("$QEMU" -M "$machine" -cpu "$qcpu" -display none -serial none -monitor none
      -semihosting-config "$shcfg" -kernel "$elf")
 [ "$use_icount" = 1 ] && cmd+=(-icount "shift=0,align=off,sleep=off")
-[ "$use_plugin" = 1 ] && cmd+=(-plugin "${PLUGIN//,/,,},out=${pout//,/,,}")
+pcs_arg=""
+if [ -n "$pcs" ]; then
+    case "$pcs" in /*) ;; *) pcs="$PWD/$pcs" ;; esac
+    pcs_arg=",pcs=${pcs//,/,,}"
+fi
+[ "$use_plugin" = 1 ] && cmd+=(-plugin "${PLUGIN//,/,,},out=${pout//,/,,}$pcs_arg")
 [ -n "$gdb_port" ] && cmd+=(-gdb "tcp::$gdb_port" -S)
 cmd+=(${extra[@]+"${extra[@]}"})
 

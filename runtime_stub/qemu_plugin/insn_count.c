@@ -13,10 +13,15 @@
  *    runtime_stub/mcu/tinyaot_mcu.h and accumulates the instructions executed strictly
  *    between the two markers, per region id 0..7.
  *
- * Usage:  qemu-system-arm ... -plugin /path/libinsn_count.so[,out=FILE]
+ *  - optionally (pcs=FILE) counts executions per instruction address, so a
+ *    benchmark can attribute every instruction to the function that holds it
+ *    (per-layer counts from one run, exact: same inline counters).
+ *
+ * Usage:  qemu-system-arm ... -plugin /path/libinsn_count.so[,out=FILE][,pcs=FILE]
  * Output (key=value lines, to FILE or to QEMU's log via qemu_plugin_outs):
  *     insns_total=<n>
  *     region<i>_calls=<n> region<i>_insns=<sum> region<i>_min=<n> region<i>_max=<n>
+ * pcs=FILE: one line "<hex address> <executions>" per executed instruction.
  *
  * Targets the QEMU plugin API version 1 (QEMU 6.x/7.x). Debian's QEMU is built
  * with plugin support but ships no qemu-plugin.h, so the handful of entry
@@ -58,6 +63,7 @@ extern struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin
                                                         size_t idx);
 extern const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 extern size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+extern uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 extern void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
                                                        enum qemu_plugin_op op, void *ptr,
                                                        uint64_t imm);
@@ -87,7 +93,64 @@ struct region {
 };
 static struct region regions[NREGIONS];
 static char *out_path;
+static char *pcs_path;
 static bool reported;
+
+/* Per-address counters (pcs=FILE): an open-addressing hash table from the
+ * instruction address to its counter. Counters live in fixed chunks that never
+ * move (inline adds registered at translation time keep pointing at them);
+ * only the index is rehashed when it grows. A re-translated instruction finds
+ * its existing counter. */
+struct pc_counter {
+    uint64_t pc;
+    uint64_t count;
+};
+#define PC_CHUNK 4096
+static struct pc_counter **pc_chunks;
+static size_t pc_n, pc_nchunks;
+static struct pc_counter **pc_index; /* hash slots -> counters */
+static size_t pc_cap;
+
+static size_t pc_hash(uint64_t pc)
+{
+    return (size_t)((pc >> 1) * 0x9E3779B97F4A7C15ull >> 17) & (pc_cap - 1);
+}
+
+static uint64_t *pc_counter(uint64_t pc)
+{
+    if ((pc_n + 1) * 2 > pc_cap) {
+        size_t cap = pc_cap ? pc_cap * 2 : 65536;
+        struct pc_counter **idx = calloc(cap, sizeof *idx);
+        if (!idx) abort();
+        struct pc_counter **old = pc_index;
+        size_t old_cap = pc_cap;
+        pc_index = idx;
+        pc_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i]) {
+                size_t h = pc_hash(old[i]->pc);
+                while (pc_index[h]) h = (h + 1) & (pc_cap - 1);
+                pc_index[h] = old[i];
+            }
+        free(old);
+    }
+    size_t h = pc_hash(pc);
+    while (pc_index[h] && pc_index[h]->pc != pc) h = (h + 1) & (pc_cap - 1);
+    if (!pc_index[h]) {
+        if (pc_n % PC_CHUNK == 0) {
+            pc_chunks = realloc(pc_chunks, (pc_nchunks + 1) * sizeof *pc_chunks);
+            if (!pc_chunks) abort();
+            pc_chunks[pc_nchunks] = calloc(PC_CHUNK, sizeof(struct pc_counter));
+            if (!pc_chunks[pc_nchunks]) abort();
+            pc_nchunks++;
+        }
+        struct pc_counter *c = &pc_chunks[pc_n / PC_CHUNK][pc_n % PC_CHUNK];
+        pc_n++;
+        c->pc = pc;
+        pc_index[h] = c;
+    }
+    return &pc_index[h]->count;
+}
 
 static void on_marker(unsigned int vcpu_index, void *userdata)
 {
@@ -127,6 +190,9 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
                                                    &insn_count, 1);
+        if (pcs_path)
+            qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                       pc_counter(qemu_plugin_insn_vaddr(insn)), 1);
         int opt = dbg_option(insn);
         if (opt >= 0)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
@@ -149,6 +215,16 @@ static void report(void)
                                 "region%d_calls=%" PRIu64 " region%d_insns=%" PRIu64
                                 " region%d_min=%" PRIu64 " region%d_max=%" PRIu64 "\n",
                                 i, r->calls, i, r->sum, i, r->min, i, r->max);
+    }
+    if (pcs_path) {
+        FILE *f = fopen(pcs_path, "w");
+        if (f) {
+            for (size_t i = 0; i < pc_n; i++) {
+                const struct pc_counter *c = &pc_chunks[i / PC_CHUNK][i % PC_CHUNK];
+                if (c->count) fprintf(f, "%" PRIx64 " %" PRIu64 "\n", c->pc, c->count);
+            }
+            fclose(f);
+        }
     }
     if (out_path) {
         FILE *f = fopen(out_path, "w");
@@ -181,6 +257,8 @@ PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_inf
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "out=", 4) == 0) {
             out_path = strdup(argv[i] + 4);
+        } else if (strncmp(argv[i], "pcs=", 4) == 0) {
+            pcs_path = strdup(argv[i] + 4);
         } else {
             fprintf(stderr, "insn_count: unknown argument '%s'\n", argv[i]);
             return -1;

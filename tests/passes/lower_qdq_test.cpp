@@ -278,3 +278,71 @@ TEST_CASE("lower-qdq: MLPerf ResNet-8 QDQ is integer-only and bit-exact", "[pass
     CHECK(got[0].bytes == want.bytes);
   }
 }
+
+// MaxPool commutes with DequantizeLinear exactly (DQ is monotone, so the max of dequantized
+// values is the dequantized max); with equal parameters the following Q cancels too.
+TEST_CASE("lower-qdq: DQ -> MaxPool -> Q with the same parameters becomes MaxPool on int8", "[passes]") {
+  check_pass("lower-qdq", R"(
+graph g opset 13 {
+  input %x: i8[1x1x4x4]
+  const %s: f32[scalar] = [0.1]
+  const %z: i8[scalar] = [-3]
+  %xf: f32[1x1x4x4] = DequantizeLinear(%x, %s, %z)
+  %m: f32[1x1x2x2] = MaxPool(%xf) {kernel_shape=[2,2], strides=[2,2]}
+  %y: i8[1x1x2x2] = QuantizeLinear(%m, %s, %z)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %x: i8[1x1x4x4]
+  %y: i8[1x1x2x2] = MaxPool(%x) {kernel_shape=[2,2], strides=[2,2]}
+  return %y
+})",
+             0.0);
+}
+
+// Concat of DQ inputs with identical parameters only moves integers; Pad inserts DQ(zp) = 0.
+TEST_CASE("lower-qdq: Concat of equal-parameter DQs and a zero Pad run on int8", "[passes]") {
+  check_pass("lower-qdq", R"(
+graph g opset 13 {
+  input %a: i8[1x2x2]
+  input %b: i8[1x1x2]
+  const %s: f32[scalar] = [0.3]
+  const %z: i8[scalar] = [4]
+  const %p: i64[6] = [0,1,0,0,0,1]
+  %af: f32[1x2x2] = DequantizeLinear(%a, %s, %z)
+  %bf: f32[1x1x2] = DequantizeLinear(%b, %s, %z)
+  %c: f32[1x3x2] = Concat(%af, %bf) {axis=1}
+  %d: f32[1x4x3] = Pad(%c, %p)
+  %y: i8[1x4x3] = QuantizeLinear(%d, %s, %z)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %a: i8[1x2x2]
+  input %b: i8[1x1x2]
+  const %p: i64[6] = [0,1,0,0,0,1]
+  const %d_pad_value: i8[scalar] = [4]
+  %c_q: i8[1x3x2] = Concat(%a, %b) {axis=1}
+  %y: i8[1x4x3] = Pad(%c_q, %p, %d_pad_value)
+  return %y
+})",
+             0.0);
+}
+
+TEST_CASE("lower-qdq: Concat with different input scales stays float", "[passes]") {
+  const char* t = R"(
+graph g opset 13 {
+  input %a: i8[2]
+  input %b: i8[2]
+  const %s: f32[scalar] = [0.3]
+  const %s2: f32[scalar] = [0.6]
+  const %z: i8[scalar] = [4]
+  %af: f32[2] = DequantizeLinear(%a, %s, %z)
+  %bf: f32[2] = DequantizeLinear(%b, %s2, %z)
+  %c: f32[4] = Concat(%af, %bf) {axis=0}
+  %y: i8[4] = QuantizeLinear(%c, %s, %z)
+  return %y
+})";
+  check_pass("lower-qdq", t, t, 0.0);
+}

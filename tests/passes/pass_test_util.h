@@ -28,14 +28,16 @@ inline std::vector<ir::Value> random_inputs(const ir::Graph& g, unsigned seed) {
 
 // Runs `pass` on the graph parsed from `in`; checks the printed result equals `expected` and that
 // the reference evaluator gives the same outputs before and after (within `tol`, relative).
-inline void check_pass(const std::string& pass, const std::string& in, const std::string& expected,
-                       double tol = 1e-6) {
+// Returns the counts the pass reported, for tests of its change reporting.
+inline passes::PassStats check_pass(const std::string& pass, const std::string& in,
+                                    const std::string& expected, double tol = 1e-6) {
   auto before = ir::parse(in);
   auto after = ir::parse(in);
   const passes::PassInfo* p = passes::find_pass(pass);
   REQUIRE(p != nullptr);
   Diagnostics diag;
-  p->run(*after, passes::PassContext{&diag});
+  passes::PassStats stats;
+  p->run(*after, passes::PassContext{&diag, &stats});
   after->verify();
   CHECK(ir::print(*after) == ir::print(*ir::parse(expected)));
   for (unsigned seed = 1; seed <= 3; ++seed) {
@@ -49,6 +51,7 @@ inline void check_pass(const std::string& pass, const std::string& in, const std
         CHECK(b[o].get_f64(i) == Approx(a[o].get_f64(i)).epsilon(tol).margin(tol));
     }
   }
+  return stats;
 }
 
 }  // namespace tinyaot::testing

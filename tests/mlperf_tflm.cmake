@@ -1,0 +1,15 @@
+# Runs `tinyaot verify --rounding tflite` on the MLPerf Tiny int8 models (QDQ and QLinear forms)
+# against TFLite Micro's outputs (../shared/mlperf_int8/tflm_rounding); exit 77 if absent.
+# ResNet-8 is left out until DequantizeLinear -> AveragePool -> QuantizeLinear is lowered to an
+# integer pool (docs/rounding.md, "Status").
+set(dir ${SHARED}/mlperf_int8/tflm_rounding)
+if(NOT EXISTS ${dir})
+  message(STATUS "../shared/mlperf_int8 not present; skipping")
+  cmake_language(EXIT 77)
+endif()
+execute_process(COMMAND ${TINYAOT} verify --rounding tflite ${dir}/mlperf_ad01_qlinear ${dir}/mlperf_ad01_qdq
+                        ${dir}/mlperf_kws_qlinear ${dir}/mlperf_kws_qdq ${dir}/mlperf_vww_qlinear
+                        ${dir}/mlperf_vww_qdq -j 2 RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "tinyaot verify --rounding tflite failed on the MLPerf int8 models (exit ${rc})")
+endif()

@@ -1,0 +1,1 @@
+ByJH‘œ«OC‚`Wf5VyS;xenxb\YUlM?-Fg}K!5ƒ—„Ž“³¾|buhj‚wtTIb“ƒcƒg~spb‹†yeK}Œ†O_
