@@ -283,6 +283,8 @@ std::vector<int64_t> split_sizes(const Node& n) {
   int64_t sum = 0;
   for (int64_t s : sizes) {
     if (s < 0) ops::fail(n, "split sizes must be non-negative, got {}", s);
+    // Checked before adding so absurd sizes from a hostile model cannot overflow the sum.
+    if (s > dim - sum) ops::fail(n, "split sizes add up to more than dimension {} of size {}", axis, dim);
     sum += s;
   }
   if (sum != dim) ops::fail(n, "split sizes add up to {} but dimension {} has size {}", sum, axis, dim);
