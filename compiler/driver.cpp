@@ -31,9 +31,33 @@ std::pair<std::string, ir::Shape> parse_input_shape(const std::string& spec) {
   return {spec.substr(0, eq), s};
 }
 
-std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump,
-                                             std::vector<passes::PassRecord>* records) {
-  auto g = frontend::import_model_file(opt.model_path, opt.import, diag);
+namespace {
+
+std::string read_model_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError(fmt::format("cannot open model file '{}'", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The import options with the model's folder, which confines external tensor data; models given
+// in memory (empty model_path) have no folder, so their external data is refused.
+frontend::ImportOptions import_options_for(const CompileOptions& opt) {
+  frontend::ImportOptions io = opt.import;
+  io.model_dir.clear();
+  if (!opt.model_path.empty()) {
+    fs::path dir = fs::path(opt.model_path).parent_path();
+    io.model_dir = dir.empty() ? std::string(".") : dir.string();
+  }
+  return io;
+}
+
+// Import from bytes, then passes and IR dumps.
+std::unique_ptr<ir::Graph> import_and_optimize(const std::string& model_bytes, const CompileOptions& opt,
+                                               Diagnostics& diag, std::ostream& dump,
+                                               std::vector<passes::PassRecord>* records) {
+  auto g = frontend::import_model_bytes(model_bytes, import_options_for(opt), diag);
   // The rounding convention travels on each node so the evaluator and every kernel emitter read
   // it from one place (quant::rounding_of). Stamped before the pipeline too, because lower-qdq
   // lowers some groups only under --rounding tflite (docs/passes/lower-qdq.md).
@@ -91,22 +115,51 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
   return g;
 }
 
-CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
+// Code generation (which plans memory) plus the limits that need the plan or the final weights.
+CompileResult compile_bytes(const std::string& model_bytes, const std::string& name,
+                            const CompileOptions& opt, std::ostream& dump) {
   CompileResult r;
   Diagnostics diag;
-  r.graph = load_and_optimize(opt, diag, dump, &r.pass_records);
+  r.graph = import_and_optimize(model_bytes, opt, diag, dump, &r.pass_records);
   r.warnings = diag.warnings;
   codegen::Options co;
-  co.name = opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name;
+  co.name = name;
   co.target = opt.target;
   co.io_in_arena = opt.io_in_arena;
   co.command_line = opt.command_line;
-  std::ifstream f(opt.model_path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  co.model_sha256 = frontend::sha256_hex(ss.str());
+  co.model_sha256 = frontend::sha256_hex(model_bytes);
   r.output = codegen::generate(*r.graph, co);
+  if (opt.max_arena_bytes && r.output.arena_bytes > opt.max_arena_bytes)
+    throw CompileError(
+        fmt::format("the planned arena needs {} bytes, more than --max-arena-bytes {} (use 0 "
+                    "for no limit)",
+                    r.output.arena_bytes, opt.max_arena_bytes));
+  // The early check counted stored initializers; passes may fold constants into larger ones.
+  if (opt.import.max_weights_bytes && r.output.weight_bytes > opt.import.max_weights_bytes)
+    throw CompileError(
+        fmt::format("the generated weights need {} bytes, more than --max-weights-bytes {} (use "
+                    "0 for no limit)",
+                    r.output.weight_bytes, opt.import.max_weights_bytes));
   return r;
+}
+
+}  // namespace
+
+std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnostics& diag, std::ostream& dump,
+                                             std::vector<passes::PassRecord>* records) {
+  return import_and_optimize(read_model_file(opt.model_path), opt, diag, dump, records);
+}
+
+CompileResult compile_model(const CompileOptions& opt, std::ostream& dump) {
+  return compile_bytes(read_model_file(opt.model_path),
+                       opt.name.empty() ? fs::path(opt.model_path).stem().string() : opt.name, opt, dump);
+}
+
+CompileResult compile_model_bytes(const std::string& model_bytes, const CompileOptions& opt,
+                                  std::ostream& dump) {
+  CompileOptions o = opt;
+  o.model_path.clear();
+  return compile_bytes(model_bytes, opt.name.empty() ? std::string("model") : opt.name, o, dump);
 }
 
 void write_files(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {

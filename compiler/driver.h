@@ -30,6 +30,9 @@ struct CompileOptions {
   bool io_in_arena = false;
   std::string rounding = "onnx";  // int8 requantization convention: "onnx" or "tflite" (docs/rounding.md)
   std::string command_line;
+  // --max-arena-bytes: largest planned arena accepted (checked after planning, before any file
+  // is written). 0 = unlimited. The weights and node limits live in `import`.
+  uint64_t max_arena_bytes = uint64_t(4) << 20;
   QuantizeOptions quantize;  // --quantize int8: calibrate and insert QDQ before lower-qdq
   // --prune magnitude:<s>: fraction of each layer's weights zeroed after the pipeline (< 0: off).
   double prune_sparsity = -1;
@@ -51,6 +54,10 @@ std::unique_ptr<ir::Graph> load_and_optimize(const CompileOptions& opt, Diagnost
                                              std::vector<passes::PassRecord>* records = nullptr);
 // Full compile to in-memory files.
 CompileResult compile_model(const CompileOptions& opt, std::ostream& dump);
+// The same compile path on model bytes already in memory (no file is read or written; external
+// tensor data is refused). `opt.model_path` is ignored; the fuzzers use this entry point.
+CompileResult compile_model_bytes(const std::string& model_bytes, const CompileOptions& opt,
+                                  std::ostream& dump);
 // Writes files into `dir` atomically (temporary names, then rename); creates `dir`.
 void write_files(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
 

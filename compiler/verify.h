@@ -26,6 +26,7 @@ struct VerifyOptions {
   std::string known_failures;  // same format: in scope but not yet supported
   std::string cc = "cc", cxx = "c++", cxx_std = "c++11", extra_cflags;
   std::string run_prefix;  // e.g. a QEMU runner
+  bool sanitize = false;   // --sanitize: build harness and generated code with ASan + UBSan
 };
 
 // Prints one line per case and "N passed, M failed, K skipped"; returns the exit status.

@@ -8,12 +8,21 @@
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
+#include <sys/wait.h>
+#include <csignal>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "compiler/evaluator.h"
 #include "compiler/ops/registry.h"
+#include "frontend/external_data.h"
 #include "frontend/tensor_proto.h"
 
 namespace tinyaot::frontend {
@@ -22,6 +31,8 @@ namespace {
 
 // Oldest default-domain opset our op implementations accept; older models are upgraded.
 constexpr int kMinOpset = 7;
+// Largest single dimension accepted anywhere (also in empty tensors), far from int64 overflow.
+constexpr int64_t kMaxDim = int64_t(1) << 31;
 
 ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& where) {
   ir::Attribute r;
@@ -55,6 +66,11 @@ ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string
       r.kind = ir::Attribute::Kind::Tensor;
       r.t = std::make_shared<ir::Value>(value_from_proto(a.t(), where + " attribute '" + a.name() + "'"));
       break;
+    case A::GRAPH:
+    case A::GRAPHS:
+      throw CompileError(
+          fmt::format("{}: attribute '{}' is a subgraph; control flow (If/Loop/Scan bodies) is not supported",
+                      where, a.name()));
     default:
       throw CompileError(fmt::format("{}: attribute '{}' has an unsupported kind ({})", where, a.name(),
                                      static_cast<int>(a.type())));
@@ -89,8 +105,15 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   // Graph inputs that are not initializers; their free dims come from --input-shape or default.
   std::set<std::string> used_shape_overrides;
   size_t input_pos = 0;  // position among the non-initializer inputs (test data file index)
+  std::vector<std::string> defaulted;
   for (auto& in : gp.input()) {
-    if (init_names.count(in.name())) continue;  // an initializer listed as input (IR < 4) is a constant
+    // An initializer listed as an input is a constant below IR 4; from IR 4 on, ONNX makes it the
+    // overridable default of that input. An ahead-of-time build has no caller to override it, so
+    // it stays a constant (smaller API, foldable) and the user is told once which inputs vanished.
+    if (init_names.count(in.name())) {
+      if (model.ir_version() >= 4) defaulted.push_back(in.name());
+      continue;
+    }
     const size_t pos = input_pos++;
     auto frozen = opt.const_inputs.find(in.name());
     if (frozen != opt.const_inputs.end()) {
@@ -129,6 +152,9 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
       for (int d = 0; d < dims.size(); ++d) {
         if (dims[d].has_dim_value() && dims[d].dim_value() >= 0) {
           t->shape.push_back(dims[d].dim_value());
+        } else if (dims[d].has_dim_value()) {
+          throw CompileError(fmt::format("graph input '{}': dimension {} is negative ({})", in.name(), d,
+                                         dims[d].dim_value()));
         } else if (d == 0) {
           diag.warn(fmt::format(
               "graph input '{}': batch dimension '{}' is symbolic; using 1 (override with --input-shape)",
@@ -144,6 +170,9 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     uint64_t bytes = ir::dtype_size(t->dtype);
     for (int64_t d : t->shape) {
       if (d < 0) throw CompileError(fmt::format("graph input '{}' has a negative dimension", in.name()));
+      // Bounded even when another dim is 0 (an empty tensor), so shape arithmetic cannot overflow.
+      if (d > kMaxDim)
+        throw CompileError(fmt::format("graph input '{}': dimension {} is too large", in.name(), d));
       if (d && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
         throw CompileError(
             fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
@@ -152,6 +181,12 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     t->shaped = true;
     g->inputs.push_back(t);
   }
+  if (!defaulted.empty())
+    diag.warn(fmt::format(
+        "{} graph input{} ('{}'{}) also {} an initializer; compiled as constant{} (ONNX "
+        "makes it a default value; tinyaot does not expose it as an input)",
+        defaulted.size(), defaulted.size() == 1 ? "" : "s", defaulted[0], defaulted.size() > 1 ? ", ..." : "",
+        defaulted.size() == 1 ? "has" : "have", defaulted.size() == 1 ? "" : "s"));
   for (auto& [name, s] : opt.input_shapes)
     if (!used_shape_overrides.count(name))
       throw UsageError(fmt::format("--input-shape names '{}', which is not a graph input", name));
@@ -180,7 +215,10 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
     n->domain = domain;
     n->opset = opset;
     n->info = info;
-    for (auto& a : np.attribute()) n->attrs.set(a.name(), convert_attribute(a, "node " + label));
+    // Attributes of unsupported ops (e.g. If/Loop subgraphs) are not converted: the op itself is
+    // the error reported below, together with every other unsupported node.
+    if (info)
+      for (auto& a : np.attribute()) n->attrs.set(a.name(), convert_attribute(a, "node " + label));
     for (auto& in : np.input()) {
       if (in.empty()) {
         n->inputs.push_back(nullptr);
@@ -224,6 +262,141 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   return g;
 }
 
+// Nodes in a graph and every subgraph below it (If/Loop/Scan bodies).
+uint64_t count_nodes(const onnx::GraphProto& g) {
+  uint64_t n = 0;
+  for (auto& node : g.node()) {
+    ++n;
+    for (auto& a : node.attribute()) {
+      if (a.has_g()) n += count_nodes(a.g());
+      for (auto& sub : a.graphs()) n += count_nodes(sub);
+    }
+  }
+  return n;
+}
+
+// Stored payload bytes of an initializer from its declared dims (saturating, never overflowing);
+// external data counts with its declared length when present.
+uint64_t declared_bytes(const onnx::TensorProto& t) {
+  constexpr uint64_t kSat = ~uint64_t(0);
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    for (auto& kv : t.external_data())
+      if (kv.key() == "length") return std::strtoull(kv.value().c_str(), nullptr, 10);
+  uint64_t bytes = 4;  // element size is not known for invalid types; 4 keeps the bound useful
+  if (t.data_type() == onnx::TensorProto::DOUBLE || t.data_type() == onnx::TensorProto::INT64 ||
+      t.data_type() == onnx::TensorProto::UINT64)
+    bytes = 8;
+  else if (t.data_type() == onnx::TensorProto::INT8 || t.data_type() == onnx::TensorProto::UINT8 ||
+           t.data_type() == onnx::TensorProto::BOOL)
+    bytes = 1;
+  else if (t.data_type() == onnx::TensorProto::INT16 || t.data_type() == onnx::TensorProto::UINT16 ||
+           t.data_type() == onnx::TensorProto::FLOAT16)
+    bytes = 2;
+  for (int64_t d : t.dims()) {
+    if (d <= 0) return d == 0 ? 0 : bytes;  // negative dims are reported by the tensor decoder
+    if (bytes > kSat / static_cast<uint64_t>(d)) return kSat;
+    bytes *= static_cast<uint64_t>(d);
+  }
+  return bytes;
+}
+
+void check_model_limits(const onnx::ModelProto& model, const ImportOptions& opt) {
+  if (opt.max_nodes) {
+    const uint64_t nodes = count_nodes(model.graph());
+    if (nodes > opt.max_nodes)
+      throw CompileError(fmt::format("the model has {} nodes (subgraphs included), more than --max-nodes {}",
+                                     nodes, opt.max_nodes));
+  }
+  if (opt.max_weights_bytes) {
+    uint64_t total = 0;
+    for (auto& t : model.graph().initializer()) {
+      const uint64_t b = declared_bytes(t);
+      total = b > ~uint64_t(0) - total ? ~uint64_t(0) : total + b;
+    }
+    if (total > opt.max_weights_bytes)
+      throw CompileError(fmt::format(
+          "the model stores {} bytes of weights, more than --max-weights-bytes {} (use 0 for no limit)",
+          total == ~uint64_t(0) ? std::string("more than 2^64") : std::to_string(total),
+          opt.max_weights_bytes));
+  }
+}
+
+// Runs `fn` (ONNX library code that has crashed on hostile models: shape inference divides by
+// unchecked attributes and dereferences missing shapes) in a child process, so a crash or hang
+// there becomes a CompileError instead of killing the compiler. Returns what `fn` returned;
+// exceptions thrown by `fn` become CompileErrors with their message.
+std::string run_isolated(const std::string& what, const std::function<std::string()>& fn) {
+  int fds[2];
+  if (pipe(fds) != 0) throw CompileError(what + ": cannot create a pipe");
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    throw CompileError(what + ": cannot fork");
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    // Default actions for crash signals, so the child dies by the signal (reported by the parent)
+    // instead of running handlers installed by sanitizers or libFuzzer in the parent.
+    for (int sig : {SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
+    alarm(120);  // a hang in the library ends the child, and the parent reports it
+    std::string out;
+    try {
+      out = "O" + fn();
+    } catch (const std::exception& e) {
+      out = std::string("E") + e.what();
+    }
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t w = write(fds[1], out.data() + done, out.size() - done);
+      if (w <= 0) break;
+      done += static_cast<size_t>(w);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[65536];
+  for (;;) {
+    const ssize_t r = read(fds[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    in.append(buf, static_cast<size_t>(r));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    throw CompileError(fmt::format("{} crashed in the ONNX library (signal {}); the model is malformed", what,
+                                   WTERMSIG(status)));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty())
+    throw CompileError(fmt::format("{} failed in the ONNX library (exit status {})", what, status));
+  if (in[0] == 'E') throw CompileError(in.substr(1));
+  return in.substr(1);
+}
+
+// Every node input and graph output must name a graph input, an initializer or a node output.
+// Checked before the ONNX checker and version converter: for IR 3 models the checker lets an
+// unproduced graph output through, and the opset converter then dereferences a null producer.
+void check_edges(const onnx::GraphProto& g) {
+  std::set<std::string> defined;
+  for (auto& i : g.input()) defined.insert(i.name());
+  for (auto& i : g.initializer()) defined.insert(i.name());
+  for (auto& n : g.node())
+    for (auto& o : n.output()) defined.insert(o);
+  for (auto& n : g.node())
+    for (auto& i : n.input())
+      if (!i.empty() && !defined.count(i))
+        throw CompileError(
+            fmt::format("node '{}' ({}): input '{}' is not produced by any node, initializer or "
+                        "graph input",
+                        n.name(), n.op_type(), i));
+  for (auto& o : g.output())
+    if (!defined.count(o.name()))
+      throw CompileError(fmt::format("graph output '{}' is not produced by any node", o.name()));
+}
+
 }  // namespace
 
 void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) {
@@ -244,6 +417,8 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) 
       for (int64_t d : o->shape) {
         if (d < 0)
           throw CompileError(fmt::format("{}: output '{}' has a negative dimension", n.label(), o->name));
+        if (d > kMaxDim)
+          throw CompileError(fmt::format("{}: output '{}' dimension {} is too large", n.label(), o->name, d));
         if (d && bytes > max_tensor_bytes / static_cast<uint64_t>(d))
           throw CompileError(fmt::format("{}: output '{}' is too large ({} {})", n.label(), o->name,
                                          ir::dtype_name(o->dtype), ir::shape_str(o->shape)));
@@ -289,8 +464,14 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   if (bytes.empty()) throw CompileError("the model file is empty");
   if (!model.ParseFromString(bytes))
     throw CompileError(
-        "the file is not a valid ONNX model (protobuf parsing failed; truncated or not a .onnx file?)");
+        "the file is not a valid ONNX model (protobuf parsing failed: truncated, corrupted, nested more "
+        "than 100 messages deep, or not a .onnx file)");
   if (!model.has_graph()) throw CompileError("the model has no graph");
+  check_model_limits(model, opt);
+  check_edges(model.graph());
+  // External payloads are read (confined to the model's folder) before the checker runs, so the
+  // checker and everything after it see ordinary tensors.
+  load_external_data(model, opt.model_dir, opt.max_tensor_bytes);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
@@ -300,28 +481,35 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   for (auto& op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx") opset = static_cast<int>(op.version());
   if (opset >= 0 && opset < kMinOpset) {
-    try {
+    const std::string what = fmt::format("upgrading the model from opset {} to opset {}", opset, kMinOpset);
+    const std::string upgraded = run_isolated(what, [&] {
       // The converter's adapters need shapes (e.g. for broadcasting rules): infer them first.
+      onnx::ModelProto m = model;
       onnx::ShapeInferenceOptions so;
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
-      model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
-    } catch (const std::exception& e) {
-      throw CompileError(fmt::format("the model uses opset {}; upgrading it to opset {} failed: {}", opset,
-                                     kMinOpset, e.what()));
-    }
+      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), so);
+      return onnx::version_conversion::ConvertVersion(m, kMinOpset).SerializeAsString();
+    });
+    if (!model.ParseFromString(upgraded)) throw CompileError(what + " produced an unreadable model");
   }
+  auto g = build_graph(model, opt, diag);
+  infer_and_fold(*g, diag, opt.max_tensor_bytes);
+  g->verify();
+  // ONNX's shape inference is only a cross-check, and it runs after ours on purpose: ONNX 1.12
+  // divides by attribute values it never validated (Conv strides of 0 raise SIGFPE), while our
+  // per-op inference above rejects such nodes with a message first.
   try {
-    onnx::ShapeInferenceOptions so;  // non-strict: node-level inference errors are not fatal
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);
-  } catch (const std::exception& e) {
+    run_isolated("ONNX shape inference", [&] {
+      onnx::ModelProto m = model;
+      onnx::ShapeInferenceOptions so;  // non-strict: node-level inference errors are not fatal
+      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), so);
+      return std::string();
+    });
+  } catch (const CompileError& e) {
     // tinyaot's own per-op inference is authoritative (it also checks every node); ONNX 1.12's
     // inference lags newer rules (e.g. pooling with ceil_mode), so a disagreement is a warning.
     diag.warn(fmt::format(
         "ONNX shape inference disagrees with the model ({}); using tinyaot's own shape inference", e.what()));
   }
-  auto g = build_graph(model, opt, diag);
-  infer_and_fold(*g, diag, opt.max_tensor_bytes);
-  g->verify();
   return g;
 }
 
@@ -345,7 +533,12 @@ std::unique_ptr<ir::Graph> import_model_file(const std::string& path, const Impo
   if (!f) throw UsageError(fmt::format("cannot open model file '{}'", path));
   std::stringstream ss;
   ss << f.rdbuf();
-  return import_model_bytes(ss.str(), opt, diag);
+  ImportOptions o = opt;
+  if (o.model_dir.empty()) {
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    o.model_dir = dir.empty() ? "." : dir;
+  }
+  return import_model_bytes(ss.str(), o, diag);
 }
 
 }  // namespace tinyaot::frontend

@@ -22,6 +22,15 @@ struct ImportOptions {
   std::map<std::string, ir::Value> const_inputs;
   // Largest tensor (bytes) the compiler accepts anywhere in the model.
   uint64_t max_tensor_bytes = uint64_t(1) << 31;
+  // --max-nodes: most nodes (subgraphs included) accepted, checked right after parsing so that a
+  // model with millions of nodes fails fast. 0 = unlimited. See docs/robustness.md.
+  uint64_t max_nodes = 10000;
+  // --max-weights-bytes: most initializer bytes the model may store, checked right after parsing
+  // (before anything is decoded or optimised). 0 = unlimited.
+  uint64_t max_weights_bytes = uint64_t(16) << 20;
+  // Folder that external tensor data must live in (the model's own folder); empty when the
+  // model came from memory, in which case external data is refused.
+  std::string model_dir;
 };
 
 // Loads, checks, upgrades, shape-infers and imports a model; folds constant subgraphs so every

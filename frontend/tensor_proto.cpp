@@ -64,6 +64,7 @@ ir::Value value_from_proto(const TensorProto& t, const std::string& where) {
   uint64_t count = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) throw CompileError(fmt::format("{}: negative dimension {}", where, d));
+    if (d > (int64_t(1) << 31)) throw CompileError(fmt::format("{}: dimension {} is too large", where, d));
     if (d && count > (uint64_t(1) << 40) / static_cast<uint64_t>(d))
       throw CompileError(fmt::format("{}: element count overflows", where));
     count *= static_cast<uint64_t>(d);

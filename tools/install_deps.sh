@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ clang libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
       libfmt-dev libcli11-dev catch2 libonnx-testdata gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
-      qemu-system-arm binutils clang-format)
+      qemu-system-arm binutils clang-format clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,6 +29,8 @@ struct SharedOpts {
   std::vector<std::string> calibration;
   std::string rounding = "onnx";
   std::string prune;
+  // Limits (0 = unlimited); defaults suit microcontrollers (docs/robustness.md).
+  uint64_t max_weights_bytes = uint64_t(16) << 20, max_arena_bytes = uint64_t(4) << 20, max_nodes = 10000;
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
@@ -50,6 +52,12 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
                 "Print the arena plan: one line per buffer and a timeline");
   app->add_flag("--io-in-arena", s.io_in_arena,
                 "Place inputs and outputs inside the arena (NAME_input/NAME_output)");
+  app->add_option("--max-weights-bytes", s.max_weights_bytes,
+                  "Reject models with more weight bytes than this (default 16 MiB; 0 = unlimited)");
+  app->add_option("--max-arena-bytes", s.max_arena_bytes,
+                  "Reject models whose planned arena exceeds this (default 4 MiB; 0 = unlimited)");
+  app->add_option("--max-nodes", s.max_nodes,
+                  "Reject models with more nodes, subgraphs included (default 10000; 0 = unlimited)");
   app->add_option("--quantize", s.quantize, "Post-training quantization of a float model: int8")
       ->check(CLI::IsMember({"int8"}));
   app->add_option("--calibration", s.calibration,
@@ -100,6 +108,9 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.print_pass_stats = s.print_pass_stats;
   co.io_in_arena = s.io_in_arena;
   if (!s.prune.empty()) co.prune_sparsity = passes::parse_prune_spec(s.prune);
+  co.import.max_weights_bytes = s.max_weights_bytes;
+  co.import.max_nodes = s.max_nodes;
+  co.max_arena_bytes = s.max_arena_bytes;
   co.command_line = cmdline;
   co.quantize.int8 = s.quantize == "int8";
   co.quantize.method = calib::parse_method(s.calibrate);
@@ -171,6 +182,8 @@ int main(int argc, char** argv) {
   verify->add_option("--std", vo.cxx_std, "C++ standard for building generated code (default c++11)");
   verify->add_option("--cxx", vo.cxx, "Host C++ compiler");
   verify->add_option("--cc", vo.cc, "Host C compiler for the harness");
+  verify->add_flag("--sanitize", vo.sanitize,
+                   "Build harness and generated code with ASan + UBSan; any sanitizer report fails the case");
   add_compile_options(verify, vs);
 
   auto* list_ops = app.add_subcommand("list-ops", "List supported ONNX ops with opset ranges and families");

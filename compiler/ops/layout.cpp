@@ -813,7 +813,7 @@ void infer_blocks(Node& n) {
   if (x.shape.size() != 4) ops::fail(n, "input must have rank 4 (NCHW), got {}", ir::shape_str(x.shape));
   if (!n.attrs.has("blocksize")) ops::fail(n, "attribute 'blocksize' is required");
   const int64_t b = n.attrs.get_int("blocksize", 0);
-  if (b < 1) ops::fail(n, "blocksize must be >= 1, got {}", b);
+  if (b < 1 || b > 65536) ops::fail(n, "blocksize must be in 1..65536, got {}", b);  // b*b*dim stays in int64
   const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
   if (n.op == "DepthToSpace") {
     std::string mode = n.attrs.get_string("mode", "DCR");

@@ -30,8 +30,9 @@ std::vector<int64_t> ints_of_rank(const Node& n, const char* name, size_t count,
   std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(count, def));
   if (v.empty()) v.assign(count, def);  // an empty list means "use the default"
   if (v.size() != count) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), count);
+  // The upper bound keeps window arithmetic (pads + extents) far from int64 overflow.
   for (int64_t x : v)
-    if (x < min_value) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
+    if (x < min_value || x > (int64_t(1) << 31)) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
   return v;
 }
 
@@ -63,7 +64,7 @@ void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kern
   if (kernel.size() != r)
     ops::fail(n, "kernel_shape has {} values but the input has {} spatial dims", kernel.size(), r);
   for (int64_t k : kernel)
-    if (k <= 0) ops::fail(n, "kernel_shape has invalid value {}", k);
+    if (k <= 0 || k > (int64_t(1) << 31)) ops::fail(n, "kernel_shape has invalid value {}", k);
   strides = ints_of_rank(n, "strides", r, 1, 1);
   dilations = ints_of_rank(n, "dilations", r, 1, 1);
   std::vector<int64_t> pads = ints_of_rank(n, "pads", 2 * r, 0, 0);

@@ -132,6 +132,8 @@ void infer_Reshape(Node& n) {
       has_zero = true;
     }
     out.push_back(d);
+    if (d > 0 && known > INT64_MAX / d)
+      ops::fail(n, "shape {} has more elements than int64 holds", fmt::join(s, ","));
     known *= d;
   }
   const int64_t total = ir::num_elements(in);
