@@ -58,6 +58,17 @@ std::unique_ptr<ir::Graph> import_and_optimize(const std::string& model_bytes, c
                                                Diagnostics& diag, std::ostream& dump,
                                                std::vector<passes::PassRecord>* records) {
   auto g = frontend::import_model_bytes(model_bytes, import_options_for(opt), diag);
+  // The rounding convention travels on each node so the evaluator and every kernel emitter read
+  // it from one place (quant::rounding_of). Stamped before the pipeline too, because lower-qdq
+  // lowers some groups only under --rounding tflite (docs/passes/lower-qdq.md).
+  auto stamp_rounding = [&] {
+    if (opt.rounding != "tflite") return;
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = "tflite";
+    for (auto& n : g->mutable_nodes()) n->attrs.set("tinyaot_rounding", a);
+  };
+  stamp_rounding();
   passes::PipelineOptions po;
   po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);
   po.print_ir_after_all = opt.print_ir_after_all;
@@ -100,14 +111,7 @@ std::unique_ptr<ir::Graph> import_and_optimize(const std::string& model_bytes, c
   }
   if (opt.print_pass_stats) dump << passes::format_pass_stats(recs, nodes_before);
   if (records) *records = std::move(recs);
-  // The rounding convention travels on each node so the evaluator and every kernel emitter read
-  // it from one place (quant::rounding_of); nodes created by passes exist by now.
-  if (opt.rounding == "tflite") {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::String;
-    a.s = "tflite";
-    for (auto& n : g->mutable_nodes()) n->attrs.set("tinyaot_rounding", a);
-  }
+  stamp_rounding();  // again, for the nodes the passes created
   return g;
 }
 

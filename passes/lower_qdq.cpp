@@ -9,11 +9,15 @@
 //   DQ(a), DQ(b), ... (same parameters) -> Concat      =>  Concat of the integer tensors, then DQ
 //   DQ(x) -> pointwise op (one run-time input) -> Q    =>  tinyaot.LookupTable (256 entries)
 //   DQ(x) -> Softmax -> Q                              =>  tinyaot.QSoftmax (integer, <= 1 LSB)
+// and, only under --rounding tflite (no integer form equals the float path at ties):
+//   DQ(x) -> AveragePool / GlobalAveragePool -> Q      =>  com.microsoft.QLinear(Global)AveragePool
+//   DQ(a), DQ(b) -> Mul -> Q                           =>  com.microsoft.QLinearMul
 // Groups that do not match exactly (per-channel activations, bias scale != x_scale * w_scale,
 // a Relu/Clip that is not a no-op after saturation, several consumers of a float value, ...) are
 // left as they are. Weights whose DequantizeLinear was folded at import are recovered from the
 // float constant and the quantization recorded on it by infer_DequantizeLinear, checked bit by bit.
-// The exactness argument of every pattern is in docs/passes/lower-qdq.md.
+// The exactness argument of every pattern is in docs/passes/lower-qdq.md. The com.microsoft
+// lowerings (QLinearAdd, QLinear(Global)AveragePool, QLinearMul) are in lower_qdq_ms.cpp.
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -22,11 +26,13 @@
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
+#include "passes/lower_qdq_util.h"
 #include "passes/pass.h"
 
 namespace tinyaot::passes {
 
-namespace {
+// Helpers shared with lower_qdq_ms.cpp (declared in lower_qdq_util.h).
+namespace qdq {
 
 using ir::DType;
 using ir::Graph;
@@ -72,18 +78,6 @@ Tensor* new_const(Graph& g, const std::string& base, ir::Value v) {
 Tensor* zero_const(Graph& g, const std::string& base, DType t) {
   return new_const(g, base, ir::Value(t, {}));
 }
-
-// The integer side of a float tensor that is exactly DequantizeLinear(q, scale, zp).
-struct QSrc {
-  Tensor* q = nullptr;      // integer tensor (constant or run-time)
-  Tensor* scale = nullptr;  // f32 constant, scalar or 1-D
-  Tensor* zp = nullptr;     // constant of q's type (created when the model omits it)
-  int64_t axis = -1;        // -1: per tensor
-  Node* dq = nullptr;       // the DequantizeLinear node when there is one
-  float s(int64_t i) const { return scale->value->data<float>()[scale->numel() == 1 ? 0 : i]; }
-  int64_t z(int64_t i) const { return zp->value->get_i64(zp->numel() == 1 ? 0 : i); }
-  bool per_tensor() const { return axis < 0; }
-};
 
 // Recovers the integer tensor of a float constant folded from DequantizeLinear at import, from
 // the QuantParams recorded on it. Each element must satisfy float(k) * s == v bit for bit with a
@@ -182,7 +176,7 @@ bool recover_const(Graph& g, Tensor* t, QSrc& out, bool want_i32) {
 
 // Is `t` (a float tensor) exactly DequantizeLinear of an integer tensor with constant parameters?
 // `want_const`: the integer tensor must be a constant (weights, bias).
-bool dq_source(Graph& g, Tensor* t, QSrc& out, bool want_const, bool want_i32 = false) {
+bool dq_source(Graph& g, Tensor* t, QSrc& out, bool want_const, bool want_i32) {
   if (!t || t->dtype != DType::F32) return false;
   Node* p = t->producer;
   if (is_op(p, "DequantizeLinear")) {
@@ -207,14 +201,6 @@ bool dq_source(Graph& g, Tensor* t, QSrc& out, bool want_const, bool want_i32 = 
   if (t->is_constant()) return recover_const(g, t, out, want_i32);
   return false;
 }
-
-// The QuantizeLinear that consumes `v` (its only consumer), per tensor with constant parameters.
-struct QOut {
-  Node* q = nullptr;
-  Tensor* scale = nullptr;
-  Tensor* zp = nullptr;  // created (uint8 0) when omitted
-  DType dtype = DType::U8;
-};
 
 bool single_use(const Graph& g, const Tensor* t) {
   return !t->is_graph_output && g.consumers(t).size() == 1;
@@ -284,6 +270,12 @@ Node* make_node(Graph& g, const std::string& op, const Node& like, std::vector<T
 Tensor* new_tensor(Graph& g, const std::string& base) {
   return g.add_tensor(g.fresh_name(base));
 }
+
+}  // namespace qdq
+
+namespace {
+
+using namespace qdq;
 
 // Bias DQ(b) with scale bs must be what QLinearConv adds: bs[m] == float32(x_scale * w_scale[m]).
 bool bias_matches(const QSrc& b, const QSrc& x, const QSrc& w, int64_t M) {
@@ -382,43 +374,6 @@ bool lower_group(Graph& g, Node* p, std::vector<Node*>& doomed) {
   }
   doomed.push_back(p);
   for (Node* a : act) doomed.push_back(a);
-  doomed.push_back(qo.q);
-  return true;
-}
-
-// DQ(a) + DQ(b) [-> Relu/Clip] -> Q  =>  com.microsoft.QLinearAdd, defined as exactly that float32
-// computation; lowered only when its integer form needs few patched input pairs.
-bool lower_add(Graph& g, Node* p, std::vector<Node*>& doomed) {
-  if (!is_op(p, "Add")) return false;
-  Tensor* y = p->out(0);
-  if (!y || y->dtype != DType::F32) return false;
-  QOut qo;
-  std::vector<Node*> act;
-  if (!q_consumer(g, y, qo, act)) return false;
-  QSrc a, b;
-  if (!dq_source(g, p->in(0), a, false) || !a.per_tensor() || !dq_source(g, p->in(1), b, false) ||
-      !b.per_tensor())
-    return false;
-  if (a.q->dtype != qo.dtype || b.q->dtype != qo.dtype || a.zp->dtype != qo.dtype || b.zp->dtype != qo.dtype)
-    return false;
-  const quant::QAddPlan plan =
-      quant::make_qadd_plan(a.s(0), static_cast<int32_t>(a.z(0)), b.s(0), static_cast<int32_t>(b.z(0)),
-                            qo.scale->value->data<float>()[0], static_cast<int32_t>(qo.zp->value->get_i64(0)),
-                            qo.dtype == DType::U8);
-  if (!plan.ok || plan.ex_a.size() > 16) return false;
-  const OpInfo* info = find_op("com.microsoft", "QLinearAdd");
-  if (!info) return false;
-  Node* n = g.add_node("QLinearAdd", p->name);
-  n->domain = "com.microsoft";
-  n->opset = 1;
-  n->info = info;
-  n->inputs = {a.q, a.scale, a.zp, b.q, b.scale, b.zp, qo.scale, qo.zp};
-  Tensor* yq = qo.q->outputs[0];
-  n->outputs = {yq};
-  yq->producer = n;
-  info->infer(*n);
-  doomed.push_back(p);
-  for (Node* c : act) doomed.push_back(c);
   doomed.push_back(qo.q);
   return true;
 }
@@ -738,7 +693,8 @@ bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
       if (gone.count(n)) continue;
       const size_t before = doomed.size();
       if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || lower_add(g, n, doomed) ||
-          lower_lut(g, n, doomed) || lower_softmax(g, n, doomed) || collapse_reshape(g, n, doomed)) {
+          lower_lut(g, n, doomed) || lower_softmax(g, n, doomed) || lower_avgpool(g, n, doomed) ||
+          lower_mul(g, n, doomed) || collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
       }

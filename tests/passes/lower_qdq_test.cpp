@@ -346,3 +346,170 @@ graph g opset 13 {
 })";
   check_pass("lower-qdq", t, t, 0.0);
 }
+
+// Under --rounding tflite, DQ -> AveragePool -> Q with equal parameters becomes the integer pool
+// with TFLite's rounding: ties of sum / count go away from zero, where the float path rounds half
+// to even. So the two graphs may differ by 1 LSB at ties (tolerance 1); the exact tie values are
+// checked by hand: (1+2+3+4)/4 = 2.5 -> 3 and (-5-4-3+2)/4 = -2.5 -> -3 (float path: 2 and -2).
+TEST_CASE("lower-qdq: DQ -> AveragePool -> Q becomes QLinearAveragePool under --rounding tflite",
+          "[passes]") {
+  const std::string in = R"(
+graph g opset 13 {
+  input %x: i8[1x2x2x2]
+  const %s: f32[scalar] = [0.5]
+  const %z: i8[scalar] = [0]
+  %xf: f32[1x2x2x2] = DequantizeLinear(%x, %s, %z) {tinyaot_rounding="tflite"}
+  %p: f32[1x2x1x1] = AveragePool(%xf) {kernel_shape=[2,2], tinyaot_rounding="tflite"}
+  %y: i8[1x2x1x1] = QuantizeLinear(%p, %s, %z) {tinyaot_rounding="tflite"}
+  return %y
+})";
+  check_pass("lower-qdq", in, R"(
+graph g opset 13 {
+  input %x: i8[1x2x2x2]
+  const %s: f32[scalar] = [0.5]
+  const %z: i8[scalar] = [0]
+  %y: i8[1x2x1x1] = com.microsoft.QLinearAveragePool(%x, %s, %z, %s, %z) {kernel_shape=[2,2], tinyaot_rounding="tflite"}
+  return %y
+})",
+             1.0);
+  // Default onnx rounding: a power-of-two scale and count make the float path exact (tolerance 0).
+  std::string onnx = in;
+  for (size_t at; (at = onnx.find(", tinyaot_rounding=\"tflite\"")) != std::string::npos;) onnx.erase(at, 27);
+  for (size_t at; (at = onnx.find(" {tinyaot_rounding=\"tflite\"}")) != std::string::npos;)
+    onnx.erase(at, 28);
+  check_pass("lower-qdq", onnx, R"(
+graph g opset 13 {
+  input %x: i8[1x2x2x2]
+  const %s: f32[scalar] = [0.5]
+  const %z: i8[scalar] = [0]
+  %y: i8[1x2x1x1] = com.microsoft.QLinearAveragePool(%x, %s, %z, %s, %z) {kernel_shape=[2,2]}
+  return %y
+})",
+             0.0);
+  auto g = tinyaot::ir::parse(in);
+  tinyaot::Diagnostics diag;
+  tinyaot::passes::find_pass("lower-qdq")->run(*g, tinyaot::passes::PassContext{&diag});
+  tinyaot::ir::Value x(tinyaot::ir::DType::I8, {1, 2, 2, 2});
+  const int v[8] = {1, 2, 3, 4, -5, -4, -3, 2};
+  for (int i = 0; i < 8; ++i) x.set_f64(i, v[i]);
+  auto y = tinyaot::evaluate_graph(*g, {x});
+  REQUIRE(y.size() == 1);
+  CHECK(y[0].get_f64(0) == 3);
+  CHECK(y[0].get_f64(1) == -3);
+}
+
+// GlobalAveragePool likewise; without the tflite stamp (default onnx rounding) a 3x3 window stays
+// float: with a count of 9 no integer pool reproduces the float path's rounding at ties.
+TEST_CASE("lower-qdq: GlobalAveragePool lowers only under --rounding tflite", "[passes]") {
+  const std::string onnx = R"(
+graph g opset 13 {
+  input %x: u8[1x2x3x3]
+  const %s: f32[scalar] = [0.25]
+  const %z: u8[scalar] = [128]
+  %xf: f32[1x2x3x3] = DequantizeLinear(%x, %s, %z)
+  %p: f32[1x2x1x1] = GlobalAveragePool(%xf)
+  %y: u8[1x2x1x1] = QuantizeLinear(%p, %s, %z)
+  return %y
+})";
+  check_pass("lower-qdq", onnx, onnx, 0.0);
+  check_pass("lower-qdq", R"(
+graph g opset 13 {
+  input %x: u8[1x2x3x3]
+  const %s: f32[scalar] = [0.25]
+  const %z: u8[scalar] = [128]
+  %xf: f32[1x2x3x3] = DequantizeLinear(%x, %s, %z)
+  %p: f32[1x2x1x1] = GlobalAveragePool(%xf) {tinyaot_rounding="tflite"}
+  %y: u8[1x2x1x1] = QuantizeLinear(%p, %s, %z)
+  return %y
+})",
+             R"(
+graph g opset 13 {
+  input %x: u8[1x2x3x3]
+  const %s: f32[scalar] = [0.25]
+  const %z: u8[scalar] = [128]
+  %y: u8[1x2x1x1] = com.microsoft.QLinearGlobalAveragePool(%x, %s, %z, %s, %z) {tinyaot_rounding="tflite"}
+  return %y
+})",
+             1.0);
+}
+
+// Different input and output scales: TFLite's int8 pool does not define that case; stays float.
+TEST_CASE("lower-qdq: AveragePool with different input and output scales stays float", "[passes]") {
+  const char* g = R"(
+graph g opset 13 {
+  input %x: i8[1x1x2x2]
+  const %s: f32[scalar] = [0.5]
+  const %t: f32[scalar] = [0.25]
+  %xf: f32[1x1x2x2] = DequantizeLinear(%x, %s)
+  %p: f32[1x1x1x1] = AveragePool(%xf) {kernel_shape=[2,2], tinyaot_rounding="tflite"}
+  %y: u8[1x1x1x1] = QuantizeLinear(%p, %t)
+  return %y
+})";
+  check_pass("lower-qdq", g, g, 0.0);
+}
+
+// Under --rounding tflite, DQ(a) * DQ(b) -> Q becomes QLinearMul: (a - 1) * (b + 2) * 0.5 with
+// TFLite's rounding (0.5 -> 1, where the float path rounds half to even: 0); tolerance 1 LSB for
+// the ties, and a hand-checked pair: a = [2, 4], b = [-1, 0] -> acc = [1, 6] -> [1, 3].
+TEST_CASE("lower-qdq: DQ * DQ -> Q becomes QLinearMul under --rounding tflite", "[passes]") {
+  const std::string in = R"(
+graph g opset 13 {
+  input %a: i8[1x2]
+  input %b: i8[1x2]
+  const %as: f32[scalar] = [0.5]
+  const %az: i8[scalar] = [1]
+  const %bs: f32[scalar] = [0.25]
+  const %bz: i8[scalar] = [-2]
+  const %ys: f32[scalar] = [0.25]
+  const %yz: i8[scalar] = [0]
+  %af: f32[1x2] = DequantizeLinear(%a, %as, %az)
+  %bf: f32[1x2] = DequantizeLinear(%b, %bs, %bz)
+  %m: f32[1x2] = Mul(%af, %bf) {tinyaot_rounding="tflite"}
+  %y: i8[1x2] = QuantizeLinear(%m, %ys, %yz)
+  return %y
+})";
+  check_pass("lower-qdq", in, R"(
+graph g opset 13 {
+  input %a: i8[1x2]
+  input %b: i8[1x2]
+  const %as: f32[scalar] = [0.5]
+  const %az: i8[scalar] = [1]
+  const %bs: f32[scalar] = [0.25]
+  const %bz: i8[scalar] = [-2]
+  const %ys: f32[scalar] = [0.25]
+  const %yz: i8[scalar] = [0]
+  %y: i8[1x2] = com.microsoft.QLinearMul(%a, %as, %az, %b, %bs, %bz, %ys, %yz) {tinyaot_rounding="tflite"}
+  return %y
+})",
+             1.0);
+  // With the default onnx rounding and power-of-two scales every float step is exact, so the
+  // lowering applies too and equals the float path exactly (tolerance 0); 0.3 is not a power of 2.
+  std::string onnx = in;
+  onnx.replace(onnx.find(" {tinyaot_rounding=\"tflite\"}"), 28, "");
+  check_pass("lower-qdq", onnx, R"(
+graph g opset 13 {
+  input %a: i8[1x2]
+  input %b: i8[1x2]
+  const %as: f32[scalar] = [0.5]
+  const %az: i8[scalar] = [1]
+  const %bs: f32[scalar] = [0.25]
+  const %bz: i8[scalar] = [-2]
+  const %ys: f32[scalar] = [0.25]
+  const %yz: i8[scalar] = [0]
+  %y: i8[1x2] = com.microsoft.QLinearMul(%a, %as, %az, %b, %bs, %bz, %ys, %yz)
+  return %y
+})",
+             0.0);
+  std::string inexact = onnx;
+  inexact.replace(inexact.find("[0.5]"), 5, "[0.3]");
+  check_pass("lower-qdq", inexact, inexact, 0.0);
+  auto g = tinyaot::ir::parse(in);
+  tinyaot::Diagnostics diag;
+  tinyaot::passes::find_pass("lower-qdq")->run(*g, tinyaot::passes::PassContext{&diag});
+  tinyaot::ir::Value a(tinyaot::ir::DType::I8, {1, 2}), b(tinyaot::ir::DType::I8, {1, 2});
+  a.set_f64(0, 2), a.set_f64(1, 4), b.set_f64(0, -1), b.set_f64(1, 0);
+  auto y = tinyaot::evaluate_graph(*g, {a, b});
+  REQUIRE(y.size() == 1);
+  CHECK(y[0].get_f64(0) == 1);
+  CHECK(y[0].get_f64(1) == 3);
+}
