@@ -199,6 +199,15 @@ Tensor* Graph::add_tensor(const std::string& name) {
   return t;
 }
 
+Tensor* Graph::add_constant(const std::string& base, Value v) {
+  Tensor* t = add_tensor(fresh_name(base));
+  t->dtype = v.dtype;
+  t->shape = v.shape;
+  t->shaped = true;
+  t->value = std::make_shared<Value>(std::move(v));
+  return t;
+}
+
 Tensor* Graph::find_tensor(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;

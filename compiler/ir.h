@@ -141,6 +141,8 @@ class Graph {
   std::map<std::string, int> opset_imports;  // domain -> version
 
   Tensor* add_tensor(const std::string& name);
+  // New constant tensor holding `v`, named fresh_name(base) (for constants created by passes).
+  Tensor* add_constant(const std::string& base, Value v);
   Tensor* find_tensor(const std::string& name) const;
   // Unique tensor name derived from `base` (for tensors created by passes).
   std::string fresh_name(const std::string& base) const;

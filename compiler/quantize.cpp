@@ -130,25 +130,16 @@ Node* add_node(Graph& g, const std::string& op, const std::string& name, std::ve
   return n;
 }
 
-Tensor* new_const(Graph& g, const std::string& base, ir::Value v) {
-  Tensor* t = g.add_tensor(g.fresh_name(base));
-  t->dtype = v.dtype;
-  t->shape = v.shape;
-  t->shaped = true;
-  t->value = std::make_shared<ir::Value>(std::move(v));
-  return t;
-}
-
 Tensor* scalar_f32(Graph& g, const std::string& base, float v) {
   ir::Value s(DType::F32, {});
   s.data<float>()[0] = v;
-  return new_const(g, base, std::move(s));
+  return g.add_constant(base, std::move(s));
 }
 
 Tensor* scalar_i8(Graph& g, const std::string& base, int32_t v) {
   ir::Value s(DType::I8, {});
   s.data<int8_t>()[0] = static_cast<int8_t>(v);
-  return new_const(g, base, std::move(s));
+  return g.add_constant(base, std::move(s));
 }
 
 struct Params {
@@ -197,9 +188,9 @@ Tensor* quantize_weight(Graph& g, Tensor* w, int64_t axis, std::vector<float>& s
       }
   ir::Value sv(DType::F32, {C});
   std::copy(scales.begin(), scales.end(), sv.data<float>());
-  Tensor* qt = new_const(g, w->name + "_q", std::move(q));
-  Tensor* st = new_const(g, w->name + "_scale", std::move(sv));
-  Tensor* zt = new_const(g, w->name + "_zp", ir::Value(DType::I8, {C}));
+  Tensor* qt = g.add_constant(w->name + "_q", std::move(q));
+  Tensor* st = g.add_constant(w->name + "_scale", std::move(sv));
+  Tensor* zt = g.add_constant(w->name + "_zp", ir::Value(DType::I8, {C}));
   Tensor* out = g.add_tensor(g.fresh_name(w->name + "_dq"));
   add_node(g, "DequantizeLinear", w->name + "_dq", {qt, st, zt}, out, axis);
   return out;
@@ -217,8 +208,8 @@ Tensor* quantize_bias(Graph& g, Tensor* b, float xs, const std::vector<float>& w
     q.data<int32_t>()[c] =
         static_cast<int32_t>(std::clamp(std::isfinite(k) ? k : 0.0, -2147483647.0, 2147483647.0));
   }
-  Tensor* qt = new_const(g, b->name + "_q", std::move(q));
-  Tensor* st = new_const(g, b->name + "_scale", std::move(sv));
+  Tensor* qt = g.add_constant(b->name + "_q", std::move(q));
+  Tensor* st = g.add_constant(b->name + "_scale", std::move(sv));
   Tensor* out = g.add_tensor(g.fresh_name(b->name + "_dq"));
   add_node(g, "DequantizeLinear", b->name + "_dq", {qt, st}, out, b->shape.size() == 2 ? 1 : 0);
   return out;
@@ -236,7 +227,7 @@ Tensor* quantize_const_per_tensor(Graph& g, Tensor* t) {
   for (int64_t i = 0; i < t->numel(); ++i)
     q.data<int8_t>()[i] = static_cast<int8_t>(
         std::clamp(std::nearbyint(static_cast<double>(v[i]) / p.scale) + p.zp, -128.0, 127.0));
-  Tensor* qt = new_const(g, t->name + "_q", std::move(q));
+  Tensor* qt = g.add_constant(t->name + "_q", std::move(q));
   Tensor* out = g.add_tensor(g.fresh_name(t->name + "_dq"));
   add_node(g, "DequantizeLinear", t->name + "_dq",
            {qt, scalar_f32(g, t->name + "_scale", p.scale), scalar_i8(g, t->name + "_zp", p.zp)}, out);

@@ -14,15 +14,6 @@ bool const_vec(const ir::Tensor* t, int64_t c) {
   return t && t->is_constant() && t->numel() == c && ir::dtype_is_float(t->dtype);
 }
 
-ir::Tensor* new_const(ir::Graph& g, const std::string& base, ir::Value v) {
-  ir::Tensor* t = g.add_tensor(g.fresh_name(base));
-  t->dtype = v.dtype;
-  t->shape = v.shape;
-  t->shaped = true;
-  t->value = std::make_shared<ir::Value>(std::move(v));
-  return t;
-}
-
 }  // namespace
 
 bool fold_batchnorm(ir::Graph& g, const PassContext& ctx) {
@@ -91,8 +82,9 @@ bool fold_batchnorm(ir::Graph& g, const PassContext& ctx) {
     }
     const OpInfo* gemm = find_op("", "Gemm");
     if (p->op == "MatMul" && !gemm) continue;
-    ir::Tensor* wt = new_const(g, w->name + "_bnfolded", std::move(nw));
-    ir::Tensor* bt = new_const(g, (b ? b->name : p->outputs[0]->name + "_bias") + "_bnfolded", std::move(nb));
+    ir::Tensor* wt = g.add_constant(w->name + "_bnfolded", std::move(nw));
+    ir::Tensor* bt =
+        g.add_constant((b ? b->name : p->outputs[0]->name + "_bias") + "_bnfolded", std::move(nb));
     ctx.count("batchnorms_folded");
     if (p->op == "MatMul") {
       // MatMul has no bias input: it becomes Gemm(A, W', b').

@@ -12,15 +12,6 @@ namespace tinyaot::passes {
 
 namespace {
 
-ir::Tensor* new_const(ir::Graph& g, const std::string& base, ir::Value v) {
-  ir::Tensor* t = g.add_tensor(g.fresh_name(base));
-  t->dtype = v.dtype;
-  t->shape = v.shape;
-  t->shaped = true;
-  t->value = std::make_shared<ir::Value>(std::move(v));
-  return t;
-}
-
 // A float constant we may rewrite: not derived from a DequantizeLinear (lower-qdq would lose the
 // integer weights it recovers from such tensors).
 bool plain_f32_const(const ir::Tensor* t) {
@@ -107,7 +98,7 @@ bool fold_channel_affine(ir::Graph& g, const PassContext& ctx) {
             const int64_t c = p->op == "Conv" || transB ? i / (w->numel() / n_out) : i % n_out;
             nw.set_f64(i, w->value->get_f64(i) * kval(c));
           }
-          p->inputs[1] = new_const(g, w->name + "_scaled", std::move(nw));
+          p->inputs[1] = g.add_constant(w->name + "_scaled", std::move(nw));
         }
         if (b || !is_mul) {
           ir::Value nb(ir::DType::F32, {C});
@@ -118,8 +109,8 @@ bool fold_channel_affine(ir::Graph& g, const PassContext& ctx) {
             ++gemms;
           }
           p->inputs.resize(3, nullptr);
-          p->inputs[2] = new_const(g, (b ? b->name : x->name + "_bias") + (is_mul ? "_scaled" : "_shifted"),
-                                   std::move(nb));
+          p->inputs[2] = g.add_constant((b ? b->name : x->name + "_bias") + (is_mul ? "_scaled" : "_shifted"),
+                                        std::move(nb));
         }
         done = true;
         ++(is_mul ? muls : adds);

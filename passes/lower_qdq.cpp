@@ -66,17 +66,8 @@ bool sane_scale(float s) {
   return std::isfinite(s) && s >= 1e-30f && s <= 1e30f;
 }
 
-Tensor* new_const(Graph& g, const std::string& base, ir::Value v) {
-  Tensor* t = g.add_tensor(g.fresh_name(base));
-  t->dtype = v.dtype;
-  t->shape = v.shape;
-  t->shaped = true;
-  t->value = std::make_shared<ir::Value>(std::move(v));
-  return t;
-}
-
 Tensor* zero_const(Graph& g, const std::string& base, DType t) {
-  return new_const(g, base, ir::Value(t, {}));
+  return g.add_constant(base, ir::Value(t, {}));
 }
 
 // Recovers the integer tensor of a float constant folded from DequantizeLinear at import, from
@@ -125,8 +116,8 @@ bool recover_const(Graph& g, Tensor* t, QSrc& out, bool want_i32) {
       out.q->shape = src->shape;
       out.q->shaped = true;
       out.q->value = src;
-      out.scale = new_const(g, base + "_scale", std::move(sv));
-      out.zp = new_const(g, base + "_zp", std::move(zv));
+      out.scale = g.add_constant(base + "_scale", std::move(sv));
+      out.zp = g.add_constant(base + "_zp", std::move(zv));
       out.axis = qp.axis;
       out.dq = nullptr;
       return true;
@@ -166,9 +157,9 @@ bool recover_const(Graph& g, Tensor* t, QSrc& out, bool want_i32) {
   for (int64_t i = 0; i < qv.numel(); ++i) qv.set_f64(i, static_cast<double>(k[static_cast<size_t>(i)]));
   ir::Value zv(dt, qp.axis >= 0 ? ir::Shape{C} : ir::Shape{});
   for (int64_t c = 0; c < C; ++c) zv.set_f64(c, qp.zero_point[static_cast<size_t>(c)]);
-  out.q = new_const(g, base + "_q", std::move(qv));
-  out.scale = new_const(g, base + "_scale", std::move(sv));
-  out.zp = new_const(g, base + "_zp", std::move(zv));
+  out.q = g.add_constant(base + "_q", std::move(qv));
+  out.scale = g.add_constant(base + "_scale", std::move(sv));
+  out.zp = g.add_constant(base + "_zp", std::move(zv));
   out.axis = qp.axis;
   out.dq = nullptr;
   return true;
@@ -190,7 +181,7 @@ bool dq_source(Graph& g, Tensor* t, QSrc& out, bool want_const, bool want_i32) {
       if (!sane_scale(sc->value->data<float>()[i])) return false;
     out.q = q;
     out.scale = sc;
-    out.zp = zp ? zp : new_const(g, q->name + "_zp", ir::Value(q->dtype, sc->shape));
+    out.zp = zp ? zp : g.add_constant(q->name + "_zp", ir::Value(q->dtype, sc->shape));
     out.axis = -1;
     if (!(sc->numel() == 1 && sc->shape.size() <= 1))
       out.axis = ops::normalize_axis(*p, p->attrs.get_int("axis", 1), static_cast<int64_t>(q->shape.size()));
@@ -340,7 +331,7 @@ bool lower_group(Graph& g, Node* p, std::vector<Node*>& doomed) {
       for (int64_t k = 0; k < K; ++k)
         std::memcpy(wv.bytes.data() + static_cast<size_t>(n * K + k) * es,
                     w.q->value->bytes.data() + static_cast<size_t>(tb ? n * K + k : k * N + n) * es, es);
-    Tensor* wt = new_const(g, w.q->name + (tb ? "_conv" : "_t_conv"), std::move(wv));
+    Tensor* wt = g.add_constant(w.q->name + (tb ? "_conv" : "_t_conv"), std::move(wv));
     std::vector<Tensor*> ins;
     if (p->in(2)) {
       if (p->attrs.get_float("beta", 1.0f) != 1.0f) return false;
@@ -351,7 +342,7 @@ bool lower_group(Graph& g, Node* p, std::vector<Node*>& doomed) {
         if (!b.per_tensor()) return false;
         ir::Value bv = *b.q->value;
         bv.shape = {N};
-        b.q = new_const(g, b.q->name + "_1d", std::move(bv));
+        b.q = g.add_constant(b.q->name + "_1d", std::move(bv));
       }
       if (!bias_matches(b, x, w, N)) return false;
     }
@@ -361,16 +352,17 @@ bool lower_group(Graph& g, Node* p, std::vector<Node*>& doomed) {
     ir::Value s2(DType::I64, {2});
     s2.data<int64_t>()[0] = Mr, s2.data<int64_t>()[1] = N;
     Tensor* x4 = new_tensor(g, x.q->name + "_4d");
-    make_node(
-        g, "Reshape", *p,
-        {x.q, new_const(g, "shape_" + std::to_string(Mr) + "_" + std::to_string(K) + "_1_1", std::move(s4))},
-        x4);
+    make_node(g, "Reshape", *p,
+              {x.q, g.add_constant("shape_" + std::to_string(Mr) + "_" + std::to_string(K) + "_1_1",
+                                   std::move(s4))},
+              x4);
     Tensor* y4 = new_tensor(g, yq->name + "_4d");
     ins = {x4, x.scale, x.zp, wt, w.scale, w.zp, qo.scale, qo.zp};
     if (b.q) ins.push_back(b.q);
     make_node(g, "QLinearConv", *p, ins, y4);
     make_node(g, "Reshape", *p,
-              {y4, new_const(g, "shape_" + std::to_string(Mr) + "_" + std::to_string(N), std::move(s2))}, yq);
+              {y4, g.add_constant("shape_" + std::to_string(Mr) + "_" + std::to_string(N), std::move(s2))},
+              yq);
   }
   doomed.push_back(p);
   for (Node* a : act) doomed.push_back(a);
@@ -456,7 +448,7 @@ bool lower_lut(Graph& g, Node* p, std::vector<Node*>& doomed) {
   n->domain = "tinyaot";
   n->opset = 1;
   n->info = info;
-  n->inputs = {x.q, new_const(g, p->out(0)->name + "_lut", std::move(table))};
+  n->inputs = {x.q, g.add_constant(p->out(0)->name + "_lut", std::move(table))};
   Tensor* yq = qo.q->outputs[0];
   n->outputs = {yq};
   yq->producer = n;
@@ -516,7 +508,7 @@ bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
   n->attrs.set("inner", int_attr(inner));
   n->attrs.set("out_mult", int_attr(static_cast<int64_t>(mult)));
   n->attrs.set("shift", int_attr(shift));
-  n->inputs = {x.q, new_const(g, p->out(0)->name + "_exp", std::move(table)), qo.zp};
+  n->inputs = {x.q, g.add_constant(p->out(0)->name + "_exp", std::move(table)), qo.zp};
   Tensor* yq = qo.q->outputs[0];
   n->outputs = {yq};
   yq->producer = n;
@@ -578,7 +570,7 @@ bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
       ir::Value kv(qt, {});
       kv.set_f64(0, k);
       if (ins.size() < 3) ins.resize(3, nullptr);
-      ins[2] = new_const(g, y->name + "_pad_value", std::move(kv));
+      ins[2] = g.add_constant(y->name + "_pad_value", std::move(kv));
     } else if (ins.size() > 2) {
       ins[2] = nullptr;  // ignored outside constant mode
     }
@@ -649,7 +641,7 @@ bool collapse_reshape(Graph& g, Node* n, std::vector<Node*>& doomed) {
   ir::Value sv(DType::I64, {static_cast<int64_t>(y->shape.size())});
   for (size_t i = 0; i < y->shape.size(); ++i) sv.data<int64_t>()[i] = y->shape[i];
   n->inputs[0] = p->in(0);
-  n->inputs[1] = new_const(g, "shape_" + ir::shape_str(y->shape), std::move(sv));
+  n->inputs[1] = g.add_constant("shape_" + ir::shape_str(y->shape), std::move(sv));
   n->attrs.erase("allowzero");
   doomed.push_back(p);
   return true;

@@ -20,7 +20,6 @@ bool is_op(const Node* n, const char* op);
 uint32_t fbits(float f);
 // A scale we can reason about: positive, normal and far from overflow/underflow.
 bool sane_scale(float s);
-Tensor* new_const(Graph& g, const std::string& base, ir::Value v);
 
 // The integer side of a float tensor that is exactly DequantizeLinear(q, scale, zp).
 struct QSrc {

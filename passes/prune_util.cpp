@@ -22,15 +22,6 @@ bool is_const(const ir::Node& n, size_t i) {
   return i < n.inputs.size() && n.inputs[i] && n.inputs[i]->is_constant();
 }
 
-ir::Tensor* new_const(ir::Graph& g, const std::string& base, ir::Value v) {
-  ir::Tensor* t = g.add_tensor(g.fresh_name(base));
-  t->dtype = v.dtype;
-  t->shape = v.shape;
-  t->shaped = true;
-  t->value = std::make_shared<ir::Value>(std::move(v));
-  return t;
-}
-
 // Copies the rows (dim 0) of `v` that are not in `drop`, each row keeping the columns (dim 1) not
 // in `drop_cols`.
 ir::Value slice01(const ir::Value& v, const std::set<int64_t>& drop, const std::set<int64_t>& drop_cols) {
@@ -244,7 +235,7 @@ void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin
   const std::string base = n.name.empty() ? n.op + std::to_string(n.id) : n.name;
   // Weights: drop output rows; in a regular conv also the removed input columns.
   static const std::set<int64_t> none;
-  n.inputs[ci.wi] = new_const(g, base + "_w_pruned", slice01(*ci.w, rout, depthwise ? none : rin));
+  n.inputs[ci.wi] = g.add_constant(base + "_w_pruned", slice01(*ci.w, rout, depthwise ? none : rin));
   // Bias: add the removed input channels' contributions (uniform per channel), then drop output
   // rows. A contribution that varies with the position (padding at the borders) goes into a
   // per-position table whose rows and columns are grouped into classes of identical values.
@@ -264,7 +255,7 @@ void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin
         b.data<float>()[m] = static_cast<float>((ci.b ? ci.b->get_f64(m) : 0.0) + add);
     }
     if (n.inputs.size() <= ci.bi) n.inputs.resize(ci.bi + 1, nullptr);
-    n.inputs[ci.bi] = new_const(g, base + "_b_pruned", slice01(b, rout, none));
+    n.inputs[ci.bi] = g.add_constant(base + "_b_pruned", slice01(b, rout, none));
   }
   if (fold && !uniform) {
     set_pos_bias(n, ci, total, rout);
@@ -287,8 +278,8 @@ void rewrite_conv(ir::Graph& g, const ConvInfo& ci, const std::set<int64_t>& rin
   if (ci.q && !rout.empty())
     for (size_t i : {size_t{4}, size_t{5}})
       if (n.in(i) && n.in(i)->numel() == ci.M && ci.M > 1)
-        n.inputs[i] = new_const(g, base + (i == 4 ? "_ws_pruned" : "_wzp_pruned"),
-                                slice01(*n.in(i)->value, rout, none));
+        n.inputs[i] = g.add_constant(base + (i == 4 ? "_ws_pruned" : "_wzp_pruned"),
+                                     slice01(*n.in(i)->value, rout, none));
   if (depthwise) {
     ir::Attribute a;
     a.kind = ir::Attribute::Kind::Int;
