@@ -27,9 +27,7 @@ int64_t floor_div(int64_t a, int64_t b) {  // b > 0
 std::vector<int64_t> ints_attr(const Node& n, const char* name, size_t len, int64_t def, int64_t min_value) {
   std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(len, def));
   if (v.size() != len) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), len);
-  // The upper bound keeps window arithmetic (pads + extents) far from int64 overflow.
-  for (int64_t x : v)
-    if (x < min_value || x > (int64_t(1) << 31)) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
+  ops::check_window_ints(n, name, v, min_value);
   return v;
 }
 

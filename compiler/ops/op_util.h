@@ -17,6 +17,15 @@ template <class... A>
   throw CompileError(n.label() + ": " + fmt::format(f, std::forward<A>(args)...));
 }
 
+// Checks window attributes (kernel_shape, strides, pads, dilations) of `n`: every value in
+// [min_value, 2^31]. The upper bound keeps window arithmetic (pads + extents) far from int64
+// overflow on hostile models.
+inline void check_window_ints(const ir::Node& n, const char* name, const std::vector<int64_t>& v,
+                              int64_t min_value) {
+  for (int64_t x : v)
+    if (x < min_value || x > (int64_t(1) << 31)) fail(n, "attribute '{}' has invalid value {}", name, x);
+}
+
 // Input i must be present; returns it.
 ir::Tensor& input(const ir::Node& n, size_t i);
 // True if optional input i is present (not omitted and not an empty name).

@@ -30,9 +30,7 @@ std::vector<int64_t> ints_of_rank(const Node& n, const char* name, size_t count,
   std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(count, def));
   if (v.empty()) v.assign(count, def);  // an empty list means "use the default"
   if (v.size() != count) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), count);
-  // The upper bound keeps window arithmetic (pads + extents) far from int64 overflow.
-  for (int64_t x : v)
-    if (x < min_value || x > (int64_t(1) << 31)) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
+  ops::check_window_ints(n, name, v, min_value);
   return v;
 }
 

@@ -401,6 +401,9 @@ ir::Shape sampling_unpool_default_shape(const Node& n) {
   std::vector<int64_t> pads = intsattr(n, "pads");
   if (pads.empty()) pads.assign(2 * sd, 0);
   if (pads.size() != 2 * sd) ops::fail(n, "pads has {} entries for {} spatial dimensions", pads.size(), sd);
+  ops::check_window_ints(n, "kernel_shape", k, 1);
+  ops::check_window_ints(n, "strides", s, 1);
+  ops::check_window_ints(n, "pads", pads, 0);
   ir::Shape out = {x.shape[0], x.shape[1]};
   for (size_t d = 0; d < sd; ++d) {
     if (k[d] < 1 || s[d] < 1) ops::fail(n, "kernel_shape and strides must be >= 1");
