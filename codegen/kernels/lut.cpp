@@ -1,5 +1,6 @@
 // Kernels of the 'lut' family: one table load per element (the table is a 256-byte weight).
 #include "codegen/kernel_ctx.h"
+#include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -40,6 +41,36 @@ void emit_QSoftmax(const ir::Node& n, KernelCtx& ctx) {
            zy);
   ctx.line("y0[base + k * {}] = ({})(q > {} ? {} : q);", inner, ys8 ? "int8_t" : "uint8_t", ys8 ? 127 : 255,
            ys8 ? 127 : 255);
+  ctx.close();
+  ctx.close();
+  ctx.close();
+}
+
+// Integer log-softmax (compiler/ops/lut.cpp): per row a max, a table sum, one fixed-point log2
+// (24 squarings of a Q30 mantissa, 64-bit integer multiplies) and one table load per element.
+void emit_QLogSoftmax(const ir::Node& n, KernelCtx& ctx) {
+  const bool s8 = n.inputs[0]->dtype == ir::DType::I8;
+  const bool ys8 = n.outputs[0]->dtype == ir::DType::I8;
+  const int64_t len = n.attrs.get_int("len", 1), inner = n.attrs.get_int("inner", 1);
+  const int64_t outer = n.inputs[0]->numel() / (len * inner);
+  const int64_t zy = n.inputs[3]->value->get_i64(0);
+  const int qmin = ys8 ? -128 : 0;
+  ctx.require_helper("tinyaot_log2_q24", quant::log2_q24_helper_c());
+  ctx.set_name(fmt::format("logsoftmax_{}_{}_n{}", s8 ? "s8" : "u8", ys8 ? "s8" : "u8", len));
+  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
+  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", inner);
+  ctx.line("const int32_t base = o * {} + i;", len * inner);
+  ctx.line("int32_t m = x0[base];");
+  ctx.line("for (int32_t k = 1; k < {}; ++k) if (x0[base + k * {}] > m) m = x0[base + k * {}];", len, inner,
+           inner);
+  ctx.line("uint64_t sum = 0;");
+  ctx.line("for (int32_t k = 0; k < {}; ++k) sum += x1[m - x0[base + k * {}]];", len, inner);
+  ctx.line("const int64_t b = (tinyaot_log2_q24(sum) * (int64_t){}LL + ((int64_t)1 << 31)) >> 32;",
+           n.attrs.get_int("ln2_mult", 1));
+  ctx.open("for (int32_t k = 0; k < {}; ++k) {{", len);
+  ctx.line("const int64_t v = (int64_t)x2[m - x0[base + k * {}]] + b;", inner);
+  ctx.line("const int64_t q = ({}) - ((v + 32768) >> 16);", zy);
+  ctx.line("y0[base + k * {}] = ({})(q < {} ? {} : q);", inner, ys8 ? "int8_t" : "uint8_t", qmin, qmin);
   ctx.close();
   ctx.close();
   ctx.close();

@@ -7,9 +7,16 @@
 // at the max); S = sum e_k; y_k = min(floor((e_k * out_mult + S * 2^(shift-1)) / (S * 2^shift))
 // + y_zp, qmax) with out_mult = rne(2^shift / y_scale). docs/quantization.md derives the error bound (<= 1
 // LSB).
+// tinyaot.QLogSoftmax(x, exp_table: u32[256], dist_table: i32[256], y_zero_point) {len, inner,
+// ln2_mult}: integer-only Q(LogSoftmax(DQ(x))): per row m = max, S = sum exp_table[m - x_k],
+// lg = log2_q24(S) (= log2(S / 2^24) in Q24, quant_math.h), B = (lg * ln2_mult + 2^31) >> 32 with
+// ln2_mult = rne(2^24 ln 2 / y_scale), so B = ln(sum exp) / y_scale in Q16; then
+// V_k = dist_table[m - x_k] + B with dist_table[d] = min(rne(2^16 x_scale d / y_scale), 2^26),
+// y_k = max(y_zp - ((V_k + 2^15) >> 16), qmin). docs/quantization.md derives the bound (<= 1 LSB).
 #include <algorithm>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -80,6 +87,59 @@ void eval_QSoftmax(const ir::Node& n, const std::vector<const ir::Value*>& in, s
         const uint64_t e = t[m - x.get_i64(base + k * inner)];
         const int64_t q = static_cast<int64_t>((e * mult + (sum << (shift - 1))) / (sum << shift));
         out[0].set_f64(base + k * inner, static_cast<double>(std::min(q + zy, qmax)));
+      }
+    }
+}
+
+void infer_QLogSoftmax(ir::Node& n) {
+  ops::check_arity(n, 4, 4);
+  const ir::Tensor& x = ops::input(n, 0);
+  const ir::Tensor& t = ops::input(n, 1);
+  const ir::Tensor& dt = ops::input(n, 2);
+  const ir::Tensor& z = ops::input(n, 3);
+  if (x.dtype != DType::I8 && x.dtype != DType::U8)
+    ops::fail(n, "input must be int8 or uint8, got {}", ir::dtype_name(x.dtype));
+  if (!t.is_constant() || t.dtype != DType::U32 || t.shape != ir::Shape{256})
+    ops::fail(n, "exp_table must be a constant u32[256]");
+  if (!dt.is_constant() || dt.dtype != DType::I32 || dt.shape != ir::Shape{256})
+    ops::fail(n, "dist_table must be a constant i32[256]");
+  for (int64_t d = 0; d < 256; ++d)
+    if (dt.value->get_i64(d) < 0 || dt.value->get_i64(d) > (int64_t(1) << 26))
+      ops::fail(n, "dist_table[{}] = {} is outside [0, 2^26]", d, dt.value->get_i64(d));
+  if (!z.is_constant() || (z.dtype != DType::I8 && z.dtype != DType::U8) || z.numel() != 1)
+    ops::fail(n, "y_zero_point must be a constant int8/uint8 scalar");
+  const int64_t len = n.attrs.get_int("len", 0), inner = n.attrs.get_int("inner", 0);
+  if (len < 1 || len > 4096 || inner < 1 || x.numel() % (len * inner) != 0)
+    ops::fail(n, "len {} (1..4096) and inner {} do not tile the input {}", len, inner,
+              ir::shape_str(x.shape));
+  const int64_t mult = n.attrs.get_int("ln2_mult", 0);
+  if (mult < 1 || mult > (int64_t(1) << 35)) ops::fail(n, "ln2_mult {} is outside [1, 2^35]", mult);
+  ops::set_output(n, 0, z.dtype, x.shape);
+}
+
+void eval_QLogSoftmax(const ir::Node& n, const std::vector<const ir::Value*>& in,
+                      std::vector<ir::Value>& out) {
+  const ir::Value& x = *in[0];
+  const uint32_t* t = in[1]->data<uint32_t>();
+  const int32_t* dist = in[2]->data<int32_t>();
+  const int64_t zy = in[3]->get_i64(0);
+  const int64_t qmin = in[3]->dtype == DType::I8 ? -128 : 0;
+  const int64_t len = n.attrs.get_int("len", 1), inner = n.attrs.get_int("inner", 1);
+  const int64_t mult = n.attrs.get_int("ln2_mult", 1);
+  const int64_t outer = x.numel() / (len * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t base = o * len * inner + i;
+      int64_t m = x.get_i64(base);
+      for (int64_t k = 1; k < len; ++k) m = std::max(m, x.get_i64(base + k * inner));
+      uint64_t sum = 0;
+      for (int64_t k = 0; k < len; ++k) sum += t[m - x.get_i64(base + k * inner)];
+      // lg < 2^28 (S <= 4096 * 2^24) and mult <= 2^35, so the product fits in int64.
+      const int64_t b = (quant::log2_q24(sum) * mult + (int64_t(1) << 31)) >> 32;
+      for (int64_t k = 0; k < len; ++k) {
+        const int64_t v = dist[m - x.get_i64(base + k * inner)] + b;
+        const int64_t q = zy - ((v + 32768) >> 16);
+        out[0].set_f64(base + k * inner, static_cast<double>(std::max(q, qmin)));
       }
     }
 }

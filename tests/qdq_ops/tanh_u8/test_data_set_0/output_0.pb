@@ -1,0 +1,1 @@
+By0JN°N²v™ONN±eNR²N±¡­ ¦²T®±²N±ONN
