@@ -10,6 +10,8 @@
 //   DQ(x) -> pointwise op (one run-time input) -> Q    =>  tinyaot.LookupTable (256 entries)
 //   DQ(x) -> Softmax -> Q                              =>  tinyaot.QSoftmax (integer, <= 1 LSB)
 //   DQ(x) -> LogSoftmax -> Q                           =>  tinyaot.QLogSoftmax (integer, <= 1 LSB)
+//   DQ(x) -> Resize(nearest) -> Q                      =>  Resize on the integer tensor (+ requant table)
+//   DQ(x) -> Resize(linear, 4-D, H/W) -> Q             =>  tinyaot.QResizeLinear (integer, <= 1 LSB)
 // and, only under --rounding tflite (no integer form equals the float path at ties):
 //   DQ(x) -> AveragePool / GlobalAveragePool -> Q      =>  com.microsoft.QLinear(Global)AveragePool
 //   DQ(a), DQ(b) -> Mul -> Q                           =>  com.microsoft.QLinearMul
@@ -633,8 +635,8 @@ bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
       const size_t before = doomed.size();
       if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || lower_add(g, n, doomed) ||
           lower_lut(g, n, doomed) || lower_softmax(g, n, doomed) || lower_logsoftmax(g, n, doomed) ||
-          lower_avgpool(g, n, doomed) || lower_requant(g, n, doomed) || lower_mul(g, n, doomed) ||
-          collapse_reshape(g, n, doomed)) {
+          lower_avgpool(g, n, doomed) || lower_requant(g, n, doomed) || lower_resize_linear(g, n, doomed) ||
+          lower_mul(g, n, doomed) || collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
       }

@@ -81,8 +81,11 @@ std::string float_reason(const Graph& g, const Node& n) {
   if (op == "Softmax" || op == "LogSoftmax")
     return "the row is longer than 4096 or the output scale is too small for the 1-LSB bound, or a "
            "Relu/Clip follows";
+  if ((op == "Resize" || op == "Upsample") && n.attrs.get_string("mode", "nearest") == "linear")
+    return "linear Resize is lowered only for 4-D tensors resized in H and W (opset >= 11, not "
+           "tf_crop_and_resize) with x_scale / y_scale <= 16";
   if (op == "Resize" || op == "Upsample")
-    return fmt::format("mode '{}' has no exact integer kernel (nearest modes are lowered)",
+    return fmt::format("mode '{}' has no integer kernel (nearest and linear are lowered)",
                        n.attrs.get_string("mode", "nearest"));
   if (op == "Add")
     return "the operands are not per-tensor 8-bit tensors of the output's type, or the integer Add that "
@@ -130,9 +133,11 @@ int64_t note_float_groups(const Graph& g, Diagnostics* diag) {
     ++notes;
     // Unnamed nodes (allowed by ONNX) are named after their output.
     if (diag)
-      diag->warn(fmt::format("lower-qdq: node '{}' ({}) stays float between DequantizeLinear and "
-                             "QuantizeLinear: {}",
-                             n.name.empty() ? n.out(0)->name : n.name, n.domain.empty() ? n.op : n.domain + "." + n.op, float_reason(g, n)));
+      diag->warn(
+          fmt::format("lower-qdq: node '{}' ({}) stays float between DequantizeLinear and "
+                      "QuantizeLinear: {}",
+                      n.name.empty() ? n.out(0)->name : n.name,
+                      n.domain.empty() ? n.op : n.domain + "." + n.op, float_reason(g, n)));
   }
   return notes;
 }

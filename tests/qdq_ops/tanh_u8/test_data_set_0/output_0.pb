@@ -1,1 +1,1 @@
-By0JN°N²v™ONN±eNR²N±¡­ ¦²T®±²N±ONN
+By0J²±T²®N²O²ON±NTŒ²N²±²­²N¬²²b±Ny
