@@ -413,6 +413,23 @@ void check_edges(const onnx::GraphProto& g) {
       throw CompileError(fmt::format("graph output '{}' is not produced by any node", o.name()));
 }
 
+// A graph output's declared element type is the caller's interface (it becomes the type in the
+// generated header), so one that differs from what the graph computes is an error, as in ONNX
+// Runtime. Declared shapes are not checked: exporters often leave stale or symbolic dims there.
+void check_declared_output_types(const onnx::GraphProto& gp, const ir::Graph& g) {
+  for (int i = 0; i < gp.output_size() && i < static_cast<int>(g.outputs.size()); ++i) {
+    const onnx::ValueInfoProto& o = gp.output(i);
+    if (!o.type().has_tensor_type() || o.type().tensor_type().elem_type() == 0) continue;
+    const ir::Tensor* t = g.outputs[static_cast<size_t>(i)];
+    const ir::DType declared =
+        dtype_from_onnx(o.type().tensor_type().elem_type(), "graph output '" + o.name() + "'");
+    if (declared == t->dtype) continue;
+    throw CompileError(
+        fmt::format("graph output '{}' is declared {} but {} produces {}", o.name(), ir::dtype_name(declared),
+                    t->producer ? t->producer->label() : std::string("the graph"), ir::dtype_name(t->dtype)));
+  }
+}
+
 }  // namespace
 
 void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) {
@@ -510,6 +527,7 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   auto g = build_graph(model, opt, diag);
   infer_and_fold(*g, diag, opt.max_tensor_bytes);
   g->verify();
+  check_declared_output_types(model.graph(), *g);
   // ONNX's shape inference is only a cross-check, and it runs after ours on purpose: ONNX 1.12
   // divides by attribute values it never validated (Conv strides of 0 raise SIGFPE), while our
   // per-op inference above rejects such nodes with a message first.
