@@ -31,7 +31,8 @@ ir::Attribute int_attr(int64_t v) {
 bool lower_resize_linear(Graph& g, Node* p, std::vector<Node*>& doomed) {
   if (!is_op(p, "Resize") || p->outputs.size() != 1 || !p->out(0) || p->opset < 11) return false;
   if (p->attrs.get_string("mode", "nearest") != "linear") return false;
-  if (p->attrs.get_string("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize") return false;
+  if (p->attrs.get_string("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize")
+    return false;
   for (size_t i = 1; i < p->inputs.size(); ++i)
     if (p->inputs[i] && !p->inputs[i]->is_constant()) return false;
   Tensor* xf = p->in(0);

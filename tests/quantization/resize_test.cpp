@@ -19,13 +19,14 @@ namespace {
 // Source coordinate of output index o along an axis of length L resized to M.
 double src_coord(const std::string& mode, int64_t o, int64_t L, int64_t M) {
   const double s = static_cast<double>(M) / static_cast<double>(L);
-  if (mode == "align_corners") return M == 1 ? 0.0 : static_cast<double>(o) * (L - 1) / static_cast<double>(M - 1);
+  if (mode == "align_corners")
+    return M == 1 ? 0.0 : static_cast<double>(o) * (L - 1) / static_cast<double>(M - 1);
   if (mode == "asymmetric") return static_cast<double>(o) / s;
   return (static_cast<double>(o) + 0.5) / s - 0.5;  // half_pixel
 }
 
-void check_resize(const std::string& coord, const std::string& xt, int64_t C, int64_t H, int64_t W, int64_t OH,
-                  int64_t OW, float xs, int xz, const std::string& yt, float ys, int yz) {
+void check_resize(const std::string& coord, const std::string& xt, int64_t C, int64_t H, int64_t W,
+                  int64_t OH, int64_t OW, float xs, int xz, const std::string& yt, float ys, int yz) {
   const std::string text = fmt::format(R"(
 graph g opset 13 {{
   input %x: {0}[1x{1}x{2}x{3}]
@@ -66,7 +67,8 @@ graph g opset 13 {{
           const int64_t hi = static_cast<int64_t>(h0), wi = static_cast<int64_t>(w0);
           const double v = (1 - rh) * ((1 - rw) * at(c, hi, wi) + rw * at(c, hi, wi + 1)) +
                            rh * ((1 - rw) * at(c, hi + 1, wi) + rw * at(c, hi + 1, wi + 1));
-          const int64_t ref = std::min(qmax, std::max(qmin, static_cast<int64_t>(std::nearbyint(v / ys)) + yz));
+          const int64_t ref =
+              std::min(qmax, std::max(qmin, static_cast<int64_t>(std::nearbyint(v / ys)) + yz));
           const int64_t got = y.get_i64((c * OH + oh) * OW + ow);
           worst = std::max(worst, std::abs(got - ref));
           differ += got != ref;
@@ -85,7 +87,8 @@ TEST_CASE("lower-qdq: int8 linear Resize -> QResizeLinear within 1 LSB of the ex
   check_resize("align_corners", "u8", 3, 5, 4, 3, 7, 0.05f, 131, "u8", 0.03f, 110);
   check_resize("asymmetric", "i8", 1, 4, 4, 7, 9, 0.1f, -20, "i8", 0.13f, 5);
   check_resize("half_pixel", "u8", 1, 6, 5, 6, 5, 0.02f, 128, "i8", 0.02f, 0);  // same size: a copy
-  check_resize("half_pixel", "i8", 1, 8, 8, 3, 5, 0.3f, 0, "i8", 0.02f, -40);   // downscale, x_scale/y_scale 15
+  check_resize("half_pixel", "i8", 1, 8, 8, 3, 5, 0.3f, 0, "i8", 0.02f,
+               -40);  // downscale, x_scale/y_scale 15
 }
 
 TEST_CASE("lower-qdq: linear Resize outside the 1-LSB bound stays float", "[passes][resize]") {

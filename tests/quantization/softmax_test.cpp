@@ -7,12 +7,16 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
 #include "compiler/ops/quant_math.h"
 #include "passes/pass.h"
+#include "tests/unit/test_util.h"
 
 using namespace tinyaot;
 
@@ -133,4 +137,26 @@ TEST_CASE("log2_q24: fixed-point log2 within 2^-24 of a long double reference", 
   CHECK(worst_below < 1.06L);
   CHECK(quant::log2_q24(uint64_t(1) << 24) == 0);
   CHECK(quant::log2_q24(uint64_t(1) << 36) == int64_t(12) << 24);
+}
+
+TEST_CASE("log2_q24: the C twin in generated code equals the C++ function", "[quant][softmax]") {
+  testing::TempDir dir;
+  std::vector<uint64_t> cases = {uint64_t(1) << 24, (uint64_t(1) << 24) + 1, (uint64_t(1) << 36) - 1,
+                                 uint64_t(1) << 36, ~uint64_t(0)};
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 500; ++i) cases.push_back((uint64_t(1) << 24) + rng() % (uint64_t(4096) << 24));
+  std::ostringstream src;
+  src << "#include <stdint.h>\n#include <stdio.h>\n" << quant::log2_q24_helper_c() << "int main(void) {\n";
+  for (uint64_t s : cases) src << "  printf(\"%lld\\n\", (long long)tinyaot_log2_q24(" << s << "ULL));\n";
+  src << "  return 0;\n}\n";
+  const std::string c = dir.str() + "/log2.c", exe = dir.str() + "/log2", out = dir.str() + "/out.txt";
+  std::ofstream(c) << src.str();
+  REQUIRE(std::system(("cc -std=c99 -Wall -Wextra -Werror -o " + exe + " " + c).c_str()) == 0);
+  REQUIRE(std::system((exe + " > " + out).c_str()) == 0);
+  std::ifstream f(out);
+  for (uint64_t s : cases) {
+    long long v = -1;
+    f >> v;
+    CHECK(v == quant::log2_q24(s));
+  }
 }
