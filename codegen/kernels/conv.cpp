@@ -16,6 +16,7 @@
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
+#include "codegen/kernels/sparse.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
@@ -254,6 +255,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
 }  // namespace
 
 void emit_Conv(const ir::Node& n, KernelCtx& ctx) {
+  if (codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller (sparse.h)
   emit_conv(n, ctx);
 }
 
