@@ -76,7 +76,8 @@ void emit_bit_loop(KernelCtx& ctx, int64_t seg_bytes, const std::string& xbase, 
     ctx.open("while (b) {{");
     ctx.line("const int32_t c = tinyaot_ctz(b);");
     ctx.line("b &= b - 1u;");
-    ctx.line("{}", use(col_stride == 1 ? fmt::format("{}[c]", base) : fmt::format("{}[c * {}]", base, col_stride)));
+    ctx.line("{}",
+             use(col_stride == 1 ? fmt::format("{}[c]", base) : fmt::format("{}[c * {}]", base, col_stride)));
     ctx.close();
   };
   if (seg_bytes == 1) {
@@ -183,8 +184,19 @@ bool emit_float_conv(const Node& n, KernelCtx& ctx) {
   if (!w || !enabled(ctx, false) || (dt != DType::F32 && dt != DType::F64)) return false;
   auto g = conv_geometry(n);
   if (!conv_shape_ok(n, g["in"], g["dims"][3], ctx)) return false;
-  ConvSpec c{g["dims"][0], g["dims"][1], g["dims"][2], g["in"], g["out"], g["kernel"], g["strides"],
-             g["dilations"], g["pads_begin"], dt, dt, w, [](int64_t) { return 0.0; }};
+  ConvSpec c{g["dims"][0],
+             g["dims"][1],
+             g["dims"][2],
+             g["in"],
+             g["out"],
+             g["kernel"],
+             g["strides"],
+             g["dilations"],
+             g["pads_begin"],
+             dt,
+             dt,
+             w,
+             [](int64_t) { return 0.0; }};
   Encoded e;
   if (!encode_conv(c, e)) return false;
   const std::string ct = ir::dtype_ctype(dt);
@@ -228,8 +240,8 @@ bool requant_params(const Node& n, int64_t count, std::vector<int64_t>& mult, st
   if (!xs || !ws || !ys) return false;
   const quant::Rounding rmode = quant::rounding_of(n);
   for (int64_t i = 0; i < count; ++i) {
-    const quant::Requant q = quant::make_requant_for(rmode, xs->data<float>()[0],
-                                                     ws->data<float>()[ws->numel() == 1 ? 0 : i], ys->data<float>()[0]);
+    const quant::Requant q = quant::make_requant_for(
+        rmode, xs->data<float>()[0], ws->data<float>()[ws->numel() == 1 ? 0 : i], ys->data<float>()[0]);
     mult.push_back(q.mult);
     shift.push_back(q.shift);
   }
@@ -269,8 +281,9 @@ bool emit_qlinear_conv(const Node& n, KernelCtx& ctx) {
       !requant_params(n, g.M, mult, shift))
     return false;
   const DType xt = n.inputs[0]->dtype, wt = n.inputs[3]->dtype, yt = n.outputs[0]->dtype;
-  ConvSpec c{g.N, g.C, g.M, g.in, g.out, g.k, g.s, g.d, g.pb, xt, wt, w,
-             [&](int64_t m) { return static_cast<double>(wzp[static_cast<size_t>(m)]); }};
+  ConvSpec c{g.N, g.C, g.M, g.in, g.out, g.k, g.s, g.d, g.pb, xt, wt, w, [&](int64_t m) {
+               return static_cast<double>(wzp[static_cast<size_t>(m)]);
+             }};
   Encoded e;
   if (!encode_conv(c, e)) return false;
   // Largest |accumulator|: |bias| + 255 * sum |w - wzp| (|x - xzp| <= 255). Beyond int32 the sum
@@ -351,8 +364,8 @@ bool emit_qlinearmatmul(const Node& n, KernelCtx& ctx) {
   const int64_t vs = static_cast<int64_t>(ir::dtype_size(bt));
   if (e.bytes(vs) >= b->numel() * vs) return false;
   const bool wrap = 2 * K * 255 * 255 > INT32_MAX;
-  ctx.set_name(fmt::format("qlinearmatmul_{}{}_m{}k{}n{}_sparse", ir::dtype_name(at_), ir::dtype_name(bt), M, K,
-                           N));
+  ctx.set_name(
+      fmt::format("qlinearmatmul_{}{}_m{}k{}n{}_sparse", ir::dtype_name(at_), ir::dtype_name(bt), M, K, N));
   auto [bits, vals] = tables(ctx, e, bt);
   const std::string rqf = quant::requant_fn(ctx);
   const std::string bz = per_index(ctx, "bzp", bzp, "j");

@@ -45,7 +45,7 @@ TEST_CASE("sparse encoding: hand-made matrices round-trip", "[sparse]") {
     std::vector<double> m;
     for (int i = 0; i < 24; ++i) m.push_back(i + 1);
     const Encoded e = round_trip(2, 3, 4, m, {0, 0});
-    CHECK(e.values == m);  // every value, in row, segment, column order
+    CHECK(e.values == m);    // every value, in row, segment, column order
     CHECK(e.bytes(1) > 24);  // never smaller than dense: the compiler keeps dense
   }
   SECTION("long gaps (600 columns, non-zeros at 0, 299 and 599)") {
@@ -175,7 +175,8 @@ TEST_CASE("sparse QLinearMatMul kernel matches the evaluator bit for bit", "[spa
   std::vector<double> bz = {0, 1, 0, -2, 0, 0}, b = sparse_weights(K * N, 75, 0, 15, -7);
   for (int64_t k = 0; k < K; ++k)  // column j's zero is its zero point
     for (int64_t j = 0; j < N; ++j)
-      if (b[static_cast<size_t>(k * N + j)] == 0) b[static_cast<size_t>(k * N + j)] = bz[static_cast<size_t>(j)];
+      if (b[static_cast<size_t>(k * N + j)] == 0)
+        b[static_cast<size_t>(k * N + j)] = bz[static_cast<size_t>(j)];
   OpTest q("QLinearMatMul", 10);
   q.input(ir::DType::I8, {M, K}, ramp(M * K, 150, -70))
       .input(ir::DType::F32, {}, {0.1}, true)
