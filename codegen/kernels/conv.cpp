@@ -70,7 +70,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
         ctx.const_table("pos_cols", ir::DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
   }
   auto pos_term = [&](const std::string& m, const std::string& oh, const std::string& ow) {
-    return fmt::format("{}[({} * {} + {}[{}]) * {} + {}[{}]]", pos_tab, m, pos.R, pos_rows, oh, pos.Cc,
+    return fmt::format("{}[(({}) * {} + {}[{}]) * {} + {}[{}]]", pos_tab, m, pos.R, pos_rows, oh, pos.Cc,
                        pos_cols, ow);
   };
   bool pointwise = KS == 1;

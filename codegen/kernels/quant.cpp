@@ -499,7 +499,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       for (int64_t p = 0; p < PB; ++p) {
         std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
         if (pos)
-          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[({} * {} + {}[o0]) * {} + {}[{}]])",
+          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[(({}) * {} + {}[o0]) * {} + {}[{}]])",
                              acc(t, p), pos_tab, mt_idx(t), pos.R, pos_rows, pos.Cc, pos_cols,
                              add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);

@@ -174,8 +174,21 @@ void emit_conv_loops(KernelCtx& ctx, const ConvSpec& c, const std::string& bits,
   ctx.close();  // n
 }
 
-bool conv_shape_ok(const Node& n, const std::vector<int64_t>& in, int64_t G, KernelCtx& ctx) {
-  return in.size() == 2 && G == 1 && !ctx.in_place_output() && !n.attrs.has("tinyaot_pos_bias");
+bool conv_shape_ok(const std::vector<int64_t>& in, int64_t G, KernelCtx& ctx) {
+  return in.size() == 2 && G == 1 && !ctx.in_place_output();
+}
+
+// The per-position bias of prune-zero-channels (compiler/ops/pos_bias.h) at channel m and output
+// position (o0, o1) as a C expression over kernel-private tables; empty when the node has none.
+std::string pos_bias_term(const Node& n, KernelCtx& ctx, int64_t M, DType table_type) {
+  const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
+  if (!pos) return "";
+  const std::string tab = ctx.const_table("pos_bias", table_type, pos.table);
+  const std::string rows =
+      ctx.const_table("pos_rows", DType::I32, std::vector<double>(pos.rows.begin(), pos.rows.end()));
+  const std::string cols =
+      ctx.const_table("pos_cols", DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
+  return fmt::format("{}[(m * {} + {}[o0]) * {} + {}[o1]]", tab, pos.R, rows, pos.Cc, cols);
 }
 
 bool emit_float_conv(const Node& n, KernelCtx& ctx) {
@@ -183,7 +196,7 @@ bool emit_float_conv(const Node& n, KernelCtx& ctx) {
   const DType dt = n.outputs[0]->dtype;
   if (!w || !enabled(ctx, false) || (dt != DType::F32 && dt != DType::F64)) return false;
   auto g = conv_geometry(n);
-  if (!conv_shape_ok(n, g["in"], g["dims"][3], ctx)) return false;
+  if (!conv_shape_ok(g["in"], g["dims"][3], ctx)) return false;
   ConvSpec c{g["dims"][0],
              g["dims"][1],
              g["dims"][2],
@@ -205,11 +218,13 @@ bool emit_float_conv(const Node& n, KernelCtx& ctx) {
                            convk::join_x(c.s, true), act::name_suffix(fused)));
   auto [bits, vals] = tables(ctx, e, dt);
   const bool has_bias = ops::has_input(n, 2);
+  const std::string pos = pos_bias_term(n, ctx, c.M, dt);
   emit_conv_loops(
       ctx, c, bits, vals, e.seg_bytes(),
       [&]() { ctx.line("{} acc = {};", ct, has_bias ? "x2[m]" : KernelCtx::literal(0, dt)); },
       [&](const std::string& x, const std::string& v) { return fmt::format("acc += {} * {};", v, x); },
       [&](const std::string& dst) {
+        if (!pos.empty()) ctx.line("acc += {};", pos);
         if (fused) ctx.line("{}", act::c_stmt(fused, "acc", dt));
         ctx.line("{} = acc;", dst);
       });
@@ -274,7 +289,7 @@ bool emit_qlinear_conv(const Node& n, KernelCtx& ctx) {
   const ir::Value* w = const_input(n, 3);
   if (!w || !enabled(ctx, true)) return false;
   const quant::ConvGeo g = qconv_geometry(n);
-  if (!conv_shape_ok(n, g.in, g.G, ctx)) return false;
+  if (!conv_shape_ok(g.in, g.G, ctx)) return false;
   int64_t xzp = 0, yzp = 0;
   std::vector<int64_t> wzp, mult, shift;
   if (!scalar_zp(n, 2, xzp) || !scalar_zp(n, 7, yzp) || !vector_zp(n, 5, g.M, wzp) ||
@@ -317,6 +332,8 @@ bool emit_qlinear_conv(const Node& n, KernelCtx& ctx) {
     bias = per_index(ctx, "bias", b, "m");
   }
   if (wrap && bias != "0") bias = "(uint32_t)" + bias;
+  // Added modulo 2^32, like the accumulator.
+  const std::string pos = pos_bias_term(n, ctx, g.M, DType::I32);
   emit_conv_loops(
       ctx, c, bits, vals, e.seg_bytes(),
       [&]() {
@@ -330,6 +347,7 @@ bool emit_qlinear_conv(const Node& n, KernelCtx& ctx) {
                     : fmt::format("acc += {} * {};", xterm, wterm);
       },
       [&](const std::string& dst) {
+        if (!pos.empty()) ctx.line("acc = ({})((uint32_t)acc + (uint32_t){});", at, pos);
         ctx.line("{} = ({}){}({}, {}, {}, {}, {}, {});", dst, ir::dtype_ctype(yt), rqf,
                  wrap ? "(int32_t)acc" : "acc", me, se, yzp, lo, hi);
       });

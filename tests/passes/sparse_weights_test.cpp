@@ -164,6 +164,17 @@ TEST_CASE("sparse QLinearConv kernels match the evaluator bit for bit", "[sparse
     q.attr_ints("pads", {1, 1, 1, 1});
     CHECK(check_dense_and_sparse(q, 0).find("_sparse") != std::string::npos);
   }
+  // Four channels: the dense kernel's blocks of two used to index the table as m + 1 * R instead
+  // of (m + 1) * R, so channel 3 read channel 2's row classes (regression).
+  SECTION("with a per-position bias (prune-zero-channels)") {
+    OpTest q = qconv(8, 3, 70);
+    q.attr_ints("pads", {1, 1, 1, 1});
+    q.attr_ints("tinyaot_pos_rows", {0, 1, 1, 1, 1, 1, 0}).attr_ints("tinyaot_pos_cols", {0, 1, 1, 1, 1, 2});
+    std::vector<int64_t> tab;
+    for (int64_t i = 0; i < 24; ++i) tab.push_back((i * 977) % 4001 - 2000);
+    q.attr_ints("tinyaot_pos_bias", tab);
+    CHECK(check_dense_and_sparse(q, 0).find("_sparse") != std::string::npos);
+  }
   SECTION("dense weights stay dense") {
     OpTest q = qconv(8, 3, 0);
     CHECK(check_dense_and_sparse(q, 0).find("_sparse") == std::string::npos);
@@ -199,6 +210,19 @@ TEST_CASE("sparse float Conv, Gemm and MatMul kernels match the evaluator", "[sp
         .input(ir::DType::F32, {3}, {0.5, -0.25, 2}, true);
     f.attr_ints("pads", {1, 1, 1, 1}).attr_ints("strides", {2, 2});
     CHECK(check_dense_and_sparse(f, rtol) == "conv2d_f32_k3x3s2_sparse");
+  }
+  SECTION("Conv 3x3 with a per-position bias") {
+    OpTest f("Conv", 13);
+    f.input(ir::DType::F32, {1, 9, 5, 6}, ramp(270, 19, -9))
+        .input(ir::DType::F32, {4, 9, 3, 3}, sparse_weights(324, 70, 0, 13, -6), true);
+    f.attr_ints("pads", {1, 1, 1, 1});
+    f.attr_ints("tinyaot_pos_rows", {0, 1, 1, 1, 2}).attr_ints("tinyaot_pos_cols", {0, 1, 1, 1, 1, 0});
+    // Four channels: the dense kernel computes channels in blocks (m + 1, ...), which used to index
+    // the table as m + 1 * R instead of (m + 1) * R (regression).
+    std::vector<float> tab;
+    for (int i = 0; i < 24; ++i) tab.push_back(static_cast<float>((i * 7) % 11) - 5.0f);
+    f.attr_floats("tinyaot_pos_bias", tab);
+    CHECK(check_dense_and_sparse(f, rtol) == "conv2d_f32_k3x3s1_sparse");
   }
   SECTION("Conv pointwise, two images, no bias") {
     OpTest f("Conv", 13);
