@@ -11,7 +11,7 @@ for pair in "tiny_vww_mbv1_int8_qdq:mlperf_int8/onnx_rounding/mlperf_vww_qdq" "t
   M=$c/model.onnx
   $T compile $M -o $W/x --report $W/$m.none.d.json --no-sparse-weights >/dev/null 2>&1
   $T compile $M -o $W/x --report $W/$m.none.s.json >/dev/null 2>&1
-  line="$m | none: $(wb $W/$m.none.d.json) -> $(wb $W/$m.none.s.json)"
+  line="$(basename "$c") | none: $(wb $W/$m.none.d.json) -> $(wb $W/$m.none.s.json)"
   for s in 0.5 0.7 0.9; do
     $T compile $M -o $W/x --prune magnitude:$s --report $W/$m.$s.d.json --no-sparse-weights >/dev/null 2>&1
     $T compile $M -o $W/x --prune magnitude:$s --report $W/$m.$s.s.json >/dev/null 2>&1
