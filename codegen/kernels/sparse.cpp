@@ -63,10 +63,10 @@ std::pair<std::string, std::string> tables(KernelCtx& ctx, const Encoded& e, DTy
 }
 
 // The loop over the set bits of `seg_bytes` bitmap bytes at `bp`: for each non-zero column c of
-// the segment, `use(c)` is emitted (it consumes `*vp++`). With `skip`, only the value pointer
-// advances (a tap on padding).
+// the segment, `use(base, idx)` emits the statements for the input element `base[idx]` (they
+// consume `*vp++`). With `skip`, only the value pointer advances (a tap on padding).
 void emit_bit_loop(KernelCtx& ctx, int64_t seg_bytes, const std::string& xbase, int64_t col_stride, bool skip,
-                   const std::function<std::string(const std::string&)>& use) {
+                   const std::function<void(const std::string&, const std::string&)>& use) {
   auto one = [&](const std::string& byte, const std::string& base) {
     ctx.line("uint32_t b = {};", byte);
     if (skip) {
@@ -76,8 +76,7 @@ void emit_bit_loop(KernelCtx& ctx, int64_t seg_bytes, const std::string& xbase, 
     ctx.open("while (b) {{");
     ctx.line("const int32_t c = tinyaot_ctz(b);");
     ctx.line("b &= b - 1u;");
-    ctx.line("{}",
-             use(col_stride == 1 ? fmt::format("{}[c]", base) : fmt::format("{}[c * {}]", base, col_stride)));
+    use(base, convk::mul("c", col_stride));
     ctx.close();
   };
   if (seg_bytes == 1) {
@@ -111,19 +110,24 @@ bool encode_conv(const ConvSpec& c, Encoded& e) {
   return e.bytes(vs) < c.w->numel() * vs;
 }
 
-// The output-stationary loops shared by the float and integer convolutions. `acc_decl(m)` declares
-// and initialises `acc` for channel m, `term(x, v)` is the statement for input element x and
-// weight value v, `store(dst)` writes acc.
+// The output-stationary loops shared by the float and integer convolutions. In the columns where
+// every tap is inside the input, kBlock adjacent output positions share each bitmap decode and value
+// load. `acc_decl(PB)` declares acc0..acc{PB-1} for channel m, `wdecl` is the statement that
+// declares `wv` from `*vp++`, `mac(x, p)` the statement adding input element x times wv to acc{p},
+// and `store(dst, p)` writes acc{p} (at output column o1 + p).
+const int64_t kBlock = 4;  // output columns per bitmap decode in the interior
+
 void emit_conv_loops(KernelCtx& ctx, const ConvSpec& c, const std::string& bits, const std::string& vals,
-                     int64_t seg_bytes, const std::function<void()>& acc_decl,
-                     const std::function<std::string(const std::string&, const std::string&)>& term,
-                     const std::function<void(const std::string&)>& store) {
+                     int64_t seg_bytes, const std::function<void(int64_t)>& acc_decl,
+                     const std::string& wdecl,
+                     const std::function<std::string(const std::string&, int64_t)>& mac,
+                     const std::function<void(const std::string&, int64_t)>& store) {
   const std::string xt = ir::dtype_ctype(c.x_type), yt = xt, wt = ir::dtype_ctype(c.w_type);
   const int64_t IS = c.in[0] * c.in[1], OS = c.out[0] * c.out[1], KS = c.k[0] * c.k[1];
-  // Every tap of every output position lies inside the input: no bounds checks at all.
-  bool checked = false;
+  // Whether some tap of some output position falls outside the input along each dim.
+  bool check[2];
   for (size_t i = 0; i < 2; ++i)
-    checked = checked || c.pb[i] > 0 || (c.out[i] - 1) * c.s[i] - c.pb[i] + (c.k[i] - 1) * c.d[i] >= c.in[i];
+    check[i] = c.pb[i] > 0 || (c.out[i] - 1) * c.s[i] - c.pb[i] + (c.k[i] - 1) * c.d[i] >= c.in[i];
   ctx.require_helper("tinyaot_ctz", kCtzHelper);
   ctx.open("for (int32_t n = 0; n < {}; ++n) {{", c.N);
   ctx.line("const {}* xn = x0 + {};", xt, convk::mul("n", c.C * IS));
@@ -134,39 +138,66 @@ void emit_conv_loops(KernelCtx& ctx, const ConvSpec& c, const std::string& bits,
   ctx.line("const {}* vp = vm;", wt);
   ctx.open("for (int32_t o0 = 0; o0 < {}; ++o0) {{", c.out[0]);
   ctx.line("const int32_t i0 = {};", convk::add_const(convk::mul("o0", c.s[0]), -c.pb[0]));
-  ctx.open("for (int32_t o1 = 0; o1 < {}; ++o1) {{", c.out[1]);
-  ctx.line("const int32_t i1 = {};", convk::add_const(convk::mul("o1", c.s[1]), -c.pb[1]));
-  acc_decl();
-  ctx.line("const uint8_t* bp = bm;");
-  ctx.line("vp = vm;");
-  if (KS > 1) {
-    ctx.open("for (int32_t k0 = 0; k0 < {}; ++k0) {{", c.k[0]);
-    ctx.line("const int32_t h = {};", convk::add_off("i0", convk::mul("k0", c.d[0])));
-    ctx.open("for (int32_t k1 = 0; k1 < {}; ++k1) {{", c.k[1]);
-    ctx.line("const int32_t w = {};", convk::add_off("i1", convk::mul("k1", c.d[1])));
+  // Output columns [lo, hi) in steps of PB, with or without the column bounds check.
+  auto region = [&](int64_t lo, int64_t hi, int64_t PB, bool wcheck) {
+    if (lo >= hi) return;
+    if (PB == 1)
+      ctx.open("for (int32_t o1 = {}; o1 < {}; ++o1) {{", lo, hi);
+    else
+      ctx.open("for (int32_t o1 = {}; o1 < {}; o1 += {}) {{", lo, hi, PB);
+    ctx.line("const int32_t i1 = {};", convk::add_const(convk::mul("o1", c.s[1]), -c.pb[1]));
+    acc_decl(PB);
+    ctx.line("const uint8_t* bp = bm;");
+    ctx.line("vp = vm;");
+    if (KS > 1) {
+      ctx.open("for (int32_t k0 = 0; k0 < {}; ++k0) {{", c.k[0]);
+      ctx.line("const int32_t h = {};", convk::add_off("i0", convk::mul("k0", c.d[0])));
+      ctx.open("for (int32_t k1 = 0; k1 < {}; ++k1) {{", c.k[1]);
+      ctx.line("const int32_t w = {};", convk::add_off("i1", convk::mul("k1", c.d[1])));
+    } else {
+      ctx.line("const int32_t h = i0, w = i1;");
+    }
+    auto use = [&](const std::string& base, const std::string& idx) {
+      ctx.line("{}", wdecl);
+      for (int64_t p = 0; p < PB; ++p)
+        ctx.line("{}", mac(fmt::format("{}[{}]", base, p ? convk::add_const(idx, p * c.s[1]) : idx), p));
+    };
+    std::string cond;
+    if (check[0]) cond = fmt::format("(uint32_t)h < {}u", c.in[0]);
+    if (wcheck) cond += fmt::format("{}(uint32_t)w < {}u", cond.empty() ? "" : " && ", c.in[1]);
+    if (!cond.empty()) {
+      ctx.open("if ({}) {{", cond);
+      ctx.line("const {}* xt = xn + {};", xt, convk::add_off(convk::mul("h", c.in[1]), "w"));
+      emit_bit_loop(ctx, seg_bytes, "xt", IS, false, use);
+      ctx.close();
+      ctx.open("else {{");
+      emit_bit_loop(ctx, seg_bytes, "", IS, true, use);
+      ctx.close();
+    } else {
+      ctx.line("const {}* xt = xn + {};", xt, convk::add_off(convk::mul("h", c.in[1]), "w"));
+      emit_bit_loop(ctx, seg_bytes, "xt", IS, false, use);
+    }
+    if (KS > 1) {
+      ctx.line("bp += {};", seg_bytes);
+      ctx.close();
+      ctx.close();
+    }
+    for (int64_t p = 0; p < PB; ++p)
+      store(fmt::format("ym[{}]", convk::add_const(convk::add_off(convk::mul("o0", c.out[1]), "o1"), p)), p);
+    ctx.close();  // o1
+  };
+  // Columns whose taps are all inside the input: [A, B).
+  auto [A, B] = convk::interior(c.out[1], c.in[1], c.k[1], c.s[1], c.d[1], c.pb[1]);
+  if (!check[1]) A = 0, B = c.out[1];
+  if (A >= B) {
+    region(0, c.out[1], 1, true);
   } else {
-    ctx.line("const int32_t h = i0, w = i1;");
+    const int64_t Bp = A + (B - A) / kBlock * kBlock;
+    region(0, A, 1, true);
+    region(A, Bp, kBlock, false);
+    region(Bp, B, 1, false);
+    region(B, c.out[1], 1, true);
   }
-  auto use = [&](const std::string& x) { return term(x, "*vp++"); };
-  if (checked) {
-    ctx.open("if ((uint32_t)h < {}u && (uint32_t)w < {}u) {{", c.in[0], c.in[1]);
-    ctx.line("const {}* xt = xn + {};", xt, convk::add_off(convk::mul("h", c.in[1]), "w"));
-    emit_bit_loop(ctx, seg_bytes, "xt", IS, false, use);
-    ctx.close();
-    ctx.open("else {{");
-    emit_bit_loop(ctx, seg_bytes, "", IS, true, use);
-    ctx.close();
-  } else {
-    ctx.line("const {}* xt = xn + {};", xt, convk::add_off(convk::mul("h", c.in[1]), "w"));
-    emit_bit_loop(ctx, seg_bytes, "xt", IS, false, use);
-  }
-  if (KS > 1) {
-    ctx.line("bp += {};", seg_bytes);
-    ctx.close();
-    ctx.close();
-  }
-  store(fmt::format("ym[{}]", convk::add_off(convk::mul("o0", c.out[1]), "o1")));
-  ctx.close();  // o1
   ctx.close();  // o0
   ctx.line("bm += {};", KS * seg_bytes);
   ctx.line("vm = vp;");
@@ -189,6 +220,13 @@ std::string pos_bias_term(const Node& n, KernelCtx& ctx, int64_t M, DType table_
   const std::string cols =
       ctx.const_table("pos_cols", DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
   return fmt::format("{}[(m * {} + {}[o0]) * {} + {}[o1]]", tab, pos.R, rows, pos.Cc, cols);
+}
+
+// A per-position bias term at output column o1 + p.
+std::string at_column(const std::string& pos, int64_t p) {
+  if (!p) return pos;
+  const size_t i = pos.rfind("[o1]");
+  return pos.substr(0, i) + fmt::format("[o1 + {}]", p) + pos.substr(i + 4);
 }
 
 bool emit_float_conv(const Node& n, KernelCtx& ctx) {
@@ -221,12 +259,17 @@ bool emit_float_conv(const Node& n, KernelCtx& ctx) {
   const std::string pos = pos_bias_term(n, ctx, c.M, dt);
   emit_conv_loops(
       ctx, c, bits, vals, e.seg_bytes(),
-      [&]() { ctx.line("{} acc = {};", ct, has_bias ? "x2[m]" : KernelCtx::literal(0, dt)); },
-      [&](const std::string& x, const std::string& v) { return fmt::format("acc += {} * {};", v, x); },
-      [&](const std::string& dst) {
-        if (!pos.empty()) ctx.line("acc += {};", pos);
-        if (fused) ctx.line("{}", act::c_stmt(fused, "acc", dt));
-        ctx.line("{} = acc;", dst);
+      [&](int64_t PB) {
+        for (int64_t p = 0; p < PB; ++p)
+          ctx.line("{} acc{} = {};", ct, p, has_bias ? "x2[m]" : KernelCtx::literal(0, dt));
+      },
+      fmt::format("const {} wv = *vp++;", ct),
+      [&](const std::string& x, int64_t p) { return fmt::format("acc{} += wv * {};", p, x); },
+      [&](const std::string& dst, int64_t p) {
+        const std::string acc = fmt::format("acc{}", p);
+        if (!pos.empty()) ctx.line("{} += {};", acc, at_column(pos, p));
+        if (fused) ctx.line("{}", act::c_stmt(fused, acc, dt));
+        ctx.line("{} = {};", dst, acc);
       });
   return true;
 }
@@ -336,20 +379,24 @@ bool emit_qlinear_conv(const Node& n, KernelCtx& ctx) {
   const std::string pos = pos_bias_term(n, ctx, g.M, DType::I32);
   emit_conv_loops(
       ctx, c, bits, vals, e.seg_bytes(),
-      [&]() {
-        if (wz != "0") ctx.line("const int32_t wzp = {};", wz);
-        ctx.line("{} acc = {};", at, bias);
+      [&](int64_t PB) {
+        if (wz != "0" && wz.find('[') != std::string::npos) ctx.line("const int32_t wzp = {};", wz);
+        for (int64_t p = 0; p < PB; ++p) ctx.line("{} acc{} = {};", at, p, bias);
       },
-      [&](const std::string& x, const std::string& v) {
+      fmt::format("const int32_t wv = {};",
+                  wz == "0"
+                      ? "(int32_t)*vp++"
+                      : fmt::format("(int32_t)*vp++ - {}", wz.find('[') != std::string::npos ? "wzp" : wz)),
+      [&](const std::string& x, int64_t p) {
         const std::string xterm = xzp ? fmt::format("((int32_t){} - {})", x, xzp) : "(int32_t)" + x;
-        const std::string wterm = wz != "0" ? fmt::format("((int32_t){} - wzp)", v) : "(int32_t)" + v;
-        return wrap ? fmt::format("acc += (uint32_t)({} * {});", xterm, wterm)
-                    : fmt::format("acc += {} * {};", xterm, wterm);
+        return wrap ? fmt::format("acc{} += (uint32_t)({} * wv);", p, xterm)
+                    : fmt::format("acc{} += {} * wv;", p, xterm);
       },
-      [&](const std::string& dst) {
-        if (!pos.empty()) ctx.line("acc = ({})((uint32_t)acc + (uint32_t){});", at, pos);
+      [&](const std::string& dst, int64_t p) {
+        const std::string acc = fmt::format("acc{}", p);
+        if (!pos.empty()) ctx.line("{0} = ({1})((uint32_t){0} + (uint32_t){2});", acc, at, at_column(pos, p));
         ctx.line("{} = ({}){}({}, {}, {}, {}, {}, {});", dst, ir::dtype_ctype(yt), rqf,
-                 wrap ? "(int32_t)acc" : "acc", me, se, yzp, lo, hi);
+                 wrap ? "(int32_t)" + acc : acc, me, se, yzp, lo, hi);
       });
   return true;
 }
@@ -407,11 +454,12 @@ bool emit_qlinearmatmul(const Node& n, KernelCtx& ctx) {
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", N);
   if (bz != "0") ctx.line("const int32_t wzp = {};", bz);
   ctx.line("{} acc = 0;", wrap ? "uint32_t" : "int32_t");
-  emit_bit_loop(ctx, e.seg_bytes(), "ar", 1, false, [&](const std::string& x) {
+  emit_bit_loop(ctx, e.seg_bytes(), "ar", 1, false, [&](const std::string& base, const std::string& idx) {
+    const std::string x = fmt::format("{}[{}]", base, idx);
     const std::string xterm = azp ? fmt::format("((int32_t){} - {})", x, azp) : "(int32_t)" + x;
     const std::string wterm = bz != "0" ? "((int32_t)*vp++ - wzp)" : "(int32_t)*vp++";
-    return wrap ? fmt::format("acc += (uint32_t)({} * {});", xterm, wterm)
-                : fmt::format("acc += {} * {};", xterm, wterm);
+    ctx.line("{}", wrap ? fmt::format("acc += (uint32_t)({} * {});", xterm, wterm)
+                        : fmt::format("acc += {} * {};", xterm, wterm));
   });
   ctx.line("bp += {};", e.seg_bytes());
   ctx.line("y0[{}] = ({}){}({}, {}, {}, {}, {}, {});",
@@ -443,8 +491,9 @@ bool emit_matmul(
   ctx.line("const {}* vp = {};", ct, vals);
   ctx.open("for (int32_t j = 0; j < {}; ++j) {{", N);
   ctx.line("{} acc = {};", ct, KernelCtx::literal(0, b.dtype));
-  emit_bit_loop(ctx, e.seg_bytes(), "ar", sak, false,
-                [&](const std::string& x) { return fmt::format("acc += *vp++ * {};", x); });
+  emit_bit_loop(ctx, e.seg_bytes(), "ar", sak, false, [&](const std::string& base, const std::string& idx) {
+    ctx.line("acc += *vp++ * {}[{}];", base, idx);
+  });
   ctx.line("bp += {};", e.seg_bytes());
   const std::string ex = epi("acc", "i", "j");
   if (fused) {
