@@ -18,6 +18,7 @@ struct Options {
   std::string model_sha256;  // recorded in the file headers
   bool print_memory_plan = false;
   bool aliasing = true;
+  SparseWeights sparse_weights = SparseWeights::Int8;  // which layers may use the sparse encoding
   bool io_in_arena = false;  // inputs/outputs inside the arena (NAME_input/NAME_output)  // views without
                              // copies, in-place elementwise ops, outputs in place
 };
