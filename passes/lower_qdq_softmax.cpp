@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/tflite_softmax.h"
 #include "passes/lower_qdq_util.h"
 
 namespace tinyaot::passes::qdq {
@@ -76,6 +78,23 @@ Node* replace(Graph& g, Node* p, const RowGroup& r, const char* op, std::vector<
 bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
   RowGroup r;
   if (!find_op("tinyaot", "QSoftmax") || !match_rows(g, p, "Softmax", r)) return false;
+  // --rounding tflite: TFLite Micro's own int8 softmax where TFLite accepts the group (int8 in and
+  // out, output scale 1/256 and zero point -128, x_scale * 2^26 > 1); rows of at most 256 keep
+  // its final shift in range. Otherwise the QSoftmax below (docs/rounding.md).
+  if (quant::rounding_of(*p) == quant::Rounding::Tflite && r.x.q->dtype == DType::I8 &&
+      r.qo.zp->dtype == DType::I8 && r.qo.zp->value->get_i64(0) == -128 &&
+      r.qo.scale->value->data<float>()[0] == 0.00390625f && r.len <= 256) {
+    const quant::TflSoftmaxParams tp = quant::tfl_softmax_params(static_cast<double>(r.x.s(0)));
+    if (tp.ok) {
+      Node* n = replace(g, p, r, "QSoftmaxTflite", {r.x.q}, doomed);
+      n->attrs.set("mult", int_attr(tp.mult));
+      n->attrs.set("left_shift", int_attr(tp.left_shift));
+      n->attrs.set("diff_min", int_attr(tp.diff_min));
+      if (const ir::Attribute* a = p->attrs.find("tinyaot_rounding")) n->attrs.set("tinyaot_rounding", *a);
+      n->info->infer(*n);
+      return true;
+    }
+  }
   // out_mult = rne(2^shift / y_scale) with the largest shift <= 20 that keeps it below 2^32, and
   // at least 2^16 so that its rounding costs < 0.01 LSB.
   const double ys = r.qo.scale->value->data<float>()[0];

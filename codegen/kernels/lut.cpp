@@ -2,6 +2,7 @@
 #include "codegen/kernel_ctx.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/tflite_softmax.h"
 
 namespace tinyaot {
 
@@ -42,6 +43,22 @@ void emit_QSoftmax(const ir::Node& n, KernelCtx& ctx) {
   ctx.line("y0[base + k * {}] = ({})(q > {} ? {} : q);", inner, ys8 ? "int8_t" : "uint8_t", ys8 ? 127 : 255,
            ys8 ? 127 : 255);
   ctx.close();
+  ctx.close();
+  ctx.close();
+}
+
+// TFLite Micro's int8 softmax (--rounding tflite): one call per row of the file-level helper
+// tinyaot_tfl_softmax_row, the C twin of quant::tfl_softmax_row (compiler/ops/tflite_softmax.h).
+void emit_QSoftmaxTflite(const ir::Node& n, KernelCtx& ctx) {
+  const int64_t len = n.attrs.get_int("len", 1), inner = n.attrs.get_int("inner", 1);
+  const int64_t outer = n.inputs[0]->numel() / (len * inner);
+  ctx.set_name(fmt::format("softmax_tflite_s8_s8_n{}", len));
+  ctx.require_helper("tinyaot_tfl_softmax_row", quant::tfl_softmax_helper_c());
+  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
+  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", inner);
+  ctx.line("const int32_t base = o * {} + i;", len * inner);
+  ctx.line("tinyaot_tfl_softmax_row(x0 + base, y0 + base, {}, {}, {}, {}, {});", len, inner,
+           n.attrs.get_int("mult", 0), n.attrs.get_int("left_shift", 0), n.attrs.get_int("diff_min", 0));
   ctx.close();
   ctx.close();
 }

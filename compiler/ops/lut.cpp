@@ -8,6 +8,9 @@
 // at the max); S = sum e_k; y_k = min(floor((e_k * out_mult + S * 2^(shift-1)) / (S * 2^shift))
 // + y_zp, qmax) with out_mult = rne(2^shift / y_scale). docs/quantization.md derives the error bound (<= 1
 // LSB).
+// tinyaot.QSoftmaxTflite(x: int8) {len, inner, mult, left_shift, diff_min} -> int8 (scale 1/256,
+// zero point -128): TFLite Micro's int8 softmax bit for bit (--rounding tflite), the fixed-point
+// rows of compiler/ops/tflite_softmax.h; lower-qdq derives the attributes from x_scale.
 // tinyaot.QLogSoftmax(x, exp_table: u32[256], dist_table: i32[256], y_zero_point) {len, inner,
 // ln2_mult}: integer-only Q(LogSoftmax(DQ(x))): per row m = max, S = sum exp_table[m - x_k],
 // lg = log2_q24(S) (= log2(S / 2^24) in Q24, quant_math.h), B = (lg * ln2_mult + 2^31) >> 32 with
@@ -19,6 +22,7 @@
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/tflite_softmax.h"
 
 namespace tinyaot {
 
@@ -89,6 +93,37 @@ void eval_QSoftmax(const ir::Node& n, const std::vector<const ir::Value*>& in, s
         const int64_t q = static_cast<int64_t>((e * mult + (sum << (shift - 1))) / (sum << shift));
         out[0].set_f64(base + k * inner, static_cast<double>(std::min(q + zy, qmax)));
       }
+    }
+}
+
+void infer_QSoftmaxTflite(ir::Node& n) {
+  ops::check_arity(n, 1, 1);
+  const ir::Tensor& x = ops::input(n, 0);
+  if (x.dtype != DType::I8) ops::fail(n, "input must be int8, got {}", ir::dtype_name(x.dtype));
+  const int64_t len = n.attrs.get_int("len", 0), inner = n.attrs.get_int("inner", 0);
+  if (len < 1 || len > 256 || inner < 1 || x.numel() % (len * inner) != 0)
+    ops::fail(n, "len {} (1..256) and inner {} do not tile the input {}", len, inner, ir::shape_str(x.shape));
+  const int64_t mult = n.attrs.get_int("mult", 0), ls = n.attrs.get_int("left_shift", -1);
+  const int64_t dmin = n.attrs.get_int("diff_min", 1);
+  if (mult < (int64_t{1} << 30) || mult > INT32_MAX || ls < 0 || ls > 30 || dmin > 0 || dmin < INT32_MIN)
+    ops::fail(n, "mult {} / left_shift {} / diff_min {} are not TFLite softmax parameters", mult, ls, dmin);
+  ops::set_output(n, 0, DType::I8, x.shape);
+}
+
+void eval_QSoftmaxTflite(const ir::Node& n, const std::vector<const ir::Value*>& in,
+                         std::vector<ir::Value>& out) {
+  const int64_t len = n.attrs.get_int("len", 1), inner = n.attrs.get_int("inner", 1);
+  quant::TflSoftmaxParams p;
+  p.mult = static_cast<int32_t>(n.attrs.get_int("mult", 0));
+  p.left_shift = static_cast<int32_t>(n.attrs.get_int("left_shift", 0));
+  p.diff_min = static_cast<int32_t>(n.attrs.get_int("diff_min", 0));
+  const int8_t* x = in[0]->data<int8_t>();
+  int8_t* y = out[0].data<int8_t>();
+  const int64_t outer = in[0]->numel() / (len * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t base = o * len * inner + i;
+      quant::tfl_softmax_row(x + base, y + base, static_cast<int32_t>(len), static_cast<int32_t>(inner), p);
     }
 }
 
