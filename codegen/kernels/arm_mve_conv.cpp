@@ -13,8 +13,10 @@
 // multiplier. Then with P = acc * mult, H = P >> 32 (VMULH) and L = P mod 2^32 (VMUL):
 // round_half_up(P / 2^shift) = (H + 2^(shift-33)) >> (shift - 32) (VRSHL), and P / 2^shift is a
 // tie exactly when L == 0 and the low shift-32 bits of H are 100...0; on a tie, half-up is one
-// above half-to-even when it is odd. Lanes are 4 output pixels of one channel, or 4 channels of a
-// fully connected layer (then multipliers are loaded from per-channel tables).
+// above half-to-even when it is odd. Layers with a multiplier too large for that form (about
+// 0.25 and above) use shift == 32 instead: half-up is VRMULH, a tie is L == 2^31. Larger
+// multipliers (shift < 25) are declined and keep the DSP or generic kernel. Lanes are 4 output pixels of one
+// channel, or 4 channels of a fully connected layer (then multipliers are loaded from per-channel tables).
 #include "codegen/kernels/arm_mve_conv.h"
 
 #include <fmt/format.h>
@@ -26,7 +28,9 @@
 
 namespace tinyaot::codegen::arm {
 
-bool has_mve(Target t) { return t == Target::CortexM55; }
+bool has_mve(Target t) {
+  return t == Target::CortexM55;
+}
 
 namespace {
 
@@ -42,33 +46,46 @@ namespace {
 // predicated form (vcmpeqq + vsubq_m) hit once inlined into a kernel.
 //   tinyaot_mve_rq_s: one multiplier / shift for all lanes (lanes are pixels of one channel);
 //   tinyaot_mve_rq_v: per-lane multipliers and shifts (lanes are channels);
-// both return round_half_even(acc * mult / 2^shift) + zp before saturation, with rsh = 32 - shift
-// and lsh = 64 - shift (shift >= 33).
+// both return round_half_even(acc * mult / 2^shift) + zp before saturation, given rsh = 32 - shift
+// (shift >= 33). The rq32 forms are the same for shift == 32, where VRMULH rounds half up directly
+// and a tie is a low product word of exactly 2^31.
 const char* kMveHelpers =
     "#if defined(__ARM_FEATURE_MVE)\n"
     "#include <arm_mve.h>\n"
     "#if defined(__GNUC__) && !defined(__clang__)\n"
     "#pragma GCC optimize(\"no-schedule-insns\")\n"
     "#endif\n"
-    "static inline int32x4_t tinyaot_mve_rq_fix(int32x4_t l, int32x4_t r, int32x4_t low, int32_t zp) {\n"
-    "  const uint32x4_t t = vorrq_u32(vaddq_n_u32(vreinterpretq_u32_s32(low), 0x80000000u), vreinterpretq_u32_s32(l));\n"
-    "  const int32x4_t tie = vreinterpretq_s32_u32(vshrq_n_u32(vclzq_u32(t), 5));\n"
+    "static inline int32x4_t tinyaot_mve_rq_fix(int32x4_t r, int32x4_t t, int32_t zp) {\n"
+    "  const int32x4_t tie = vreinterpretq_s32_u32(vshrq_n_u32(vclzq_u32(vreinterpretq_u32_s32(t)), 5));\n"
     "  return vaddq_n_s32(vsubq_s32(r, vandq_s32(r, tie)), zp);\n"
     "}\n"
-    "static inline int32x4_t tinyaot_mve_rq_s(int32x4_t acc, int32_t mult, int32_t rsh, int32_t lsh, int32_t zp) {\n"
-    "  const int32x4_t m = vdupq_n_s32(mult);\n"
-    "  const int32x4_t h = vmulhq_s32(acc, m);\n"
-    "  return tinyaot_mve_rq_fix(vmulq_n_s32(acc, mult), vrshlq_n_s32(h, rsh), vshlq_r_s32(h, lsh), zp);\n"
+    "static inline int32x4_t tinyaot_mve_rq_s(int32x4_t acc, int32_t mult, int32_t rsh, int32_t zp) {\n"
+    "  const int32x4_t h = vmulhq_s32(acc, vdupq_n_s32(mult));\n"
+    "  const int32x4_t t = vorrq_s32(vaddq_n_s32(vshlq_r_s32(h, rsh + 32), (int32_t)0x80000000), "
+    "vmulq_n_s32(acc, mult));\n"
+    "  return tinyaot_mve_rq_fix(vrshlq_n_s32(h, rsh), t, zp);\n"
     "}\n"
-    "static inline int32x4_t tinyaot_mve_rq_v(int32x4_t acc, int32x4_t mult, int32x4_t rsh, int32x4_t lsh, int32_t zp) {\n"
+    "static inline int32x4_t tinyaot_mve_rq_v(int32x4_t acc, int32x4_t mult, int32x4_t rsh, int32_t zp) {\n"
     "  const int32x4_t h = vmulhq_s32(acc, mult);\n"
-    "  return tinyaot_mve_rq_fix(vmulq_s32(acc, mult), vrshlq_s32(h, rsh), vshlq_s32(h, lsh), zp);\n"
+    "  const int32x4_t t = vorrq_s32(vaddq_n_s32(vshlq_s32(h, vaddq_n_s32(rsh, 32)), (int32_t)0x80000000), "
+    "vmulq_s32(acc, mult));\n"
+    "  return tinyaot_mve_rq_fix(vrshlq_s32(h, rsh), t, zp);\n"
+    "}\n"
+    "static inline int32x4_t tinyaot_mve_rq32_s(int32x4_t acc, int32_t mult, int32_t zp) {\n"
+    "  const int32x4_t t = vaddq_n_s32(vmulq_n_s32(acc, mult), (int32_t)0x80000000);\n"
+    "  return tinyaot_mve_rq_fix(vrmulhq_s32(acc, vdupq_n_s32(mult)), t, zp);\n"
+    "}\n"
+    "static inline int32x4_t tinyaot_mve_rq32_v(int32x4_t acc, int32x4_t mult, int32_t zp) {\n"
+    "  const int32x4_t t = vaddq_n_s32(vmulq_s32(acc, mult), (int32_t)0x80000000);\n"
+    "  return tinyaot_mve_rq_fix(vrmulhq_s32(acc, mult), t, zp);\n"
     "}\n"
     "static inline int32x4_t tinyaot_mve_sat_s8(int32x4_t v) {\n"
-    "  return vreinterpretq_s32_s8(vqmovnbq_s16(vuninitializedq_s8(), vqmovnbq_s32(vuninitializedq_s16(), v)));\n"
+    "  return vreinterpretq_s32_s8(vqmovnbq_s16(vuninitializedq_s8(), vqmovnbq_s32(vuninitializedq_s16(), "
+    "v)));\n"
     "}\n"
     "static inline int32x4_t tinyaot_mve_sat_u8(int32x4_t v) {\n"
-    "  return vreinterpretq_s32_u8(vqmovunbq_s16(vuninitializedq_u8(), vqmovnbq_s32(vuninitializedq_s16(), v)));\n"
+    "  return vreinterpretq_s32_u8(vqmovunbq_s16(vuninitializedq_u8(), vqmovnbq_s32(vuninitializedq_s16(), "
+    "v)));\n"
     "}\n"
     "static inline int32x4_t tinyaot_mve_lanes(int32_t a, int32_t b, int32_t c, int32_t d) {\n"
     "  int32x4_t v = vdupq_n_s32(a);\n"
@@ -81,16 +98,19 @@ const char* kMveHelpers =
 // Output channels per block when the lanes are 4 pixels (see emit_dot).
 constexpr int64_t kPixelBlockChannels = 1;
 
-int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+int64_t round_up(int64_t v, int64_t m) {
+  return (v + m - 1) / m * m;
+}
 
 // Per-layer constants of the MVE path, resolved at compile time.
 struct MvePlan {
-  std::vector<double> mult, rsh, lsh;  // per channel, shift >= 33 form (see the file comment)
+  std::vector<double> mult, rsh;  // per channel, in the shift >= 33 form (or shift == 32 when s32)
+  bool s32 = false;
   bool uniform = true;
-  std::string zp, qmin, qmax;           // the generic requantization call's literal arguments
-  std::vector<int64_t> bias;            // folded bias per channel (int32 values)
+  std::string zp, qmin, qmax;  // the generic requantization call's literal arguments
+  std::vector<int64_t> bias;   // folded bias per channel (int32 values)
   bool bias_uniform = true;
-  std::string mult_t, rsh_t, lsh_t, bias_t;  // table names (when not uniform)
+  std::string mult_t, rsh_t, bias_t;  // table names (when not uniform)
 };
 
 // The generic requantization call is "(T)tinyaot_requant(acc, mult, shift, zp, qmin, qmax)";
@@ -104,7 +124,8 @@ bool parse_requant_tail(const QConvLayer& L, MvePlan& p) {
   std::string rest = s.substr(at + head.size(), s.size() - at - head.size() - 1);
   std::vector<std::string> parts;
   size_t b = 0;
-  for (size_t e; (e = rest.find(", ", b)) != std::string::npos; b = e + 2) parts.push_back(rest.substr(b, e - b));
+  for (size_t e; (e = rest.find(", ", b)) != std::string::npos; b = e + 2)
+    parts.push_back(rest.substr(b, e - b));
   parts.push_back(rest.substr(b));
   if (parts.size() != 3) return false;
   for (const std::string& v : parts) {
@@ -122,19 +143,29 @@ bool parse_requant_tail(const QConvLayer& L, MvePlan& p) {
 
 bool make_plan(const KernelCtx& ctx, const QConvLayer& L, int64_t taps, MvePlan& p) {
   if (L.mult.size() != static_cast<size_t>(L.M) || L.shift.size() != L.mult.size()) return false;
-  for (size_t i = 0; i < L.mult.size(); ++i) {
-    int64_t m = L.mult[i], s = L.shift[i];
-    if (m == 0) s = 33;
-    while (s < 33) {
-      m *= 2;
-      ++s;
-      if (m > INT32_MAX || m < -INT32_MAX) return false;
+  // The shift >= 33 form for every channel if possible, else shift == 32 for every channel (a
+  // 24-bit multiplier reaches it from shift 25 on, i.e. multipliers below about 0.5).
+  for (const int64_t target : {int64_t{33}, int64_t{32}}) {
+    p.mult.clear(), p.rsh.clear(), p.uniform = true;
+    bool ok = true;
+    for (size_t i = 0; i < L.mult.size() && ok; ++i) {
+      int64_t m = L.mult[i], sh = L.shift[i];
+      if (m == 0) sh = target;
+      if (target == 32 && sh > 32) ok = false;
+      for (; ok && sh < target; ++sh) {
+        m *= 2;
+        ok = m <= INT32_MAX && m >= -INT32_MAX;
+      }
+      if (sh > 56) ok = false;
+      p.mult.push_back(static_cast<double>(m));
+      p.rsh.push_back(static_cast<double>(32 - sh));
+      p.uniform = p.uniform && p.mult.back() == p.mult[0] && p.rsh.back() == p.rsh[0];
     }
-    if (s > 56) return false;
-    p.mult.push_back(static_cast<double>(m));
-    p.rsh.push_back(static_cast<double>(32 - s));
-    p.lsh.push_back(static_cast<double>(64 - s));
-    p.uniform = p.uniform && p.mult.back() == p.mult[0] && p.rsh.back() == p.rsh[0];
+    if (ok) {
+      p.s32 = target == 32;
+      break;
+    }
+    if (target == 32) return false;
   }
   if (!parse_requant_tail(L, p)) return false;
   // Folded bias: needs the weights (and the bias, if any) at compile time.
@@ -167,8 +198,7 @@ void make_tables(KernelCtx& ctx, MvePlan& p, bool channel_lanes) {
   };
   if (!p.uniform) {
     p.mult_t = ctx.const_table("mve_mult", ir::DType::I32, padded(p.mult));
-    p.rsh_t = ctx.const_table("mve_rsh", ir::DType::I32, padded(p.rsh));
-    p.lsh_t = ctx.const_table("mve_lsh", ir::DType::I32, padded(p.lsh));
+    if (!p.s32) p.rsh_t = ctx.const_table("mve_rsh", ir::DType::I32, padded(p.rsh));
   }
   if (!p.bias_uniform) p.bias_t = ctx.const_table("mve_bias", ir::DType::I32, {p.bias.begin(), p.bias.end()});
 }
@@ -183,14 +213,21 @@ std::string requant(const MvePlan& p, const QConvLayer& L, const std::string& ac
                     bool channel_lanes) {
   std::string v;
   auto i64 = [](double d) { return std::to_string(static_cast<int64_t>(d)); };
-  if (p.uniform)
-    v = fmt::format("tinyaot_mve_rq_s({}, {}, {}, {}, {})", acc, i64(p.mult[0]), i64(p.rsh[0]), i64(p.lsh[0]), p.zp);
-  else if (channel_lanes)
-    v = fmt::format("tinyaot_mve_rq_v({0}, vldrwq_s32({1} + {4}), vldrwq_s32({2} + {4}), vldrwq_s32({3} + {4}), {5})",
-                    acc, p.mult_t, p.rsh_t, p.lsh_t, ch, p.zp);
-  else
-    v = fmt::format("tinyaot_mve_rq_s({0}, {1}[{4}], {2}[{4}], {3}[{4}], {5})", acc, p.mult_t, p.rsh_t, p.lsh_t,
-                    ch, p.zp);
+  if (p.s32) {
+    if (p.uniform)
+      v = fmt::format("tinyaot_mve_rq32_s({}, {}, {})", acc, i64(p.mult[0]), p.zp);
+    else if (channel_lanes)
+      v = fmt::format("tinyaot_mve_rq32_v({}, vldrwq_s32({} + {}), {})", acc, p.mult_t, ch, p.zp);
+    else
+      v = fmt::format("tinyaot_mve_rq32_s({}, {}[{}], {})", acc, p.mult_t, ch, p.zp);
+  } else if (p.uniform) {
+    v = fmt::format("tinyaot_mve_rq_s({}, {}, {}, {})", acc, i64(p.mult[0]), i64(p.rsh[0]), p.zp);
+  } else if (channel_lanes) {
+    v = fmt::format("tinyaot_mve_rq_v({0}, vldrwq_s32({1} + {3}), vldrwq_s32({2} + {3}), {4})", acc, p.mult_t,
+                    p.rsh_t, ch, p.zp);
+  } else {
+    v = fmt::format("tinyaot_mve_rq_s({0}, {1}[{3}], {2}[{3}], {4})", acc, p.mult_t, p.rsh_t, ch, p.zp);
+  }
   const bool u8 = L.y_type == "uint8_t";
   if (p.qmin == (u8 ? "0" : "-128") && p.qmax == (u8 ? "255" : "127"))
     return fmt::format("tinyaot_mve_sat_{}({})", u8 ? "u8" : "s8", v);
@@ -281,8 +318,8 @@ size_t emit_dot(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp, bool im2col) {
       ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW);
       ctx.line("const int8_t* xr = x0 + iy * {} + ix;", Wd);
       ctx.open("for (int32_t r = 0; r < {}; ++r) {{", L.C * KH);
-      ctx.line("vstrbq_p_s8(s + r * {}, vldrbq_z_s8(xr + (r / {}) * {} + (r % {}) * {}, prow), prow);", KW, KH, IS,
-               KH, Wd);
+      ctx.line("vstrbq_p_s8(s + r * {}, vldrbq_z_s8(xr + (r / {}) * {} + (r % {}) * {}, prow), prow);", KW,
+               KH, IS, KH, Wd);
       ctx.close();
       ctx.line("continue;");
       ctx.close();
@@ -293,7 +330,8 @@ size_t emit_dot(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp, bool im2col) {
     ctx.line("const int32_t y = iy + kh;");
     ctx.line("const int8_t* xr = x0 + c * {} + y * {};", IS, Wd);
     ctx.line(
-        "for (int32_t kw = 0; kw < {}; ++kw, ++k) s[k] = (uint32_t)y < {}u && (uint32_t)(ix + kw) < {}u ? xr[ix + "
+        "for (int32_t kw = 0; kw < {}; ++kw, ++k) s[k] = (uint32_t)y < {}u && (uint32_t)(ix + kw) < {}u ? "
+        "xr[ix + "
         "kw] : (int8_t){};",
         KW, H, Wd, L.xzp);
     ctx.close();
@@ -304,20 +342,22 @@ size_t emit_dot(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp, bool im2col) {
   auto block = [&](int64_t mb, int64_t np) {
     ctx.open("{{");
     for (int64_t t = 0; t < mb; ++t) {
-      ctx.line("const int8_t* w{} = {} + {};", t, W, t ? fmt::format("(m + {}) * {}", t, K) : fmt::format("m * {}", K));
+      ctx.line("const int8_t* w{} = {} + {};", t, W,
+               t ? fmt::format("(m + {}) * {}", t, K) : fmt::format("m * {}", K));
       for (int64_t q = 0; q < np; ++q)
         ctx.line("int32_t a{}{} = {};", t, q, bias_of(rp, t ? fmt::format("m + {}", t) : "m"));
     }
     auto xsrc = [&](int64_t q, const std::string& c) {
-      return direct ? fmt::format("x0 + {}", c) : fmt::format("xs + {}{}", q ? std::to_string(q * K16) + " + " : "", c);
+      return direct ? fmt::format("x0 + {}", c)
+                    : fmt::format("xs + {}{}", q ? std::to_string(q * K16) + " + " : "", c);
     };
     auto macs = [&](const std::string& c, bool tail) {
       for (int64_t t = 0; t < mb; ++t)
         ctx.line("const int8x16_t wv{0} = {1}(w{0} + {2}{3});", t, tail ? "vldrbq_z_s8" : "vldrbq_s8", c,
                  tail ? ", pk" : "");
       for (int64_t q = 0; q < np; ++q)
-        ctx.line("const int8x16_t xv{} = {}({}{});", q, tail && direct ? "vldrbq_z_s8" : "vldrbq_s8", xsrc(q, c),
-                 tail && direct ? ", pk" : "");
+        ctx.line("const int8x16_t xv{} = {}({}{});", q, tail && direct ? "vldrbq_z_s8" : "vldrbq_s8",
+                 xsrc(q, c), tail && direct ? ", pk" : "");
       for (int64_t t = 0; t < mb; ++t)
         for (int64_t q = 0; q < np; ++q) ctx.line("a{0}{1} = vmladavaq_s8(a{0}{1}, wv{0}, xv{1});", t, q);
     };
@@ -452,8 +492,20 @@ size_t emit_depthwise(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp) {
 
 }  // namespace
 
-MveEmit emit_qconv_mve(KernelCtx& ctx, const QConvLayer& L) {
+MveEmit emit_qconv_mve(KernelCtx& ctx, const QConvLayer& L1) {
   MveEmit r;
+  // A 1D convolution is the 2D one with a height of 1 (same weight and activation layouts).
+  QConvLayer L = L1;
+  if (L.in.size() == 1 && L.out.size() == 1 && L.k.size() == 1 && L.s.size() == 1 && L.d.size() == 1 &&
+      L.pb.size() == 1 && L.pe.size() == 1) {
+    L.in.insert(L.in.begin(), 1);
+    L.out.insert(L.out.begin(), 1);
+    L.k.insert(L.k.begin(), 1);
+    L.s.insert(L.s.begin(), 1);
+    L.d.insert(L.d.begin(), 1);
+    L.pb.insert(L.pb.begin(), 0);
+    L.pe.insert(L.pe.begin(), 0);
+  }
   if (!has_mve(ctx.target()) || L.x_type != "int8_t" || L.N != 1 || !L.wzp_zero) return r;
   if (L.y_type != "int8_t" && L.y_type != "uint8_t") return r;
   const bool pw = L.G == 1 && is_pointwise(L) && product(L.out) * 7 <= 65535;

@@ -21,9 +21,9 @@ struct MveEmit {
 
 // For a layer the MVE kernels support, emits the self-contained block
 //   #if defined(__ARM_FEATURE_MVE)  { <MVE body> return; }  #else  (void) of its names  #endif
-// at the start of the kernel body. Emits nothing for other layers and targets. Whatever the emitter writes after the block (the
-// DSP body under __ARM_FEATURE_DSP, the generic loops) is what builds without MVE run, so one
-// generated file serves -mcpu=cortex-m55, -mcpu=cortex-m55+nomve and the host.
+// at the start of the kernel body. Emits nothing for other layers and targets. Whatever the emitter writes
+// after the block (the DSP body under __ARM_FEATURE_DSP, the generic loops) is what builds without MVE run,
+// so one generated file serves -mcpu=cortex-m55, -mcpu=cortex-m55+nomve and the host.
 MveEmit emit_qconv_mve(KernelCtx& ctx, const QConvLayer& L);
 
 // Called after the other bodies are emitted (they may request scratch too): names the kernel

@@ -23,13 +23,13 @@ RNG = np.random.default_rng(7055)
 
 
 def conv_case(name, c, m, hw, k, strides=(1, 1), pads=(0, 0, 0, 0), group=1, sx=0.02, sy=0.05,
-              sw=None, xzp=-3, yzp=4, y_u8=False, bias=True):
+              sw=None, xzp=-3, yzp=4, y_u8=False, bias=True, wmax=127, xmax=128):
     """One QLinearConv (int8 x, int8 w) on a [1, c, h, w] input with constant parameters."""
     d = os.path.join(HERE, name)
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
     h, w_ = hw
     cg = c // group
-    w = RNG.integers(-127, 128, size=(m, cg, k[0], k[1])).astype(np.int8)
+    w = RNG.integers(-wmax, wmax + 1, size=(m, cg, k[0], k[1])).astype(np.int8)
     if sw is None:
         sw = RNG.uniform(0.002, 0.02, size=m).astype(np.float32)
     sw = np.asarray(sw, dtype=np.float32)
@@ -45,7 +45,8 @@ def conv_case(name, c, m, hw, k, strides=(1, 1), pads=(0, 0, 0, 0), group=1, sx=
     ]
     ins = ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy"]
     if bias:
-        inits.append(numpy_helper.from_array(RNG.integers(-3000, 3000, size=m).astype(np.int32), "b"))
+        bmax = 3000 if wmax == 127 else 64
+        inits.append(numpy_helper.from_array(RNG.integers(-bmax, bmax, size=m).astype(np.int32), "b"))
         ins.append("b")
     node = helper.make_node("QLinearConv", ins, ["y"], kernel_shape=list(k), strides=list(strides),
                             pads=list(pads), group=group)
@@ -55,7 +56,7 @@ def conv_case(name, c, m, hw, k, strides=(1, 1), pads=(0, 0, 0, 0), group=1, sx=
     mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     mdl.ir_version = 8
     onnx.save(mdl, os.path.join(d, "model.onnx"))
-    x = RNG.integers(-128, 128, size=(1, c, h, w_)).astype(np.int8)
+    x = RNG.integers(-xmax, xmax, size=(1, c, h, w_)).astype(np.int8)
     onnx.save_tensor(numpy_helper.from_array(x, "x"), os.path.join(d, "test_data_set_0", "input_0.pb"))
     raw = os.path.join(d, "in_0.raw")
     x.tofile(raw)
@@ -91,6 +92,14 @@ def models():
               sw=[0.0625, 0.125, 0.03125, 0.25], xzp=0, yzp=3)
     # A multiplier >= 2^-2 cannot be brought to the shift >= 33 form in 31 bits: MVE declines it.
     conv_case("fallback_pw_bigscale_c16_m4_2x2", 16, 4, (2, 2), (1, 1), sx=0.5, sy=0.01, sw=[0.25] * 4)
+    # Multipliers from 0.25 up (shift 25..32): the shift == 32 form; small weights and inputs keep
+    # the outputs off saturation so power-of-two scales give rounding ties.
+    conv_case("pw_s32_ties_c8_m5_3x3", 8, 5, (3, 3), (1, 1), sx=0.5, sy=1.0, sw=[0.5, 0.25, 0.125, 0.5, 0.0625],
+              xzp=1, yzp=2, wmax=8, xmax=8)
+    conv_case("fc_s32_c12_m6", 12, 6, (1, 1), (1, 1), sx=0.5, sy=0.5, sw=[0.25, 0.375, 0.49, 0.3, 0.26, 0.45],
+              xzp=0, yzp=-1, wmax=6, xmax=6)
+    conv_case("dw3x3_s32_c3_5x6", 3, 3, (5, 6), (3, 3), pads=(1, 1, 1, 1), group=3, sx=0.25, sy=0.25,
+              sw=[0.0625, 0.125, 0.25], xzp=0, yzp=0, wmax=5, xmax=6)
 
 
 def outputs():
