@@ -434,8 +434,7 @@ size_t emit_dot(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp, bool im2col) {
 // Depthwise 2D convolution: per channel, the input plane is copied into a scratch plane bordered
 // with x_zp (so padding cancels against the folded bias and no output needs border checks), then
 // 4 adjacent outputs of a row are one int32 vector: each tap is a widening 4-byte load (a gather
-// for strides > 1) and one VMLA by the weight held in a core register. The input channel is
-// copied before its output channel is written, so the in-place variant is supported too.
+// for strides > 1) and one VMLA by the weight held in a core register.
 size_t emit_depthwise(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp) {
   const int64_t H = L.in[0], Wd = L.in[1], OH = L.out[0], OW = L.out[1], KH = L.k[0], KW = L.k[1];
   const int64_t SH = L.s[0], SW = L.s[1], PT = L.pb[0], PL = L.pb[1];
@@ -509,7 +508,9 @@ MveEmit emit_qconv_mve(KernelCtx& ctx, const QConvLayer& L1) {
   if (!has_mve(ctx.target()) || L.x_type != "int8_t" || L.N != 1 || !L.wzp_zero) return r;
   if (L.y_type != "int8_t" && L.y_type != "uint8_t") return r;
   const bool pw = L.G == 1 && is_pointwise(L) && product(L.out) * 7 <= 65535;
-  const bool dw = !pw && L.G == L.C && L.M == L.C && L.G >= 2 && plain_2d(L);
+  // The planner only runs float depthwise convolutions in place; should it ever pass an int8 one,
+  // the generic kernel decides.
+  const bool dw = !pw && L.G == L.C && L.M == L.C && L.G >= 2 && plain_2d(L) && !ctx.in_place_output();
   const bool reg = !pw && !dw && L.G == 1 && plain_2d(L);
   if (!pw && !dw && !reg) return r;
   const int64_t taps = (L.C / L.G) * product(L.k);
