@@ -9,7 +9,8 @@
 #   TINYAOT    the tinyaot CLI (build/tinyaot)
 #   CASE_DIR   model.onnx + test_data_set_0/input_*.pb (ONNX backend test layout)
 # options:
-#   --cpus LIST       comma list of CPUs (default m4,m55; m4 first gets the per-layer table)
+#   --cpus LIST       comma list of CPUs (default m4,m55; m4 first gets the per-layer table; add
+#                     m55dsp for an extra "MVE vs DSP vs generic" M55 table)
 #   --ort DIR         node_modules/onnxruntime-node folder: adds host latency against ONNX Runtime
 #   --runs N          timed host inferences per side (default 200; median reported)
 #   --no-layers       skip the per-kernel tables
@@ -25,7 +26,7 @@ set -u -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STUB="$HERE/../runtime_stub"
-usage() { sed -n '8,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 cpus_arg=m4,m55; ort=""; runs=200; layers=1; work=""; quantize=0; pos=()
 while [ $# -gt 0 ]; do
@@ -226,6 +227,20 @@ for cpu in "${CPUS[@]}"; do
         echo "$row"
     done
 done
+# M55 kernels side by side when both m55 (MVE) and m55dsp (same CPU, compiled +nomve, so the
+# generated code takes its DSP branch) ran: the three builds of the same model in the same run.
+if [[ " ${CPUS[*]} " == *" m55 "* && " ${CPUS[*]} " == *" m55dsp "* ]]; then
+    echo
+    echo "### m55: MVE kernels vs DSP kernels vs generic (all --target cortex-m55 except generic; same run)"
+    echo
+    echo "| model | MACs | generic | /MAC | DSP (m55dsp) | /MAC | MVE (m55) | /MAC | MVE ÷ DSP | MVE ÷ generic |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    for c in "${reports[@]}"; do
+        m="${R[$c|macs]}"; g="${R[$c|generic|m55|insns]:-}"
+        dv="${R[$c|target|m55dsp|insns]:-}"; mv="${R[$c|target|m55|insns]:-}"
+        echo "| $c | $m | $(mill "$g") | $(per_mac "$g" "$m") | $(mill "$dv") | $(per_mac "$dv" "$m") | $(mill "$mv") | $(per_mac "$mv" "$m") | $(ratio "$mv" "$dv") | $(ratio "$mv" "$g") |"
+    done
+fi
 echo
 echo "## Flash and RAM (${CPUS[0]}, model object of the --target build; bytes)"
 echo
