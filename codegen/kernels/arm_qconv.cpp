@@ -13,6 +13,8 @@
 // cortex-m code (and compilers without the DSP extension) produce the same bytes.
 #include "codegen/kernels/arm_qconv.h"
 
+#include "codegen/kernels/arm_dsp_gemm.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -87,11 +89,15 @@ std::string requant_expr(const RequantPlan& rp, const QConvLayer& L, const std::
   return L.requant_call(acc, table ? fmt::format("{}[{}]", rp.mult, ch) : rp.mult, std::to_string(rp.S));
 }
 
-bool pointwise_supported(const QConvLayer& L) {
-  if (L.N != 1 || L.G != 1 || L.C % 4 != 0 || !L.wzp_zero) return false;
+// 1x1, stride 1, no pads, one image and one group.
+bool pointwise_1x1(const QConvLayer& L) {
+  if (L.N != 1 || L.G != 1 || !L.wzp_zero) return false;
   for (size_t i = 0; i < L.k.size(); ++i)
     if (L.k[i] != 1 || L.s[i] != 1 || L.pb[i] != 0 || L.pe[i] != 0 || L.out[i] != L.in[i]) return false;
   return true;
+}
+bool pointwise_supported(const QConvLayer& L) {
+  return pointwise_1x1(L) && L.C % 4 == 0;
 }
 
 // Pointwise layers (im2col = false) reduce over the C input channels of one pixel; regular 2D
@@ -312,12 +318,16 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
 
 bool emit_qconv_dsp_begin(KernelCtx& ctx, const QConvLayer& L) {
   if (!has_dsp(ctx.target()) || L.x_type.empty()) return false;
-  const bool pw = pointwise_supported(L), dw = !pw && depthwise_supported(ctx, L);
-  const bool reg = !pw && !dw && regular_supported(L);
-  if (!pw && !dw && !reg) return false;
+  const bool pw1 = pointwise_1x1(L), pw = pw1 && pointwise_supported(L);
+  const bool dw = !pw1 && depthwise_supported(ctx, L);
+  const bool reg = !pw1 && !dw && regular_supported(L);
+  const bool gemm = (pw1 || reg) && gemm2x2_supported(ctx, L, reg);
+  if (!gemm && !pw && !dw && !reg) return false;
   ctx.raw("#if defined(__ARM_FEATURE_DSP)\n");
   const size_t tables_before = ctx.tables().size();
-  if (pw || reg)
+  if (gemm)
+    emit_gemm2x2(ctx, L, reg);
+  else if (pw || reg)
     emit_pointwise(ctx, L, "x3", reg);
   else
     emit_depthwise(ctx, L, "x3");
