@@ -45,7 +45,8 @@ const char* kCore =
     "      TINYAOT_DSP_GROUP\n"
     "      \"cmp %[x], %[n]\\n\\t\"\n"
     "      \"bne 1b\\n\"\n"
-    "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(groups), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] \"+r\"(a2),\n"
+    "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(groups), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] "
+    "\"+r\"(a2),\n"
     "        [a3] \"+r\"(a3)\n"
     "      :\n"
     "      : \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"lr\", \"cc\", \"memory\");\n"
@@ -82,7 +83,8 @@ std::string rq_helper_text(const std::string& yt) {
       "// generic rounding with shift -sh - 1.\n"
       "static inline int32_t tinyaot_dsp_rq_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t zp) {{\n"
       "  if (sh > 0) {{\n"
-      "    const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 << 32);\n"
+      "    const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 "
+      "<< 32);\n"
       "    const int32_t q = (int32_t)((init + (int64_t)acc * mult) >> 32) >> sh;\n"
       "    return {1};\n"
       "  }}\n"
@@ -91,6 +93,13 @@ std::string rq_helper_text(const std::string& yt) {
       "  if (s > 0) p = (p + ((int64_t)1 << (s - 1)) - 1 + ((p >> s) & 1)) >> s;\n"
       "  p += zp;\n"
       "  return (int32_t)(p < {2} ? {2} : p > {3} ? {3} : p);\n"
+      "}}\n"
+      "// The sh > 0 case alone, for layers whose records all have it.\n"
+      "static inline int32_t tinyaot_dsp_rqf_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t zp) {{\n"
+      "  const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 << "
+      "32);\n"
+      "  const int32_t q = (int32_t)((init + (int64_t)acc * mult) >> 32) >> sh;\n"
+      "  return {1};\n"
       "}}\n"
       "#endif\n",
       tsuf(yt), sat, lo, hi);
@@ -101,7 +110,8 @@ std::string rq_helper_text(const std::string& yt) {
 std::string gemm_helper_text(const std::string& yt) {
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_gemm2x2_{0}(const int16_t* xs, const int32_t* w, int32_t groups, const int32_t* rq,\n"
+      "static void tinyaot_dsp_gemm2x2_{0}(const int16_t* xs, const int32_t* w, int32_t groups, const "
+      "int32_t* rq,\n"
       "                                  {1}* y, int32_t ystride, int32_t np, int32_t M, int32_t zp) {{\n"
       "  for (int32_t m = 0; m < M; m += 2, rq += 6, y += 2 * ystride) {{\n"
       "    int32_t acc[4] = {{rq[0], rq[0], rq[3], rq[3]}};\n"
@@ -287,8 +297,9 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, L.in[1]);
   ctx.open("for (int32_t kw = 0; kw < {}; ++kw, ++k) {{", KW);
   ctx.line("const int32_t x = ix + kw;");
-  ctx.line("s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
-           L.in[0], L.in[1], L.xzp);
+  ctx.line(
+      "s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
+      L.in[0], L.in[1], L.xzp);
   ctx.close();
   ctx.close();
   ctx.close();

@@ -273,6 +273,18 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
   // Columns: every pair load of the last output stays inside the row.
   const int64_t Wp = std::max(Wd + PL + L.pe[1], (OW - 1) * SW + 2 * KP);
   const RequantPlan rp = plan_requant(ctx, L);
+  // SMLAL/SSAT requantization records (arm_dsp_gemm.h) when the layer's constants allow them.
+  const std::vector<RqRecord> rq = rq_records(ctx, L);
+  std::string rtab, rqf;
+  if (!rq.empty()) {
+    std::vector<double> rt;
+    for (const RqRecord& r : rq) rt.push_back(r.mult), rt.push_back(r.sh);
+    rtab = ctx.const_table("rq", ir::DType::I32, rt);
+    rqf = require_rq_helper(ctx, L.y_type);
+    bool all_fast = true;
+    for (const RqRecord& r : rq) all_fast = all_fast && r.sh > 0;
+    if (all_fast) rqf.replace(0, 14, "tinyaot_dsp_rqf");
+  }
   const std::string xs = ctx.scratch(static_cast<size_t>(Hp * Wp) * 2, "int16_t");
   ctx.require_helper("tinyaot_dsp", kDspHelpers);
   ctx.line("int16_t* xp = {};", xs);
@@ -299,6 +311,7 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
         ctx.line("const int32_t wp{}_{} = (int32_t)(uint32_t)(uint16_t)wm[{}];", r, j, e);
     }
   ctx.line("const int32_t b = {};", L.bias.empty() ? std::string("0") : L.bias + "[m]");
+  if (!rq.empty()) ctx.line("const int32_t rqm = {0}[2 * m], rqs = {0}[2 * m + 1];", rtab);
   ctx.line("{}* ym = y0 + m * {};", L.y_type, OH * OW);
   ctx.open("for (int32_t oy = 0; oy < {}; ++oy) {{", OH);
   ctx.line("const int16_t* row = xp + oy * {};", SH * Wp);
@@ -308,7 +321,10 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
   for (int64_t r = 0; r < KH; ++r)
     for (int64_t j = 0; j < KP; ++j)
       ctx.line("acc = tinyaot_smlad(wp{}_{}, (int32_t)tinyaot_ld32(q + {}), acc);", r, j, r * Wp + 2 * j);
-  ctx.line("ym[oy * {} + ox] = {};", OW, requant_expr(rp, L, "acc", "m"));
+  if (rq.empty())
+    ctx.line("ym[oy * {} + ox] = {};", OW, requant_expr(rp, L, "acc", "m"));
+  else
+    ctx.line("ym[oy * {} + ox] = ({}){}(acc, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
   ctx.close();
   ctx.close();
   ctx.close();
