@@ -275,21 +275,25 @@ void Graph::topo_sort() {
   std::vector<std::unique_ptr<Node>> pending = std::move(nodes_);
   nodes_.clear();
   while (!pending.empty()) {
+    // One sweep moves every node whose inputs are ready (including those made ready earlier in
+    // the same sweep); the rest keep their order for the next sweep. An already sorted graph
+    // takes one linear sweep.
     bool progress = false;
-    for (auto it = pending.begin(); it != pending.end();) {
+    std::vector<std::unique_ptr<Node>> rest;
+    for (auto& np : pending) {
       bool ok = true;
-      for (Tensor* in : (*it)->inputs)
+      for (Tensor* in : np->inputs)
         if (in && !ready.count(in)) ok = false;
       if (ok) {
-        for (Tensor* o : (*it)->outputs)
+        for (Tensor* o : np->outputs)
           if (o) ready.insert(o);
-        nodes_.push_back(std::move(*it));
-        it = pending.erase(it);
+        nodes_.push_back(std::move(np));
         progress = true;
       } else {
-        ++it;
+        rest.push_back(std::move(np));
       }
     }
+    pending = std::move(rest);
     if (!progress) {
       std::string msg = fmt::format("graph has a cycle through node {}", pending.front()->label());
       for (auto& p : pending) nodes_.push_back(std::move(p));
