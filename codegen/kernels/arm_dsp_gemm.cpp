@@ -228,6 +228,12 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   const int64_t KS = im2col ? L.k[0] * L.k[1] : 1;
   const int64_t K = L.C * KS, G4 = (K + 3) / 4, M = L.M, M2 = (M + 1) / 2 * 2;
   const std::vector<RqRecord> rq = rq_records(ctx, L);
+  // Tap order along K: regular convolutions with C % 4 == 0 store taps kernel-position-major
+  // (position t * C + c), so each group of 4 holds 4 channels of one kernel position and the
+  // gather below is a loop over channel groups with constant offsets; otherwise the weights' own
+  // order (c * KS + t). `nat` maps a position along K to the weights' index.
+  const bool tap_major = im2col && L.C % 4 == 0;
+  auto nat = [&](int64_t k) { return tap_major ? (k % L.C) * KS + k / L.C : k; };
 
   // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps].
   std::vector<double> wt(static_cast<size_t>(M2 * G4 * 2), 0.0);
@@ -237,7 +243,7 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
         int32_t v[2] = {0, 0};
         for (int64_t e = 0; e < 2; ++e) {
           const int64_t k = g * 4 + h * 2 + e;
-          if (m < M && k < K) v[e] = static_cast<int32_t>(wv.get_i64(m * K + k));
+          if (m < M && k < K) v[e] = static_cast<int32_t>(wv.get_i64(m * K + nat(k)));
         }
         const uint32_t word = (static_cast<uint32_t>(v[0]) & 0xffffu) | (static_cast<uint32_t>(v[1]) << 16);
         wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
@@ -281,7 +287,10 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     return;
   }
   // Regular convolutions: gather the taps of output positions p and p + 1 (padding = x_zp).
-  const int64_t OW = L.out[1], KH = L.k[0], KW = L.k[1];
+  // Windows inside the input take a branch-free copy with constant offsets (a loop over groups of
+  // 4 channels in tap-major order, or fully unrolled when K <= 64); the others check every tap.
+  const int64_t H = L.in[0], Wd = L.in[1], OW = L.out[1], KH = L.k[0], KW = L.k[1];
+  const bool fast = H >= KH && Wd >= KW && (tap_major || K <= 64);
   if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
   ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
   ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
@@ -290,16 +299,36 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.line("const int32_t oy = pq / {}, ox = pq % {};", OW, OW);
   ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
   ctx.line("int16_t* s = xs + q * 4;");
-  ctx.line("int32_t k = 0;");
+  if (fast) {
+    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW);
+    ctx.line("const {}* xb = x0 + iy * {} + ix;", L.x_type, Wd);
+    if (tap_major) {
+      ctx.open("for (int32_t c = 0; c < {}; c += 4, xb += {}, s += 8) {{", L.C, 4 * IS);
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw)
+          for (int64_t j = 0; j < 4; ++j)
+            ctx.line("s[{}] = xb[{}];", (kh * KW + kw) * (L.C / 4) * 8 + j, j * IS + kh * Wd + kw);
+      ctx.close();
+    } else {
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
+        ctx.line("s[{}] = xb[{}];", k / 4 * 8 + k % 4, c * IS + kh * Wd + kw);
+      }
+    }
+    ctx.line("continue;");
+    ctx.close();
+  }
   ctx.open("for (int32_t c = 0; c < {}; ++c) {{", L.C);
   ctx.open("for (int32_t kh = 0; kh < {}; ++kh) {{", KH);
   ctx.line("const int32_t y = iy + kh;");
-  ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, L.in[1]);
-  ctx.open("for (int32_t kw = 0; kw < {}; ++kw, ++k) {{", KW);
+  ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, Wd);
+  ctx.open("for (int32_t kw = 0; kw < {}; ++kw) {{", KW);
   ctx.line("const int32_t x = ix + kw;");
+  ctx.line("const int32_t k = {};", tap_major ? fmt::format("(kh * {} + kw) * {} + c", KW, L.C)
+                                              : fmt::format("(c * {} + kh) * {} + kw", KH, KW));
   ctx.line(
       "s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
-      L.in[0], L.in[1], L.xzp);
+      H, Wd, L.xzp);
   ctx.close();
   ctx.close();
   ctx.close();
