@@ -94,6 +94,12 @@ std::string rq_helper_text(const std::string& yt) {
       "  p += zp;\n"
       "  return (int32_t)(p < {2} ? {2} : p > {3} ? {3} : p);\n"
       "}}\n"
+      "// The same with the high word of the addend precomputed (hinit = 2^(sh-1) + zp * 2^sh).\n"
+      "static inline int32_t tinyaot_dsp_rqh_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t hinit) {{\n"
+      "  const int32_t q = (int32_t)(((int64_t)hinit * ((int64_t)1 << 32) + (int64_t)acc * mult) >> 32) >> "
+      "sh;\n"
+      "  return {1};\n"
+      "}}\n"
       "// The sh > 0 case alone, for layers whose records all have it.\n"
       "static inline int32_t tinyaot_dsp_rqf_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t zp) {{\n"
       "  const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 << "
@@ -107,25 +113,37 @@ std::string rq_helper_text(const std::string& yt) {
 
 // The shared GEMM body of one output type: all output channels (in pairs, records of 3 words
 // per channel: bias with the zero point folded in, multiplier, shift) of a 2-pixel block.
-std::string gemm_helper_text(const std::string& yt) {
+std::string gemm_helper_text(const std::string& yt, bool all_fast) {
+  // Records of 4 words per channel: bias (zero point folded in), multiplier, shift, and the high
+  // word of the SMLAL addend 2^(31+sh) + zp * 2^(32+sh), precomputed at compile time.
+  const std::string rq =
+      all_fast ? fmt::format("tinyaot_dsp_rqh_{}(acc[{{0}}], r[{{1}}], r[{{2}}], r[{{3}}])", tsuf(yt))
+               : fmt::format(
+                     "(r[{{2}}] > 0 ? tinyaot_dsp_rqh_{0}(acc[{{0}}], r[{{1}}], r[{{2}}], "
+                     "r[{{3}}]) : tinyaot_dsp_rq_{0}(acc[{{0}}], r[{{1}}], r[{{2}}], zp))",
+                     tsuf(yt));
+  auto rqo = [&](int a, int rec) {
+    return fmt::format(fmt::runtime(rq), a, rec * 4 + 1, rec * 4 + 2, rec * 4 + 3);
+  };
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_gemm2x2_{0}(const int16_t* xs, const int32_t* w, int32_t groups, const "
-      "int32_t* rq,\n"
-      "                                  {1}* y, int32_t ystride, int32_t np, int32_t M, int32_t zp) {{\n"
-      "  for (int32_t m = 0; m < M; m += 2, rq += 6, y += 2 * ystride) {{\n"
-      "    int32_t acc[4] = {{rq[0], rq[0], rq[3], rq[3]}};\n"
+      "static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, int32_t groups, const "
+      "int32_t* r,\n"
+      "                                  {2}* y, int32_t ystride, int32_t np, int32_t M, int32_t zp) {{\n"
+      "  (void)zp;\n"
+      "  for (int32_t m = 0; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
+      "    int32_t acc[4] = {{r[0], r[0], r[4], r[4]}};\n"
       "    w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
-      "    y[0] = ({1})tinyaot_dsp_rq_{0}(acc[0], rq[1], rq[2], zp);\n"
-      "    if (np > 1) y[1] = ({1})tinyaot_dsp_rq_{0}(acc[1], rq[1], rq[2], zp);\n"
+      "    y[0] = ({2}){3};\n"
+      "    if (np > 1) y[1] = ({2}){4};\n"
       "    if (m + 1 < M) {{\n"
-      "      y[ystride] = ({1})tinyaot_dsp_rq_{0}(acc[2], rq[4], rq[5], zp);\n"
-      "      if (np > 1) y[ystride + 1] = ({1})tinyaot_dsp_rq_{0}(acc[3], rq[4], rq[5], zp);\n"
+      "      y[ystride] = ({2}){5};\n"
+      "      if (np > 1) y[ystride + 1] = ({2}){6};\n"
       "    }}\n"
       "  }}\n"
       "}}\n"
       "#endif\n",
-      tsuf(yt), yt);
+      all_fast ? "f" : "", tsuf(yt), yt, rqo(0, 0), rqo(1, 0), rqo(2, 1), rqo(3, 1));
 }
 
 // Pointwise layers: channel column(s) of pixel p (and p + d1) into the [group][pixel][4] layout,
@@ -249,26 +267,30 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
         wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
       }
   // Records; the input zero point is folded into the bias: sum w * (x - xzp) = sum w * x - xzp * sum w.
-  std::vector<double> rt(static_cast<size_t>(M2 * 3), 0.0);
+  const int64_t yzp = L.yzp;
+  std::vector<double> rt(static_cast<size_t>(M2 * 4), 0.0);
+  bool all_fast = true;
   for (int64_t m = 0; m < M2; ++m) {
+    double* r = &rt[static_cast<size_t>(m * 4)];
     if (m >= M) {
-      rt[static_cast<size_t>(m * 3 + 2)] = 1;
+      r[2] = 1;
       continue;
     }
     int64_t sumw = 0;
     for (int64_t k = 0; k < K; ++k) sumw += wv.get_i64(m * K + k);
-    const RqRecord& r = rq[static_cast<size_t>(m)];
-    rt[static_cast<size_t>(m * 3)] =
-        static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(r.bias) - L.xzp * sumw));
-    rt[static_cast<size_t>(m * 3 + 1)] = r.mult;
-    rt[static_cast<size_t>(m * 3 + 2)] = r.sh;
+    const RqRecord& q = rq[static_cast<size_t>(m)];
+    r[0] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(q.bias) - L.xzp * sumw));
+    r[1] = q.mult;
+    r[2] = q.sh;
+    if (q.sh > 0) r[3] = static_cast<double>((int64_t{1} << (q.sh - 1)) + yzp * (int64_t{1} << q.sh));
+    all_fast = all_fast && q.sh > 0;
   }
   const std::string wtab = ctx.const_table("w16", ir::DType::I32, wt);
   const std::string rtab = ctx.const_table("rq", ir::DType::I32, rt);
   ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);
   require_rq_helper(ctx, L.y_type);
-  const std::string gemm = std::string("tinyaot_dsp_gemm2x2_") + tsuf(L.y_type);
-  ctx.require_helper(gemm, gemm_helper_text(L.y_type));
+  const std::string gemm = std::string("tinyaot_dsp_gemm2x2") + (all_fast ? "f_" : "_") + tsuf(L.y_type);
+  ctx.require_helper(gemm, gemm_helper_text(L.y_type, all_fast));
   const std::string xs = ctx.scratch(static_cast<size_t>(G4 * 16), "int16_t");
   ctx.line("int16_t* xs = {};", xs);
   // Weights and bias are read from the compile-time tables instead.
