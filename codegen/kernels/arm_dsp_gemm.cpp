@@ -225,6 +225,31 @@ std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
   return out;
 }
 
+std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast) {
+  const ir::Value& wv = *ctx.node().inputs[3]->value;
+  const std::vector<RqRecord> rq = rq_records(ctx, L);
+  const int64_t M = L.M, K = wv.numel() / M;
+  std::vector<double> rt(static_cast<size_t>(M2 * 4), 0.0);
+  *all_fast = true;
+  for (int64_t m = 0; m < M2; ++m) {
+    double* r = &rt[static_cast<size_t>(m * 4)];
+    if (m >= M) {
+      r[2] = 1;
+      continue;
+    }
+    // The input zero point is folded into the bias: sum w * (x - xzp) = sum w * x - xzp * sum w.
+    int64_t sumw = 0;
+    for (int64_t k = 0; k < K; ++k) sumw += wv.get_i64(m * K + k);
+    const RqRecord& q = rq[static_cast<size_t>(m)];
+    r[0] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(q.bias) - L.xzp * sumw));
+    r[1] = q.mult;
+    r[2] = q.sh;
+    if (q.sh > 0) r[3] = static_cast<double>((int64_t{1} << (q.sh - 1)) + L.yzp * (int64_t{1} << q.sh));
+    *all_fast = *all_fast && q.sh > 0;
+  }
+  return rt;
+}
+
 bool gemm2x2_supported(const KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   const ir::Node& n = ctx.node();
   if (n.inputs.size() < 4 || !n.inputs[3] || !n.inputs[3]->is_constant()) return false;
@@ -245,7 +270,6 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   for (int64_t i : L.in) IS *= i;
   const int64_t KS = im2col ? L.k[0] * L.k[1] : 1;
   const int64_t K = L.C * KS, G4 = (K + 3) / 4, M = L.M, M2 = (M + 1) / 2 * 2;
-  const std::vector<RqRecord> rq = rq_records(ctx, L);
   // Tap order along K: regular convolutions with C % 4 == 0 store taps kernel-position-major
   // (position t * C + c), so each group of 4 holds 4 channels of one kernel position and the
   // gather below is a loop over channel groups with constant offsets; otherwise the weights' own
@@ -266,25 +290,8 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
         const uint32_t word = (static_cast<uint32_t>(v[0]) & 0xffffu) | (static_cast<uint32_t>(v[1]) << 16);
         wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
       }
-  // Records; the input zero point is folded into the bias: sum w * (x - xzp) = sum w * x - xzp * sum w.
-  const int64_t yzp = L.yzp;
-  std::vector<double> rt(static_cast<size_t>(M2 * 4), 0.0);
   bool all_fast = true;
-  for (int64_t m = 0; m < M2; ++m) {
-    double* r = &rt[static_cast<size_t>(m * 4)];
-    if (m >= M) {
-      r[2] = 1;
-      continue;
-    }
-    int64_t sumw = 0;
-    for (int64_t k = 0; k < K; ++k) sumw += wv.get_i64(m * K + k);
-    const RqRecord& q = rq[static_cast<size_t>(m)];
-    r[0] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(q.bias) - L.xzp * sumw));
-    r[1] = q.mult;
-    r[2] = q.sh;
-    if (q.sh > 0) r[3] = static_cast<double>((int64_t{1} << (q.sh - 1)) + yzp * (int64_t{1} << q.sh));
-    all_fast = all_fast && q.sh > 0;
-  }
+  const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
   const std::string wtab = ctx.const_table("w16", ir::DType::I32, wt);
   const std::string rtab = ctx.const_table("rq", ir::DType::I32, rt);
   ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);

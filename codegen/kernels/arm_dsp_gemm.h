@@ -24,6 +24,11 @@ struct RqRecord {
 // node); empty when the layer's parameters are not all compile-time constants.
 std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L);
 
+// Records of 4 int32 per output channel for the DSP GEMM and fully connected bodies: bias with the
+// input zero point folded in, multiplier, sh (RqRecord) and the high word of the SMLAL addend
+// 2^(31+sh) + y_zp * 2^(32+sh); channels M..M2-1 are padding. *all_fast: every sh > 0.
+std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast);
+
 // Whether the 2x2 GEMM kernel handles the layer (pointwise or regular 2D convolution with constant
 // int8 weights and at least two output pixels).
 bool gemm2x2_supported(const KernelCtx& ctx, const QConvLayer& L, bool im2col);

@@ -13,6 +13,7 @@
 // cortex-m code (and compilers without the DSP extension) produce the same bytes.
 #include "codegen/kernels/arm_qconv.h"
 
+#include "codegen/kernels/arm_dsp_fc.h"
 #include "codegen/kernels/arm_dsp_gemm.h"
 
 #include <fmt/format.h>
@@ -338,11 +339,14 @@ bool emit_qconv_dsp_begin(KernelCtx& ctx, const QConvLayer& L) {
   const bool dw = !pw1 && depthwise_supported(ctx, L);
   const bool reg = !pw1 && !dw && regular_supported(L);
   const bool gemm = (pw1 || reg) && gemm2x2_supported(ctx, L, reg);
-  if (!gemm && !pw && !dw && !reg) return false;
+  const bool fc = pw1 && !gemm && fc_supported(ctx, L);
+  if (!gemm && !fc && !pw && !dw && !reg) return false;
   ctx.raw("#if defined(__ARM_FEATURE_DSP)\n");
   const size_t tables_before = ctx.tables().size();
   if (gemm)
     emit_gemm2x2(ctx, L, reg);
+  else if (fc)
+    emit_fc(ctx, L);
   else if (pw || reg)
     emit_pointwise(ctx, L, "x3", reg);
   else
