@@ -67,7 +67,8 @@ const char* kFcCore =
     "      TINYAOT_DSP_FC_GROUP\n"
     "      \"cmp %[x], %[n]\\n\\t\"\n"
     "      \"bne 1b\\n\"\n"
-    "      : [x] \"+r\"(x), [w0] \"+r\"(w0), [w2] \"+r\"(w2), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] \"+r\"(a1),\n"
+    "      : [x] \"+r\"(x), [w0] \"+r\"(w0), [w2] \"+r\"(w2), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] "
+    "\"+r\"(a1),\n"
     "        [a2] \"+r\"(a2), [a3] \"+r\"(a3)\n"
     "      : [c] \"r\"(C)\n"
     "      : \"r8\", \"r9\", \"r10\", \"r11\", \"cc\", \"memory\");\n"
@@ -93,13 +94,15 @@ std::string fc_helper_text(const std::string& xt, const std::string& yt, bool al
   };
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_fc4{0}_{1}{2}(const {3}* x, int16_t* xs, const int8_t* w, int32_t C, const int32_t* r,\n"
+      "static void tinyaot_dsp_fc4{0}_{1}{2}(const {3}* x, int16_t* xs, const int8_t* w, int32_t C, const "
+      "int32_t* r,\n"
       "                                 {4}* y, int32_t M, int32_t zp) {{\n"
       "  (void)zp;\n"
       "  for (int32_t c = 0; c < C; c += 4) {{\n"
       "    uint32_t v;\n"
       "    memcpy(&v, x + c, 4);\n"
-      "    const int32_t a = __builtin_arm_{10}((int32_t)v), b = __builtin_arm_{10}((int32_t)((v >> 8) | (v << 24)));\n"
+      "    const int32_t a = __builtin_arm_{10}((int32_t)v), b = __builtin_arm_{10}((int32_t)((v >> 8) | (v "
+      "<< 24)));\n"
       "    memcpy(xs + c, &a, 4);\n"
       "    memcpy(xs + c + 2, &b, 4);\n"
       "  }}\n"
@@ -120,14 +123,16 @@ std::string fc_helper_text(const std::string& xt, const std::string& yt, bool al
       "      memcpy(&xa, xs + c, 4);\n"
       "      memcpy(&xb, xs + c + 2, 4);\n"
       "      acc = __builtin_arm_smlad(__builtin_arm_sxtb16((int32_t)wv), (int32_t)xa, acc);\n"
-      "      acc = __builtin_arm_smlad(__builtin_arm_sxtb16((int32_t)((wv >> 8) | (wv << 24))), (int32_t)xb, acc);\n"
+      "      acc = __builtin_arm_smlad(__builtin_arm_sxtb16((int32_t)((wv >> 8) | (wv << 24))), (int32_t)xb, "
+      "acc);\n"
       "    }}\n"
       "    y[m] = ({4}){9};\n"
       "  }}\n"
       "}}\n"
       "#endif\n",
-      all_fast ? "f" : "", tsuf(xt), y, xt, yt, rq("acc[0]", "r"), rq("acc[1]", "(r + 4)"), rq("acc[2]", "(r + 8)"),
-      rq("acc[3]", "(r + 12)"), rq("acc", "r"), xt == "int8_t" ? "sxtb16" : "uxtb16");
+      all_fast ? "f" : "", tsuf(xt), y, xt, yt, rq("acc[0]", "r"), rq("acc[1]", "(r + 4)"),
+      rq("acc[2]", "(r + 8)"), rq("acc[3]", "(r + 12)"), rq("acc", "r"),
+      xt == "int8_t" ? "sxtb16" : "uxtb16");
 }
 
 }  // namespace
@@ -148,7 +153,8 @@ void emit_fc(KernelCtx& ctx, const QConvLayer& L) {
   const std::string rtab = ctx.const_table("rq", ir::DType::I32, rt);
   ctx.require_helper("tinyaot_dsp_core_fc", kFcCore);
   require_rq_helper(ctx, L.y_type);
-  const std::string fc = fmt::format("tinyaot_dsp_fc4{}_{}{}", all_fast ? "f" : "", tsuf(L.x_type), tsuf(L.y_type));
+  const std::string fc =
+      fmt::format("tinyaot_dsp_fc4{}_{}{}", all_fast ? "f" : "", tsuf(L.x_type), tsuf(L.y_type));
   ctx.require_helper(fc, fc_helper_text(L.x_type, L.y_type, all_fast));
   const std::string xs = ctx.scratch(static_cast<size_t>(L.C) * 2, "int16_t");
   if (!L.bias.empty()) ctx.line("(void){};", L.bias);

@@ -314,7 +314,47 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
   ctx.line("const int32_t b = {};", L.bias.empty() ? std::string("0") : L.bias + "[m]");
   if (!rq.empty()) ctx.line("const int32_t rqm = {0}[2 * m], rqs = {0}[2 * m + 1];", rtab);
   ctx.line("{}* ym = y0 + m * {};", L.y_type, OH * OW);
-  ctx.open("for (int32_t oy = 0; oy < {}; ++oy) {{", OH);
+  // 3x3 windows with vertical stride 1 or 2: outputs (oy, ox) and (oy + 1, ox) share rows, so an
+  // inline-assembly block loads the 6 weight words with one LDM and each of the SH + 3 input rows
+  // once (2 LDR), feeding 12 SMLAD; odd last rows take the loop below.
+  const bool vpair =
+      KH == 3 && KW == 3 && (SH == 1 || SH == 2) && OH >= 2 && !rq.empty() && (SH + 2) * Wp * 2 + 4 <= 4095;
+  if (vpair) {
+    static const char* wr[3][2] = {{"r4", "r5"}, {"r6", "r8"}, {"r9", "r10"}};
+    ctx.line("const int32_t wk[6] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1}};");
+    ctx.open("for (int32_t oy = 0; oy < {}; oy += 2) {{", OH / 2 * 2);
+    ctx.line("const int16_t* row = xp + oy * {};", SH * Wp);
+    ctx.open("for (int32_t ox = 0; ox < {}; ++ox) {{", OW);
+    ctx.line("const int16_t* q = row + {};", SW == 1 ? std::string("ox") : fmt::format("ox * {}", SW));
+    ctx.line("int32_t acc0 = b, acc1 = b;");
+    std::string body = "      \"ldm %[w], {r4, r5, r6, r8, r9, r10}\\n\\t\"\n";
+    for (int64_t t = 0; t < SH + 3; ++t) {
+      body += fmt::format("      \"ldr r11, [%[q], #{}]\\n\\t\"\n", t * Wp * 2);
+      body += fmt::format("      \"ldr r12, [%[q], #{}]\\n\\t\"\n", t * Wp * 2 + 4);
+      for (int a = 0; a < 2; ++a) {
+        const int64_t r = t - a * SH;
+        if (r < 0 || r > 2) continue;
+        body += fmt::format("      \"smlad %[a{0}], {1}, r11, %[a{0}]\\n\\t\"\n", a, wr[r][0]);
+        body += fmt::format("      \"smlad %[a{0}], {1}, r12, %[a{0}]\\n\\t\"\n", a, wr[r][1]);
+      }
+    }
+    ctx.raw("      __asm__ volatile(\n" + body +
+            "      : [a0] \"+r\"(acc0), [a1] \"+r\"(acc1)\n"
+            "      : [q] \"r\"(q), [w] \"r\"(wk)\n"
+            "      : \"r4\", \"r5\", \"r6\", \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"memory\");\n");
+    ctx.line("ym[oy * {} + ox] = ({}){}(acc0, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
+    ctx.line("ym[(oy + 1) * {} + ox] = ({}){}(acc1, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
+    ctx.close();
+    ctx.close();
+    if (OH % 2 == 0) {
+      ctx.close();
+      return;
+    }
+  }
+  if (vpair)
+    ctx.open("for (int32_t oy = {}; oy < {}; ++oy) {{", OH - 1, OH);
+  else
+    ctx.open("for (int32_t oy = 0; oy < {}; ++oy) {{", OH);
   ctx.line("const int16_t* row = xp + oy * {};", SH * Wp);
   ctx.open("for (int32_t ox = 0; ox < {}; ++ox) {{", OW);
   ctx.line("const int16_t* q = row + {};", SW == 1 ? std::string("ox") : fmt::format("ox * {}", SW));
