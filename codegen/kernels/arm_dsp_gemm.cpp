@@ -186,6 +186,27 @@ std::string require_rq_helper(KernelCtx& ctx, const std::string& y_type) {
   return std::string("tinyaot_dsp_rq_") + tsuf(y_type);
 }
 
+RqRecord rq_record_for(int32_t mult, int32_t shift, int64_t bound) {
+  // A tie needs acc * mult = 2^(s-1) mod 2^s, i.e. |acc| >= 2^(s - 1 - ctz(mult)).
+  RqRecord r;
+  const int so = shift - ctz64(static_cast<uint64_t>(std::llabs(int64_t{mult})));
+  const bool no_tie = mult == 0 || so - 1 >= 40 || (so >= 1 && bound < (int64_t{1} << (so - 1)));
+  const int32_t j = std::max(0, 33 - shift);
+  const int64_t mj = int64_t{mult} * (int64_t{1} << std::min(j, 30));
+  // The 64-bit SMLAL sum acc * mult + 2^(31+sh) + zp * 2^(32+sh) must not wrap (|zp| <= 255).
+  const int32_t sh = shift + j - 32;
+  const bool fits = sh >= 1 && sh <= 22 && bound < (int64_t{1} << 31) &&
+                    bound * std::llabs(mj) < (int64_t{1} << 62) - (int64_t{257} << (32 + sh));
+  if (no_tie && j <= 7 && std::llabs(mj) <= INT32_MAX && fits) {
+    r.mult = static_cast<int32_t>(mj);
+    r.sh = sh;
+  } else {
+    r.mult = mult;
+    r.sh = -shift - 1;
+  }
+  return r;
+}
+
 std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
   const ir::Node& n = ctx.node();
   if (L.mult.size() != static_cast<size_t>(L.M) || n.inputs.size() < 4 || !n.inputs[3] ||
@@ -206,21 +227,10 @@ std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
     r.bias = bv ? static_cast<int32_t>(bv->get_i64(m)) : 0;
     int64_t sumabs = 0;
     for (int64_t k = 0; k < per; ++k) sumabs += std::llabs(wv.get_i64(m * per + k));
-    // |acc| bound: a tie needs acc * mult = 2^(s-1) mod 2^s, so |acc| >= 2^(s - 1 - ctz(mult)).
     const int64_t bound = std::llabs(r.bias) + maxdx * sumabs;
-    const int64_t mult = L.mult[static_cast<size_t>(m)];
-    const int32_t s = L.shift[static_cast<size_t>(m)];
-    const int so = s - ctz64(static_cast<uint64_t>(std::llabs(mult)));
-    const bool no_tie = mult == 0 || so - 1 >= 40 || (so >= 1 && bound < (int64_t{1} << (so - 1)));
-    const int32_t j = std::max(0, 33 - s);
-    const int64_t mj = mult * (int64_t{1} << std::min(j, 30));
-    if (no_tie && j <= 7 && std::llabs(mj) <= INT32_MAX && s + j - 32 <= 22) {
-      r.mult = static_cast<int32_t>(mj);
-      r.sh = s + j - 32;
-    } else {
-      r.mult = static_cast<int32_t>(mult);
-      r.sh = -s - 1;
-    }
+    const RqRecord f = rq_record_for(L.mult[static_cast<size_t>(m)], L.shift[static_cast<size_t>(m)], bound);
+    r.mult = f.mult;
+    r.sh = f.sh;
   }
   return out;
 }

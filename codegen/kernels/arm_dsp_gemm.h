@@ -20,6 +20,10 @@ struct RqRecord {
   int32_t bias = 0, mult = 0, sh = 0;
 };
 
+// The record of one channel with multiplier mult * 2^-shift (quant::Requant) whose accumulator
+// satisfies |acc| <= bound (bias not included in the record).
+RqRecord rq_record_for(int32_t mult, int32_t shift, int64_t bound);
+
 // Records for channels 0..M-1 of layer L (bias values, weights and zero points read from the
 // node); empty when the layer's parameters are not all compile-time constants.
 std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L);
