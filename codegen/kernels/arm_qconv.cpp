@@ -277,15 +277,21 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
   // SMLAL/SSAT requantization records (arm_dsp_gemm.h) when the layer's constants allow them.
   const std::vector<RqRecord> rq = rq_records(ctx, L);
   std::string rtab, rqf;
+  bool all_fast = !rq.empty();
   if (!rq.empty()) {
     std::vector<double> rt;
-    for (const RqRecord& r : rq) rt.push_back(r.mult), rt.push_back(r.sh);
+    for (const RqRecord& r : rq) all_fast = all_fast && r.sh > 0;
+    // Per channel: multiplier, shift and (all channels fast) the high word of the SMLAL addend.
+    for (const RqRecord& r : rq) {
+      rt.push_back(r.mult), rt.push_back(r.sh);
+      if (all_fast)
+        rt.push_back(static_cast<double>((int64_t{1} << (r.sh - 1)) + L.yzp * (int64_t{1} << r.sh)));
+    }
     rtab = ctx.const_table("rq", ir::DType::I32, rt);
     rqf = require_rq_helper(ctx, L.y_type);
-    bool all_fast = true;
-    for (const RqRecord& r : rq) all_fast = all_fast && r.sh > 0;
     if (all_fast) rqf.replace(0, 14, "tinyaot_dsp_rqf");
   }
+  const int64_t RW = all_fast ? 3 : 2;  // words per record
   const std::string xs = ctx.scratch(static_cast<size_t>(Hp * Wp) * 2, "int16_t");
   ctx.require_helper("tinyaot_dsp", kDspHelpers);
   ctx.line("int16_t* xp = {};", xs);
@@ -312,16 +318,22 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
         ctx.line("const int32_t wp{}_{} = (int32_t)(uint32_t)(uint16_t)wm[{}];", r, j, e);
     }
   ctx.line("const int32_t b = {};", L.bias.empty() ? std::string("0") : L.bias + "[m]");
-  if (!rq.empty()) ctx.line("const int32_t rqm = {0}[2 * m], rqs = {0}[2 * m + 1];", rtab);
+  if (!rq.empty()) ctx.line("const int32_t rqm = {0}[{1} * m], rqs = {0}[{1} * m + 1];", rtab, RW);
   ctx.line("{}* ym = y0 + m * {};", L.y_type, OH * OW);
   // 3x3 windows with vertical stride 1 or 2: outputs (oy, ox) and (oy + 1, ox) share rows, so an
   // inline-assembly block loads the 6 weight words with one LDM and each of the SH + 3 input rows
   // once (2 LDR), feeding 12 SMLAD; odd last rows take the loop below.
-  const bool vpair =
-      KH == 3 && KW == 3 && (SH == 1 || SH == 2) && OH >= 2 && !rq.empty() && (SH + 2) * Wp * 2 + 4 <= 4095;
+  const bool vpair = KH == 3 && KW == 3 && (SH == 1 || SH == 2) && OH >= 2 && !rq.empty() &&
+                     (SH + 2) * Wp * 2 + 4 <= 4095 && OW <= 4095;
   if (vpair) {
     static const char* wr[3][2] = {{"r4", "r5"}, {"r6", "r8"}, {"r9", "r10"}};
-    ctx.line("const int32_t wk[6] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1}};");
+    // With all records fast, the block also requantizes and stores both outputs: SMULL, add the
+    // addend's high word, ASR, SSAT/USAT, STRB (the record follows the weights in wk).
+    if (all_fast)
+      ctx.line("const int32_t wk[9] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1, rqm, rqs, {}[3 * m + 2]}};",
+               rtab);
+    else
+      ctx.line("const int32_t wk[6] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1}};");
     ctx.open("for (int32_t oy = 0; oy < {}; oy += 2) {{", OH / 2 * 2);
     ctx.line("const int16_t* row = xp + oy * {};", SH * Wp);
     ctx.open("for (int32_t ox = 0; ox < {}; ++ox) {{", OW);
@@ -338,12 +350,27 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
         body += fmt::format("      \"smlad %[a{0}], {1}, r12, %[a{0}]\\n\\t\"\n", a, wr[r][1]);
       }
     }
-    ctx.raw("      __asm__ volatile(\n" + body +
-            "      : [a0] \"+r\"(acc0), [a1] \"+r\"(acc1)\n"
-            "      : [q] \"r\"(q), [w] \"r\"(wk)\n"
+    if (all_fast) {
+      const char* sat = L.y_type == "int8_t" ? "ssat" : "usat";
+      body += "      \"ldr r4, [%[w], #24]\\n\\t\"\n      \"ldrd r5, r6, [%[w], #28]\\n\\t\"\n";
+      for (int a = 0; a < 2; ++a)
+        body += fmt::format(
+            "      \"smull r8, r9, %[a{0}], r4\\n\\t\"\n"
+            "      \"add r9, r9, r6\\n\\t\"\n"
+            "      \"asr r9, r9, r5\\n\\t\"\n"
+            "      \"{1} r9, #8, r9\\n\\t\"\n"
+            "      \"strb r9, [%[y], #{2}]\\n\\t\"\n",
+            a, sat, a * OW);
+      ctx.line("{}* yp = ym + oy * {} + ox;", L.y_type, OW);
+    }
+    ctx.raw("      __asm__ volatile(\n" + body + "      : [a0] \"+r\"(acc0), [a1] \"+r\"(acc1)\n" +
+            (all_fast ? "      : [q] \"r\"(q), [w] \"r\"(wk), [y] \"r\"(yp)\n"
+                      : "      : [q] \"r\"(q), [w] \"r\"(wk)\n") +
             "      : \"r4\", \"r5\", \"r6\", \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"memory\");\n");
-    ctx.line("ym[oy * {} + ox] = ({}){}(acc0, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
-    ctx.line("ym[(oy + 1) * {} + ox] = ({}){}(acc1, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
+    if (!all_fast) {
+      ctx.line("ym[oy * {} + ox] = ({}){}(acc0, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
+      ctx.line("ym[(oy + 1) * {} + ox] = ({}){}(acc1, rqm, rqs, {});", OW, L.y_type, rqf, L.yzp_expr);
+    }
     ctx.close();
     ctx.close();
     if (OH % 2 == 0) {
