@@ -282,28 +282,46 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
     std::vector<double> rt;
     for (const RqRecord& r : rq) all_fast = all_fast && r.sh > 0;
     // Per channel: multiplier, shift and (all channels fast) the high word of the SMLAL addend.
-    for (const RqRecord& r : rq) {
+    // With all channels fast the input zero point is also folded into a 4th word, the bias
+    // (bias - x_zp * sum w); the plane then holds raw inputs and its border x_zp.
+    const ir::Value& wv = *ctx.node().inputs[3]->value;
+    for (size_t m = 0; m < rq.size(); ++m) {
+      const RqRecord& r = rq[m];
       rt.push_back(r.mult), rt.push_back(r.sh);
-      if (all_fast)
-        rt.push_back(static_cast<double>((int64_t{1} << (r.sh - 1)) + L.yzp * (int64_t{1} << r.sh)));
+      if (!all_fast) continue;
+      rt.push_back(static_cast<double>((int64_t{1} << (r.sh - 1)) + L.yzp * (int64_t{1} << r.sh)));
+      int64_t sumw = 0;
+      for (int64_t k = 0; k < KH * KW; ++k) sumw += wv.get_i64(static_cast<int64_t>(m) * KH * KW + k);
+      rt.push_back(static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(r.bias) - L.xzp * sumw)));
     }
     rtab = ctx.const_table("rq", ir::DType::I32, rt);
     rqf = require_rq_helper(ctx, L.y_type);
     if (all_fast) rqf.replace(0, 14, "tinyaot_dsp_rqf");
   }
-  const int64_t RW = all_fast ? 3 : 2;  // words per record
+  const int64_t RW = all_fast ? 4 : 2;  // words per record
+  const bool fold = all_fast;
   const std::string xs = ctx.scratch(static_cast<size_t>(Hp * Wp) * 2, "int16_t");
   ctx.require_helper("tinyaot_dsp", kDspHelpers);
   ctx.line("int16_t* xp = {};", xs);
-  ctx.line("memset(xp, 0, {});", Hp * Wp * 2);
+  if (fold && L.xzp != 0)
+    ctx.line("for (int32_t i = 0; i < {}; ++i) xp[i] = {};", Hp * Wp, L.xzp);
+  else
+    ctx.line("memset(xp, 0, {});", Hp * Wp * 2);
   ctx.open("for (int32_t m = 0; m < {}; ++m) {{", L.C);
   ctx.line("const {}* xm = x0 + m * {};", L.x_type, H * Wd);
   ctx.open("for (int32_t iy = 0; iy < {}; ++iy) {{", H);
   ctx.line("int16_t* r = xp + {};",
            PT || PL ? fmt::format("(iy + {}) * {} + {}", PT, Wp, PL) : fmt::format("iy * {}", Wp));
   ctx.line("const {}* xr = xm + iy * {};", L.x_type, Wd);
-  ctx.line("for (int32_t ix = 0; ix < {}; ++ix) r[ix] = {};", Wd,
-           L.xzp == 0 ? std::string("(int16_t)xr[ix]") : fmt::format("(int16_t)(xr[ix] - {})", L.xzp));
+  const bool raw = fold || L.xzp == 0;
+  if (Wd <= 16) {  // short rows: unrolled, constant offsets
+    for (int64_t ix = 0; ix < Wd; ++ix)
+      ctx.line("r[{0}] = {1};", ix,
+               raw ? fmt::format("(int16_t)xr[{}]", ix) : fmt::format("(int16_t)(xr[{}] - {})", ix, L.xzp));
+  } else {
+    ctx.line("for (int32_t ix = 0; ix < {}; ++ix) r[ix] = {};", Wd,
+             raw ? std::string("(int16_t)xr[ix]") : fmt::format("(int16_t)(xr[ix] - {})", L.xzp));
+  }
   ctx.close();
   ctx.line("const int8_t* wm = {} + m * {};", W, KH * KW);
   for (int64_t r = 0; r < KH; ++r)
@@ -317,7 +335,11 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
       else
         ctx.line("const int32_t wp{}_{} = (int32_t)(uint32_t)(uint16_t)wm[{}];", r, j, e);
     }
-  ctx.line("const int32_t b = {};", L.bias.empty() ? std::string("0") : L.bias + "[m]");
+  if (fold && !L.bias.empty()) ctx.line("(void){};", L.bias);
+  if (fold)
+    ctx.line("const int32_t b = {}[4 * m + 3];", rtab);
+  else
+    ctx.line("const int32_t b = {};", L.bias.empty() ? std::string("0") : L.bias + "[m]");
   if (!rq.empty()) ctx.line("const int32_t rqm = {0}[{1} * m], rqs = {0}[{1} * m + 1];", rtab, RW);
   ctx.line("{}* ym = y0 + m * {};", L.y_type, OH * OW);
   // 3x3 windows with vertical stride 1 or 2: outputs (oy, ox) and (oy + 1, ox) share rows, so an
@@ -330,7 +352,7 @@ void emit_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
     // With all records fast, the block also requantizes and stores both outputs: SMULL, add the
     // addend's high word, ASR, SSAT/USAT, STRB (the record follows the weights in wk).
     if (all_fast)
-      ctx.line("const int32_t wk[9] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1, rqm, rqs, {}[3 * m + 2]}};",
+      ctx.line("const int32_t wk[9] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1, rqm, rqs, {}[4 * m + 2]}};",
                rtab);
     else
       ctx.line("const int32_t wk[6] = {{wp0_0, wp0_1, wp1_0, wp1_1, wp2_0, wp2_1}};");
