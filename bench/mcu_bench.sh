@@ -97,7 +97,7 @@ per_function() {
     "${CROSS}nm" -S -C --defined-only "$elf" | awk "$HEX_AWK"'$3 ~ /^[tTwW]$/ && NF >= 4 {
             addr = hex($1); size = hex($2); $1 = $2 = $3 = ""
             name = substr($0, 4); if (match(name, /L[0-9]+_[A-Za-z0-9_]+/)) name = substr(name, RSTART, RLENGTH)
-            else { sub(/\(.*/, "", name); sub(/^.*::/, "", name) }
+            else { sub(/^\(anonymous namespace\)::/, "", name); sub(/\(.*/, "", name); sub(/^.*::/, "", name) }
             printf "%d %d %s\n", addr - addr % 2, size, name }' | sort -n > "$pcs.syms"
     awk "$HEX_AWK"'NR == FNR { a[NR] = $1; s[NR] = $2; n[NR] = $3; N = NR; next }
          { pc = hex($1); lo = 1; best = 0; hi = N; f = "?"
@@ -282,10 +282,10 @@ if [ $layers = 1 ]; then
         awk 'BEGIN { o = "other: libc/libm, runtime and runner (partly outside NAME_run)"; keys[o] = 1 }
              FILENAME ~ /kernel_macs/ { split($1, p, "_"); macs[p[1]] = $2; nl[p[1]] = $3; next }
              FILENAME ~ /generic/ { if (match($1, /^L[0-9]+_/)) { id = substr($1, 1, RLENGTH - 1); g[id] = $2; gn[id] = $1 }
-                                    else if ($1 ~ /_run$/) { g[$1] += $2; keys[$1] = 1 } else g[o] += $2
+                                    else if ($1 ~ /_run$|^tinyaot_dsp/) { g[$1] += $2; keys[$1] = 1 } else g[o] += $2
                                     if ($1 ~ /^L[0-9]+_/) keys[id] = 1; next }
              { if (match($1, /^L[0-9]+_/)) { id = substr($1, 1, RLENGTH - 1); t[id] = $2; tn[id] = $1 }
-               else if ($1 ~ /_run$/) { t[$1] += $2; keys[$1] = 1 } else t[o] += $2
+               else if ($1 ~ /_run$|^tinyaot_dsp/) { t[$1] += $2; keys[$1] = 1 } else t[o] += $2
                if ($1 ~ /^L[0-9]+_/) keys[id] = 1 }
              END { for (k in keys) {
                      nm = (k in tn) ? tn[k] : (k in gn) ? gn[k] : k

@@ -365,6 +365,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     L.wzp_zero = wzp.all_zero();
     L.bias = has_bias ? "x8" : "";
     L.x_type = xc_t, L.y_type = yc;
+    L.yzp_expr = yzp.expr("0");
+    L.yzp = yzp.v[0];
     L.requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift) {
       return requant_call(acc, mult, shift, yzp.expr("0"));
     };
