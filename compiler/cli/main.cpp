@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
       write_files(outdir, r.output.files);
       if (!report_path.empty()) {
         std::ofstream rep(report_path, std::ios::binary | std::ios::trunc);
-        rep << codegen::report_json(r.output, model, passes::pass_stats_json(r.pass_records, 2));
+        rep << codegen::report_json(r.output, model, passes::pass_stats_json(r.pass_records, 2), r.warnings);
         if (!rep) throw UsageError(fmt::format("cannot write report '{}'", report_path));
       }
       std::cout << fmt::format("wrote {} files to {}: arena {} bytes, weights {} bytes\n",
