@@ -9,7 +9,8 @@
 #   TINYAOT    the tinyaot CLI (build/tinyaot)
 #   CASE_DIR   model.onnx + test_data_set_0/input_*.pb (ONNX backend test layout)
 # options:
-#   --cpus LIST       comma list of CPUs (default m4,m55; m4 first gets the per-layer table)
+#   --cpus LIST       comma list of CPUs (default m4,m55; m4 first gets the per-layer table; add
+#                     m55dsp for an extra "MVE vs DSP vs generic" M55 table)
 #   --ort DIR         node_modules/onnxruntime-node folder: adds host latency against ONNX Runtime
 #   --runs N          timed host inferences per side (default 200; median reported)
 #   --no-layers       skip the per-kernel tables
@@ -25,7 +26,7 @@ set -u -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STUB="$HERE/../runtime_stub"
-usage() { sed -n '8,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 cpus_arg=m4,m55; ort=""; runs=200; layers=1; work=""; quantize=0; pos=()
 while [ $# -gt 0 ]; do
@@ -96,7 +97,7 @@ per_function() {
     "${CROSS}nm" -S -C --defined-only "$elf" | awk "$HEX_AWK"'$3 ~ /^[tTwW]$/ && NF >= 4 {
             addr = hex($1); size = hex($2); $1 = $2 = $3 = ""
             name = substr($0, 4); if (match(name, /L[0-9]+_[A-Za-z0-9_]+/)) name = substr(name, RSTART, RLENGTH)
-            else { sub(/\(.*/, "", name); sub(/^.*::/, "", name) }
+            else { sub(/^\(anonymous namespace\)::/, "", name); sub(/\(.*/, "", name); sub(/^.*::/, "", name) }
             printf "%d %d %s\n", addr - addr % 2, size, name }' | sort -n > "$pcs.syms"
     awk "$HEX_AWK"'NR == FNR { a[NR] = $1; s[NR] = $2; n[NR] = $3; N = NR; next }
          { pc = hex($1); lo = 1; best = 0; hi = N; f = "?"
@@ -226,6 +227,20 @@ for cpu in "${CPUS[@]}"; do
         echo "$row"
     done
 done
+# M55 kernels side by side when both m55 (MVE) and m55dsp (same CPU, compiled +nomve, so the
+# generated code takes its DSP branch) ran: the three builds of the same model in the same run.
+if [[ " ${CPUS[*]} " == *" m55 "* && " ${CPUS[*]} " == *" m55dsp "* ]]; then
+    echo
+    echo "### m55: MVE kernels vs DSP kernels vs generic (all --target cortex-m55 except generic; same run)"
+    echo
+    echo "| model | MACs | generic | /MAC | DSP (m55dsp) | /MAC | MVE (m55) | /MAC | MVE ÷ DSP | MVE ÷ generic |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    for c in "${reports[@]}"; do
+        m="${R[$c|macs]}"; g="${R[$c|generic|m55|insns]:-}"
+        dv="${R[$c|target|m55dsp|insns]:-}"; mv="${R[$c|target|m55|insns]:-}"
+        echo "| $c | $m | $(mill "$g") | $(per_mac "$g" "$m") | $(mill "$dv") | $(per_mac "$dv" "$m") | $(mill "$mv") | $(per_mac "$mv" "$m") | $(ratio "$mv" "$dv") | $(ratio "$mv" "$g") |"
+    done
+fi
 echo
 echo "## Flash and RAM (${CPUS[0]}, model object of the --target build; bytes)"
 echo
@@ -267,10 +282,10 @@ if [ $layers = 1 ]; then
         awk 'BEGIN { o = "other: libc/libm, runtime and runner (partly outside NAME_run)"; keys[o] = 1 }
              FILENAME ~ /kernel_macs/ { split($1, p, "_"); macs[p[1]] = $2; nl[p[1]] = $3; next }
              FILENAME ~ /generic/ { if (match($1, /^L[0-9]+_/)) { id = substr($1, 1, RLENGTH - 1); g[id] = $2; gn[id] = $1 }
-                                    else if ($1 ~ /_run$/) { g[$1] += $2; keys[$1] = 1 } else g[o] += $2
+                                    else if ($1 ~ /_run$|^tinyaot_dsp/) { g[$1] += $2; keys[$1] = 1 } else g[o] += $2
                                     if ($1 ~ /^L[0-9]+_/) keys[id] = 1; next }
              { if (match($1, /^L[0-9]+_/)) { id = substr($1, 1, RLENGTH - 1); t[id] = $2; tn[id] = $1 }
-               else if ($1 ~ /_run$/) { t[$1] += $2; keys[$1] = 1 } else t[o] += $2
+               else if ($1 ~ /_run$|^tinyaot_dsp/) { t[$1] += $2; keys[$1] = 1 } else t[o] += $2
                if ($1 ~ /^L[0-9]+_/) keys[id] = 1 }
              END { for (k in keys) {
                      nm = (k in tn) ? tn[k] : (k in gn) ? gn[k] : k

@@ -37,7 +37,8 @@ struct CompileOptions {
   // --prune magnitude:<s>: fraction of each layer's weights zeroed after the pipeline (< 0: off).
   double prune_sparsity = -1;
   // --no-sparse-weights clears it: store every weight densely. Otherwise (at -O2) int8 layers use
-  // the sparse encoding where it is smaller, and float layers too when --prune is given.
+  // the sparse encoding where it is smaller, and float layers too when --prune is given. With a
+  // Cortex-M --target the encoding is used only under --prune (the target kernels are dense).
   bool sparse_weights = true;
 };
 

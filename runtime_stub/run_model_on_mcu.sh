@@ -9,7 +9,7 @@
 #
 # usage: run_model_on_mcu.sh [options] TINYAOT CPU CASE_DIR...
 #   TINYAOT   the tinyaot CLI (build/tinyaot)
-#   CPU       m3|m4|m7|m33|m55, or a comma list (m4,m55): the model is compiled once per case
+#   CPU       m3|m4|m7|m33|m55|m55dsp, or a comma list (m4,m55): the model is compiled once per case
 #   CASE_DIR  model.onnx + test_data_set_*/{input,output}_*.pb, or a folder of such cases
 # options:
 #   --keep            keep the work folder (printed at the end)
@@ -61,7 +61,7 @@ export TINYAOT_MCU_CACHE
 cpus=()
 IFS=',' read -r -a cpu_list <<< "$CPUS"
 for c in "${cpu_list[@]}"; do
-    tinyaot_mcu_select_cpu "$c" || { echo "run_model_on_mcu.sh: unknown CPU '$c' (m3|m4|m7|m33|m55)" >&2; exit 2; }
+    tinyaot_mcu_select_cpu "$c" || { echo "run_model_on_mcu.sh: unknown CPU '$c' (m3|m4|m7|m33|m55|m55dsp)" >&2; exit 2; }
     cpus+=("$TINYAOT_MCU_CPU")
 done
 

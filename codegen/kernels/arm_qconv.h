@@ -22,6 +22,8 @@ struct QConvLayer {
   bool wzp_zero = true;                           // every weight zero point is 0
   std::string bias;                               // C expression of the int32 bias table ("" = none)
   std::string x_type, y_type;                     // C element types (int8_t / uint8_t)
+  std::string yzp_expr = "0";                     // C expression of the output zero point
+  int64_t yzp = 0;                                // its value
   // Per output channel requantization (quant::Requant fields: value = mult * 2^-shift).
   std::vector<int32_t> mult, shift;
   // The generic kernels' requantization call for accumulator `acc` with the given multiplier and

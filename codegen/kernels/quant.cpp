@@ -11,6 +11,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_mve_conv.h"
 #include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
@@ -364,6 +365,8 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     L.wzp_zero = wzp.all_zero();
     L.bias = has_bias ? "x8" : "";
     L.x_type = xc_t, L.y_type = yc;
+    L.yzp_expr = yzp.expr("0");
+    L.yzp = yzp.v[0];
     L.requant_call = [&](const std::string& acc, const std::string& mult, const std::string& shift) {
       return requant_call(acc, mult, shift, yzp.expr("0"));
     };
@@ -372,8 +375,11 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       return requant_call(acc, mult_tab.empty() ? mult_lit : fmt::format("{}[{}]", mult_tab, ch),
                           mult_tab.empty() ? shift_lit : fmt::format("{}[{}]", shift_tab, ch), yzp.expr("0"));
     };
+    // M55: a self-contained MVE block first (codegen/kernels/arm_mve_conv.cpp), then the DSP body.
+    const codegen::arm::MveEmit mve = codegen::arm::emit_qconv_mve(ctx, L);
     dsp = codegen::arm::emit_qconv_dsp_begin(ctx, L);
     if (dsp) ctx.set_name(name + "_dsp");
+    codegen::arm::finish_qconv_mve(ctx, name, mve);
   }
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);

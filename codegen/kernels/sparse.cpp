@@ -388,7 +388,7 @@ bool emit_qlinear_conv(const Node& n, KernelCtx& ctx) {
                       ? "(int32_t)*vp++"
                       : fmt::format("(int32_t)*vp++ - {}", wz.find('[') != std::string::npos ? "wzp" : wz)),
       [&](const std::string& x, int64_t p) {
-        const std::string xterm = xzp ? fmt::format("((int32_t){} - {})", x, xzp) : "(int32_t)" + x;
+        const std::string xterm = xzp ? "(" + convk::add_const("(int32_t)" + x, -xzp) + ")" : "(int32_t)" + x;
         return wrap ? fmt::format("acc{} += (uint32_t)({} * wv);", p, xterm)
                     : fmt::format("acc{} += {} * wv;", p, xterm);
       },
@@ -456,7 +456,7 @@ bool emit_qlinearmatmul(const Node& n, KernelCtx& ctx) {
   ctx.line("{} acc = 0;", wrap ? "uint32_t" : "int32_t");
   emit_bit_loop(ctx, e.seg_bytes(), "ar", 1, false, [&](const std::string& base, const std::string& idx) {
     const std::string x = fmt::format("{}[{}]", base, idx);
-    const std::string xterm = azp ? fmt::format("((int32_t){} - {})", x, azp) : "(int32_t)" + x;
+    const std::string xterm = azp ? "(" + convk::add_const("(int32_t)" + x, -azp) + ")" : "(int32_t)" + x;
     const std::string wterm = bz != "0" ? "((int32_t)*vp++ - wzp)" : "(int32_t)*vp++";
     ctx.line("{}", wrap ? fmt::format("acc += (uint32_t)({} * {});", xterm, wterm)
                         : fmt::format("acc += {} * {};", xterm, wterm));

@@ -71,7 +71,7 @@ if [ -z "$cpu" ]; then
         *) cpu="m4" ;;
     esac
 fi
-tinyaot_mcu_select_cpu "$cpu" || die "unsupported --cpu '$cpu' (m3|m4|m7|m33|m55)"
+tinyaot_mcu_select_cpu "$cpu" || die "unsupported --cpu '$cpu' (m3|m4|m7|m33|m55|m55dsp)"
 cpu=$TINYAOT_MCU_CPU; machine=$TINYAOT_MCU_MACHINE; qcpu=$TINYAOT_MCU_QCPU
 
 # ---- plugin (built on demand into $TINYAOT_MCU_CACHE) ----------------------

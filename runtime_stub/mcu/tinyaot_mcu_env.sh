@@ -34,6 +34,10 @@ tinyaot_mcu_select_cpu() {
         m55|cortex-m55) TINYAOT_MCU_CPU=m55; TINYAOT_MCU_MACHINE=mps3-an547; TINYAOT_MCU_QCPU=cortex-m55
             # cortex-m55 implies +mve.fp +fp.dp (newlib multilib v8.1-m.main+mve/hard)
             TINYAOT_MCU_ARCH="-mcpu=cortex-m55 -mthumb -mfloat-abi=hard"; TINYAOT_MCU_LDSCRIPT=mps3-an547.ld ;;
+        m55dsp) TINYAOT_MCU_CPU=m55dsp; TINYAOT_MCU_MACHINE=mps3-an547; TINYAOT_MCU_QCPU=cortex-m55
+            # The same M55 with MVE disabled in the compiler: generated code takes its DSP (SMLAD)
+            # branch instead of the MVE one, so benchmarks compare both kernels on one CPU. Same multilib.
+            TINYAOT_MCU_ARCH="-mcpu=cortex-m55+nomve -mthumb -mfloat-abi=hard"; TINYAOT_MCU_LDSCRIPT=mps3-an547.ld ;;
         *) return 1 ;;
     esac
     # shellcheck disable=SC2034

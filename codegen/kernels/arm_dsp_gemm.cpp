@@ -1,0 +1,379 @@
+// Cortex-M DSP int8 GEMM kernels (see arm_dsp_gemm.h). Pointwise and regular convolutions with
+// at least two output pixels become one shared GEMM body: per block of 2 output pixels the layer
+// writes the K = C * KH * KW input taps of both pixels, sign-extended to int16 and interleaved
+// per group of 4 taps ([group][pixel][4]), into a scratch; the shared function then walks the
+// output channels in pairs, and an inline-assembly loop multiplies each group with one LDM of the
+// 4 activation words, two LDMs of the pair's pre-widened int16 weights and 8 SMLAD (16 MACs in 11
+// instructions). The input zero point is folded into a bias at compile time (padding taps hold
+// the zero point itself, so they still contribute nothing), so the gather is a plain copy.
+// Requantization is SMLAL + ASR + SSAT with per-channel records (RqRecord).
+#include "codegen/kernels/arm_dsp_gemm.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace tinyaot::codegen::arm {
+
+namespace {
+
+bool is_s8(const std::string& t) {
+  return t == "int8_t";
+}
+const char* tsuf(const std::string& t) {
+  return is_s8(t) ? "s8" : "u8";
+}
+
+// The inline-assembly core (Thumb-2, DSP extension): acc[0..3] (channel 0 pixel 0, channel 0
+// pixel 1, channel 1 pixel 0, channel 1 pixel 1) += the dot products of `groups` groups of
+// 4 taps; returns the weight pointer advanced past the pair. The loop body holds two groups; an
+// odd count enters at the second. Data registers are fixed (r8-r12, lr) so the LDM register lists
+// are ascending; the 7 operands fit in r0-r7 even when r7 is the frame pointer.
+const char* kCore =
+    "#if defined(__ARM_FEATURE_DSP)\n"
+    "static inline const int32_t* tinyaot_dsp_mac2x2(const int16_t* x, const int32_t* w, int32_t groups,\n"
+    "                                                int32_t* acc) {\n"
+    "  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
+    "  __asm__ volatile(\n"
+    "      \"tst %[n], #1\\n\\t\"\n"
+    "      \"add %[n], %[x], %[n], lsl #4\\n\\t\"\n"
+    "      \"bne 2f\\n\"\n"
+    "      \"1:\\n\\t\"\n"
+    "      TINYAOT_DSP_GROUP\n"
+    "      \"2:\\n\\t\"\n"
+    "      TINYAOT_DSP_GROUP\n"
+    "      \"cmp %[x], %[n]\\n\\t\"\n"
+    "      \"bne 1b\\n\"\n"
+    "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(groups), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] "
+    "\"+r\"(a2),\n"
+    "        [a3] \"+r\"(a3)\n"
+    "      :\n"
+    "      : \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"lr\", \"cc\", \"memory\");\n"
+    "  acc[0] = a0;\n"
+    "  acc[1] = a1;\n"
+    "  acc[2] = a2;\n"
+    "  acc[3] = a3;\n"
+    "  return w;\n"
+    "}\n"
+    "#endif\n";
+
+const char* kGroup =
+    "#define TINYAOT_DSP_GROUP                 \\\n"
+    "  \"ldm %[x]!, {r8, r9, r10, r11}\\n\\t\"  \\\n"
+    "  \"ldm %[w]!, {r12, lr}\\n\\t\"           \\\n"
+    "  \"smlad %[a0], r8, r12, %[a0]\\n\\t\"    \\\n"
+    "  \"smlad %[a0], r9, lr, %[a0]\\n\\t\"     \\\n"
+    "  \"smlad %[a1], r10, r12, %[a1]\\n\\t\"   \\\n"
+    "  \"smlad %[a1], r11, lr, %[a1]\\n\\t\"    \\\n"
+    "  \"ldm %[w]!, {r12, lr}\\n\\t\"           \\\n"
+    "  \"smlad %[a2], r8, r12, %[a2]\\n\\t\"    \\\n"
+    "  \"smlad %[a2], r9, lr, %[a2]\\n\\t\"     \\\n"
+    "  \"smlad %[a3], r10, r12, %[a3]\\n\\t\"   \\\n"
+    "  \"smlad %[a3], r11, lr, %[a3]\\n\\t\"\n";
+
+std::string rq_helper_text(const std::string& yt) {
+  const bool s8 = is_s8(yt);
+  const char* sat = s8 ? "__builtin_arm_ssat(q, 8)" : "__builtin_arm_usat(q, 8)";
+  const int lo = s8 ? -128 : 0, hi = s8 ? 127 : 255;
+  return fmt::format(
+      "#if defined(__ARM_FEATURE_DSP)\n"
+      "// sh > 0: floor((acc * mult + 2^(31+sh) + zp * 2^(32+sh)) / 2^(32+sh)) saturated (SMLAL, ASR,\n"
+      "// SSAT); the compiler proved no tie can occur, so this equals round-half-to-even. sh < 0: the\n"
+      "// generic rounding with shift -sh - 1.\n"
+      "static inline int32_t tinyaot_dsp_rq_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t zp) {{\n"
+      "  if (sh > 0) {{\n"
+      "    const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 "
+      "<< 32);\n"
+      "    const int32_t q = (int32_t)((init + (int64_t)acc * mult) >> 32) >> sh;\n"
+      "    return {1};\n"
+      "  }}\n"
+      "  const int32_t s = -sh - 1;\n"
+      "  int64_t p = (int64_t)acc * mult;\n"
+      "  if (s > 0) p = (p + ((int64_t)1 << (s - 1)) - 1 + ((p >> s) & 1)) >> s;\n"
+      "  p += zp;\n"
+      "  return (int32_t)(p < {2} ? {2} : p > {3} ? {3} : p);\n"
+      "}}\n"
+      "// The same with the high word of the addend precomputed (hinit = 2^(sh-1) + zp * 2^sh).\n"
+      "static inline int32_t tinyaot_dsp_rqh_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t hinit) {{\n"
+      "  const int32_t q = (int32_t)(((int64_t)hinit * ((int64_t)1 << 32) + (int64_t)acc * mult) >> 32) >> "
+      "sh;\n"
+      "  return {1};\n"
+      "}}\n"
+      "// The sh > 0 case alone, for layers whose records all have it.\n"
+      "static inline int32_t tinyaot_dsp_rqf_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t zp) {{\n"
+      "  const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 << "
+      "32);\n"
+      "  const int32_t q = (int32_t)((init + (int64_t)acc * mult) >> 32) >> sh;\n"
+      "  return {1};\n"
+      "}}\n"
+      "#endif\n",
+      tsuf(yt), sat, lo, hi);
+}
+
+// The shared GEMM body of one output type: all output channels (in pairs, records of 3 words
+// per channel: bias with the zero point folded in, multiplier, shift) of a 2-pixel block.
+std::string gemm_helper_text(const std::string& yt, bool all_fast) {
+  // Records of 4 words per channel: bias (zero point folded in), multiplier, shift, and the high
+  // word of the SMLAL addend 2^(31+sh) + zp * 2^(32+sh), precomputed at compile time.
+  const std::string rq =
+      all_fast ? fmt::format("tinyaot_dsp_rqh_{}(acc[{{0}}], r[{{1}}], r[{{2}}], r[{{3}}])", tsuf(yt))
+               : fmt::format(
+                     "(r[{{2}}] > 0 ? tinyaot_dsp_rqh_{0}(acc[{{0}}], r[{{1}}], r[{{2}}], "
+                     "r[{{3}}]) : tinyaot_dsp_rq_{0}(acc[{{0}}], r[{{1}}], r[{{2}}], zp))",
+                     tsuf(yt));
+  auto rqo = [&](int a, int rec) {
+    return fmt::format(fmt::runtime(rq), a, rec * 4 + 1, rec * 4 + 2, rec * 4 + 3);
+  };
+  return fmt::format(
+      "#if defined(__ARM_FEATURE_DSP)\n"
+      "static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, int32_t groups, const "
+      "int32_t* r,\n"
+      "                                  {2}* y, int32_t ystride, int32_t np, int32_t M, int32_t zp) {{\n"
+      "  (void)zp;\n"
+      "  for (int32_t m = 0; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
+      "    int32_t acc[4] = {{r[0], r[0], r[4], r[4]}};\n"
+      "    w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
+      "    y[0] = ({2}){3};\n"
+      "    if (np > 1) y[1] = ({2}){4};\n"
+      "    if (m + 1 < M) {{\n"
+      "      y[ystride] = ({2}){5};\n"
+      "      if (np > 1) y[ystride + 1] = ({2}){6};\n"
+      "    }}\n"
+      "  }}\n"
+      "}}\n"
+      "#endif\n",
+      all_fast ? "f" : "", tsuf(yt), yt, rqo(0, 0), rqo(1, 0), rqo(2, 1), rqo(3, 1));
+}
+
+// Pointwise layers: channel column(s) of pixel p (and p + d1) into the [group][pixel][4] layout,
+// sign- or zero-extended (the zero point is in the bias); the tail group's padding stays 0.
+std::string widen_helper_text(const std::string& xt) {
+  return fmt::format(
+      "#if defined(__ARM_FEATURE_DSP)\n"
+      "static void tinyaot_dsp_widen2_{0}(const {1}* x, int32_t P, int32_t C, int32_t d1, int16_t* xs) {{\n"
+      "  int32_t c = 0;\n"
+      "  for (; c + 4 <= C; c += 4, xs += 8, x += 4 * P) {{\n"
+      "    xs[0] = x[0];\n"
+      "    xs[4] = x[d1];\n"
+      "    xs[1] = x[P];\n"
+      "    xs[5] = x[P + d1];\n"
+      "    xs[2] = x[2 * P];\n"
+      "    xs[6] = x[2 * P + d1];\n"
+      "    xs[3] = x[3 * P];\n"
+      "    xs[7] = x[3 * P + d1];\n"
+      "  }}\n"
+      "  for (int32_t j = 0; j < 4 && c + j < C; ++j) {{\n"
+      "    xs[j] = x[j * P];\n"
+      "    xs[4 + j] = x[j * P + d1];\n"
+      "  }}\n"
+      "}}\n"
+      "#endif\n",
+      tsuf(xt), xt);
+}
+
+int ctz64(uint64_t v) {
+  int n = 0;
+  while (v && !(v & 1)) v >>= 1, ++n;
+  return n;
+}
+
+}  // namespace
+
+std::string require_rq_helper(KernelCtx& ctx, const std::string& y_type) {
+  // Helpers are emitted in the order of their keys: this one after the core, before its users.
+  ctx.require_helper(std::string("tinyaot_dsp_core_rq_") + tsuf(y_type), rq_helper_text(y_type));
+  return std::string("tinyaot_dsp_rq_") + tsuf(y_type);
+}
+
+RqRecord rq_record_for(int32_t mult, int32_t shift, int64_t bound) {
+  // A tie needs acc * mult = 2^(s-1) mod 2^s, i.e. |acc| >= 2^(s - 1 - ctz(mult)).
+  RqRecord r;
+  const int so = shift - ctz64(static_cast<uint64_t>(std::llabs(int64_t{mult})));
+  const bool no_tie = mult == 0 || so - 1 >= 40 || (so >= 1 && bound < (int64_t{1} << (so - 1)));
+  const int32_t j = std::max(0, 33 - shift);
+  const int64_t mj = int64_t{mult} * (int64_t{1} << std::min(j, 30));
+  // The 64-bit SMLAL sum acc * mult + 2^(31+sh) + zp * 2^(32+sh) must not wrap (|zp| <= 255).
+  const int32_t sh = shift + j - 32;
+  const bool fits = sh >= 1 && sh <= 22 && bound < (int64_t{1} << 31) &&
+                    bound * std::llabs(mj) < (int64_t{1} << 62) - (int64_t{257} << (32 + sh));
+  if (no_tie && j <= 7 && std::llabs(mj) <= INT32_MAX && fits) {
+    r.mult = static_cast<int32_t>(mj);
+    r.sh = sh;
+  } else {
+    r.mult = mult;
+    r.sh = -shift - 1;
+  }
+  return r;
+}
+
+std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
+  const ir::Node& n = ctx.node();
+  if (L.mult.size() != static_cast<size_t>(L.M) || n.inputs.size() < 4 || !n.inputs[3] ||
+      !n.inputs[3]->is_constant())
+    return {};
+  const ir::Value& wv = *n.inputs[3]->value;
+  const ir::Value* bv = nullptr;
+  if (!L.bias.empty()) {
+    if (n.inputs.size() < 9 || !n.inputs[8] || !n.inputs[8]->is_constant()) return {};
+    bv = n.inputs[8]->value.get();
+  }
+  const int64_t per = wv.numel() / L.M;
+  const int64_t lo = is_s8(L.x_type) ? -128 : 0, hi = is_s8(L.x_type) ? 127 : 255;
+  const int64_t maxdx = std::max(std::llabs(lo - L.xzp), std::llabs(hi - L.xzp));
+  std::vector<RqRecord> out(static_cast<size_t>(L.M));
+  for (int64_t m = 0; m < L.M; ++m) {
+    RqRecord& r = out[static_cast<size_t>(m)];
+    r.bias = bv ? static_cast<int32_t>(bv->get_i64(m)) : 0;
+    int64_t sumabs = 0;
+    for (int64_t k = 0; k < per; ++k) sumabs += std::llabs(wv.get_i64(m * per + k));
+    const int64_t bound = std::llabs(r.bias) + maxdx * sumabs;
+    const RqRecord f = rq_record_for(L.mult[static_cast<size_t>(m)], L.shift[static_cast<size_t>(m)], bound);
+    r.mult = f.mult;
+    r.sh = f.sh;
+  }
+  return out;
+}
+
+std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast) {
+  const ir::Value& wv = *ctx.node().inputs[3]->value;
+  const std::vector<RqRecord> rq = rq_records(ctx, L);
+  const int64_t M = L.M, K = wv.numel() / M;
+  std::vector<double> rt(static_cast<size_t>(M2 * 4), 0.0);
+  *all_fast = true;
+  for (int64_t m = 0; m < M2; ++m) {
+    double* r = &rt[static_cast<size_t>(m * 4)];
+    if (m >= M) {
+      r[2] = 1;
+      continue;
+    }
+    // The input zero point is folded into the bias: sum w * (x - xzp) = sum w * x - xzp * sum w.
+    int64_t sumw = 0;
+    for (int64_t k = 0; k < K; ++k) sumw += wv.get_i64(m * K + k);
+    const RqRecord& q = rq[static_cast<size_t>(m)];
+    r[0] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(q.bias) - L.xzp * sumw));
+    r[1] = q.mult;
+    r[2] = q.sh;
+    if (q.sh > 0) r[3] = static_cast<double>((int64_t{1} << (q.sh - 1)) + L.yzp * (int64_t{1} << q.sh));
+    *all_fast = *all_fast && q.sh > 0;
+  }
+  return rt;
+}
+
+bool gemm2x2_supported(const KernelCtx& ctx, const QConvLayer& L, bool im2col) {
+  const ir::Node& n = ctx.node();
+  if (n.inputs.size() < 4 || !n.inputs[3] || !n.inputs[3]->is_constant()) return false;
+  if (!L.bias.empty() && (n.inputs.size() < 9 || !n.inputs[8] || !n.inputs[8]->is_constant())) return false;
+  if (L.mult.size() != static_cast<size_t>(L.M)) return false;
+  int64_t P = 1;
+  for (int64_t o : L.out) P *= o;
+  if (P < 2) return false;
+  (void)im2col;
+  return true;
+}
+
+void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
+  const ir::Value& wv = *ctx.node().inputs[3]->value;
+  int64_t P = 1;
+  for (int64_t o : L.out) P *= o;
+  int64_t IS = 1;
+  for (int64_t i : L.in) IS *= i;
+  const int64_t KS = im2col ? L.k[0] * L.k[1] : 1;
+  const int64_t K = L.C * KS, G4 = (K + 3) / 4, M = L.M, M2 = (M + 1) / 2 * 2;
+  // Tap order along K: regular convolutions with C % 4 == 0 store taps kernel-position-major
+  // (position t * C + c), so each group of 4 holds 4 channels of one kernel position and the
+  // gather below is a loop over channel groups with constant offsets; otherwise the weights' own
+  // order (c * KS + t). `nat` maps a position along K to the weights' index.
+  const bool tap_major = im2col && L.C % 4 == 0;
+  auto nat = [&](int64_t k) { return tap_major ? (k % L.C) * KS + k / L.C : k; };
+
+  // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps].
+  std::vector<double> wt(static_cast<size_t>(M2 * G4 * 2), 0.0);
+  for (int64_t m = 0; m < M2; ++m)
+    for (int64_t g = 0; g < G4; ++g)
+      for (int64_t h = 0; h < 2; ++h) {
+        int32_t v[2] = {0, 0};
+        for (int64_t e = 0; e < 2; ++e) {
+          const int64_t k = g * 4 + h * 2 + e;
+          if (m < M && k < K) v[e] = static_cast<int32_t>(wv.get_i64(m * K + nat(k)));
+        }
+        const uint32_t word = (static_cast<uint32_t>(v[0]) & 0xffffu) | (static_cast<uint32_t>(v[1]) << 16);
+        wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
+      }
+  bool all_fast = true;
+  const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
+  const std::string wtab = ctx.const_table("w16", ir::DType::I32, wt);
+  const std::string rtab = ctx.const_table("rq", ir::DType::I32, rt);
+  ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);
+  require_rq_helper(ctx, L.y_type);
+  const std::string gemm = std::string("tinyaot_dsp_gemm2x2") + (all_fast ? "f_" : "_") + tsuf(L.y_type);
+  ctx.require_helper(gemm, gemm_helper_text(L.y_type, all_fast));
+  const std::string xs = ctx.scratch(static_cast<size_t>(G4 * 16), "int16_t");
+  ctx.line("int16_t* xs = {};", xs);
+  // Weights and bias are read from the compile-time tables instead.
+  ctx.line("(void)x3;");
+  if (!L.bias.empty()) ctx.line("(void){};", L.bias);
+  const std::string zp = L.yzp_expr;
+  if (!im2col) {
+    const std::string widen = std::string("tinyaot_dsp_widen2_") + tsuf(L.x_type);
+    ctx.require_helper(widen, widen_helper_text(L.x_type));
+    if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
+    ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
+    ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+    ctx.line("{}(x0 + p, {}, {}, np - 1, xs);", widen, P, L.C);
+    ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+    ctx.close();
+    return;
+  }
+  // Regular convolutions: gather the taps of output positions p and p + 1 (padding = x_zp).
+  // Windows inside the input take a branch-free copy with constant offsets (a loop over groups of
+  // 4 channels in tap-major order, or fully unrolled when K <= 64); the others check every tap.
+  const int64_t H = L.in[0], Wd = L.in[1], OW = L.out[1], KH = L.k[0], KW = L.k[1];
+  const bool fast = H >= KH && Wd >= KW && (tap_major || K <= 64);
+  if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
+  ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
+  ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+  ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
+  ctx.line("const int32_t pq = q < np ? p + q : p;");
+  ctx.line("const int32_t oy = pq / {}, ox = pq % {};", OW, OW);
+  ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
+  ctx.line("int16_t* s = xs + q * 4;");
+  if (fast) {
+    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW);
+    ctx.line("const {}* xb = x0 + iy * {} + ix;", L.x_type, Wd);
+    if (tap_major) {
+      ctx.open("for (int32_t c = 0; c < {}; c += 4, xb += {}, s += 8) {{", L.C, 4 * IS);
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw)
+          for (int64_t j = 0; j < 4; ++j)
+            ctx.line("s[{}] = xb[{}];", (kh * KW + kw) * (L.C / 4) * 8 + j, j * IS + kh * Wd + kw);
+      ctx.close();
+    } else {
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
+        ctx.line("s[{}] = xb[{}];", k / 4 * 8 + k % 4, c * IS + kh * Wd + kw);
+      }
+    }
+    ctx.line("continue;");
+    ctx.close();
+  }
+  ctx.open("for (int32_t c = 0; c < {}; ++c) {{", L.C);
+  ctx.open("for (int32_t kh = 0; kh < {}; ++kh) {{", KH);
+  ctx.line("const int32_t y = iy + kh;");
+  ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, Wd);
+  ctx.open("for (int32_t kw = 0; kw < {}; ++kw) {{", KW);
+  ctx.line("const int32_t x = ix + kw;");
+  ctx.line("const int32_t k = {};", tap_major ? fmt::format("(kh * {} + kw) * {} + c", KW, L.C)
+                                              : fmt::format("(c * {} + kh) * {} + kw", KH, KW));
+  ctx.line(
+      "s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
+      H, Wd, L.xzp);
+  ctx.close();
+  ctx.close();
+  ctx.close();
+  ctx.close();
+  ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+  ctx.close();
+}
+
+}  // namespace tinyaot::codegen::arm
