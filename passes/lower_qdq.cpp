@@ -651,6 +651,15 @@ bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
   g.remove_unused_tensors();  // also the constants of groups that did not match
   ctx.count("integer_ops_created", count_qlinear(g) - qlinear_before);
   ctx.count("float_groups_left", note_float_groups(g, ctx.diag));
+  // --rounding tflite: a softmax TFLite Micro would reject (output not 1/256, -128, or rows over
+  // 256) keeps tinyaot's own integer softmax; say so (docs/rounding.md).
+  for (auto& np : g.nodes())
+    if (np->op == "QSoftmax" && quant::rounding_of(*np) == quant::Rounding::Tflite && ctx.diag)
+      ctx.diag->warn(
+          fmt::format("lower-qdq: node '{}' (Softmax) uses tinyaot's integer softmax, not TFLite's: "
+                      "TFLite's int8 softmax needs int8 output scale 1/256, zero point -128 and "
+                      "rows of at most 256 (and an input scale above 2^-26)",
+                      np->name.empty() ? np->out(0)->name : np->name));
   ctx.count("nodes_removed", nodes_before - static_cast<int64_t>(g.nodes().size()));
   return changed;
 }

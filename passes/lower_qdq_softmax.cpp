@@ -66,6 +66,8 @@ Node* replace(Graph& g, Node* p, const RowGroup& r, const char* op, std::vector<
   Tensor* yq = r.qo.q->outputs[0];
   n->outputs = {yq};
   yq->producer = n;
+  // The rounding mode travels with the node (lower-qdq warns about a tflite-mode QSoftmax).
+  if (const ir::Attribute* a = p->attrs.find("tinyaot_rounding")) n->attrs.set("tinyaot_rounding", *a);
   doomed.push_back(p);
   doomed.push_back(r.qo.q);
   return n;
@@ -90,7 +92,6 @@ bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
       n->attrs.set("mult", int_attr(tp.mult));
       n->attrs.set("left_shift", int_attr(tp.left_shift));
       n->attrs.set("diff_min", int_attr(tp.diff_min));
-      if (const ir::Attribute* a = p->attrs.find("tinyaot_rounding")) n->attrs.set("tinyaot_rounding", *a);
       n->info->infer(*n);
       return true;
     }

@@ -65,8 +65,8 @@ inline int32_t tfl_one_over_one_plus_x(int32_t x) {
   const int32_t c48_17 = 1515870810, c_neg32_17 = -1010580540;  // Q2.29
   int32_t r = c48_17 + tflite_srdhm(d, c_neg32_17);
   for (int i = 0; i < 3; ++i) {
-    const int32_t one_minus_dr = (1 << 29) - tflite_srdhm(d, r);            // Q2.29
-    r = r + tfl_sat_shl(tflite_srdhm(r, one_minus_dr), 2);                   // Q4.27 -> Q2.29
+    const int32_t one_minus_dr = (1 << 29) - tflite_srdhm(d, r);  // Q2.29
+    r = r + tfl_sat_shl(tflite_srdhm(r, one_minus_dr), 2);        // Q4.27 -> Q2.29
   }
   return tfl_sat_shl(r, 1);  // r / 2 in Q1.30 read as Q0.31: 1 / (1 + x)
 }
@@ -96,8 +96,8 @@ inline TflSoftmaxParams tfl_softmax_params(double x_scale) {
   if (q.shift < 0 || q.shift > 30) return p;
   p.mult = q.mult;
   p.left_shift = q.shift;
-  const double radius = double((1 << kTflScaledDiffBits) - 1) * double(int64_t{1} << (31 - kTflScaledDiffBits)) /
-                        double(int64_t{1} << q.shift);
+  const double radius = double((1 << kTflScaledDiffBits) - 1) *
+                        double(int64_t{1} << (31 - kTflScaledDiffBits)) / double(int64_t{1} << q.shift);
   p.diff_min = -static_cast<int32_t>(std::floor(radius));
   p.ok = true;
   return p;
@@ -105,14 +105,16 @@ inline TflSoftmaxParams tfl_softmax_params(double x_scale) {
 
 // One row of `len` int8 values `stride` apart (len <= 256 keeps the Q12.19 sum below 2^28, so the
 // final shift bits_over_unit + 23 stays <= 31). Output scale 1/256, zero point -128.
-inline void tfl_softmax_row(const int8_t* x, int8_t* y, int32_t len, int32_t stride, const TflSoftmaxParams& p) {
+inline void tfl_softmax_row(const int8_t* x, int8_t* y, int32_t len, int32_t stride,
+                            const TflSoftmaxParams& p) {
   int32_t m = x[0];
   for (int32_t k = 1; k < len; ++k) m = std::max<int32_t>(m, x[k * stride]);
   int32_t sum = 0;
   for (int32_t k = 0; k < len; ++k) {
     const int32_t diff = x[k * stride] - m;
     if (diff >= p.diff_min)
-      sum += tflite_rdbpot(tfl_exp_on_negative(tflite_srdhm(diff * (1 << p.left_shift), p.mult)), kTflAccumBits);
+      sum +=
+          tflite_rdbpot(tfl_exp_on_negative(tflite_srdhm(diff * (1 << p.left_shift), p.mult)), kTflAccumBits);
   }
   int bits = 0;
   const int32_t recip = tfl_reciprocal(sum, &bits);

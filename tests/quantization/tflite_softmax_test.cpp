@@ -22,8 +22,24 @@
 using namespace tinyaot;
 
 TEST_CASE("tflite softmax: saturating shift and rounding half sum are exact", "[quant][tflsoftmax]") {
-  const int32_t vals[] = {0, 1, -1, 2, -2, 3, -3, 1 << 24, -(1 << 24), (1 << 29) - 1, -(1 << 29), 1 << 29,
-                          INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 123456789, -987654321};
+  const int32_t vals[] = {0,
+                          1,
+                          -1,
+                          2,
+                          -2,
+                          3,
+                          -3,
+                          1 << 24,
+                          -(1 << 24),
+                          (1 << 29) - 1,
+                          -(1 << 29),
+                          1 << 29,
+                          INT32_MAX,
+                          INT32_MIN,
+                          INT32_MAX - 1,
+                          INT32_MIN + 1,
+                          123456789,
+                          -987654321};
   for (int32_t x : vals)
     for (int e : {1, 2, 5, 30}) {
       const __int128 v = static_cast<__int128>(x) * (__int128{1} << e);
@@ -45,8 +61,18 @@ TEST_CASE("tflite softmax: saturating shift and rounding half sum are exact", "[
 // (1/8)^5 / 120 = 2.55e-7. The product with up to seven factors exp(-2^j) <= 1 does not grow
 // either error, so |result / 2^31 - exp(a / 2^26)| <= 2.55e-7 + 16 * 2^-31 < 2.63e-7.
 TEST_CASE("tflite softmax: exp_on_negative_values within 2.63e-7 of exp", "[quant][tflsoftmax]") {
-  std::vector<int32_t> cases = {0, -1, -2, -(1 << 24), -(1 << 24) - 1, -(1 << 24) + 1, -(1 << 26), -(1 << 30),
-                                INT32_MIN + 1, INT32_MIN, -(1 << 23), -((1 << 24) * 3)};
+  std::vector<int32_t> cases = {0,
+                                -1,
+                                -2,
+                                -(1 << 24),
+                                -(1 << 24) - 1,
+                                -(1 << 24) + 1,
+                                -(1 << 26),
+                                -(1 << 30),
+                                INT32_MIN + 1,
+                                INT32_MIN,
+                                -(1 << 23),
+                                -((1 << 24) * 3)};
   std::mt19937 rng(11);
   for (int i = 0; i < 200000; ++i) cases.push_back(-static_cast<int32_t>(rng() & 0x7fffffffu));
   for (int i = 0; i < 20000; ++i) cases.push_back(-static_cast<int32_t>(rng() % (1u << 27)));
@@ -110,7 +136,8 @@ TEST_CASE("tflite softmax: compile-time parameters by hand", "[quant][tflsoftmax
 
 // The row against the exact softmax: TFLite's fixed point stays within 1 output step (1/256)
 // plus the exp and reciprocal errors (< 1e-6), so |y - round(256 p) + 128| <= 1 everywhere.
-TEST_CASE("tflite softmax: rows within 1 LSB of the exact softmax; C twin equals C++", "[quant][tflsoftmax]") {
+TEST_CASE("tflite softmax: rows within 1 LSB of the exact softmax; C twin equals C++",
+          "[quant][tflsoftmax]") {
   std::mt19937 rng(13);
   struct Row {
     double xs;
@@ -186,7 +213,8 @@ graph g opset 13 {{
 
 // Golden IR: TFLite's parameters for x_scale 1/16 (hand-derived above) on the lowered node; the
 // tolerance against the float group is 1 output step.
-TEST_CASE("lower-qdq: DQ -> Softmax -> Q becomes QSoftmaxTflite under --rounding tflite", "[passes][tflsoftmax]") {
+TEST_CASE("lower-qdq: DQ -> Softmax -> Q becomes QSoftmaxTflite under --rounding tflite",
+          "[passes][tflsoftmax]") {
   const std::string attr = " {tinyaot_rounding=\"tflite\"}";
   testing::check_pass("lower-qdq", fmt::format(kSoftmaxGroup, "0.00390625", -128, attr), R"(
 graph g opset 13 {
@@ -194,14 +222,18 @@ graph g opset 13 {
   %y: i8[2x10] = tinyaot.QSoftmaxTflite(%x) {diff_min=-248, inner=1, left_shift=23, len=10, mult=1073741824, tinyaot_rounding="tflite"}
   return %y
 })",
-             1.0);
+                      1.0);
   // Output parameters TFLite rejects (zero point -127) or the default mode: the QSoftmax kernel.
-  for (const auto& text : {fmt::format(kSoftmaxGroup, "0.00390625", -127, attr),
-                           fmt::format(kSoftmaxGroup, "0.00390625", -128, "")}) {
-    auto g = ir::parse(text);
+  // Only the tflite-mode fallback is warned about.
+  for (const bool tflite : {true, false}) {
+    auto g = ir::parse(tflite ? fmt::format(kSoftmaxGroup, "0.00390625", -127, attr)
+                              : fmt::format(kSoftmaxGroup, "0.00390625", -128, ""));
     Diagnostics d;
     passes::find_pass("lower-qdq")->run(*g, passes::PassContext{&d});
     REQUIRE(g->nodes().size() == 1);
     CHECK(g->nodes()[0]->op == "QSoftmax");
+    bool warned = false;
+    for (const auto& w : d.warnings) warned = warned || w.find("not TFLite's") != std::string::npos;
+    CHECK(warned == tflite);
   }
 }
