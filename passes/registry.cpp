@@ -32,6 +32,7 @@ std::vector<std::string> default_pipeline(int opt_level) {
       "fold-channel-affine",  // Per-channel Mul/Add after Conv/Gemm (and MatMul + Add) go into weights/bias.
       "fuse-activation",  // After BN folding (Conv-BN-Relu): apply the activation in the producer's store.
       "prune-zero-channels",  // After lowering/fusion: drop input-independent channels (bias folded in).
+      "fuse-residual-add",    // After pruning (which sees plain convs): residual Add into the conv's store.
       "fold-constants",       // Rewrites above can expose new all-constant nodes.
       "remove-dead-nodes",    // Drop whatever no longer reaches an output.
       "schedule-memory",      // Last: pick the node order with the lowest peak live memory.
