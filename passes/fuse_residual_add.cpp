@@ -1,7 +1,8 @@
 // fuse-residual-add: the Add of a residual branch goes into the epilogue of the convolution that
 // produces one of its operands (compiler/ops/residual.h has the fused node's definition):
 //   float: Conv -> Add(., R) [-> Relu]          =>  Conv(x, w, b, R) {tinyaot_residual=1[, tinyaot_act=Relu]}
-//   int8:  QLinearConv -> com.microsoft.QLinearAdd(., B)  =>  QLinearConv(..., B, Bs, Bz, Cs, Cz) {tinyaot_residual=1}
+//   int8:  QLinearConv -> com.microsoft.QLinearAdd(., B)  =>  QLinearConv(..., B, Bs, Bz, Cs, Cz)
+//   {tinyaot_residual=1}
 // The conv output then is never stored: it must have no consumer but the Add and not be a graph
 // output, which is what removes its buffer. The fused kernel reads R[i] just before writing
 // output element i, so codegen/storage.cpp can also put the output over R in place when R dies
@@ -42,7 +43,8 @@ bool const_scalar(const ir::Tensor* t) {
 // The conv producing operand `y` of add `a` when it can take the Add into its epilogue.
 ir::Node* fusable_conv(const ir::Graph& g, const ir::Node& a, const ir::Tensor* y, bool int8) {
   ir::Node* p = y ? y->producer : nullptr;
-  if (!p || !p->domain.empty() || residual::has(*p) || p->outputs.size() != 1 || p->outputs[0] != y) return nullptr;
+  if (!p || !p->domain.empty() || residual::has(*p) || p->outputs.size() != 1 || p->outputs[0] != y)
+    return nullptr;
   if (y->is_graph_output || g.consumers(y).size() != 1) return nullptr;  // the buffer must go away
   if (y->shape != a.outputs[0]->shape || y->dtype != a.outputs[0]->dtype) return nullptr;
   if (!int8) {
@@ -128,7 +130,8 @@ bool fuse_residual_add(ir::Graph& g, const PassContext& ctx) {
     } else {
       const size_t os = conv_op == ia ? 4 : 1, oz = conv_op == ia ? 5 : 2;
       p.inputs.resize(9, nullptr);
-      for (ir::Tensor* t : {other, a.inputs[os], a.inputs[oz], a.inputs[6], a.inputs[7]}) p.inputs.push_back(t);
+      for (ir::Tensor* t : {other, a.inputs[os], a.inputs[oz], a.inputs[6], a.inputs[7]})
+        p.inputs.push_back(t);
       take_output(p, out);
       ++fused_int8;
     }

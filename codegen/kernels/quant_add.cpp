@@ -17,8 +17,8 @@ using ir::Node;
 
 namespace quant {
 
-QAddElement prepare_qadd_element(KernelCtx& ctx, DType t, bool known, float sa, int32_t za, float sb, int32_t zb,
-                                 float sy, int32_t zy) {
+QAddElement prepare_qadd_element(KernelCtx& ctx, DType t, bool known, float sa, int32_t za, float sb,
+                                 int32_t zb, float sy, int32_t zy) {
   QAddElement e;
   e.ctype = ir::dtype_ctype(t);
   e.lo = t == DType::I8 ? -128 : 0;
@@ -49,19 +49,19 @@ void emit_qadd_element(KernelCtx& ctx, const QAddElement& e, const std::string& 
                        const std::string& dst) {
   if (e.tflite) {
     // TFLite's Add: inputs shifted left by 20, rescaled each, summed, rescaled (no clamping between).
-    ctx.line("const int32_t qa_s = {}(({} - {}) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", e.fn, a,
-             za, TfliteAdd::kLeftShift, e.tp.a.mult, e.tp.a.shift);
-    ctx.line("const int32_t qb_s = {}(({} - {}) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", e.fn, b,
-             zb, TfliteAdd::kLeftShift, e.tp.b.mult, e.tp.b.shift);
+    ctx.line("const int32_t qa_s = {}(({} - {}) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", e.fn,
+             a, za, TfliteAdd::kLeftShift, e.tp.a.mult, e.tp.a.shift);
+    ctx.line("const int32_t qb_s = {}(({} - {}) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", e.fn,
+             b, zb, TfliteAdd::kLeftShift, e.tp.b.mult, e.tp.b.shift);
     ctx.line("{} = ({}){};", dst, e.ctype,
              requant_call(ctx, "qa_s + qb_s", std::to_string(e.tp.y.mult), std::to_string(e.tp.y.shift), zy,
                           e.lo, e.hi));
   } else if (e.plan.ok) {
     const QAddPlan& p = e.plan;
-    ctx.line("const int64_t q_acc = (int64_t)({} - {}) * {}LL + (int64_t)({} - {}) * {}LL;", a, za, p.ma, b, zb,
-             p.mb);
-    ctx.line("int64_t q_y = ((q_acc + {}LL + ((q_acc >> {}) & 1)) >> {}) + {};", (int64_t{1} << (p.shift - 1)) - 1,
-             p.shift, p.shift, zy);
+    ctx.line("const int64_t q_acc = (int64_t)({} - {}) * {}LL + (int64_t)({} - {}) * {}LL;", a, za, p.ma, b,
+             zb, p.mb);
+    ctx.line("int64_t q_y = ((q_acc + {}LL + ((q_acc >> {}) & 1)) >> {}) + {};",
+             (int64_t{1} << (p.shift - 1)) - 1, p.shift, p.shift, zy);
     ctx.line("q_y = q_y < {} ? {} : q_y > {} ? {} : q_y;", e.lo, e.lo, e.hi, e.hi);
     if (!p.ex_a.empty()) {
       ctx.line("const int64_t q_rem = (q_acc & {}LL) - {}LL;", (int64_t{1} << p.shift) - 1,
@@ -116,9 +116,12 @@ void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
   const bool known = is_const(n, 1) && is_const(n, 4) && is_const(n, 6) &&
                      (!present(n, 2) || is_const(n, 2)) && (!present(n, 5) || is_const(n, 5)) &&
                      (!present(n, 7) || is_const(n, 7));
-  auto z = [&](size_t i) { return present(n, i) && known ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
+  auto z = [&](size_t i) {
+    return present(n, i) && known ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0;
+  };
   auto s = [&](size_t i) { return known ? cval(n, i)->data<float>()[0] : 0.0f; };
-  const quant::QAddElement qe = quant::prepare_qadd_element(ctx, t, known, s(1), z(2), s(4), z(5), s(6), z(7));
+  const quant::QAddElement qe =
+      quant::prepare_qadd_element(ctx, t, known, s(1), z(2), s(4), z(5), s(6), z(7));
   ctx.set_name(fmt::format("qlinearadd_{}{}", ir::dtype_name(t), flat ? "" : "_bcast"));
   ctx.line("const int32_t za = {}, zb = {}, zy = {};", zp_of(2), zp_of(5), zp_of(7));
   if (!qe.tflite && !qe.plan.ok) {

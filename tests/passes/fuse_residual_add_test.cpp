@@ -165,7 +165,8 @@ graph g opset 13 {
   check_pass("fuse-residual-add", in, in, 0.0);
 }
 
-TEST_CASE("fuse-residual-add: QLinearConv -> QLinearAdd (onnx rounding) becomes one QLinearConv", "[passes]") {
+TEST_CASE("fuse-residual-add: QLinearConv -> QLinearAdd (onnx rounding) becomes one QLinearConv",
+          "[passes]") {
   auto stats = check_pass("fuse-residual-add", qgraph(""), qfused(""), 0.0);
   CHECK(stats.get("residual_qlinearadds_fused") == 1);
   check_exact_wide("fuse-residual-add", qgraph(""), 50);
