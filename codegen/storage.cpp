@@ -36,19 +36,45 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
     for (const ir::Tensor* t : nodes[s]->inputs)
       if (t) last_use[t] = static_cast<int>(s);
 
+  std::map<const ir::Tensor*, int> first_output_index;
+  for (size_t i = g.outputs.size(); i-- > 0;) first_output_index[g.outputs[i]] = static_cast<int>(i);
+  auto output_index = [&](const ir::Tensor* t) {
+    auto it = first_output_index.find(t);
+    return it == first_output_index.end() ? -1 : it->second;
+  };
+  // What the merge rules ask of a group's members, kept per group as members join, so a long
+  // chain of in-place ops costs linear rather than quadratic time: the last step any member is
+  // read, whether a member is a graph output, and whether a member sits at an offset.
+  struct GroupSummary {
+    int last_use = -1;
+    bool has_output = false;
+    bool has_offset = false;
+  };
+  std::vector<GroupSummary> summary;
+  // Adds t to group gid; t's offset_in_group entry, if any, must already be set.
+  auto add_member = [&](int gid, const ir::Tensor* t) {
+    m.group_of[t] = gid;
+    m.groups[static_cast<size_t>(gid)].members.push_back(t);
+    GroupSummary& s = summary[static_cast<size_t>(gid)];
+    auto lu = last_use.find(t);
+    if (lu != last_use.end()) s.last_use = std::max(s.last_use, lu->second);
+    s.has_output |= output_index(t) >= 0;
+    s.has_offset |= m.offset_in_group.count(t) != 0;
+  };
   auto new_group = [&](const ir::Tensor* t, int step) {
     StorageGroup gr;
     gr.bytes = t->bytes();
     gr.first = step;
-    gr.members.push_back(t);
     m.groups.push_back(gr);
-    m.group_of[t] = static_cast<int>(m.groups.size()) - 1;
-    return static_cast<int>(m.groups.size()) - 1;
+    summary.emplace_back();
+    const int gid = static_cast<int>(m.groups.size()) - 1;
+    add_member(gid, t);
+    return gid;
   };
-  auto output_index = [&](const ir::Tensor* t) {
-    for (size_t i = 0; i < g.outputs.size(); ++i)
-      if (g.outputs[i] == t) return static_cast<int>(i);
-    return -1;
+  // True when no member of group gid is read after `step` or is a graph output.
+  auto members_dead_after = [&](int gid, int step) {
+    const GroupSummary& s = summary[static_cast<size_t>(gid)];
+    return s.last_use <= step && !s.has_output;
   };
   // Graph inputs: read-only groups in the caller's buffers.
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -83,14 +109,12 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
       bool single_output = k >= 0 && std::count(g.outputs.begin(), g.outputs.end(), out) == 1;
       if (k < 0 && !out->is_graph_input) {
         if (m.offset_in_group.count(in)) m.offset_in_group[out] = m.offset_in_group.at(in);
-        m.group_of[out] = gid;
-        m.groups[static_cast<size_t>(gid)].members.push_back(out);
+        add_member(gid, out);
         m.elided.insert(&n);
         done = true;
       } else if (single_output && can_bind(gid) && !m.offset_in_group.count(in)) {
         bind_output(gid, k);
-        m.group_of[out] = gid;
-        m.groups[static_cast<size_t>(gid)].members.push_back(out);
+        add_member(gid, out);
         m.elided.insert(&n);
         done = true;
       }
@@ -115,14 +139,10 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
         }
         // The input's whole storage group (it may include tensors it was computed in place from)
         // moves into the slice, so every member must be dead after the Concat.
-        const StorageGroup& gr = m.groups[static_cast<size_t>(m.group_of.at(in))];
-        ok = gr.kind == StorageGroup::Arena && gr.bytes == in->bytes();
-        for (const ir::Tensor* t : gr.members) {
-          auto lu = last_use.find(t);
-          if (output_index(t) >= 0 || m.offset_in_group.count(t) ||
-              (lu != last_use.end() && lu->second > step))
-            ok = false;
-        }
+        const int in_gid = m.group_of.at(in);
+        const StorageGroup& gr = m.groups[static_cast<size_t>(in_gid)];
+        ok = gr.kind == StorageGroup::Arena && gr.bytes == in->bytes() && members_dead_after(in_gid, step) &&
+             !summary[static_cast<size_t>(in_gid)].has_offset;
         for (const ir::Tensor* other : n.inputs)
           if (other != in && other && m.group_of.count(other) && m.group_of.at(other) == m.group_of.at(in))
             ok = false;
@@ -133,17 +153,18 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
         if (k >= 0) bind_output(gid, k);
         size_t off = 0;
         for (const ir::Tensor* in : n.inputs) {
-          StorageGroup& old = m.groups[static_cast<size_t>(m.group_of.at(in))];
-          StorageGroup& ng = m.groups[static_cast<size_t>(gid)];
-          for (const ir::Tensor* t : old.members) {
-            m.group_of[t] = gid;
+          const size_t old_gid = static_cast<size_t>(m.group_of.at(in));
+          std::vector<const ir::Tensor*> moved;
+          moved.swap(m.groups[old_gid].members);
+          m.groups[old_gid].bytes = 0;
+          summary[old_gid] = GroupSummary();
+          for (const ir::Tensor* t : moved) {
             m.offset_in_group[t] = off;
-            ng.members.push_back(t);
+            add_member(gid, t);
             auto pa = produced_at.find(t);
+            StorageGroup& ng = m.groups[static_cast<size_t>(gid)];
             ng.first = std::min(ng.first, pa == produced_at.end() ? 0 : pa->second);
           }
-          old.members.clear();
-          old.bytes = 0;
           off += in->bytes();
         }
         m.elided.insert(&n);
@@ -161,16 +182,11 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
                              w->shape[0] == C && w->shape[1] == 1 && in->shape[0] == 1;
       int gid = m.group_of.at(in);
       StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
-      bool ok = depthwise && out->bytes() <= in->bytes() && in->dtype == out->dtype &&
-                gr.kind == StorageGroup::Arena && output_index(out) < 0 && !out->is_graph_input;
-      for (const ir::Tensor* t : gr.members) {
-        auto it = last_use.find(t);
-        if ((it != last_use.end() && it->second > step) || output_index(t) >= 0 || m.offset_in_group.count(t))
-          ok = false;
-      }
+      const bool ok = depthwise && out->bytes() <= in->bytes() && in->dtype == out->dtype &&
+                      gr.kind == StorageGroup::Arena && output_index(out) < 0 && !out->is_graph_input &&
+                      members_dead_after(gid, step) && !summary[static_cast<size_t>(gid)].has_offset;
       if (ok) {
-        m.group_of[out] = gid;
-        gr.members.push_back(out);
+        add_member(gid, out);
         m.dw_in_place.insert(&n);
         ++m.in_place;
         done = true;
@@ -202,12 +218,7 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
         StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
         if (gr.kind == StorageGroup::GraphInput || m.offset_in_group.count(in)) continue;
         // Every member of the input's group must be dead after this step.
-        bool dies = true;
-        for (const ir::Tensor* t : gr.members) {
-          auto it = last_use.find(t);
-          if ((it != last_use.end() && it->second > step) || output_index(t) >= 0) dies = false;
-        }
-        if (!dies) continue;
+        if (!members_dead_after(gid, step)) continue;
         int k = output_index(out);
         if (k >= 0) {
           if (std::count(g.outputs.begin(), g.outputs.end(), out) != 1 || out->is_graph_input ||
@@ -215,8 +226,7 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
             continue;
           bind_output(gid, k);
         }
-        m.group_of[out] = gid;
-        gr.members.push_back(out);
+        add_member(gid, out);
         ++m.in_place;
         done = true;
         break;
@@ -234,13 +244,10 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
   // Lifetimes: from the first producer to the last consumer of any member; in io_in_arena
   // mode outputs must survive the whole run (the caller reads them afterwards).
   const int end = std::max(0, static_cast<int>(nodes.size()) - 1);
-  for (auto& gr : m.groups) {
-    gr.last = gr.first;
-    for (const ir::Tensor* t : gr.members) {
-      auto it = last_use.find(t);
-      if (it != last_use.end()) gr.last = std::max(gr.last, it->second);
-      if (io_in_arena && output_index(t) >= 0) gr.last = end;
-    }
+  for (size_t i = 0; i < m.groups.size(); ++i) {
+    StorageGroup& gr = m.groups[i];
+    gr.last = std::max(gr.first, summary[i].last_use);
+    if (io_in_arena && summary[i].has_output) gr.last = end;
   }
   return m;
 }

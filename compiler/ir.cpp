@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <set>
 
 #include "compiler/ops/registry.h"
@@ -108,11 +110,30 @@ static auto dispatch_read(DType t, const uint8_t* p, int64_t i, F&& f) {
   throw CompileError("value of undefined dtype read");
 }
 
+namespace {
+// Converts v to the integer type T with a defined result for every input: NaN becomes 0 and
+// values outside T's range saturate (a plain cast is undefined behaviour there, and hostile
+// models do write 1e30 into a uint8 Pad value).
+template <class T>
+T saturate_cast(double v) {
+  if (std::isnan(v)) return T(0);
+  if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+  // max() of 64-bit types rounds up to 2^63 or 2^64 as a double, so compare with >=.
+  if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  return static_cast<T>(v);
+}
+}  // namespace
+
 double Value::get_f64(int64_t i) const {
   return dispatch_read(dtype, bytes.data(), i, [](auto v) { return static_cast<double>(v); });
 }
 int64_t Value::get_i64(int64_t i) const {
-  return dispatch_read(dtype, bytes.data(), i, [](auto v) { return static_cast<int64_t>(v); });
+  return dispatch_read(dtype, bytes.data(), i, [](auto v) {
+    if constexpr (std::is_floating_point_v<decltype(v)>)
+      return saturate_cast<int64_t>(static_cast<double>(v));
+    else
+      return static_cast<int64_t>(v);
+  });
 }
 std::vector<int64_t> Value::to_i64_vector() const {
   std::vector<int64_t> r(static_cast<size_t>(numel()));
@@ -125,16 +146,16 @@ void Value::set_f64(int64_t i, double v) {
   switch (dtype) {
     case DType::F32: reinterpret_cast<float*>(p)[i] = static_cast<float>(v); return;
     case DType::F64: reinterpret_cast<double*>(p)[i] = v; return;
-    case DType::I8: reinterpret_cast<int8_t*>(p)[i] = static_cast<int8_t>(v); return;
-    case DType::U8: reinterpret_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); return;
+    case DType::I8: reinterpret_cast<int8_t*>(p)[i] = saturate_cast<int8_t>(v); return;
+    case DType::U8: reinterpret_cast<uint8_t*>(p)[i] = saturate_cast<uint8_t>(v); return;
     case DType::Bool: reinterpret_cast<uint8_t*>(p)[i] = v != 0; return;
-    case DType::I16: reinterpret_cast<int16_t*>(p)[i] = static_cast<int16_t>(v); return;
+    case DType::I16: reinterpret_cast<int16_t*>(p)[i] = saturate_cast<int16_t>(v); return;
     case DType::U16:
-    case DType::F16: reinterpret_cast<uint16_t*>(p)[i] = static_cast<uint16_t>(v); return;
-    case DType::I32: reinterpret_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); return;
-    case DType::U32: reinterpret_cast<uint32_t*>(p)[i] = static_cast<uint32_t>(v); return;
-    case DType::I64: reinterpret_cast<int64_t*>(p)[i] = static_cast<int64_t>(v); return;
-    case DType::U64: reinterpret_cast<uint64_t*>(p)[i] = static_cast<uint64_t>(v); return;
+    case DType::F16: reinterpret_cast<uint16_t*>(p)[i] = saturate_cast<uint16_t>(v); return;
+    case DType::I32: reinterpret_cast<int32_t*>(p)[i] = saturate_cast<int32_t>(v); return;
+    case DType::U32: reinterpret_cast<uint32_t*>(p)[i] = saturate_cast<uint32_t>(v); return;
+    case DType::I64: reinterpret_cast<int64_t*>(p)[i] = saturate_cast<int64_t>(v); return;
+    case DType::U64: reinterpret_cast<uint64_t*>(p)[i] = saturate_cast<uint64_t>(v); return;
     case DType::Undefined: break;
   }
   throw CompileError("value of undefined dtype written");
@@ -275,21 +296,25 @@ void Graph::topo_sort() {
   std::vector<std::unique_ptr<Node>> pending = std::move(nodes_);
   nodes_.clear();
   while (!pending.empty()) {
+    // One sweep moves every node whose inputs are ready (including those made ready earlier in
+    // the same sweep); the rest keep their order for the next sweep. An already sorted graph
+    // takes one linear sweep.
     bool progress = false;
-    for (auto it = pending.begin(); it != pending.end();) {
+    std::vector<std::unique_ptr<Node>> rest;
+    for (auto& np : pending) {
       bool ok = true;
-      for (Tensor* in : (*it)->inputs)
+      for (Tensor* in : np->inputs)
         if (in && !ready.count(in)) ok = false;
       if (ok) {
-        for (Tensor* o : (*it)->outputs)
+        for (Tensor* o : np->outputs)
           if (o) ready.insert(o);
-        nodes_.push_back(std::move(*it));
-        it = pending.erase(it);
+        nodes_.push_back(std::move(np));
         progress = true;
       } else {
-        ++it;
+        rest.push_back(std::move(np));
       }
     }
+    pending = std::move(rest);
     if (!progress) {
       std::string msg = fmt::format("graph has a cycle through node {}", pending.front()->label());
       for (auto& p : pending) nodes_.push_back(std::move(p));

@@ -61,7 +61,7 @@ struct Value {
   // Element i converted to double / int64 whatever the dtype (slow; for attributes and tests).
   double get_f64(int64_t i) const;
   int64_t get_i64(int64_t i) const;
-  void set_f64(int64_t i, double v);  // converts to dtype (saturating casts are the caller's job)
+  void set_f64(int64_t i, double v);  // converts to dtype; integers: NaN -> 0, out of range saturates
   std::vector<int64_t> to_i64_vector() const;
 };
 

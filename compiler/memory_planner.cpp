@@ -16,13 +16,19 @@ static size_t align_up(size_t v, size_t a) {
 size_t MemoryPlanner::live_lower_bound() const {
   int steps = 0;
   for (auto& b : bufs_) steps = std::max(steps, b.last + 1);
-  size_t best = 0;
-  for (int s = 0; s < steps; ++s) {
-    // Offsets are aligned and the arena is rounded up to 16, so every live buffer costs at least
-    // its size rounded up to its alignment.
-    size_t live = 0;
-    for (auto& b : bufs_)
-      if (b.first <= s && s <= b.last) live += align_up(b.size, std::max<size_t>(b.align, 1));
+  // Offsets are aligned and the arena is rounded up to 16, so every live buffer costs at least
+  // its size rounded up to its alignment. A difference array keeps this linear in buffers + steps.
+  std::vector<size_t> delta(static_cast<size_t>(steps) + 1, 0);
+  std::vector<size_t> ends(static_cast<size_t>(steps) + 1, 0);
+  for (auto& b : bufs_) {
+    if (b.first > b.last || b.first < 0) continue;
+    const size_t cost = align_up(b.size, std::max<size_t>(b.align, 1));
+    delta[static_cast<size_t>(b.first)] += cost;
+    ends[static_cast<size_t>(b.last) + 1] += cost;
+  }
+  size_t best = 0, live = 0;
+  for (size_t s = 0; s < static_cast<size_t>(steps); ++s) {
+    live = live + delta[s] - ends[s];
     best = std::max(best, live);
   }
   return best;
@@ -54,8 +60,8 @@ std::string MemoryPlanner::report() const {
 namespace {
 
 // Lowest offset >= 0 at which `b` fits next to the already placed, time-overlapping buffers.
-size_t lowest_fit(const std::vector<BufferRequest>& bufs, const std::vector<size_t>& offsets,
-                  const std::vector<size_t>& placed, size_t id) {
+size_t lowest_fit_linear(const std::vector<BufferRequest>& bufs, const std::vector<size_t>& offsets,
+                         const std::vector<size_t>& placed, size_t id) {
   const BufferRequest& b = bufs[id];
   std::vector<std::pair<size_t, size_t>> busy;
   for (size_t p : placed) {
@@ -71,16 +77,52 @@ size_t lowest_fit(const std::vector<BufferRequest>& bufs, const std::vector<size
   return align_up(off, b.align);
 }
 
+// The same placement as lowest_fit_linear over all placed buffers, but it finds the time-overlapping
+// ones through per-step lists when that touches fewer entries, so long chains of short-lived
+// buffers place in linear rather than quadratic time.
+class Occupancy {
+ public:
+  explicit Occupancy(const std::vector<BufferRequest>& bufs) : bufs_(bufs), seen_(bufs.size(), 0) {
+    int steps = 0;
+    for (auto& b : bufs) steps = std::max(steps, b.last + 1);
+    at_step_.resize(static_cast<size_t>(steps));
+  }
+  size_t lowest_fit(const std::vector<size_t>& offsets, size_t id) {
+    const BufferRequest& b = bufs_[id];
+    size_t listed = 0;
+    for (int s = std::max(b.first, 0); s <= b.last; ++s) listed += at_step_[static_cast<size_t>(s)].size();
+    if (listed >= placed_.size()) return lowest_fit_linear(bufs_, offsets, placed_, id);
+    ++stamp_;
+    std::vector<size_t> overlapping;
+    for (int s = std::max(b.first, 0); s <= b.last; ++s)
+      for (size_t p : at_step_[static_cast<size_t>(s)])
+        if (seen_[p] != stamp_) seen_[p] = stamp_, overlapping.push_back(p);
+    return lowest_fit_linear(bufs_, offsets, overlapping, id);
+  }
+  void add(size_t id) {
+    placed_.push_back(id);
+    const BufferRequest& b = bufs_[id];
+    for (int s = std::max(b.first, 0); s <= b.last; ++s) at_step_[static_cast<size_t>(s)].push_back(id);
+  }
+
+ private:
+  const std::vector<BufferRequest>& bufs_;
+  std::vector<std::vector<size_t>> at_step_;
+  std::vector<size_t> placed_;
+  std::vector<uint64_t> seen_;
+  uint64_t stamp_ = 0;
+};
+
 // Places buffers in `order` at their lowest fitting offsets.
 size_t place_in_order(const std::vector<BufferRequest>& bufs, const std::vector<size_t>& order,
                       std::vector<size_t>& offsets) {
   offsets.assign(bufs.size(), 0);
-  std::vector<size_t> placed;
+  Occupancy occ(bufs);
   size_t arena = 0;
   for (size_t id : order) {
-    offsets[id] = lowest_fit(bufs, offsets, placed, id);
+    offsets[id] = occ.lowest_fit(offsets, id);
     arena = std::max(arena, offsets[id] + bufs[id].size);
-    placed.push_back(id);
+    occ.add(id);
   }
   return align_up(arena, 16);
 }
@@ -165,12 +207,19 @@ class Exact : public MemoryPlanner {
     std::mt19937 rng(12345);
     std::vector<size_t> order(n), offs;
     std::iota(order.begin(), order.end(), 0);
-    for (int r = 0; r < 2000 && best_ > bound_; ++r) {
+    // Both searches cost about n per step. Real models have at most a few hundred buffers; on
+    // larger graphs the budgets shrink (restarts with n, search nodes with n^2) so compile time
+    // and the search's recursion depth stay bounded.
+    const size_t restarts = n <= 256 ? 2000 : std::max<size_t>(1, 2000 * 256 / n);
+    const uint64_t node_budget =
+        n <= 256 ? budget_ : std::max<uint64_t>(1000, budget_ * 65536 / (static_cast<uint64_t>(n) * n));
+    for (size_t r = 0; r < restarts && best_ > bound_; ++r) {
       std::shuffle(order.begin(), order.end(), rng);
       size_t a = place_in_order(bufs_, order, offs);
       if (a < best_) best_ = a, best_offsets_ = offs;
     }
     nodes_ = 0;
+    node_budget_ = node_budget;
     aborted_ = false;
     if (best_ > bound_ && n > 0) {
       std::vector<size_t> offsets(n, 0), placed;
@@ -186,7 +235,7 @@ class Exact : public MemoryPlanner {
   void search(std::vector<size_t>& offsets, std::vector<size_t>& placed, std::vector<bool>& used,
               size_t top) {
     if (aborted_ || best_ <= bound_) return;
-    if (++nodes_ > budget_) {
+    if (++nodes_ > node_budget_) {
       aborted_ = true;
       return;
     }
@@ -213,7 +262,7 @@ class Exact : public MemoryPlanner {
           dup = true;
       if (dup) continue;
       seen_sizes.push_back(id);
-      size_t off = lowest_fit(bufs_, offsets, placed, id);
+      size_t off = lowest_fit_linear(bufs_, offsets, placed, id);
       size_t new_top = std::max(top, off + bufs_[id].size);
       if (align_up(new_top, 16) >= best_) continue;
       offsets[id] = off;
@@ -226,7 +275,7 @@ class Exact : public MemoryPlanner {
     }
   }
 
-  uint64_t budget_;
+  uint64_t budget_, node_budget_ = 0;
   uint64_t nodes_ = 0;
   bool aborted_ = false, proven_ = false;
   size_t best_ = 0, bound_ = 0;

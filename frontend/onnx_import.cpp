@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
+#include <new>
+#include <stdexcept>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -321,6 +323,11 @@ void check_model_limits(const onnx::ModelProto& model, const ImportOptions& opt)
   }
 }
 
+extern "C" void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak));
+void child_sanitizer_death() {
+  _exit(3);
+}
+
 // Runs `fn` (ONNX library code that has crashed on hostile models: shape inference divides by
 // unchecked attributes and dereferences missing shapes) in a child process, so a crash or hang
 // there becomes a CompileError instead of killing the compiler. Returns what `fn` returned;
@@ -339,10 +346,18 @@ std::string run_isolated(const std::string& what, const std::function<std::strin
     // Default actions for crash signals, so the child dies by the signal (reported by the parent)
     // instead of running handlers installed by sanitizers or libFuzzer in the parent.
     for (int sig : {SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
+    // Under a sanitizer (the fuzz build) a sanitizer report in the child must end the child
+    // only, not run the parent's libFuzzer crash handler.
+    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(child_sanitizer_death);
     alarm(120);  // a hang in the library ends the child, and the parent reports it
     std::string out;
     try {
       out = "O" + fn();
+    } catch (const std::bad_alloc&) {
+      out = "E" + what + " failed in the ONNX library: it ran out of memory; the model is malformed";
+    } catch (const std::length_error& e) {
+      out = "E" + what + " failed in the ONNX library: it tried to build an impossibly large object (" +
+            e.what() + "); the model is malformed";
     } catch (const std::exception& e) {
       out = std::string("E") + e.what();
     }
@@ -371,7 +386,8 @@ std::string run_isolated(const std::string& what, const std::function<std::strin
     throw CompileError(fmt::format("{} crashed in the ONNX library (signal {}); the model is malformed", what,
                                    WTERMSIG(status)));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty())
-    throw CompileError(fmt::format("{} failed in the ONNX library (exit status {})", what, status));
+    throw CompileError(fmt::format("{} failed in the ONNX library (exit status {}); the model is malformed",
+                                   what, WIFEXITED(status) ? WEXITSTATUS(status) : status));
   if (in[0] == 'E') throw CompileError(in.substr(1));
   return in.substr(1);
 }
@@ -395,6 +411,23 @@ void check_edges(const onnx::GraphProto& g) {
   for (auto& o : g.output())
     if (!defined.count(o.name()))
       throw CompileError(fmt::format("graph output '{}' is not produced by any node", o.name()));
+}
+
+// A graph output's declared element type is the caller's interface (it becomes the type in the
+// generated header), so one that differs from what the graph computes is an error, as in ONNX
+// Runtime. Declared shapes are not checked: exporters often leave stale or symbolic dims there.
+void check_declared_output_types(const onnx::GraphProto& gp, const ir::Graph& g) {
+  for (int i = 0; i < gp.output_size() && i < static_cast<int>(g.outputs.size()); ++i) {
+    const onnx::ValueInfoProto& o = gp.output(i);
+    if (!o.type().has_tensor_type() || o.type().tensor_type().elem_type() == 0) continue;
+    const ir::Tensor* t = g.outputs[static_cast<size_t>(i)];
+    const ir::DType declared =
+        dtype_from_onnx(o.type().tensor_type().elem_type(), "graph output '" + o.name() + "'");
+    if (declared == t->dtype) continue;
+    throw CompileError(
+        fmt::format("graph output '{}' is declared {} but {} produces {}", o.name(), ir::dtype_name(declared),
+                    t->producer ? t->producer->label() : std::string("the graph"), ir::dtype_name(t->dtype)));
+  }
 }
 
 }  // namespace
@@ -494,6 +527,7 @@ std::unique_ptr<ir::Graph> import_model_bytes(const std::string& bytes, const Im
   auto g = build_graph(model, opt, diag);
   infer_and_fold(*g, diag, opt.max_tensor_bytes);
   g->verify();
+  check_declared_output_types(model.graph(), *g);
   // ONNX's shape inference is only a cross-check, and it runs after ours on purpose: ONNX 1.12
   // divides by attribute values it never validated (Conv strides of 0 raise SIGFPE), while our
   // per-op inference above rejects such nodes with a message first.

@@ -80,6 +80,8 @@ bool rewrite_once(ir::Graph& g, const PassContext& ctx) {
     ir::Tensor* x = n.inputs[0];
     ir::Tensor* y = n.outputs[0];
     ir::Node* p = x->producer;
+    // Only layout ops need it, and the consumer scan is linear in the graph, so skip it for others.
+    if (!is_reshape_like(&n) && !is_op(&n, "Transpose")) continue;
     const bool x_private = !x->is_graph_output && g.consumers(x).size() == 1;
     if (is_reshape_like(&n)) {
       if (y->shape == x->shape && !y->is_graph_output) {

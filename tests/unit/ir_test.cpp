@@ -1,6 +1,8 @@
 // Unit tests of the IR: dtypes, broadcasting helpers, graph editing, topological order, printer.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <set>
 
 #include "compiler/ir.h"
@@ -51,4 +53,28 @@ TEST_CASE("registry lists every op exactly once", "[ir][registry]") {
     CHECK(find_op(o.domain, o.name) == &o);
   }
   CHECK(find_op("", "NoSuchOp") == nullptr);
+}
+
+// Hostile models put values like 1e30 into uint8 attributes; conversions must be defined
+// (a plain float-to-integer cast out of range is undefined behaviour; UBSan found it).
+TEST_CASE("Value conversions from double saturate and map NaN to zero", "[ir]") {
+  using tinyaot::ir::DType;
+  using tinyaot::ir::Value;
+  Value u8(DType::U8, {3});
+  u8.set_f64(0, 1e30);
+  u8.set_f64(1, -6.0);
+  u8.set_f64(2, std::nan(""));
+  CHECK(u8.get_i64(0) == 255);
+  CHECK(u8.get_i64(1) == 0);
+  CHECK(u8.get_i64(2) == 0);
+  Value i64(DType::I64, {2});
+  i64.set_f64(0, 1e300);
+  i64.set_f64(1, -1e300);
+  CHECK(i64.get_i64(0) == INT64_MAX);
+  CHECK(i64.get_i64(1) == INT64_MIN);
+  Value f(DType::F32, {2});
+  f.set_f64(0, 3e38);
+  f.set_f64(1, -2.75);
+  CHECK(f.get_i64(0) == INT64_MAX);
+  CHECK(f.get_i64(1) == -2);  // in range: truncation toward zero, like the C cast
 }
