@@ -15,7 +15,8 @@ namespace {
 // A [256] graph input holding every value of its type once.
 tinyaot::ir::Value all_values(tinyaot::ir::DType t) {
   tinyaot::ir::Value v(t, {256});
-  for (int64_t k = 0; k < 256; ++k) v.set_f64(k, static_cast<double>((t == tinyaot::ir::DType::I8 ? -128 : 0) + k));
+  for (int64_t k = 0; k < 256; ++k)
+    v.set_f64(k, static_cast<double>((t == tinyaot::ir::DType::I8 ? -128 : 0) + k));
   return v;
 }
 
@@ -52,7 +53,8 @@ tinyaot::passes::PassStats run_exhaustive(const std::string& text, tinyaot::ir::
 
 }  // namespace
 
-TEST_CASE("merge-requantize: int8 Q(DQ(x)) with different parameters becomes tinyaot.Requantize", "[passes]") {
+TEST_CASE("merge-requantize: int8 Q(DQ(x)) with different parameters becomes tinyaot.Requantize",
+          "[passes]") {
   // x_scale / y_scale = 0.25 / 0.5 = 0.5 = 2^23 * 2^-24 (multiplier 8388608, shift 24); the float
   // path is exact for these scales, ties included, so the merge holds for every input.
   const std::string in = pair_graph("i8", "i8", 0.25f, 3, 0.5f, -2);
