@@ -58,6 +58,13 @@ ir::Node* fusable_conv(const ir::Graph& g, const ir::Node& a, const ir::Tensor* 
   return p;
 }
 
+// Multiply-accumulates of a conv: weight elements times output positions (per image).
+int64_t macs(const ir::Node& p) {
+  const ir::Tensor* w = p.inputs[p.op == "QLinearConv" ? 3 : 1];
+  const ir::Tensor* y = p.outputs[0];
+  return y->shape.size() < 2 ? 0 : w->numel() * (y->numel() / (y->shape[0] * y->shape[1]));
+}
+
 // Makes conv `p` produce `out` (the Add's or the Relu's output) instead of its own output.
 void take_output(ir::Node& p, ir::Tensor* out) {
   ir::Tensor* y = p.outputs[0];
@@ -82,8 +89,10 @@ bool fuse_residual_add(ir::Graph& g, const PassContext& ctx) {
     if (a.inputs.size() <= ib || !a.inputs[ia] || !a.inputs[ib] || a.inputs[ia] == a.inputs[ib]) continue;
     if (f && !is_float(a.outputs[0])) continue;
     if (q && (a.inputs.size() != 8 || !a.inputs[7])) continue;  // output zero point needed (type)
-    // Candidates: the producer of either operand; the later one in the current order is chosen
-    // (the other operand then is already computed when the fused conv runs).
+    // Candidates: the producer of either operand. The one with fewer MACs is chosen (ties: the
+    // later one in the current order): the arena is the same either way, and on Cortex-M targets a
+    // fused int8 conv loses its DSP kernel, which costs least on the cheaper conv (a projection
+    // shortcut's 1x1 rather than the 3x3 of the main branch).
     ir::Node* best = nullptr;
     size_t conv_op = 0;
     for (size_t k : {ia, ib}) {
@@ -100,7 +109,8 @@ bool fuse_residual_add(ir::Graph& g, const PassContext& ctx) {
             !const_scalar(a.inputs[6]) || !const_scalar(a.inputs[7]) || !const_scalar(p->inputs[6]))
           continue;
       }
-      if (!best || pos[p] > pos[best]) best = p, conv_op = k;
+      if (!best || macs(*p) < macs(*best) || (macs(*p) == macs(*best) && pos[p] > pos[best]))
+        best = p, conv_op = k;
     }
     if (!best) continue;
     ir::Node& p = *best;

@@ -116,10 +116,10 @@ graph g opset 13 {
   check_exact_wide("fuse-residual-add", in, 20);
 }
 
-TEST_CASE("fuse-residual-add: bias-less 3x3 Conv, Add without Relu; the later of two convs is fused",
+TEST_CASE("fuse-residual-add: bias-less convs, Add without Relu; the conv with fewer MACs is fused",
           "[passes]") {
-  // Both Add operands are single-use conv outputs: %c2 comes later in the order, so it takes the
-  // Add and %c1 becomes its residual; the bias slot stays empty.
+  // Both Add operands are single-use conv outputs: the 1x1 %c1 (9 MACs) takes the Add rather than
+  // the 3x3 %c2 (81 MACs), moves after %c2, and reads it as its residual; the bias slot stays empty.
   const char* in = R"(
 graph g opset 13 {
   input %x: f32[1x1x3x3]
@@ -135,8 +135,8 @@ graph g opset 13 {
   input %x: f32[1x1x3x3]
   const %w1: f32[1x1x1x1] = [0.75]
   const %w2: f32[1x1x3x3] = [1.0,-0.5,0.25,2.0,-1.0,0.5,0.125,1.5,-2.0]
-  %c1: f32[1x1x3x3] = Conv(%x, %w1)
-  %y: f32[1x1x3x3] = Conv(%x, %w2, _, %c1) {pads=[1,1,1,1], tinyaot_residual=1}
+  %c2: f32[1x1x3x3] = Conv(%x, %w2) {pads=[1,1,1,1]}
+  %y: f32[1x1x3x3] = Conv(%x, %w1, _, %c2) {tinyaot_residual=1}
   return %y
 })",
              0.0);
