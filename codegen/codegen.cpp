@@ -151,12 +151,14 @@ Output generate(const ir::Graph& g, const Options& opt) {
     std::string text;  // signature + body, name-less: identical texts share one function
     std::string kernel_name;
     std::vector<std::pair<std::string, std::string>> tables;
+    size_t weight_table_bytes = 0;  // bytes of `tables` that hold weights (sparse encoding)
   };
   std::vector<Emitted> emitted;
   std::map<std::string, std::string> helpers;
   auto emit_one = [&](const ir::Node& n, int at_step, bool in_place_output) {
     KernelCtx ctx(n, opt.target);
     ctx.set_in_place_output(in_place_output);
+    ctx.set_sparse_weights(opt.sparse_weights);
     n.info->emit(n, ctx);
     std::string params;
     auto add_param = [&](const std::string& type, const std::string& pname) {
@@ -172,7 +174,8 @@ Output generate(const ir::Graph& g, const Options& opt) {
                 KernelCtx::out(i));
     if (ctx.scratch_bytes()) add_param("uint8_t*", "scratch");
     Emitted e{Layer{&n, "", ctx.scratch_bytes(), -1, at_step, {}},
-              "(" + params + ") {\n" + ctx.body() + "}\n", ctx.name(), ctx.tables()};
+              "(" + params + ") {\n" + ctx.body() + "}\n", ctx.name(), ctx.tables(),
+              ctx.weight_table_bytes()};
     // Constant inputs a kernel only reads at compile time (shapes, pads, axes) cost no flash.
     for (size_t i = 0; i < n.inputs.size(); ++i)
       e.layer.uses_input.push_back(mentions(ctx.body(), KernelCtx::in(i)));
@@ -265,6 +268,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
       kernels_src += fmt::format("// {}\nTINYAOT_KERNEL void {}{}\n", L.node->label(), L.fn, e.text);
     }
     for (auto& t : e.tables) tables_src += t.second;
+    out.weight_bytes += e.weight_table_bytes;
     layers.push_back(L);
   }
 

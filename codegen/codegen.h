@@ -18,6 +18,7 @@ struct Options {
   std::string model_sha256;  // recorded in the file headers
   bool print_memory_plan = false;
   bool aliasing = true;
+  SparseWeights sparse_weights = SparseWeights::Int8;  // which layers may use the sparse encoding
   bool io_in_arena = false;  // inputs/outputs inside the arena (NAME_input/NAME_output)  // views without
                              // copies, in-place elementwise ops, outputs in place
 };
@@ -49,9 +50,10 @@ struct Output {
 int64_t node_macs(const ir::Node& n);
 // The --report JSON document.
 // `passes_json`, when not empty, is the pipeline's per-pass array (passes::pass_stats_json) and
-// becomes the report's "passes" member.
-std::string report_json(const Output& out, const std::string& model_path,
-                        const std::string& passes_json = "");
+// becomes the report's "passes" member. `warnings` (the compile's warnings, e.g. the lower-qdq notes
+// on groups left in float) become the "warnings" array.
+std::string report_json(const Output& out, const std::string& model_path, const std::string& passes_json = "",
+                        const std::vector<std::string>& warnings = {});
 
 Output generate(const ir::Graph& g, const Options& opt);
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,11 @@
 namespace tinyaot::codegen {
 
 enum class Target { Generic, CortexM4, CortexM7, CortexM33, CortexM55 };
+
+// Which layers may store their weights in the sparse encoding (codegen/sparse_weights.h) when it
+// is smaller than dense: none, int8 layers only (skipping w == zero point is exact), or float
+// layers too (skipping w == 0 drops 0 * inf = NaN and the sign of -0, so only with --prune).
+enum class SparseWeights { Off, Int8, All };
 
 // Emitted kernels are `static void <name>(const T0* x0, ..., T* y0, ..., uint8_t* scratch)`.
 // Parameter xi is node input i (omitted optional inputs still get a slot, passed as a null
@@ -29,6 +35,8 @@ class KernelCtx {
   bool in_place_output() const { return in_place_output_; }
   void set_in_place_output(bool v) { in_place_output_ = v; }
   Target target() const { return target_; }
+  SparseWeights sparse_weights() const { return sparse_; }
+  void set_sparse_weights(SparseWeights s) { sparse_ = s; }
   static std::string in(size_t i) { return "x" + std::to_string(i); }
   static std::string out(size_t i) { return "y" + std::to_string(i); }
 
@@ -66,6 +74,13 @@ class KernelCtx {
   // Adds a kernel-private constant table (e.g. precomputed indices) as a static const array at
   // file scope and returns its name. `values` are printed as C literals of `dtype`.
   std::string const_table(const std::string& base, ir::DType dtype, const std::vector<double>& values);
+  // A const_table that holds the layer's weights in another form (the sparse encoding): its bytes
+  // count in the weight total, like the weight arrays it replaces.
+  std::string weight_table(const std::string& base, ir::DType dtype, const std::vector<double>& values) {
+    weight_table_bytes_ += std::max<size_t>(values.size(), 1) * ir::dtype_size(dtype);
+    return const_table(base, dtype, values);
+  }
+  size_t weight_table_bytes() const { return weight_table_bytes_; }
 
   // Formats a double as a C literal of the given type (exact for float, handles inf/nan).
   static std::string literal(double v, ir::DType t);
@@ -79,6 +94,8 @@ class KernelCtx {
  private:
   const ir::Node& node_;
   Target target_;
+  SparseWeights sparse_ = SparseWeights::Off;
+  size_t weight_table_bytes_ = 0;
   bool in_place_output_ = false;
   std::string name_ = "kernel";
   std::string body_;

@@ -59,10 +59,15 @@ static std::string esc(const std::string& s) {
   return r;
 }
 
-std::string report_json(const Output& out, const std::string& model_path, const std::string& passes_json) {
+std::string report_json(const Output& out, const std::string& model_path, const std::string& passes_json,
+                        const std::vector<std::string>& warnings) {
   std::string r = "{\n";
   r += fmt::format("  \"model\": \"{}\",\n", esc(model_path));
   if (!passes_json.empty()) r += "  \"passes\": " + passes_json + ",\n";
+  r += "  \"warnings\": [";
+  for (size_t i = 0; i < warnings.size(); ++i)
+    r += fmt::format("{}\n    \"{}\"", i ? "," : "", esc(warnings[i]));
+  r += warnings.empty() ? "],\n" : "\n  ],\n";
   int64_t macs = 0;
   size_t params = 0;
   r += "  \"layers\": [\n";

@@ -126,6 +126,9 @@ CompileResult compile_bytes(const std::string& model_bytes, const std::string& n
   co.name = name;
   co.target = opt.target;
   co.io_in_arena = opt.io_in_arena;
+  co.sparse_weights = !opt.sparse_weights || opt.opt_level == 0 ? codegen::SparseWeights::Off
+                      : opt.prune_sparsity >= 0                 ? codegen::SparseWeights::All
+                                                                : codegen::SparseWeights::Int8;
   co.command_line = opt.command_line;
   co.model_sha256 = frontend::sha256_hex(model_bytes);
   r.output = codegen::generate(*r.graph, co);

@@ -36,6 +36,9 @@ struct CompileOptions {
   QuantizeOptions quantize;  // --quantize int8: calibrate and insert QDQ before lower-qdq
   // --prune magnitude:<s>: fraction of each layer's weights zeroed after the pipeline (< 0: off).
   double prune_sparsity = -1;
+  // --no-sparse-weights clears it: store every weight densely. Otherwise (at -O2) int8 layers use
+  // the sparse encoding where it is smaller, and float layers too when --prune is given.
+  bool sparse_weights = true;
 };
 
 struct CompileResult {

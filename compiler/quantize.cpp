@@ -57,7 +57,7 @@ bool is_compute(const Node& n) {
   if (n.op == "MatMul")
     return is_float_run_time(n.in(0)) && !n.in(0)->shape.empty() && const_f32(n.in(1)) &&
            n.in(1)->shape.size() == 2;
-  if (n.op == "Softmax") return is_float_run_time(n.in(0));
+  if (n.op == "Softmax" || n.op == "LogSoftmax") return is_float_run_time(n.in(0));
   if (n.op == "Add") {
     const Tensor *a = n.in(0), *b = n.in(1);
     const bool ok_a = is_float_run_time(a) || const_f32(a), ok_b = is_float_run_time(b) || const_f32(b);
@@ -323,7 +323,7 @@ QuantizeStats quantize_graph(Graph& g, const QuantizeOptions& opt, std::ostream*
   for (auto& np : g.nodes()) order.push_back(np.get());
   for (Node* n : order) {
     if (!int_nodes.count(n) || !is_compute(*n)) continue;
-    if (n->op == "Softmax") continue;  // no weights
+    if (n->op == "Softmax" || n->op == "LogSoftmax") continue;  // no weights
     if (n->op == "Add") {
       for (size_t i = 0; i < 2; ++i)
         if (const_f32(n->inputs[i]))

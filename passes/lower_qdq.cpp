@@ -9,6 +9,9 @@
 //   DQ(a), DQ(b), ... (same parameters) -> Concat      =>  Concat of the integer tensors, then DQ
 //   DQ(x) -> pointwise op (one run-time input) -> Q    =>  tinyaot.LookupTable (256 entries)
 //   DQ(x) -> Softmax -> Q                              =>  tinyaot.QSoftmax (integer, <= 1 LSB)
+//   DQ(x) -> LogSoftmax -> Q                           =>  tinyaot.QLogSoftmax (integer, <= 1 LSB)
+//   DQ(x) -> Resize(nearest) -> Q                      =>  Resize on the integer tensor (+ requant table)
+//   DQ(x) -> Resize(linear, 4-D, H/W) -> Q             =>  tinyaot.QResizeLinear (integer, <= 1 LSB)
 // and, only under --rounding tflite (no integer form equals the float path at ties):
 //   DQ(x) -> AveragePool / GlobalAveragePool -> Q      =>  com.microsoft.QLinear(Global)AveragePool
 //   DQ(a), DQ(b) -> Mul -> Q                           =>  com.microsoft.QLinearMul
@@ -459,70 +462,16 @@ bool lower_lut(Graph& g, Node* p, std::vector<Node*>& doomed) {
   return true;
 }
 
-// DQ(x) -> Softmax -> Q  =>  tinyaot.QSoftmax: integer-only, within 1 LSB of the exact
-// Q(softmax(DQ(x))) (docs/quantization.md); rows of at most 4096 elements.
-bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
-  if (!is_op(p, "Softmax") || p->outputs.size() != 1) return false;
-  Tensor* xf = p->in(0);
-  if (!xf || !is_op(xf->producer, "DequantizeLinear")) return false;
-  QSrc x;
-  if (!dq_source(g, xf, x, false) || !x.per_tensor() || x.scale->numel() != 1) return false;
-  QOut qo;
-  std::vector<Node*> act;
-  if (!q_consumer(g, p->out(0), qo, act) || !act.empty()) return false;
-  const OpInfo* info = find_op("tinyaot", "QSoftmax");
-  if (!info) return false;
-  // Rows as the float op sees them: [outer, len, inner].
-  const ir::Shape& sh = xf->shape;
-  const int64_t rank = static_cast<int64_t>(sh.size());
-  if (rank == 0) return false;
-  const bool v13 = p->opset >= 13;
-  const int64_t axis = ops::normalize_axis(*p, p->attrs.get_int("axis", v13 ? -1 : 1), rank);
-  int64_t len = 1, inner = 1;
-  for (int64_t d = axis; d < rank; ++d) (d == axis || !v13 ? len : inner) *= sh[static_cast<size_t>(d)];
-  // out_mult = rne(2^shift / y_scale) with the largest shift <= 20 that keeps it below 2^32, and
-  // at least 2^16 so that its rounding costs < 0.01 LSB.
-  const double ys = qo.scale->value->data<float>()[0];
-  int shift = 20;
-  while (shift > 1 && std::nearbyint(std::ldexp(1.0, shift) / ys) > 4294967295.0) --shift;
-  const double mult = std::nearbyint(std::ldexp(1.0, shift) / ys);
-  if (len < 1 || len > 4096 || !(mult >= 65536.0 && mult <= 4294967295.0)) return false;
-  // The table rounding moves each probability by at most (len + 1) / 2^25; keep that below a
-  // quarter of an output step so that the result stays within 1 LSB (docs/quantization.md).
-  if (static_cast<double>(len + 1) / 33554432.0 > 0.25 * ys) return false;
-  ir::Value table(DType::U32, {256});
-  for (int d = 0; d < 256; ++d)
-    table.data<uint32_t>()[d] =
-        static_cast<uint32_t>(std::nearbyint(16777216.0 * std::exp(-static_cast<double>(x.s(0)) * d)));
-  auto int_attr = [](int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    return a;
-  };
-  Node* n = g.add_node("QSoftmax", p->name);
-  n->domain = "tinyaot";
-  n->opset = 1;
-  n->info = info;
-  n->attrs.set("len", int_attr(len));
-  n->attrs.set("inner", int_attr(inner));
-  n->attrs.set("out_mult", int_attr(static_cast<int64_t>(mult)));
-  n->attrs.set("shift", int_attr(shift));
-  n->inputs = {x.q, g.add_constant(p->out(0)->name + "_exp", std::move(table)), qo.zp};
-  Tensor* yq = qo.q->outputs[0];
-  n->outputs = {yq};
-  yq->producer = n;
-  info->infer(*n);
-  doomed.push_back(p);
-  doomed.push_back(qo.q);
-  return true;
-}
-
 // DQ -> data-movement op: move the op onto the integer tensor (per-tensor parameters only).
 bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
-  static const std::set<std::string> movers = {"Reshape",   "Flatten", "Squeeze", "Unsqueeze",
-                                               "Transpose", "MaxPool", "Pad",     "Concat"};
+  static const std::set<std::string> movers = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
+                                               "MaxPool", "Pad",     "Concat",  "Resize"};
   if (!n->domain.empty() || !movers.count(n->op)) return false;
+  // Nearest Resize only gathers (tf_crop_and_resize could insert an extrapolation value instead).
+  if (n->op == "Resize" &&
+      (n->attrs.get_string("mode", "nearest") != "nearest" ||
+       n->attrs.get_string("coordinate_transformation_mode", "") == "tf_crop_and_resize"))
+    return false;
   Tensor* x = n->in(0);
   if (!x || !is_op(x->producer, "DequantizeLinear")) return false;
   const bool concat = n->op == "Concat";
@@ -534,7 +483,7 @@ bool sink_dq(Graph& g, Node* n, std::vector<Node*>& doomed) {
   if (!sc->is_constant() || sc->numel() != 1 || sc->shape.size() > 1) return false;
   if (zp && (!zp->is_constant() || zp->numel() != 1)) return false;
   const DType qt = dq->in(0)->dtype;
-  if ((n->op == "MaxPool" || n->op == "Pad" || concat) && !is_q8(qt)) return false;
+  if ((n->op == "MaxPool" || n->op == "Pad" || n->op == "Resize" || concat) && !is_q8(qt)) return false;
   Tensor* y = n->outputs[0];
   if (!y || n->outputs.size() != 1) return false;
   std::vector<Tensor*> ins = n->inputs;
@@ -685,7 +634,8 @@ bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
       if (gone.count(n)) continue;
       const size_t before = doomed.size();
       if (sink_dq(g, n, doomed) || lower_group(g, n, doomed) || lower_add(g, n, doomed) ||
-          lower_lut(g, n, doomed) || lower_softmax(g, n, doomed) || lower_avgpool(g, n, doomed) ||
+          lower_lut(g, n, doomed) || lower_softmax(g, n, doomed) || lower_logsoftmax(g, n, doomed) ||
+          lower_avgpool(g, n, doomed) || lower_requant(g, n, doomed) || lower_resize_linear(g, n, doomed) ||
           lower_mul(g, n, doomed) || collapse_reshape(g, n, doomed)) {
         for (size_t i = before; i < doomed.size(); ++i) gone.insert(doomed[i]);
         again = true;
@@ -700,6 +650,7 @@ bool lower_qdq(ir::Graph& g, const PassContext& ctx) {
   }
   g.remove_unused_tensors();  // also the constants of groups that did not match
   ctx.count("integer_ops_created", count_qlinear(g) - qlinear_before);
+  ctx.count("float_groups_left", note_float_groups(g, ctx.diag));
   ctx.count("nodes_removed", nodes_before - static_cast<int64_t>(g.nodes().size()));
   return changed;
 }

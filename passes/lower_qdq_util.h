@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/diagnostics.h"
 #include "compiler/ir.h"
 
 namespace tinyaot::passes::qdq {
@@ -52,5 +53,14 @@ bool q_consumer(Graph& g, Tensor* v, QOut& out, std::vector<Node*>& act);
 bool lower_add(Graph& g, Node* p, std::vector<Node*>& doomed);
 bool lower_avgpool(Graph& g, Node* p, std::vector<Node*>& doomed);
 bool lower_mul(Graph& g, Node* p, std::vector<Node*>& doomed);
+// lower_qdq_softmax.cpp: DQ -> Softmax / LogSoftmax -> Q as tinyaot.QSoftmax / QLogSoftmax.
+bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed);
+bool lower_logsoftmax(Graph& g, Node* p, std::vector<Node*>& doomed);
+// lower_qdq_resize.cpp: DQ -> Resize(linear, H/W of a 4-D tensor) -> Q as tinyaot.QResizeLinear.
+bool lower_resize_linear(Graph& g, Node* p, std::vector<Node*>& doomed);
+// lower_qdq_float_groups.cpp: Q(DQ(x)) with different parameters as a 256-entry table; and one
+// warning per float node left between a DequantizeLinear and a QuantizeLinear (returns how many).
+bool lower_requant(Graph& g, Node* q, std::vector<Node*>& doomed);
+int64_t note_float_groups(const Graph& g, Diagnostics* diag);
 
 }  // namespace tinyaot::passes::qdq

@@ -89,7 +89,7 @@ int64_t prune_magnitude(ir::Graph& g, double sparsity) {
       ++changed;
     }
     if (!changed) continue;
-    ir::Tensor* t = g.add_tensor(g.fresh_name(wt->name + "_sparse"));
+    ir::Tensor* t = g.add_tensor(g.fresh_name(wt->name + "_pruned"));
     t->dtype = v.dtype;
     t->shape = v.shape;
     t->shaped = true;

@@ -11,7 +11,7 @@ command -v arm-none-eabi-g++ >/dev/null && command -v arm-none-eabi-readelf >/de
   echo "arm-none-eabi toolchain not installed; skipping"; exit 77; }
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cases=()
-for d in "$src"/tests/ms_ops/*/; do cases+=("onnx:$d"); done
+for d in "$src"/tests/ms_ops/*/ "$src"/tests/qdq_ops/*/; do cases+=("onnx:$d"); done
 for m in mlperf_ad01 mlperf_kws mlperf_resnet8 mlperf_vww; do
   for f in qdq qlinear; do
     [ -d "$shared/mlperf_int8/onnx_rounding/${m}_$f" ] || continue

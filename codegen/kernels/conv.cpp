@@ -16,6 +16,7 @@
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
+#include "codegen/kernels/sparse.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
@@ -74,7 +75,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
         ctx.const_table("pos_cols", ir::DType::I32, std::vector<double>(pos.cols.begin(), pos.cols.end()));
   }
   auto pos_term = [&](const std::string& m, const std::string& oh, const std::string& ow) {
-    return fmt::format("{}[({} * {} + {}[{}]) * {} + {}[{}]]", pos_tab, m, pos.R, pos_rows, oh, pos.Cc,
+    return fmt::format("{}[(({}) * {} + {}[{}]) * {} + {}[{}]]", pos_tab, m, pos.R, pos_rows, oh, pos.Cc,
                        pos_cols, ow);
   };
   bool pointwise = KS == 1;
@@ -264,6 +265,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
 }  // namespace
 
 void emit_Conv(const ir::Node& n, KernelCtx& ctx) {
+  // Sparse kernels have no residual epilogue: fused residual convs stay dense.
+  if (!residual::has(n) && codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller
   emit_conv(n, ctx);
 }
 

@@ -9,6 +9,7 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
+#include "codegen/kernels/sparse.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
@@ -139,6 +140,13 @@ void emit_Gemm(const ir::Node& n, KernelCtx& ctx) {
     }
     return e;
   };
+  // A constant B may be stored sparse (codegen/kernels/sparse.h) where that is smaller.
+  if (n.inputs[1]->is_constant() &&
+      codegen::sparse::emit_matmul(ctx, ct, M, N, K, "x0", ta ? 1 : K, ta ? M : 1, *n.inputs[1]->value,
+                                   tb ? 1 : N, tb ? K : 1, "y0", N, epi, fused)) {
+    ctx.set_name(ctx.name() + "_sparse");
+    return;
+  }
   codegen::emit_matmul(ctx, ct, M, N, K, "x0", ta ? 1 : K, ta ? M : 1, "x1", tb ? 1 : N, tb ? K : 1, "y0", N,
                        epi, fused);
 }
@@ -154,6 +162,13 @@ void emit_MatMul(const ir::Node& n, KernelCtx& ctx) {
     name = fmt::format("matmul_{}_b{}_{}x{}x{}", ir::dtype_name(dt), ir::num_elements(batch), M, K, N);
   const act::Activation fused = act::parse(n);
   ctx.set_name(name + act::name_suffix(fused));
+  if (batch.empty() && n.inputs[1]->is_constant() && n.inputs[1]->shape.size() == 2 &&
+      codegen::sparse::emit_matmul(
+          ctx, ct, M, N, K, "x0", K, 1, *n.inputs[1]->value, N, 1, "y0", N,
+          [](const std::string& acc, const std::string&, const std::string&) { return acc; }, fused)) {
+    ctx.set_name(ctx.name() + "_sparse");
+    return;
+  }
   const auto as = ops::broadcast_strides(ab, batch), bs = ops::broadcast_strides(bb, batch);
   std::string aoff = "0", boff = "0", yoff = "0";
   const auto os = ops::strides_of(batch);

@@ -60,18 +60,22 @@ std::string times(const std::string& v, int64_t k) {
 
 void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
   const ir::Shape& xs = n.inputs[0]->shape;
-  // fuse-dequantize: int8/uint8 input dequantized on the fly exactly like the DequantizeLinear
-  // kernel, (float)((int32_t)x - zp) * scale; the pool then computes in float as before.
+  // fuse-dequantize: the window sum is taken over the integers x - zp (exact, in int32) and the
+  // average is ((float)sum * scale) / (float)count, the same two float roundings as the reference
+  // evaluator (compiler/ops/pool.cpp). Summing dequantized floats made ties of the following
+  // QuantizeLinear depend on the summation order.
   const bool dq = n.attrs.has("tinyaot_dq_scale");
   const DType t = dq ? DType::F32 : n.inputs[0]->dtype;
   const char* ct = ir::dtype_ctype(t);
   const char* xct = ir::dtype_ctype(n.inputs[0]->dtype);
+  const char* vt = dq ? "int32_t" : ct;  // type of one loaded element and of the sum
+  const std::string dq_scale =
+      dq ? KernelCtx::literal(n.attrs.get_float("tinyaot_dq_scale", 1.f), DType::F32) : std::string();
   auto load = [&](const std::string& e) {
     if (!dq) return e;
     const int64_t zp = n.attrs.get_int("tinyaot_dq_zp", 0);
-    const std::string sc = KernelCtx::literal(n.attrs.get_float("tinyaot_dq_scale", 1.f), DType::F32);
-    if (zp == 0) return fmt::format("(float){} * {}", e, sc);
-    return fmt::format("(float)((int32_t){} - {}) * {}", e, zp, sc);
+    if (zp == 0) return fmt::format("(int32_t){}", e);
+    return fmt::format("(int32_t){} - {}", e, zp);
   };
   std::vector<int64_t> kernel, strides, dil, pb, pe, osz;
   pool_detail::pool_geometry(n, xs, kernel, strides, dil, pb, pe, osz);
@@ -123,6 +127,8 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     if (kind == Kind::Max) {
       ctx.line("{} m = {};", ct, KernelCtx::literal(lowest_of(t), t));
       if (want_idx) ctx.line("int32_t mi = -1;");
+    } else if (dq) {
+      ctx.line("int32_t s = 0;");
     } else {
       ctx.line("{} s = {};", ct, KernelCtx::literal(0, t));
     }
@@ -132,6 +138,9 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     if (kind == Kind::Max) {
       ctx.line("yc[{}] = m;", o);
       if (want_idx) ctx.line("ic[{}] = mi < 0 ? -1 : cbase + mi;", o);
+    } else if (kind == Kind::Avg && dq) {
+      ctx.line("yc[{}] = (float)s * {} / (float)({});", o, dq_scale,
+               count.empty() ? std::to_string(ktaps) : count);
     } else if (kind == Kind::Avg) {
       if (count.empty())
         ctx.line("yc[{}] = s * {};", o, KernelCtx::literal(1.0 / static_cast<double>(ktaps), t));
@@ -159,7 +168,7 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     }
     init();
     ctx.open("for (int32_t i = 0; i < {}; ++i) {{", sin);
-    ctx.line("const {} v = {};", ct, load("xc[i]"));
+    ctx.line("const {} v = {};", vt, load("xc[i]"));
     accumulate("v", "i");
     ctx.close();
     finish("0", "");
@@ -247,7 +256,7 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
     ctx.line("const int32_t p{} = {}{};", d, d ? fmt::format("p{} + ", d - 1) : "",
              ist[d] == 1 ? "(" + pos + ")" : fmt::format("({}) * {}", pos, ist[d]));
   }
-  ctx.line("const {} v = {};", ct, load(fmt::format("xc[p{}]", r - 1)));
+  ctx.line("const {} v = {};", vt, load(fmt::format("xc[p{}]", r - 1)));
   std::string idx = fmt::format("p{}", r - 1);
   if (want_idx && col_major && r > 1) {
     idx.clear();

@@ -14,6 +14,7 @@
 #include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
+#include "codegen/kernels/sparse.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/pos_bias.h"
 #include "codegen/kernels/quant_emit.h"
@@ -526,7 +527,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
       for (int64_t p = 0; p < PB; ++p) {
         std::string accv = wrap ? "(int32_t)" + acc(t, p) : acc(t, p);
         if (pos)
-          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[({} * {} + {}[o0]) * {} + {}[{}]])",
+          accv = fmt::format("(int32_t)((uint32_t){} + (uint32_t){}[(({}) * {} + {}[o0]) * {} + {}[{}]])",
                              acc(t, p), pos_tab, mt_idx(t), pos.R, pos_rows, pos.Cc, pos_cols,
                              add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
@@ -741,12 +742,15 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
 }  // namespace
 
 void emit_QLinearConv(const Node& n, KernelCtx& ctx) {
+  // Sparse kernels have no residual epilogue: fused residual convs stay dense.
+  if (!residual::has(n) && codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller
   emit_qconv(n, ctx);
 }
 void emit_ConvInteger(const Node& n, KernelCtx& ctx) {
   emit_qconv(n, ctx);
 }
 void emit_QLinearMatMul(const Node& n, KernelCtx& ctx) {
+  if (codegen::sparse::emit_qlinearmatmul(n, ctx)) return;
   emit_qmatmul(n, ctx);
 }
 void emit_MatMulInteger(const Node& n, KernelCtx& ctx) {

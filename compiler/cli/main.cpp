@@ -29,6 +29,7 @@ struct SharedOpts {
   std::vector<std::string> calibration;
   std::string rounding = "onnx";
   std::string prune;
+  bool no_sparse_weights = false;
   // Limits (0 = unlimited); defaults suit microcontrollers (docs/robustness.md).
   uint64_t max_weights_bytes = uint64_t(16) << 20, max_arena_bytes = uint64_t(4) << 20, max_nodes = 10000;
 };
@@ -44,6 +45,9 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_option("--prune", s.prune,
                   "Unstructured pruning (lossy, opt-in): magnitude:<sparsity> zeroes that fraction of each "
                   "layer's smallest weights");
+  app->add_flag("--no-sparse-weights", s.no_sparse_weights,
+                "Store all weights densely (default: int8 layers, and float layers under --prune, use a "
+                "bitmap + non-zero values encoding where it is smaller)");
   app->add_flag("--print-ir-after-all", s.print_ir_all, "Print the IR after import and after every pass");
   app->add_option("--print-ir-after", s.print_ir_after, "Print the IR after the named pass (repeatable)");
   app->add_flag("--print-pass-stats", s.print_pass_stats,
@@ -108,6 +112,7 @@ CompileOptions to_compile_options(const SharedOpts& s, const std::string& cmdlin
   co.print_pass_stats = s.print_pass_stats;
   co.io_in_arena = s.io_in_arena;
   if (!s.prune.empty()) co.prune_sparsity = passes::parse_prune_spec(s.prune);
+  co.sparse_weights = !s.no_sparse_weights;
   co.import.max_weights_bytes = s.max_weights_bytes;
   co.import.max_nodes = s.max_nodes;
   co.max_arena_bytes = s.max_arena_bytes;
@@ -231,7 +236,7 @@ int main(int argc, char** argv) {
       write_files(outdir, r.output.files);
       if (!report_path.empty()) {
         std::ofstream rep(report_path, std::ios::binary | std::ios::trunc);
-        rep << codegen::report_json(r.output, model, passes::pass_stats_json(r.pass_records, 2));
+        rep << codegen::report_json(r.output, model, passes::pass_stats_json(r.pass_records, 2), r.warnings);
         if (!rep) throw UsageError(fmt::format("cannot write report '{}'", report_path));
       }
       std::cout << fmt::format("wrote {} files to {}: arena {} bytes, weights {} bytes\n",

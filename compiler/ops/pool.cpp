@@ -161,8 +161,10 @@ void infer_pool(Node& n) {
 }
 
 // Reference evaluation, written independently of the kernels: every output visits every tap of
-// its window and checks bounds.
-void eval_pool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
+// its window and checks bounds. With `dq_scale` (fuse-dequantize), the input holds the integers
+// x - zp and an average is finished as ((float)sum * scale) / (float)count, see eval_avg_maybe_dq.
+void eval_pool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out,
+               const float* dq_scale = nullptr) {
   const Value& x = *in[0];
   const Kind kind = kind_of(n);
   std::vector<int64_t> kernel, strides, dil, pb, pe, osz;
@@ -221,7 +223,10 @@ void eval_pool(const Node& n, const std::vector<const Value*>& in, std::vector<V
           k[d] = 0;
         }
       }
-      if (kind == Kind::Avg) acc /= static_cast<double>(count);  // 0/0 = NaN, as the kernel
+      if (kind == Kind::Avg && dq_scale)
+        acc = static_cast<float>(static_cast<float>(acc) * *dq_scale) / static_cast<float>(count);
+      else if (kind == Kind::Avg)
+        acc /= static_cast<double>(count);  // 0/0 = NaN, as the kernel
       if (kind == Kind::Lp) acc = std::pow(acc, 1.0 / p);
       out[0].set_f64(c * sout + oi, acc);
       if (want_idx) out[1].data<int64_t>()[c * sout + oi] = arg;
@@ -244,16 +249,19 @@ void eval_MaxPool(const Node& n, const std::vector<const Value*>& in, std::vecto
 void infer_AveragePool(Node& n) {
   infer_pool(n);
 }
-// With a folded-in DequantizeLinear (fuse-dequantize), the input is dequantized exactly as the
-// DequantizeLinear kernel does, (float)(x - zp) * scale, and then pooled in float.
+// With a folded-in DequantizeLinear (fuse-dequantize), the window sum is taken over the integers
+// x - zp (exact; padding is float 0, i.e. x = zp, and adds nothing) and finished in float as
+// ((float)sum * scale) / (float)count, the same two roundings as the kernel. Summing the
+// dequantized floats instead made the result depend on the summation order: when the exact mean
+// is a rounding tie of the following QuantizeLinear (sum % count == count / 2), float and double
+// accumulation rounded it to different integers (pruned ResNet-8, docs/passes/prune.md).
 static void eval_avg_maybe_dq(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
   if (!n.attrs.has("tinyaot_dq_scale")) return eval_pool(n, in, out);
   const float sc = n.attrs.get_float("tinyaot_dq_scale", 1.f);
   const int64_t zp = n.attrs.get_int("tinyaot_dq_zp", 0);
-  Value f(DType::F32, in[0]->shape);
-  for (int64_t e = 0; e < f.numel(); ++e)
-    f.data<float>()[e] = static_cast<float>(static_cast<int32_t>(in[0]->get_i64(e) - zp)) * sc;
-  eval_pool(n, {&f}, out);
+  Value f(DType::F64, in[0]->shape);
+  for (int64_t e = 0; e < f.numel(); ++e) f.data<double>()[e] = static_cast<double>(in[0]->get_i64(e) - zp);
+  eval_pool(n, {&f}, out, &sc);
 }
 
 void eval_AveragePool(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {

@@ -323,6 +323,44 @@ struct MatMulGeo {
   std::vector<int64_t> a_off, b_off;  // per output batch: element offsets of the A and B matrices
 };
 
+// log2(s / 2^24) in Q24 for s >= 2^24, integer only (tinyaot.QLogSoftmax): the integer
+// part is the position of the top bit; the 24 fraction bits come from repeated squaring of the
+// mantissa m in [1, 2) held in Q30 (m^2 >= 2 gives the next bit 1, then m^2 / 2 continues). Each
+// squaring truncates at most 2^-30 relative, which costs at most 2^-30 / ln 2 * 2^-i in bit i's
+// place, so the result is below the exact value by less than 2^-24 + 3e-9 (tested against double
+// and 128-bit references). kLog2Q24HelperC is the same function in C for the generated code.
+inline int64_t log2_q24(uint64_t s) {
+  int p = 24;
+  while (p < 63 && (s >> (p + 1)) != 0) ++p;
+  uint64_t m = p >= 30 ? s >> (p - 30) : s << (30 - p);
+  int64_t lg = static_cast<int64_t>(p - 24) << 24;
+  for (int i = 23; i >= 0; --i) {
+    m = (m * m) >> 30;
+    if (m >= (uint64_t(1) << 31)) {
+      m >>= 1;
+      lg += int64_t(1) << i;
+    }
+  }
+  return lg;
+}
+
+inline const char* log2_q24_helper_c() {
+  return "static inline int64_t tinyaot_log2_q24(uint64_t s) {\n"
+         "  int p = 24;\n"
+         "  while (p < 63 && (s >> (p + 1)) != 0) ++p;\n"
+         "  uint64_t m = p >= 30 ? s >> (p - 30) : s << (30 - p);\n"
+         "  int64_t lg = (int64_t)(p - 24) << 24;\n"
+         "  for (int i = 23; i >= 0; --i) {\n"
+         "    m = (m * m) >> 30;\n"
+         "    if (m >= ((uint64_t)1 << 31)) {\n"
+         "      m >>= 1;\n"
+         "      lg += (int64_t)1 << i;\n"
+         "    }\n"
+         "  }\n"
+         "  return lg;\n"
+         "}\n";
+}
+
 }  // namespace tinyaot::quant
 
 namespace tinyaot {

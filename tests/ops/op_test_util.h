@@ -279,11 +279,17 @@ inline void require_infer_error(OpTest& t, const std::vector<std::string>& needl
 // Infers, emits the node's kernel, wraps it in a program that feeds it the input values (see
 // OpTest::input_values) and prints output 0, builds that with the host C++ compiler under the
 // generated-code warning flags, runs it and returns output 0.
-inline ir::Value run_generated(OpTest& t, const std::vector<ir::Value>& runtime = {}) {
+// `sparse` lets the kernel use the sparse weight encoding (codegen/kernels/sparse.h); the emitted
+// kernel's name is stored in `kernel_name` when given.
+inline ir::Value run_generated(OpTest& t, const std::vector<ir::Value>& runtime = {},
+                               codegen::SparseWeights sparse = codegen::SparseWeights::Off,
+                               std::string* kernel_name = nullptr) {
   t.infer();
   ir::Node& n = *t.n;
   codegen::KernelCtx ctx(n, codegen::Target::Generic);
+  ctx.set_sparse_weights(sparse);
   n.info->emit(n, ctx);
+  if (kernel_name) *kernel_name = ctx.name();
   std::vector<const ir::Value*> in = t.input_values(runtime);
   std::string src = "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n";
   for (auto& h : ctx.helpers()) src += h.second;

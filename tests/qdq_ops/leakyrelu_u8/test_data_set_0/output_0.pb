@@ -1,0 +1,1 @@
+By0J_‚æ_n¾qÿbÿlvocyÿvhÿÿ{|slsg—ÿc~
