@@ -87,7 +87,7 @@ std::string KernelCtx::literal(double v, ir::DType t) {
 std::string KernelCtx::const_table(const std::string& base, ir::DType dtype,
                                    const std::vector<double>& values) {
   std::string name = fmt::format("t{}_{}", node_.id, base);
-  std::string def = fmt::format("static const {} {}[{}] = {{", ir::dtype_ctype(dtype), name,
+  std::string def = fmt::format("TINYAOT_TABLE {} {}[{}] = {{", ir::dtype_ctype(dtype), name,
                                 std::max<size_t>(values.size(), 1));
   for (size_t i = 0; i < values.size(); ++i)
     def += (i % 16 ? " " : "\n    ") + literal(values[i], dtype) + ",";
@@ -102,7 +102,7 @@ namespace {
 // Prints a constant tensor as an aligned static array.
 std::string weight_array(const std::string& name, const ir::Value& v) {
   std::string s =
-      fmt::format("alignas(16) static const {} {}[{}] = {{", ir::dtype_ctype(v.dtype), name, v.numel());
+      fmt::format("alignas(16) TINYAOT_TABLE {} {}[{}] = {{", ir::dtype_ctype(v.dtype), name, v.numel());
   const int per_line = v.dtype == ir::DType::F32 || v.dtype == ir::DType::F64 ? 8 : 16;
   for (int64_t i = 0; i < v.numel(); ++i) {
     std::string lit;
@@ -496,12 +496,28 @@ Output generate(const ir::Graph& g, const Options& opt) {
                    name);
   // Kernels stay separate functions: inlined into NAME_run their locals would pile up in one
   // stack frame (the generated-code rules keep every frame under 256 bytes).
-  c += "#if defined(__GNUC__)\n#define TINYAOT_KERNEL static __attribute__((noinline))\n#else\n"
-       "#define TINYAOT_KERNEL static\n#endif\n\n";
+  // Target builds hold two variants of some layers (e.g. DSP and generic) behind #if, and each
+  // reads its own tables, so the other variant's tables are unused there; clang (and armclang)
+  // warn about that, hence the attribute.
+  c += "#if defined(__GNUC__)\n#define TINYAOT_KERNEL static __attribute__((noinline))\n"
+       "#define TINYAOT_TABLE static const __attribute__((unused))\n"
+       "#define TINYAOT_HELPER static inline __attribute__((unused))\n#else\n"
+       "#define TINYAOT_KERNEL static\n#define TINYAOT_TABLE static const\n"
+       "#define TINYAOT_HELPER static inline\n#endif\n\n";
   c += "namespace {\n\n";
   if (!weights_src.empty()) c += "// ---- weights ----\n" + weights_src + "\n";
   if (!tables_src.empty()) c += "// ---- tables ----\n" + tables_src + "\n";
-  for (auto& [k, v] : helpers) c += v + "\n";
+  // Helpers are written as "static inline"; the same reason as for tables makes them
+  // TINYAOT_HELPER (one variant's helpers are unused in the other's build).
+  for (auto& [k, v] : helpers) {
+    std::string text = v;
+    const std::string plain = "static inline ";
+    for (size_t at = text.find(plain); at != std::string::npos; at = text.find(plain, at)) {
+      if (at == 0 || text[at - 1] == '\n') text.replace(at, plain.size(), "TINYAOT_HELPER ");
+      at += 1;
+    }
+    c += text + "\n";
+  }
   c += "// ---- layers ----\n" + kernels_src;
   c += "\n}  // namespace\n\n";
   c += fmt::format("extern \"C\" int {}_run(const void* const* {}, void* const* {}, void* {}) {{\n", name,

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "compiler/ops/residual.h"
+
 namespace tinyaot::codegen {
 
 bool is_view_op(const ir::Node& n) {
@@ -190,12 +192,28 @@ StorageMap assign_storage(const ir::Graph& g, bool aliasing, bool io_in_arena, b
         done = true;
       }
     }
-    if (!done && aliasing && in_place && is_in_place_safe(n) && n.outputs.size() == 1 && n.outputs[0]) {
+    // A conv with a fused residual (fuse-residual-add) reads residual element i only just before
+    // writing output element i, so its output may overwrite the residual, as long as no other
+    // input of the conv shares that storage (the convolution reads its input everywhere).
+    const size_t res_in = residual::input_index(n);
+    const bool res_ok = res_in < n.inputs.size() && n.inputs[res_in] && !n.inputs[res_in]->is_constant();
+    if (!done && aliasing && in_place && (is_in_place_safe(n) || res_ok) && n.outputs.size() == 1 &&
+        n.outputs[0]) {
       const ir::Tensor* out = n.outputs[0];
-      for (const ir::Tensor* in : n.inputs) {
+      for (size_t ii = 0; ii < n.inputs.size(); ++ii) {
+        const ir::Tensor* in = n.inputs[ii];
         if (!in || in->is_constant() || in->shape != out->shape ||
             ir::dtype_size(in->dtype) != ir::dtype_size(out->dtype))
           continue;
+        if (!is_in_place_safe(n)) {
+          if (ii != res_in) continue;
+          bool shared = false;
+          for (size_t jj = 0; jj < n.inputs.size(); ++jj)
+            if (jj != ii && n.inputs[jj] && !n.inputs[jj]->is_constant() && m.group_of.count(n.inputs[jj]) &&
+                m.group_of.at(n.inputs[jj]) == m.group_of.at(in))
+              shared = true;
+          if (shared) continue;
+        }
         int gid = m.group_of.at(in);
         StorageGroup& gr = m.groups[static_cast<size_t>(gid)];
         if (gr.kind == StorageGroup::GraphInput || m.offset_in_group.count(in)) continue;

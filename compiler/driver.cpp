@@ -131,7 +131,7 @@ CompileResult compile_bytes(const std::string& model_bytes, const std::string& n
   // for smaller weights) turns the encoding on there.
   const bool dense_target = opt.target != codegen::Target::Generic && opt.prune_sparsity < 0;
   co.sparse_weights = !opt.sparse_weights || opt.opt_level == 0 || dense_target ? codegen::SparseWeights::Off
-                      : opt.prune_sparsity >= 0 ? codegen::SparseWeights::All
+                      : opt.prune_sparsity >= 0                                 ? codegen::SparseWeights::All
                                                 : codegen::SparseWeights::Int8;
   co.command_line = opt.command_line;
   co.model_sha256 = frontend::sha256_hex(model_bytes);

@@ -20,6 +20,7 @@
 #include "compiler/ops/activation.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/residual.h"
 
 namespace tinyaot {
 
@@ -56,7 +57,11 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   const std::string zero = KernelCtx::literal(0, dt);
   // A fused activation (fuse-activation pass) is applied to each accumulator before its store.
   const act::Activation fused = act::parse(n);
-  const std::string act_sfx = act::name_suffix(fused);
+  // A fused residual (fuse-residual-add) is read at the output's own index and added before the
+  // activation; x3 may be the output buffer itself (planned in place), which is safe because
+  // element i of it is read just before element i of the output is written.
+  const bool res = residual::has(n);
+  const std::string act_sfx = (res ? "_res" : "") + act::name_suffix(fused);
 
   // Per-position bias (prune-zero-channels): [M][row class][column class], added with the bias.
   const posb::PosBias pos = posb::parse(n, M, n.outputs[0]->shape);
@@ -87,12 +92,15 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     ctx.line("const {}* wg = x1{};", ct, G > 1 ? " + " + mul("g", Mg * Cg) : "");
     ctx.line("{}* yg = y0 + {};", ct, add_off(mul("n", M * OS), mul(gv, Mg * OS)));
     if (has_bias) ctx.line("const {}* bg = x2{};", ct, G > 1 ? " + " + mul("g", Mg) : "");
+    if (res) ctx.line("const {}* rg = x3 + {};", ct, add_off(mul("n", M * OS), mul(gv, Mg * OS)));
     codegen::emit_matmul(
         ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
         [&](const std::string& acc, const std::string& i, const std::string& j) {
           std::string e = has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
           if (pos)
             e += " + " + pos_term(i, fmt::format("{} / {}", j, out[1]), fmt::format("{} % {}", j, out[1]));
+          // Left-associative: (conv + bias) + residual, the rounding order of the separate Add.
+          if (res) e += fmt::format(" + rg[{}]", add_off(mul(i, OS), j));
           return e;
         },
         fused);
@@ -145,6 +153,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   } else {
     ctx.line("{}* ym = y0 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
   }
+  if (res) ctx.line("const {}* rm = x3 + {};", ct, add_off(mul("n", M * OS), mul("m", OS)));
   for (int64_t t = 0; t < MB; ++t)
     ctx.line("const {} bias{} = {};", ct, t, has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
 
@@ -192,6 +201,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     for (int64_t t = 0; t < MB; ++t)
       for (int64_t p = 0; p < PB; ++p) {
         if (pos) ctx.line("{} += {};", acc(t, p), pos_term(add_const("m", t), "o0", add_const("o1", p)));
+        if (res) ctx.line("{} += rm[{}];", acc(t, p), add_off(std::to_string(t * OS + p), yoff));
         if (fused) ctx.line("{}", act::c_stmt(fused, acc(t, p), dt));
         ctx.line("ym[{}] = {};", add_off(std::to_string(t * OS + p), yoff), acc(t, p));
       }
@@ -255,7 +265,8 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
 }  // namespace
 
 void emit_Conv(const ir::Node& n, KernelCtx& ctx) {
-  if (codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller (sparse.h)
+  // Sparse kernels have no residual epilogue: fused residual convs stay dense.
+  if (!residual::has(n) && codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller
   emit_conv(n, ctx);
 }
 

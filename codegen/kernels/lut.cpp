@@ -1,5 +1,6 @@
 // Kernels of the 'lut' family: one table load per element (the table is a 256-byte weight).
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 #include "compiler/ops/tflite_softmax.h"
@@ -60,6 +61,22 @@ void emit_QSoftmaxTflite(const ir::Node& n, KernelCtx& ctx) {
   ctx.line("tinyaot_tfl_softmax_row(x0 + base, y0 + base, {}, {}, {}, {}, {});", len, inner,
            n.attrs.get_int("mult", 0), n.attrs.get_int("left_shift", 0), n.attrs.get_int("diff_min", 0));
   ctx.close();
+  ctx.close();
+}
+
+// Integer requantization of merge-requantize (compiler/ops/lut.cpp): one multiply and rounding
+// shift per element through the rounding mode's requantization helper, no float.
+void emit_Requantize(const ir::Node& n, KernelCtx& ctx) {
+  const bool s8 = n.inputs[0]->dtype == ir::DType::I8;
+  const bool ys8 = n.outputs[0]->dtype == ir::DType::I8;
+  const int32_t lo = ys8 ? -128 : 0, hi = ys8 ? 127 : 255;
+  ctx.set_name(fmt::format("requantize_{}_{}", s8 ? "s8" : "u8", ys8 ? "s8" : "u8"));
+  const std::string call = quant::requant_call(
+      ctx, fmt::format("(int32_t)x0[i] - ({})", n.attrs.get_int("x_zero_point", 0)),
+      std::to_string(n.attrs.get_int("multiplier", 0)), std::to_string(n.attrs.get_int("shift", 0)),
+      std::to_string(n.attrs.get_int("y_zero_point", 0)), lo, hi);
+  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", n.outputs[0]->numel());
+  ctx.line("y0[i] = ({}){};", ys8 ? "int8_t" : "uint8_t", call);
   ctx.close();
 }
 

@@ -21,6 +21,7 @@
 #include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/residual.h"
 
 namespace tinyaot {
 
@@ -343,6 +344,28 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     name += "_dw";
   else if (G > 1)
     name += fmt::format("_g{}", G);
+  // A fused residual QLinearAdd (fuse-residual-add, compiler/ops/residual.h): each requantized
+  // value A goes through the same per-element QLinearAdd as the separate op before its store.
+  const bool res = qlinear && residual::has(n);
+  quant::QAddElement qadd;
+  std::string rzb, rzc, rsa, rsb, rsc;
+  if (res) {
+    const size_t b = residual::kQConvInput;
+    const bool known = is_const(n, 6) && is_const(n, 7) && is_const(n, b + 1) && is_const(n, b + 2) &&
+                       is_const(n, b + 3) && is_const(n, b + 4);
+    auto z = [&](size_t i) { return known ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
+    auto f = [&](size_t i) { return known ? cval(n, i)->data<float>()[0] : 0.0f; };
+    qadd = quant::prepare_qadd_element(ctx, yt, known, f(6), z(7), f(b + 1), z(b + 2), f(b + 3), z(b + 4));
+    auto zs = [&](size_t i) {
+      return is_const(n, i) ? i32(cval(n, i)->get_i64(0)) : fmt::format("(int32_t)x{}[0]", i);
+    };
+    auto fs = [&](size_t i) {
+      return is_const(n, i) ? KernelCtx::literal(cval(n, i)->data<float>()[0], DType::F32)
+                            : fmt::format("x{}[0]", i);
+    };
+    rzb = zs(b + 2), rzc = zs(b + 4), rsa = fs(6), rsb = fs(b + 1), rsc = fs(b + 3);
+    name += "_res";
+  }
   ctx.set_name(name);
   // The requantizing store expression of one accumulator, shared by the generic loops below and
   // the Cortex-M DSP kernels (so rounding modes apply to both).
@@ -356,7 +379,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   // with the generic body below kept in its #else branch; other layers stay generic.
   bool dsp = false;
   if (qlinear && !rq_runtime && xzp.known && !xzp.per_index && yzp.known && !yzp.per_index && wzp.known &&
-      !wrap && (!has_bias || bv) && wt == DType::I8 && !pos && rmode == quant::Rounding::Onnx &&
+      !wrap && (!has_bias || bv) && wt == DType::I8 && !pos && !res && rmode == quant::Rounding::Onnx &&
       codegen::arm::has_dsp(ctx.target())) {
     codegen::arm::QConvLayer L;
     L.N = N, L.C = C, L.M = M, L.G = G;
@@ -393,7 +416,9 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   // MB output channels x PBI positions share each load. 2x2 keeps the accumulators, weights and
   // pointers within the Cortex-M register file (4x2 spilled, growing the frame past 256 bytes).
   const int64_t MB = Mg % 2 == 0 ? 2 : 1;
-  const int64_t PBI = 2;
+  // A fused residual under TFLite rounding needs more registers in its epilogue (two extra
+  // rescales per element): one position at a time keeps the Cortex-M frame under 256 bytes.
+  const int64_t PBI = res && rmode == quant::Rounding::Tflite ? 1 : 2;
 
   // Per-position bias (prune-zero-channels): a [M][row class][column class] table added to the
   // accumulator before requantization, modulo 2^32 like the accumulator itself.
@@ -420,6 +445,9 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
   }
   ctx.line("const {}* wm = {} + {};", wc_t, W, mul("m", WB));
   ctx.line("{}* ym = y0 + {};", yc, add_off(mul("n", M * OS), mul("m", OS)));
+  if (res)
+    ctx.line("const {}* resm = x{} + {};", yc, residual::kQConvInput,
+             add_off(mul("n", M * OS), mul("m", OS)));
   auto mt_idx = [](int64_t t) { return add_const("m", t); };
   const bool sub_w = !wzp.all_zero();
   for (int64_t t = 0; t < MB; ++t) {
@@ -509,7 +537,14 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
                              acc(t, p), pos_tab, mt_idx(t), pos.R, pos_rows, pos.Cc, pos_cols,
                              add_const("o1", p));
         const std::string yi = add_off(std::to_string(t * OS + p), yoff);
-        if (qlinear)
+        if (res) {
+          ctx.open("{{");
+          ctx.line("const int32_t q_a = {};", requant_call(accv, rm(t), rs(t), "yzp"));
+          ctx.line("const int32_t q_b = (int32_t)resm[{}];", yi);
+          quant::emit_qadd_element(ctx, qadd, "q_a", "q_b", "yzp", rzb, rzc, rsa, rsb, rsc,
+                                   fmt::format("ym[{}]", yi));
+          ctx.close();
+        } else if (qlinear)
           ctx.line("ym[{}] = {};", yi, requant_call(accv, rm(t), rs(t), "yzp"));
         else
           ctx.line("ym[{}] = {};", yi, accv);
@@ -713,7 +748,8 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
 }  // namespace
 
 void emit_QLinearConv(const Node& n, KernelCtx& ctx) {
-  if (codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller (sparse.h)
+  // Sparse kernels have no residual epilogue: fused residual convs stay dense.
+  if (!residual::has(n) && codegen::sparse::emit_conv(n, ctx)) return;  // sparse weights where smaller
   emit_qconv(n, ctx);
 }
 void emit_ConvInteger(const Node& n, KernelCtx& ctx) {
@@ -725,112 +761,6 @@ void emit_QLinearMatMul(const Node& n, KernelCtx& ctx) {
 }
 void emit_MatMulInteger(const Node& n, KernelCtx& ctx) {
   emit_qmatmul(n, ctx);
-}
-
-}  // namespace tinyaot
-
-namespace tinyaot {
-
-// ---------------------------------------------------------------- com.microsoft.QLinearAdd
-
-// Constant parameters: the integer-only form of quant::make_qadd_plan (int64 fixed point, round
-// half to even, plus the compile-time list of input pairs where the float32 definition rounds the
-// other way, checked only inside the narrow window of accumulators around a tie). Run-time
-// parameters: the float32 definition itself.
-void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
-  const DType t = n.outputs[0]->dtype;
-  const std::string tc = ir::dtype_ctype(t);
-  int32_t lo, hi;
-  qrange(t, lo, hi);
-  const ir::Shape& ys = n.outputs[0]->shape;
-  const size_t r = ys.size();
-  const std::vector<int64_t> sa_ = ops::broadcast_strides(n.inputs[0]->shape, ys);
-  const std::vector<int64_t> sb_ = ops::broadcast_strides(n.inputs[3]->shape, ys);
-  const bool flat = n.inputs[0]->shape == ys && n.inputs[3]->shape == ys;
-  auto zp_of = [&](size_t i) -> std::string {
-    if (!present(n, i)) return "0";
-    if (const ir::Value* v = cval(n, i)) return std::to_string(v->get_i64(0));
-    return fmt::format("(int32_t)x{}[0]", i);
-  };
-  const bool known = is_const(n, 1) && is_const(n, 4) && is_const(n, 6) &&
-                     (!present(n, 2) || is_const(n, 2)) && (!present(n, 5) || is_const(n, 5)) &&
-                     (!present(n, 7) || is_const(n, 7));
-  quant::QAddPlan plan;
-  const bool tfl = quant::rounding_of(n) == quant::Rounding::Tflite;
-  if (tfl && !known) ops::fail(n, "--rounding tflite needs constant scales and zero points");
-  if (known && !tfl) {
-    auto z = [&](size_t i) { return present(n, i) ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
-    plan = quant::make_qadd_plan(cval(n, 1)->data<float>()[0], z(2), cval(n, 4)->data<float>()[0], z(5),
-                                 cval(n, 6)->data<float>()[0], z(7), t == DType::U8);
-  }
-  ctx.set_name(fmt::format("qlinearadd_{}{}", ir::dtype_name(t), flat ? "" : "_bcast"));
-  ctx.line("const int32_t za = {}, zb = {}, zy = {};", zp_of(2), zp_of(5), zp_of(7));
-  std::string exa, exb, exy;
-  if (plan.ok && !plan.ex_a.empty()) {
-    exa = ctx.const_table("exa", DType::I32, std::vector<double>(plan.ex_a.begin(), plan.ex_a.end()));
-    exb = ctx.const_table("exb", DType::I32, std::vector<double>(plan.ex_b.begin(), plan.ex_b.end()));
-    exy = ctx.const_table("exy", DType::I32, std::vector<double>(plan.ex_y.begin(), plan.ex_y.end()));
-  } else if (!plan.ok && !tfl) {
-    ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
-    auto sc = [&](size_t i) {
-      return is_const(n, i) ? KernelCtx::literal(cval(n, i)->data<float>()[0], DType::F32)
-                            : fmt::format("x{}[0]", i);
-    };
-    ctx.line("const float sa = {}, sb = {}, sy = {};", sc(1), sc(4), sc(6));
-  }
-  // Loops: flat when no broadcasting, else one loop per output dim with running offsets.
-  std::string ia = "e", ib = "e";
-  if (flat) {
-    ctx.open("for (int32_t e = 0; e < {}; ++e) {{", n.outputs[0]->numel());
-  } else {
-    ctx.line("int32_t e = 0;");
-    for (size_t d = 0; d < r; ++d) {
-      ctx.open("for (int32_t i{0} = 0; i{0} < {1}; ++i{0}) {{", d, ys[d]);
-    }
-    ia = ib = "";
-    for (size_t d = 0; d < r; ++d) {
-      if (sa_[d]) ia += fmt::format("{}i{} * {}", ia.empty() ? "" : " + ", d, sa_[d]);
-      if (sb_[d]) ib += fmt::format("{}i{} * {}", ib.empty() ? "" : " + ", d, sb_[d]);
-    }
-    if (ia.empty()) ia = "0";
-    if (ib.empty()) ib = "0";
-  }
-  ctx.line("const int32_t a = (int32_t)x0[{}], b = (int32_t)x3[{}];", ia, ib);
-  if (tfl) {
-    const quant::TfliteAdd tp = quant::make_tflite_add(
-        cval(n, 1)->data<float>()[0], cval(n, 4)->data<float>()[0], cval(n, 6)->data<float>()[0]);
-    const std::string f = quant::requant_fn(ctx);
-    // TFLite's Add: inputs shifted left by 20, rescaled each, summed, rescaled (no clamping between).
-    ctx.line("const int32_t sa = {}((a - za) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", f,
-             quant::TfliteAdd::kLeftShift, tp.a.mult, tp.a.shift);
-    ctx.line("const int32_t sb = {}((b - zb) * (1 << {}), {}, {}, 0, -2147483647 - 1, 2147483647);", f,
-             quant::TfliteAdd::kLeftShift, tp.b.mult, tp.b.shift);
-    ctx.line("y0[e] = ({}){};", tc,
-             quant::requant_call(ctx, "sa + sb", std::to_string(tp.y.mult), std::to_string(tp.y.shift), "zy",
-                                 lo, hi));
-  } else if (plan.ok) {
-    ctx.line("const int64_t acc = (int64_t)(a - za) * {}LL + (int64_t)(b - zb) * {}LL;", plan.ma, plan.mb);
-    ctx.line("int64_t y = ((acc + {}LL + ((acc >> {}) & 1)) >> {}) + zy;",
-             (int64_t{1} << (plan.shift - 1)) - 1, plan.shift, plan.shift);
-    ctx.line("y = y < {} ? {} : y > {} ? {} : y;", lo, lo, hi, hi);
-    if (!plan.ex_a.empty()) {
-      ctx.line("const int64_t rem = (acc & {}LL) - {}LL;", (int64_t{1} << plan.shift) - 1,
-               int64_t{1} << (plan.shift - 1));
-      ctx.open("if (rem >= -{}LL && rem <= {}LL) {{", plan.win, plan.win);
-      ctx.line("for (int32_t x = 0; x < {}; ++x) if (a == {}[x] && b == {}[x]) y = {}[x];", plan.ex_a.size(),
-               exa, exb, exy);
-      ctx.close();
-    }
-    ctx.line("y0[e] = ({})y;", tc);
-  } else {
-    ctx.line("const float fa = (float)(a - za) * sa;");
-    ctx.line("const float fb = (float)(b - zb) * sb;");
-    ctx.line("y0[e] = ({})tinyaot_quantize_f32(fa + fb, sy, zy, {}, {});", tc, lo, hi);
-  }
-  if (!flat) ctx.line("++e;");
-  ctx.close();
-  if (!flat)
-    for (size_t d = 1; d < r; ++d) ctx.close();
 }
 
 }  // namespace tinyaot

@@ -28,4 +28,24 @@ inline std::string requant_call(codegen::KernelCtx& ctx, const std::string& acc,
          ", " + std::to_string(qmax) + ")";
 }
 
+// One QLinearAdd element (codegen/kernels/quant_add.cpp), shared by com.microsoft.QLinearAdd and
+// the fused residual epilogue of QLinearConv so both compute exactly the same integers.
+// prepare_qadd_element registers helpers and exception tables (known: constant scales and zero
+// points; otherwise the float32 definition with run-time scales); emit_qadd_element writes the
+// statements for int32 values `a`, `b` and assigns the 8-bit result to `dst`. The statements
+// declare q_* locals, so callers put them in a block of their own when emitted more than once.
+struct QAddElement {
+  bool tflite = false;
+  QAddPlan plan;
+  TfliteAdd tp;
+  std::string fn, ctype, exa, exb, exy;
+  int32_t lo = 0, hi = 0;
+};
+QAddElement prepare_qadd_element(codegen::KernelCtx& ctx, ir::DType t, bool known, float sa, int32_t za,
+                                 float sb, int32_t zb, float sy, int32_t zy);
+void emit_qadd_element(codegen::KernelCtx& ctx, const QAddElement& e, const std::string& a,
+                       const std::string& b, const std::string& za, const std::string& zb,
+                       const std::string& zy, const std::string& sa, const std::string& sb,
+                       const std::string& sy, const std::string& dst);
+
 }  // namespace tinyaot::quant

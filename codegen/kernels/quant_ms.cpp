@@ -170,7 +170,8 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
   }
   ctx.set_name(fmt::format("qlinearavgpool_{}_k{}x{}s{}x{}", ir::dtype_name(t), KH, KW, SH, SW));
   std::string mt, st;
-  requant_tables(ctx, g.by_count, mt, st);
+  // TFLite's average divides at run time; only the ONNX form reads the per-count tables.
+  if (!g.tflite_avg) requant_tables(ctx, g.by_count, mt, st);
   ctx.open("for (int32_t c = 0; c < {}; ++c) {{", g.N * g.C);
   ctx.line("const {}* xc = x0 + c * {};", tc, H * W);
   ctx.open("for (int32_t oh = 0; oh < {}; ++oh) {{", OH);

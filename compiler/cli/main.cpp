@@ -45,9 +45,10 @@ void add_compile_options(CLI::App* app, SharedOpts& s) {
   app->add_option("--prune", s.prune,
                   "Unstructured pruning (lossy, opt-in): magnitude:<sparsity> zeroes that fraction of each "
                   "layer's smallest weights");
-  app->add_flag("--no-sparse-weights", s.no_sparse_weights,
-                "Store all weights densely (default: int8 layers, and float layers under --prune, use a "
-                "bitmap + non-zero values encoding where it is smaller; on a Cortex-M --target only under --prune)");
+  app->add_flag(
+      "--no-sparse-weights", s.no_sparse_weights,
+      "Store all weights densely (default: int8 layers, and float layers under --prune, use a "
+      "bitmap + non-zero values encoding where it is smaller; on a Cortex-M --target only under --prune)");
   app->add_flag("--print-ir-after-all", s.print_ir_all, "Print the IR after import and after every pass");
   app->add_option("--print-ir-after", s.print_ir_after, "Print the IR after the named pass (repeatable)");
   app->add_flag("--print-pass-stats", s.print_pass_stats,

@@ -9,6 +9,7 @@
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/residual.h"
 
 namespace tinyaot {
 
@@ -39,7 +40,11 @@ std::vector<int64_t> ints_attr(const Node& n, const char* name, size_t len, int6
 // Validates the node; throws CompileError naming it.
 std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
   const bool transpose = n.op == "ConvTranspose";
-  ops::check_arity(n, 2, 3);
+  // A fused residual (fuse-residual-add) is a fourth input of Conv; see compiler/ops/residual.h.
+  const bool fused_residual = residual::has(n);
+  if (fused_residual && transpose) ops::fail(n, "tinyaot_residual applies to Conv only");
+  ops::check_arity(n, 2, fused_residual ? 4 : 3);
+  if (fused_residual && !ops::has_input(n, residual::kConvInput)) ops::fail(n, "residual input 3 is missing");
   const ir::Tensor& X = ops::input(n, 0);
   const ir::Tensor& W = ops::input(n, 1);
   ops::require_float(n, 0);
@@ -212,6 +217,12 @@ void store_f64(Value& v, const std::vector<double>& r) {
 void infer_Conv(Node& n) {
   infer_conv_common(n);
   posb::parse(n, n.outputs[0]->shape[1], n.outputs[0]->shape);  // per-position bias (prune pass)
+  if (residual::has(n)) {
+    const ir::Tensor& r = ops::input(n, residual::kConvInput);
+    if (r.dtype != n.outputs[0]->dtype || r.shape != n.outputs[0]->shape)
+      ops::fail(n, "residual input {} {} must have the output's type and shape {}", ir::dtype_name(r.dtype),
+                ir::shape_str(r.shape), ir::shape_str(n.outputs[0]->shape));
+  }
 }
 
 void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<Value>& out) {
@@ -260,6 +271,18 @@ void eval_Conv(const Node& n, const std::vector<const Value*>& in, std::vector<V
           y[static_cast<size_t>((nn * g.M + m) * OH * OW + e)] += pb.at(m, e / OW, e % OW);
   }
   store_f64(out[0], y);
+  // Fused residual: added to the rounded convolution output in the output type, exactly like the
+  // separate Add it replaces, and before the fused activation (the Relu that followed the Add).
+  if (residual::has(n)) {
+    const Value& r = *in[residual::kConvInput];
+    if (out[0].dtype == DType::F32) {
+      float* p = out[0].data<float>();
+      const float* q = r.data<float>();
+      for (int64_t i = 0; i < out[0].numel(); ++i) p[i] = p[i] + q[i];
+    } else {
+      for (int64_t i = 0; i < out[0].numel(); ++i) out[0].set_f64(i, out[0].get_f64(i) + r.get_f64(i));
+    }
+  }
   act::apply(act::parse(n), out[0]);  // fused activation, if any
 }
 

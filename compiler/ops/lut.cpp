@@ -11,6 +11,10 @@
 // tinyaot.QSoftmaxTflite(x: int8) {len, inner, mult, left_shift, diff_min} -> int8 (scale 1/256,
 // zero point -128): TFLite Micro's int8 softmax bit for bit (--rounding tflite), the fixed-point
 // rows of compiler/ops/tflite_softmax.h; lower-qdq derives the attributes from x_scale.
+// tinyaot.Requantize(x: int8|uint8) {multiplier, shift, x_zero_point, y_zero_point, to} -> y of type
+// `to` (int8|uint8): y = saturate(rescale(x - x_zero_point) + y_zero_point), rescale being
+// quant::requantize of the node's rounding mode with (multiplier, shift). merge-requantize makes it
+// from Q(DQ(x)) and checks it against that float path for all 256 inputs.
 // tinyaot.QLogSoftmax(x, exp_table: u32[256], dist_table: i32[256], y_zero_point) {len, inner,
 // ln2_mult}: integer-only Q(LogSoftmax(DQ(x))): per row m = max, S = sum exp_table[m - x_k],
 // lg = log2_q24(S) (= log2(S / 2^24) in Q24, quant_math.h), B = (lg * ln2_mult + 2^31) >> 32 with
@@ -125,6 +129,52 @@ void eval_QSoftmaxTflite(const ir::Node& n, const std::vector<const ir::Value*>&
       const int64_t base = o * len * inner + i;
       quant::tfl_softmax_row(x + base, y + base, static_cast<int32_t>(len), static_cast<int32_t>(inner), p);
     }
+}
+
+namespace {
+
+void requant_range(const ir::Node& n, int32_t& lo, int32_t& hi) {
+  const bool s8 = n.attrs.get_string("to", "int8") == "int8";
+  lo = s8 ? -128 : 0;
+  hi = s8 ? 127 : 255;
+}
+
+}  // namespace
+
+void infer_Requantize(ir::Node& n) {
+  ops::check_arity(n, 1, 1);
+  const ir::Tensor& x = ops::input(n, 0);
+  if (x.dtype != DType::I8 && x.dtype != DType::U8)
+    ops::fail(n, "input must be int8 or uint8, got {}", ir::dtype_name(x.dtype));
+  const std::string to = n.attrs.get_string("to", "");
+  if (to != "int8" && to != "uint8")
+    ops::fail(n, "attribute 'to' must be \"int8\" or \"uint8\", got '{}'", to);
+  for (const char* a : {"multiplier", "shift", "x_zero_point", "y_zero_point"})
+    if (!n.attrs.has(a)) ops::fail(n, "missing attribute '{}'", a);
+  const int64_t m = n.attrs.get_int("multiplier", 0), s = n.attrs.get_int("shift", 0);
+  if (m <= INT32_MIN || m > INT32_MAX) ops::fail(n, "multiplier {} is outside the int32 range", m);
+  if (s < -31 || s > 62) ops::fail(n, "shift {} is outside [-31, 62]", s);
+  int32_t lo, hi;
+  requant_range(n, lo, hi);
+  const int64_t xz = n.attrs.get_int("x_zero_point", 0), yz = n.attrs.get_int("y_zero_point", 0);
+  if (xz < (x.dtype == DType::I8 ? -128 : 0) || xz > (x.dtype == DType::I8 ? 127 : 255))
+    ops::fail(n, "x_zero_point {} is outside the input type's range", xz);
+  if (yz < lo || yz > hi) ops::fail(n, "y_zero_point {} is outside the output type's range", yz);
+  ops::set_output(n, 0, to == "int8" ? DType::I8 : DType::U8, x.shape);
+}
+
+void eval_Requantize(const ir::Node& n, const std::vector<const ir::Value*>& in,
+                     std::vector<ir::Value>& out) {
+  int32_t lo, hi;
+  requant_range(n, lo, hi);
+  quant::Requant q;
+  q.mult = static_cast<int32_t>(n.attrs.get_int("multiplier", 0));
+  q.shift = static_cast<int32_t>(n.attrs.get_int("shift", 0));
+  const int32_t xz = static_cast<int32_t>(n.attrs.get_int("x_zero_point", 0));
+  const int32_t yz = static_cast<int32_t>(n.attrs.get_int("y_zero_point", 0));
+  const quant::Rounding r = quant::rounding_of(n);
+  for (int64_t i = 0; i < in[0]->numel(); ++i)
+    out[0].set_f64(i, quant::requantize(static_cast<int32_t>(in[0]->get_i64(i)) - xz, q, yz, lo, hi, r));
 }
 
 void infer_QLogSoftmax(ir::Node& n) {

@@ -14,6 +14,7 @@
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/residual.h"
 
 namespace tinyaot {
 
@@ -408,7 +409,11 @@ void eval_DynamicQuantizeLinear(const Node&, const Inputs& in, Outputs& out) {
 // ---------------------------------------------------------------- QLinearConv / ConvInteger
 
 void infer_QLinearConv(Node& n) {
-  ops::check_arity(n, 8, 9);
+  // A fused residual QLinearAdd (fuse-residual-add) adds inputs 9..13; see compiler/ops/residual.h.
+  ops::check_arity(n, 8, residual::has(n) ? residual::kQConvArity : 9);
+  if (residual::has(n))
+    for (size_t i = residual::kQConvInput; i < residual::kQConvArity; ++i)
+      if (!ops::has_input(n, i)) ops::fail(n, "fused residual input {} is missing", i);
   require_q8(n, 0, "x");
   require_f32(n, 1, "x_scale");
   require_q8(n, 3, "w");
@@ -439,6 +444,21 @@ void infer_QLinearConv(Node& n) {
   for (int64_t o : g.out) s.push_back(o);
   ops::set_output(n, 0, yt, s);
   posb::parse(n, g.M, s);  // per-position bias (prune-zero-channels), validated here
+  if (residual::has(n)) {
+    const size_t b = residual::kQConvInput;
+    if (!ops::has_input(n, 7)) ops::fail(n, "a fused residual needs y_zero_point");
+    if (ops::input(n, b).dtype != yt || ops::input(n, b).shape != s)
+      ops::fail(n, "residual input {} {} must have the output's type and shape {}",
+                ir::dtype_name(ops::input(n, b).dtype), ir::shape_str(ops::input(n, b).shape),
+                ir::shape_str(s));
+    require_f32(n, b + 1, "residual scale");
+    require_f32(n, b + 3, "residual output scale");
+    for (size_t i = b + 1; i <= b + 4; ++i) {
+      if (ops::input(n, i).numel() != 1) ops::fail(n, "residual parameter (input {}) must be a scalar", i);
+      if ((i == b + 2 || i == b + 4) && ops::input(n, i).dtype != yt)
+        ops::fail(n, "residual zero point (input {}) must have the output type", i);
+    }
+  }
 }
 
 void eval_QLinearConv(const Node& n, const Inputs& in, Outputs& out) {
@@ -469,6 +489,22 @@ void eval_QLinearConv(const Node& n, const Inputs& in, Outputs& out) {
         const int64_t idx = (nn * g.M + m) * OS + e;
         out[0].set_f64(idx, quant::requantize(acc[static_cast<size_t>(idx)], q, yz, lo, hi, rm));
       }
+  }
+  // Fused residual: QLinearAdd(A = the requantized output above, B) with the same reference
+  // arithmetic as eval_QLinearAdd, so the fusion is exact by construction.
+  if (residual::has(n)) {
+    const size_t b = residual::kQConvInput;
+    const float sb = in[b + 1]->data<float>()[0], sc = in[b + 3]->data<float>()[0];
+    const int32_t zb = static_cast<int32_t>(pi(in[b + 2], 0)), zc = static_cast<int32_t>(pi(in[b + 4], 0));
+    const quant::TfliteAdd t =
+        rm == quant::Rounding::Tflite ? quant::make_tflite_add(ys, sb, sc) : quant::TfliteAdd();
+    for (int64_t e = 0; e < out[0].numel(); ++e) {
+      const int32_t av = static_cast<int32_t>(out[0].get_i64(e)),
+                    bv = static_cast<int32_t>(in[b]->get_i64(e));
+      out[0].set_f64(e, rm == quant::Rounding::Tflite
+                            ? quant::tflite_add(t, av, yz, bv, zb, zc, lo, hi)
+                            : quant::qadd_ref(av, bv, ys, yz, sb, zb, sc, zc, lo, hi));
+    }
   }
 }
 

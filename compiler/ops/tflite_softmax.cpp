@@ -58,8 +58,8 @@ static inline int32_t tinyaot_tfl_reciprocal(int32_t sum, int32_t* bits_over_uni
   *bits_over_unit = 12 - lz;
   return tinyaot_tfl_one_over_one_plus_x((int32_t)(((uint32_t)sum << lz) - 0x80000000u));
 }
-static void tinyaot_tfl_softmax_row(const int8_t* x, int8_t* y, int32_t len, int32_t stride, int32_t mult,
-                                    int32_t left_shift, int32_t diff_min) {
+static inline void tinyaot_tfl_softmax_row(const int8_t* x, int8_t* y, int32_t len, int32_t stride, int32_t mult,
+                                           int32_t left_shift, int32_t diff_min) {
   int32_t m = x[0], sum = 0, bits = 0, k;
   for (k = 1; k < len; ++k)
     if (x[k * stride] > m) m = x[k * stride];

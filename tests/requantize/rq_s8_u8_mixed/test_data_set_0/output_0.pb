@@ -1,0 +1,1 @@
+€ByJ€[[[\\\\]]]]^^^____````aaabbbbccccddddeeeffffgggghhhiiiijjjjkkkllllmmmmnnnnoooppppqqqqrrrssssttttuuuuvvvwwwwxxxxyyyzzzz{{{{||||}}}~~~~€€€‚‚‚‚ƒƒƒ„„„„…………††††‡‡‡ˆˆˆˆ‰‰‰‰ŠŠŠ‹‹‹‹ŒŒŒŒŽŽŽ‘‘‘’’’’““““””””•••––––————˜˜˜™™™™šššš›››œœœœžžžžŸŸŸ 
