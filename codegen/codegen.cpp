@@ -138,6 +138,14 @@ struct Layer {
 
 }  // namespace
 
+std::string kernel_prelude_macros() {
+  return "#if defined(__GNUC__)\n#define TINYAOT_KERNEL static __attribute__((noinline))\n"
+         "#define TINYAOT_TABLE static const __attribute__((unused))\n"
+         "#define TINYAOT_HELPER static inline __attribute__((unused))\n#else\n"
+         "#define TINYAOT_KERNEL static\n#define TINYAOT_TABLE static const\n"
+         "#define TINYAOT_HELPER static inline\n#endif\n";
+}
+
 Output generate(const ir::Graph& g, const Options& opt) {
   using ir::Tensor;
   Output out;
@@ -499,11 +507,7 @@ Output generate(const ir::Graph& g, const Options& opt) {
   // Target builds hold two variants of some layers (e.g. DSP and generic) behind #if, and each
   // reads its own tables, so the other variant's tables are unused there; clang (and armclang)
   // warn about that, hence the attribute.
-  c += "#if defined(__GNUC__)\n#define TINYAOT_KERNEL static __attribute__((noinline))\n"
-       "#define TINYAOT_TABLE static const __attribute__((unused))\n"
-       "#define TINYAOT_HELPER static inline __attribute__((unused))\n#else\n"
-       "#define TINYAOT_KERNEL static\n#define TINYAOT_TABLE static const\n"
-       "#define TINYAOT_HELPER static inline\n#endif\n\n";
+  c += kernel_prelude_macros() + "\n";
   c += "namespace {\n\n";
   if (!weights_src.empty()) c += "// ---- weights ----\n" + weights_src + "\n";
   if (!tables_src.empty()) c += "// ---- tables ----\n" + tables_src + "\n";

@@ -57,6 +57,10 @@ std::string report_json(const Output& out, const std::string& model_path, const 
 
 Output generate(const ir::Graph& g, const Options& opt);
 
+// The macros every generated .cpp defines before its tables and kernels (TINYAOT_KERNEL,
+// TINYAOT_TABLE, TINYAOT_HELPER); kernel tests that build single kernels need them too.
+std::string kernel_prelude_macros();
+
 // A valid C identifier made from `s` (used for --name defaults and weight array names).
 std::string c_identifier(const std::string& s);
 const char* target_name(Target t);

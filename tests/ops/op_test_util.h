@@ -17,6 +17,7 @@
 
 #include <unistd.h>
 
+#include "codegen/codegen.h"
 #include "codegen/kernel_ctx.h"
 #include "compiler/evaluator.h"
 #include "compiler/ir.h"
@@ -291,7 +292,8 @@ inline ir::Value run_generated(OpTest& t, const std::vector<ir::Value>& runtime 
   n.info->emit(n, ctx);
   if (kernel_name) *kernel_name = ctx.name();
   std::vector<const ir::Value*> in = t.input_values(runtime);
-  std::string src = "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n";
+  std::string src = "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n" +
+                    codegen::kernel_prelude_macros();
   for (auto& h : ctx.helpers()) src += h.second;
   for (auto& tb : ctx.tables()) src += tb.second;
   std::string params, call, data;
