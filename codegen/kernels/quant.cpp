@@ -31,15 +31,9 @@ using ir::Node;
 
 namespace {
 
-bool present(const Node& n, size_t i) {
-  return ops::has_input(n, i);
-}
-bool is_const(const Node& n, size_t i) {
-  return present(n, i) && n.inputs[i]->is_constant();
-}
-const ir::Value* cval(const Node& n, size_t i) {
-  return is_const(n, i) ? n.inputs[i]->value.get() : nullptr;
-}
+using quant::cval;
+using quant::is_const;
+using quant::present;
 
 void qrange(DType t, int32_t& lo, int32_t& hi) {
   if (t == DType::I8)

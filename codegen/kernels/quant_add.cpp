@@ -83,15 +83,9 @@ void emit_qadd_element(KernelCtx& ctx, const QAddElement& e, const std::string& 
 
 namespace {
 
-bool present(const Node& n, size_t i) {
-  return ops::has_input(n, i);
-}
-bool is_const(const Node& n, size_t i) {
-  return present(n, i) && n.inputs[i]->is_constant();
-}
-const ir::Value* cval(const Node& n, size_t i) {
-  return is_const(n, i) ? n.inputs[i]->value.get() : nullptr;
-}
+using quant::cval;
+using quant::is_const;
+using quant::present;
 
 }  // namespace
 

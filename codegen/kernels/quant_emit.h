@@ -6,6 +6,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
 
 namespace tinyaot::quant {
@@ -47,5 +48,17 @@ void emit_qadd_element(codegen::KernelCtx& ctx, const QAddElement& e, const std:
                        const std::string& b, const std::string& za, const std::string& zb,
                        const std::string& zy, const std::string& sa, const std::string& sb,
                        const std::string& sy, const std::string& dst);
+
+// Optional inputs of quantized nodes (scales, zero points, bias): whether input i is given,
+// whether it is a compile-time constant, and its value (null when it is not constant).
+inline bool present(const ir::Node& n, size_t i) {
+  return ops::has_input(n, i);
+}
+inline bool is_const(const ir::Node& n, size_t i) {
+  return present(n, i) && n.inputs[i]->is_constant();
+}
+inline const ir::Value* cval(const ir::Node& n, size_t i) {
+  return is_const(n, i) ? n.inputs[i]->value.get() : nullptr;
+}
 
 }  // namespace tinyaot::quant
