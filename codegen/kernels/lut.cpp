@@ -18,6 +18,24 @@ void emit_LookupTable(const ir::Node& n, KernelCtx& ctx) {
   ctx.close();
 }
 
+namespace {
+
+// The part the integer softmax and log-softmax rows share: opens the outer and inner loops (the
+// caller closes them and the row's element loop) and computes the row maximum `m` and the sum of
+// the exponential table x1 over the row, `sum`.
+void open_softmax_row(KernelCtx& ctx, int64_t outer, int64_t len, int64_t inner) {
+  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
+  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", inner);
+  ctx.line("const int32_t base = o * {} + i;", len * inner);
+  ctx.line("int32_t m = x0[base];");
+  ctx.line("for (int32_t k = 1; k < {}; ++k) if (x0[base + k * {}] > m) m = x0[base + k * {}];", len, inner,
+           inner);
+  ctx.line("uint64_t sum = 0;");
+  ctx.line("for (int32_t k = 0; k < {}; ++k) sum += x1[m - x0[base + k * {}]];", len, inner);
+}
+
+}  // namespace
+
 // Integer softmax (compiler/ops/lut.cpp): per row a max, a table sum, and one 64-bit division per
 // element. No float: on Cortex-M0 the division is the integer helper __aeabi_uldivmod.
 void emit_QSoftmax(const ir::Node& n, KernelCtx& ctx) {
@@ -27,14 +45,7 @@ void emit_QSoftmax(const ir::Node& n, KernelCtx& ctx) {
   const int64_t outer = n.inputs[0]->numel() / (len * inner);
   const int64_t zy = n.inputs[2]->value->get_i64(0);
   ctx.set_name(fmt::format("softmax_{}_{}_n{}", s8 ? "s8" : "u8", ys8 ? "s8" : "u8", len));
-  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
-  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", inner);
-  ctx.line("const int32_t base = o * {} + i;", len * inner);
-  ctx.line("int32_t m = x0[base];");
-  ctx.line("for (int32_t k = 1; k < {}; ++k) if (x0[base + k * {}] > m) m = x0[base + k * {}];", len, inner,
-           inner);
-  ctx.line("uint64_t sum = 0;");
-  ctx.line("for (int32_t k = 0; k < {}; ++k) sum += x1[m - x0[base + k * {}]];", len, inner);
+  open_softmax_row(ctx, outer, len, inner);
   const int64_t shift = n.attrs.get_int("shift", 20);
   ctx.line("const uint64_t half = sum << {}, den = sum << {};", shift - 1, shift);
   ctx.open("for (int32_t k = 0; k < {}; ++k) {{", len);
@@ -91,14 +102,7 @@ void emit_QLogSoftmax(const ir::Node& n, KernelCtx& ctx) {
   const int qmin = ys8 ? -128 : 0;
   ctx.require_helper("tinyaot_log2_q24", quant::log2_q24_helper_c());
   ctx.set_name(fmt::format("logsoftmax_{}_{}_n{}", s8 ? "s8" : "u8", ys8 ? "s8" : "u8", len));
-  ctx.open("for (int32_t o = 0; o < {}; ++o) {{", outer);
-  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", inner);
-  ctx.line("const int32_t base = o * {} + i;", len * inner);
-  ctx.line("int32_t m = x0[base];");
-  ctx.line("for (int32_t k = 1; k < {}; ++k) if (x0[base + k * {}] > m) m = x0[base + k * {}];", len, inner,
-           inner);
-  ctx.line("uint64_t sum = 0;");
-  ctx.line("for (int32_t k = 0; k < {}; ++k) sum += x1[m - x0[base + k * {}]];", len, inner);
+  open_softmax_row(ctx, outer, len, inner);
   ctx.line("const int64_t b = (tinyaot_log2_q24(sum) * (int64_t){}LL + ((int64_t)1 << 31)) >> 32;",
            n.attrs.get_int("ln2_mult", 1));
   ctx.open("for (int32_t k = 0; k < {}; ++k) {{", len);
