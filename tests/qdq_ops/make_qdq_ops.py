@@ -15,6 +15,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ms_ops"))
+from ort_outputs import write_outputs  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = np.random.default_rng(5122026)
 S8, U8, F32, I32 = TensorProto.INT8, TensorProto.UINT8, TensorProto.FLOAT, TensorProto.INT32
@@ -264,28 +267,7 @@ def models():
 
 
 def outputs():
-    for name in sorted(os.listdir(HERE)):
-        d = os.path.join(HERE, name)
-        mf = os.path.join(d, "manifest.json")
-        if not os.path.isfile(mf):
-            continue
-        with open(os.path.join(d, "ort_outputs.json")) as f:
-            outs = json.load(f)
-        m = onnx.load(os.path.join(d, "model.onnx"))
-        for i, o in enumerate(outs):
-            t = {"int8": S8, "uint8": U8, "float32": F32}[o["dtype"]]
-            m.graph.output[i].CopyFrom(helper.make_tensor_value_info(m.graph.output[i].name, t, o["shape"]))
-        onnx.checker.check_model(m)
-        onnx.save(m, os.path.join(d, "model.onnx"))
-        for i, o in enumerate(outs):
-            arr = np.fromfile(o["raw"], dtype=o["dtype"]).reshape(o["shape"])
-            onnx.save_tensor(numpy_helper.from_array(arr, o["name"]),
-                             os.path.join(d, "test_data_set_0", f"output_{i}.pb"))
-            os.remove(o["raw"])
-        for e in json.load(open(mf))["inputs"]:
-            os.remove(e["raw"])
-        os.remove(mf)
-        os.remove(os.path.join(d, "ort_outputs.json"))
+    write_outputs(HERE, check=True)
 
 
 if __name__ == "__main__":
