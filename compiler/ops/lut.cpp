@@ -76,6 +76,26 @@ void infer_QSoftmax(ir::Node& n) {
   ops::set_output(n, 0, z.dtype, x.shape);
 }
 
+namespace {
+
+// Visits each softmax row of x (len elements, stride inner) with its first index, its maximum m
+// and the sum of the exponential table t over the row: the part softmax and log-softmax share.
+template <class Fn>
+void for_each_softmax_row(const ir::Value& x, const uint32_t* t, int64_t outer, int64_t len, int64_t inner,
+                          Fn&& fn) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t base = o * len * inner + i;
+      int64_t m = x.get_i64(base);
+      for (int64_t k = 1; k < len; ++k) m = std::max(m, x.get_i64(base + k * inner));
+      uint64_t sum = 0;
+      for (int64_t k = 0; k < len; ++k) sum += t[m - x.get_i64(base + k * inner)];
+      fn(base, m, sum);
+    }
+}
+
+}  // namespace
+
 void eval_QSoftmax(const ir::Node& n, const std::vector<const ir::Value*>& in, std::vector<ir::Value>& out) {
   const ir::Value& x = *in[0];
   const uint32_t* t = in[1]->data<uint32_t>();
@@ -85,19 +105,13 @@ void eval_QSoftmax(const ir::Node& n, const std::vector<const ir::Value*>& in, s
   const uint64_t mult = static_cast<uint64_t>(n.attrs.get_int("out_mult", 1));
   const int shift = static_cast<int>(n.attrs.get_int("shift", 20));
   const int64_t outer = x.numel() / (len * inner);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < inner; ++i) {
-      const int64_t base = o * len * inner + i;
-      int64_t m = x.get_i64(base);
-      for (int64_t k = 1; k < len; ++k) m = std::max(m, x.get_i64(base + k * inner));
-      uint64_t sum = 0;
-      for (int64_t k = 0; k < len; ++k) sum += t[m - x.get_i64(base + k * inner)];
-      for (int64_t k = 0; k < len; ++k) {
-        const uint64_t e = t[m - x.get_i64(base + k * inner)];
-        const int64_t q = static_cast<int64_t>((e * mult + (sum << (shift - 1))) / (sum << shift));
-        out[0].set_f64(base + k * inner, static_cast<double>(std::min(q + zy, qmax)));
-      }
+  for_each_softmax_row(x, t, outer, len, inner, [&](int64_t base, int64_t m, uint64_t sum) {
+    for (int64_t k = 0; k < len; ++k) {
+      const uint64_t e = t[m - x.get_i64(base + k * inner)];
+      const int64_t q = static_cast<int64_t>((e * mult + (sum << (shift - 1))) / (sum << shift));
+      out[0].set_f64(base + k * inner, static_cast<double>(std::min(q + zy, qmax)));
     }
+  });
 }
 
 void infer_QSoftmaxTflite(ir::Node& n) {
@@ -213,21 +227,15 @@ void eval_QLogSoftmax(const ir::Node& n, const std::vector<const ir::Value*>& in
   const int64_t len = n.attrs.get_int("len", 1), inner = n.attrs.get_int("inner", 1);
   const int64_t mult = n.attrs.get_int("ln2_mult", 1);
   const int64_t outer = x.numel() / (len * inner);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < inner; ++i) {
-      const int64_t base = o * len * inner + i;
-      int64_t m = x.get_i64(base);
-      for (int64_t k = 1; k < len; ++k) m = std::max(m, x.get_i64(base + k * inner));
-      uint64_t sum = 0;
-      for (int64_t k = 0; k < len; ++k) sum += t[m - x.get_i64(base + k * inner)];
-      // lg < 2^28 (S <= 4096 * 2^24) and mult <= 2^35, so the product fits in int64.
-      const int64_t b = (quant::log2_q24(sum) * mult + (int64_t(1) << 31)) >> 32;
-      for (int64_t k = 0; k < len; ++k) {
-        const int64_t v = dist[m - x.get_i64(base + k * inner)] + b;
-        const int64_t q = zy - ((v + 32768) >> 16);
-        out[0].set_f64(base + k * inner, static_cast<double>(std::max(q, qmin)));
-      }
+  for_each_softmax_row(x, t, outer, len, inner, [&](int64_t base, int64_t m, uint64_t sum) {
+    // lg < 2^28 (S <= 4096 * 2^24) and mult <= 2^35, so the product fits in int64.
+    const int64_t b = (quant::log2_q24(sum) * mult + (int64_t(1) << 31)) >> 32;
+    for (int64_t k = 0; k < len; ++k) {
+      const int64_t v = dist[m - x.get_i64(base + k * inner)] + b;
+      const int64_t q = zy - ((v + 32768) >> 16);
+      out[0].set_f64(base + k * inner, static_cast<double>(std::max(q, qmin)));
     }
+  });
 }
 
 // tinyaot.QResizeLinear(x: int8|uint8 [N,C,H,W], x_zero_point, h_index: i32[OH,2], h_weight:
