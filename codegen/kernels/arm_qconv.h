@@ -35,6 +35,27 @@ struct QConvLayer {
   std::function<std::string(const std::string& acc, const std::string& ch)> requant;
 };
 
+// The file-level DSP helpers every DSP kernel registers as "tinyaot_dsp": a 32-bit load that does
+// not break strict aliasing and SXTB16/SMLAD through GCC/Clang builtins.
+const char* dsp_helpers_text();
+
+// How a kernel requantizes: when every channel's shift is within 7 of the largest one (and that
+// is at most 56), the pairs (mult, shift) are rewritten at compile time to (mult << (S - shift), S)
+// with one common literal shift S. The multiplier is the same rational number, and the shared
+// requantization call rounds acc * mult / 2^shift once, so results are identical while the
+// compiler folds the 64-bit shift sequence for the literal S (about 15 instead of 45 instructions
+// per output on Cortex-M4). Otherwise the generic per-channel tables are used unchanged.
+struct RequantPlan {
+  bool common = false;
+  int32_t S = 0;
+  std::string mult;  // literal or table name (indexed by channel) when common
+};
+RequantPlan plan_requant(KernelCtx& ctx, const QConvLayer& L);
+
+// The requantization expression of accumulator `acc` for output channel `ch` under plan `rp`.
+std::string requant_expr(const RequantPlan& rp, const QConvLayer& L, const std::string& acc,
+                         const std::string& ch);
+
 // Emits `#if defined(__ARM_FEATURE_DSP)` + a DSP body + `#else` into ctx and returns true when the
 // layer is supported; the caller then emits its generic body and closes with `#endif`. Returns
 // false (emitting nothing) for unsupported layers, which keep the generic kernel alone.
