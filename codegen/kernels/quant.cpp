@@ -19,6 +19,7 @@
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/pos_bias.h"
 #include "codegen/kernels/quant_emit.h"
+#include "codegen/kernels/quant_host.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
 #include "compiler/ops/residual.h"
@@ -221,6 +222,32 @@ void emit_DynamicQuantizeLinear(const Node& n, KernelCtx& ctx) {
 
 namespace {
 
+// Fills the host kernel's layer description (weights minus their zero point, folded per-channel
+// requantization) and emits its block; reserves its scratch.
+template <class Residual>
+void emit_host_block(KernelCtx& ctx, const Node& n, const quant::ConvGeo& g, DType xt, DType yt, int64_t xzp,
+                     int64_t yzp, const Param& wzp, const std::vector<int32_t>& mult,
+                     const std::vector<int32_t>& shift, const std::vector<int64_t>& bias,
+                     quant::Rounding rmode, const std::string& rqf, int32_t lo, int32_t hi, Residual residual,
+                     bool res) {
+  codegen::hostq::HostConvLayer H;
+  H.N = g.N, H.C = g.C, H.M = g.M, H.G = g.G;
+  H.in = g.in, H.out = g.out, H.k = g.k, H.s = g.s, H.d = g.d, H.pb = g.pb;
+  H.x_signed = xt == DType::I8, H.y_signed = yt == DType::I8;
+  H.xzp = xzp, H.yzp = yzp;
+  const ir::Value* wv = cval(n, 3);
+  const int64_t WB = wv->numel() / g.M;
+  for (int64_t e = 0; e < wv->numel(); ++e) H.w.push_back(wv->get_i64(e) - wzp.at(e / WB));
+  H.bias = bias;
+  H.mult = mult, H.shift = shift;
+  H.tflite = rmode == quant::Rounding::Tflite;
+  H.rq_fn = rqf, H.lo = lo, H.hi = hi;
+  H.in_place = ctx.in_place_output();
+  if (res) H.residual = residual;
+  const size_t bytes = codegen::hostq::emit_qconv_host(ctx, H);
+  if (bytes > ctx.scratch_bytes()) (void)ctx.scratch(bytes, "uint8_t");
+}
+
 void emit_qconv(const Node& n, KernelCtx& ctx) {
   const bool qlinear = n.op == "QLinearConv";
   const size_t wi = qlinear ? 3 : 1, xzi = 2, wzi = qlinear ? 5 : 3;
@@ -398,6 +425,22 @@ void emit_qconv(const Node& n, KernelCtx& ctx) {
     if (dsp) ctx.set_name(name + "_dsp");
     codegen::arm::finish_qconv_mve(ctx, name, mve);
   }
+
+  // Generic target: an AVX-512 VNNI block for x86-64 hosts ahead of the portable loops, compiled
+  // only where the compiler targets such a CPU (codegen/kernels/quant_host.cpp).
+  if (!dsp && qlinear && !rq_runtime && xzp.known && !xzp.per_index && yzp.known && !yzp.per_index && wv &&
+      wzp.known && (!has_bias || bv) && !pos)
+    emit_host_block(
+        ctx, n, g, xt, yt, xzp.v[0], yzp.v[0], wzp, mult_values, shift_values, bias_b, rmode, rqf, lo, hi,
+        [&](const std::string& qa, const std::string& yi) {
+          ctx.open("{{");
+          ctx.line("const int32_t q_a = {};", qa);
+          ctx.line("const int32_t q_b = (int32_t)x{}[{}];", residual::kQConvInput, yi);
+          quant::emit_qadd_element(ctx, qadd, "q_a", "q_b", i32(yzp.v[0]), rzb, rzc, rsa, rsb, rsc,
+                                   fmt::format("y0[{}]", yi));
+          ctx.close();
+        },
+        res);
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {

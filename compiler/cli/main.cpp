@@ -188,6 +188,8 @@ int main(int argc, char** argv) {
   verify->add_option("--std", vo.cxx_std, "C++ standard for building generated code (default c++11)");
   verify->add_option("--cxx", vo.cxx, "Host C++ compiler");
   verify->add_option("--cc", vo.cc, "Host C compiler for the harness");
+  verify->add_option("--cxxflags", vo.extra_cflags,
+                     "Extra flags for building generated code, e.g. \"-O3 -march=native\" (host kernels)");
   verify->add_flag("--sanitize", vo.sanitize,
                    "Build harness and generated code with ASan + UBSan; any sanitizer report fails the case");
   add_compile_options(verify, vs);
