@@ -61,9 +61,11 @@ const char* kHostHelpers =
     "// each output row segment q of the block, the byte offset (from the channel plane) that puts\n"
     "// pixel lane l at bit l * sw of a masked load, and the mask of lanes whose input is inside the\n"
     "// plane (the others keep the zero point: padding). Returns the number of segments.\n"
-    "static inline int32_t tinyaot_x86_taps(int32_t p0, int32_t np, int32_t H, int32_t W, int32_t OW, int32_t KH,\n"
+    "static inline int32_t tinyaot_x86_taps(int32_t p0, int32_t np, int32_t H, int32_t W, int32_t OW, "
+    "int32_t KH,\n"
     "                                       int32_t KW, int32_t sh, int32_t sw, int32_t dh, int32_t dw,\n"
-    "                                       int32_t ph, int32_t pw, int32_t qm, int64_t* off, uint32_t* msk) {\n"
+    "                                       int32_t ph, int32_t pw, int32_t qm, int64_t* off, uint32_t* msk) "
+    "{\n"
     "  int32_t nq = 0;\n"
     "  for (int32_t a = 0; a < np; ++nq) {\n"
     "    const int32_t oh = (p0 + a) / OW, ow = (p0 + a) % OW;\n"
@@ -116,14 +118,16 @@ PerChannel per_channel(KernelCtx& ctx, const std::string& base, const std::vecto
 // The requantizing store of one vector of 16 accumulators `acc` of channel `ch` to the np bytes at
 // `dst` (flat output index expression `yidx` of lane 0, for the residual epilogue).
 void emit_store(KernelCtx& ctx, const HostConvLayer& L, const PerChannel& mt, const PerChannel& st,
-                const std::string& acc, const std::string& ch, const std::string& yidx, const std::string& np) {
+                const std::string& acc, const std::string& ch, const std::string& yidx,
+                const std::string& np) {
   const std::string yc = L.y_signed ? "int8_t" : "uint8_t";
   if (L.tflite) {
     ctx.open("{{");
     ctx.line("int32_t tq[16];");
     ctx.line("_mm512_storeu_si512((void*)tq, {});", acc);
     ctx.open("for (int32_t l = 0; l < {}; ++l) {{", np);
-    const std::string q = fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, mt.at(ch), st.at(ch), L.yzp, L.lo, L.hi);
+    const std::string q =
+        fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, mt.at(ch), st.at(ch), L.yzp, L.lo, L.hi);
     if (L.residual)
       L.residual(q, yidx + " + l");
     else
@@ -147,6 +151,94 @@ void emit_store(KernelCtx& ctx, const HostConvLayer& L, const PerChannel& mt, co
   ctx.line("_mm_mask_storeu_epi8((void*)(y0 + {}), pm, _mm512_cvtepi32_epi8({}));", yidx, rq);
 }
 
+// Fully connected layers (1x1 kernel on a 1x1 plane): the 16 lanes hold 16 output channels, the
+// input is broadcast 4 bytes at a time, weights are packed [16-channel vector][K/4][16][4].
+size_t emit_fc(KernelCtx& ctx, const HostConvLayer& L) {
+  const int64_t Cg = L.C / L.G, Mg = L.M / L.G, K4 = (Cg + 3) / 4, NV = (Mg + 15) / 16, VB = 8;
+  const int64_t off = L.x_signed ? 128 : 0, pv = L.xzp + off;
+  std::vector<double> wp(static_cast<size_t>(L.G * NV * K4 * 16), 0.0),
+      bp(static_cast<size_t>(L.G * NV * 16), 0.0);
+  for (int64_t g = 0; g < L.G; ++g)
+    for (int64_t m = 0; m < Mg; ++m) {
+      const int64_t mm = g * Mg + m, v = m / 16, lane = m % 16;
+      int64_t sum = 0;
+      for (int64_t k4 = 0; k4 < K4; ++k4) {
+        uint32_t word = 0;
+        for (int64_t j = 0; j < 4 && k4 * 4 + j < Cg; ++j) {
+          const int64_t wv = L.w[static_cast<size_t>(mm * Cg + k4 * 4 + j)];
+          sum += wv;
+          word |= static_cast<uint32_t>(static_cast<uint8_t>(static_cast<int8_t>(wv))) << (8 * j);
+        }
+        wp[static_cast<size_t>(((g * NV + v) * K4 + k4) * 16 + lane)] =
+            static_cast<double>(static_cast<int32_t>(word));
+      }
+      const int64_t b = L.bias[static_cast<size_t>(mm)] - pv * sum;
+      bp[static_cast<size_t>((g * NV + v) * 16 + lane)] =
+          static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(b))));
+    }
+  const std::string wt = ctx.const_table("hq_wfc", ir::DType::I32, wp);
+  const std::string bt = ctx.const_table("hq_bfc", ir::DType::I32, bp);
+  std::vector<int64_t> mv(L.mult.begin(), L.mult.end()), sv(L.shift.begin(), L.shift.end());
+  const PerChannel mt = per_channel(ctx, "hq_mult", mv), st = per_channel(ctx, "hq_shift", sv);
+  const std::string xc = L.x_signed ? "int8_t" : "uint8_t", yc = L.y_signed ? "int8_t" : "uint8_t";
+  ctx.line("uint8_t* xb = (uint8_t*)scratch;");
+  ctx.open("for (int32_t n = 0; n < {}; ++n) {{", L.N);
+  ctx.open("for (int32_t g = 0; g < {}; ++g) {{", L.G);
+  ctx.line("const {}* xg = x0 + n * {} + g * {};", xc, L.C, Cg);
+  // The input as unsigned bytes (x + 128 for int8); bytes past Cg meet zero weights.
+  ctx.open("for (int32_t k = 0; k < {}; k += 64) {{", Cg);
+  ctx.line("const __mmask64 km = {} - k >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << ({} - k)) - 1);", Cg, Cg);
+  ctx.line("__m512i v = _mm512_maskz_loadu_epi8(km, (const void*)(xg + k));");
+  if (L.x_signed) ctx.line("v = _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));");
+  ctx.line("_mm512_storeu_si512((void*)(xb + k), v);");
+  ctx.close();
+  auto block = [&](int64_t nv, const std::string& v0) {
+    for (int64_t j = 0; j < nv; ++j)
+      ctx.line("__m512i acc{} = _mm512_loadu_si512((const void*)({} + (g * {} + {} + {}) * 16));", j, bt, NV,
+               v0, j);
+    ctx.line("const int32_t* wv = {} + (g * {} + {}) * {};", wt, NV, v0, K4 * 16);
+    ctx.open("for (int32_t k4 = 0; k4 < {}; ++k4) {{", K4);
+    ctx.line("int32_t xw;");
+    ctx.line("memcpy(&xw, xb + k4 * 4, 4);");
+    ctx.line("const __m512i xv = _mm512_set1_epi32(xw);");
+    for (int64_t j = 0; j < nv; ++j)
+      ctx.line(
+          "acc{0} = _mm512_dpbusd_epi32(acc{0}, xv, _mm512_loadu_si512((const void*)(wv + ({0} * {1} + k4) * "
+          "16)));",
+          j, K4);
+    ctx.close();
+    for (int64_t j = 0; j < nv; ++j) {
+      ctx.open("{{");
+      ctx.line("int32_t tq[16];");
+      ctx.line("_mm512_storeu_si512((void*)tq, acc{});", j);
+      ctx.line("const int32_t mb = ({} + {}) * 16;", v0, j);
+      ctx.open("for (int32_t l = 0; l < 16 && mb + l < {}; ++l) {{", Mg);
+      ctx.line("const int32_t ch = g * {} + mb + l;", Mg);
+      const std::string q =
+          fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, mt.at("ch"), st.at("ch"), L.yzp, L.lo, L.hi);
+      if (L.residual)
+        L.residual(q, fmt::format("n * {} + ch", L.M));
+      else
+        ctx.line("y0[n * {} + ch] = ({}){};", L.M, yc, q);
+      ctx.close();
+      ctx.close();
+    }
+  };
+  if (NV >= VB) {
+    ctx.open("for (int32_t v0 = 0; v0 < {}; v0 += {}) {{", NV / VB * VB, VB);
+    block(VB, "v0");
+    ctx.close();
+  }
+  if (NV % VB) {
+    ctx.open("{{");
+    block(NV % VB, std::to_string(NV / VB * VB));
+    ctx.close();
+  }
+  ctx.close();
+  ctx.close();
+  return static_cast<size_t>((Cg + 63) / 64 * 64);
+}
+
 // Regular and pointwise layers (any group count with more than one input channel per group).
 size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   const bool two = L.in.size() == 2;
@@ -154,6 +246,7 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   const int64_t KH = two ? L.k[0] : 1, KW = L.k.back(), SH = two ? L.s[0] : 1, SW = L.s.back();
   const int64_t DH = two ? L.d[0] : 1, DW = L.d.back(), PH = two ? L.pb[0] : 0, PW = L.pb.back();
   if (SW > 2) return 0;
+  if (H * W == 1 && OH * OW == 1 && KH * KW == 1) return emit_fc(ctx, L);
   const int64_t Cg = L.C / L.G, Mg = L.M / L.G, KS = KH * KW, K = Cg * KS, K4 = (K + 3) / 4;
   const int64_t IS = H * W, OS = OH * OW;
   const int64_t QM = std::min<int64_t>(16, 15 / OW + 2);  // output rows one 16-pixel block can touch
@@ -206,8 +299,10 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   ctx.open("for (int32_t p0 = 0; p0 < {}; p0 += 16) {{", OS);
   ctx.line("const int32_t np = {} - p0 < 16 ? {} - p0 : 16;", OS, OS);
   if (!L.residual && !L.tflite) ctx.line("const __mmask16 pm = (__mmask16)(((uint32_t)1 << np) - 1);");
-  ctx.line("const int32_t nq = tinyaot_x86_taps(p0, np, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, toff, tmsk);", H,
-           W, OW, KH, KW, SH, SW, DH, DW, PH, PW, QM);
+  ctx.line(
+      "const int32_t nq = tinyaot_x86_taps(p0, np, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, toff, "
+      "tmsk);",
+      H, W, OW, KH, KW, SH, SW, DH, DW, PH, PW, QM);
   // Pass 1: one 16-byte row per (tap, channel), in panel order.
   ctx.open("for (int32_t t = 0; t < {}; ++t) {{", KS);
   ctx.line("const int64_t* ot = toff + t * {};", QM);
@@ -217,12 +312,15 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   ctx.line("const uintptr_t xcp = (uintptr_t)(xg + c * {});", IS);
   if (SW == 1) {
     ctx.line("__m128i v = zpv;");
-    ctx.line("for (int32_t q = 0; q < nq; ++q) v = _mm_mask_loadu_epi8(v, (__mmask16)mk[q], (const void*)(xcp + "
-             "(uintptr_t)ot[q]));");
+    ctx.line(
+        "for (int32_t q = 0; q < nq; ++q) v = _mm_mask_loadu_epi8(v, (__mmask16)mk[q], (const void*)(xcp + "
+        "(uintptr_t)ot[q]));");
   } else {
     ctx.line("__m256i v2 = zpv;");
-    ctx.line("for (int32_t q = 0; q < nq; ++q) v2 = _mm256_mask_loadu_epi8(v2, (__mmask32)mk[q], (const void*)(xcp + "
-             "(uintptr_t)ot[q]));");
+    ctx.line(
+        "for (int32_t q = 0; q < nq; ++q) v2 = _mm256_mask_loadu_epi8(v2, (__mmask32)mk[q], (const "
+        "void*)(xcp + "
+        "(uintptr_t)ot[q]));");
     ctx.line("__m128i v = _mm256_cvtepi16_epi8(v2);");
   }
   if (L.x_signed) ctx.line("v = _mm_xor_si128(v, flip);");
@@ -230,8 +328,9 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   ctx.close();
   ctx.close();
   if (K4 * 4 > K)
-    ctx.line("for (int32_t k = {}; k < {}; ++k) _mm_storeu_si128((__m128i*)(pan + k * 16), _mm_setzero_si128());", K,
-             K4 * 4);
+    ctx.line(
+        "for (int32_t k = {}; k < {}; ++k) _mm_storeu_si128((__m128i*)(pan + k * 16), _mm_setzero_si128());",
+        K, K4 * 4);
   // Pass 2: interleave each group of 4 rows in place into [16 pixels][4 taps].
   ctx.open("for (int32_t k4 = 0; k4 < {}; ++k4) {{", K4);
   ctx.line("__m128i* pr = (__m128i*)(pan + k4 * 64);");
@@ -327,8 +426,10 @@ size_t emit_dw(KernelCtx& ctx, const HostConvLayer& L) {
     ctx.line("const __m512i xzv = _mm512_set1_epi16({});", L.xzp);
     ctx.open("for (int32_t ih = 0; ih < {}; ++ih) {{", H);
     ctx.open("for (int32_t iw = 0; iw < {}; iw += 32) {{", W);
-    ctx.line("const __mmask32 km = {} - iw >= 32 ? (__mmask32)0xffffffffu : (__mmask32)(((uint32_t)1 << ({} - iw)) - 1);",
-             W, W);
+    ctx.line(
+        "const __mmask32 km = {} - iw >= 32 ? (__mmask32)0xffffffffu : (__mmask32)(((uint32_t)1 << ({} - "
+        "iw)) - 1);",
+        W, W);
     ctx.line("const __m256i b = _mm256_maskz_loadu_epi8(km, (const void*)(xc + ih * {} + iw));", W);
     ctx.line("const __m512i v = _mm512_sub_epi16({}(b), xzv);",
              L.x_signed ? "_mm512_cvtepi8_epi16" : "_mm512_cvtepu8_epi16");
@@ -341,7 +442,8 @@ size_t emit_dw(KernelCtx& ctx, const HostConvLayer& L) {
     ctx.line("int16_t* pr = pl + (rh % {}) * {} + (rh / {}) * {};", SH, SW * PL, SH, Wq);
     ctx.open("for (int32_t iw = 0; iw < {}; ++iw) {{", W);
     ctx.line("const int32_t rw = iw + {};", PW);
-    ctx.line("pr[(rw % {}) * {} + rw / {}] = (int16_t)((int32_t)xc[ih * {} + iw] - {});", SW, PL, SW, W, L.xzp);
+    ctx.line("pr[(rw % {}) * {} + rw / {}] = (int16_t)((int32_t)xc[ih * {} + iw] - {});", SW, PL, SW, W,
+             L.xzp);
     ctx.close();
     ctx.close();
   }

@@ -20,8 +20,8 @@ struct HostConvLayer {
   bool x_signed = true;                       // int8 input (else uint8)
   bool y_signed = true;                       // int8 output (else uint8)
   int64_t xzp = 0, yzp = 0;
-  std::vector<int64_t> w;     // weights minus their zero point, [M][Cg][taps]
-  std::vector<int64_t> bias;  // per output channel (zeros when absent)
+  std::vector<int64_t> w;            // weights minus their zero point, [M][Cg][taps]
+  std::vector<int64_t> bias;         // per output channel (zeros when absent)
   std::vector<int32_t> mult, shift;  // requantization per output channel
   bool tflite = false;               // --rounding tflite: scalar helper per element
   std::string rq_fn;                 // requantization helper name (scalar)

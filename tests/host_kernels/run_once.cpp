@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   }
   std::vector<unsigned char> arena_mem(TA_M(_ARENA_SIZE) + 16);
   for (size_t i = 0; i < arena_mem.size(); ++i) arena_mem[i] = static_cast<unsigned char>(i * 37 + 11);
-  void* arena = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena_mem.data()) + 15) & ~uintptr_t{15});
+  void* arena =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena_mem.data()) + 15) & ~uintptr_t{15});
   if (TA_RUN(in_ptr, out_ptr, arena) != 0) return 1;
   for (int i = 0; i < nout; ++i) {
     const std::string p = std::string(argv[1]) + std::to_string(i) + ".bin";
