@@ -75,11 +75,13 @@ const char* kHostHelpers =
     "      for (int32_t kw = 0; kw < KW; ++kw) {\n"
     "        const int32_t t = kh * KW + kw, iw0 = ow * sw + kw * dw - pw;\n"
     "        uint32_t m = 0;\n"
-    "        if (ih >= 0 && ih < H)\n"
-    "          for (int32_t l = a; l < b; ++l) {\n"
-    "            const int32_t iw = iw0 + (l - a) * sw;\n"
-    "            if (iw >= 0 && iw < W) m |= (uint32_t)1 << (l * sw);\n"
-    "          }\n"
+    "        if (ih >= 0 && ih < H && iw0 + (b - 1 - a) * sw >= 0 && iw0 < W) {\n"
+    "          // Lanes [l0, l1) of [a, b) read columns inside [0, W).\n"
+    "          const int32_t l0 = iw0 >= 0 ? a : a + (-iw0 + sw - 1) / sw;\n"
+    "          const int32_t l1 = iw0 + (b - 1 - a) * sw < W ? b : a + (W - 1 - iw0) / sw + 1;\n"
+    "          const uint64_t bits = ((uint64_t)1 << (l1 * sw)) - ((uint64_t)1 << (l0 * sw));\n"
+    "          m = (uint32_t)bits & (sw == 1 ? 0xffffffffu : 0x55555555u);\n"
+    "        }\n"
     "        msk[t * qm + nq] = m;\n"
     "        off[t * qm + nq] = (int64_t)ih * W + iw0 - (int64_t)a * sw;\n"
     "      }\n"
@@ -280,16 +282,19 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   std::vector<int64_t> mv(L.mult.begin(), L.mult.end()), sv(L.shift.begin(), L.shift.end());
   const PerChannel mt = per_channel(ctx, "hq_mult", mv), st = per_channel(ctx, "hq_shift", sv);
 
+  const bool flat = KS == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0 && H == OH && W == OW;
   const int64_t pan_bytes = K4 * 64, tab_off = (pan_bytes + 15) / 16 * 16;
-  const size_t bytes = static_cast<size_t>(tab_off + KS * QM * 12);
+  const size_t bytes = static_cast<size_t>(flat ? pan_bytes : tab_off + KS * QM * 12);
   const std::string xc = L.x_signed ? "int8_t" : "uint8_t";
   ctx.line("uint8_t* pan = (uint8_t*)scratch;");
-  ctx.line("int64_t* toff = (int64_t*)(scratch + {});", tab_off);
-  ctx.line("uint32_t* tmsk = (uint32_t*)(scratch + {});", tab_off + KS * QM * 8);
-  if (SW == 1)
-    ctx.line("const __m128i zpv = _mm_set1_epi8((char){});", L.xzp);
-  else
-    ctx.line("const __m256i zpv = _mm256_set1_epi8((char){});", L.xzp);
+  if (!flat) {
+    ctx.line("int64_t* toff = (int64_t*)(scratch + {});", tab_off);
+    ctx.line("uint32_t* tmsk = (uint32_t*)(scratch + {});", tab_off + KS * QM * 8);
+    if (SW == 1)
+      ctx.line("const __m128i zpv = _mm_set1_epi8((char){});", L.xzp);
+    else
+      ctx.line("const __m256i zpv = _mm256_set1_epi8((char){});", L.xzp);
+  }
   if (L.x_signed) ctx.line("const __m128i flip = _mm_set1_epi8((char)0x80);");
   ctx.open("for (int32_t n = 0; n < {}; ++n) {{", L.N);
   ctx.open("for (int32_t g = 0; g < {}; ++g) {{", L.G);
@@ -298,35 +303,46 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
   ctx.line("const int32_t* wg = {} + g * {};", wt, Mg * K4);
   ctx.open("for (int32_t p0 = 0; p0 < {}; p0 += 16) {{", OS);
   ctx.line("const int32_t np = {} - p0 < 16 ? {} - p0 : 16;", OS, OS);
-  if (!L.residual && !L.tflite) ctx.line("const __mmask16 pm = (__mmask16)(((uint32_t)1 << np) - 1);");
-  ctx.line(
-      "const int32_t nq = tinyaot_x86_taps(p0, np, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, toff, "
-      "tmsk);",
-      H, W, OW, KH, KW, SH, SW, DH, DW, PH, PW, QM);
-  // Pass 1: one 16-byte row per (tap, channel), in panel order.
-  ctx.open("for (int32_t t = 0; t < {}; ++t) {{", KS);
-  ctx.line("const int64_t* ot = toff + t * {};", QM);
-  ctx.line("const uint32_t* mk = tmsk + t * {};", QM);
-  ctx.line("uint8_t* row = pan + t * {};", Cg * 16);
-  ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
-  ctx.line("const uintptr_t xcp = (uintptr_t)(xg + c * {});", IS);
-  if (SW == 1) {
-    ctx.line("__m128i v = zpv;");
-    ctx.line(
-        "for (int32_t q = 0; q < nq; ++q) v = _mm_mask_loadu_epi8(v, (__mmask16)mk[q], (const void*)(xcp + "
-        "(uintptr_t)ot[q]));");
+  if ((!L.residual && !L.tflite) || flat)
+    ctx.line("const __mmask16 pm = (__mmask16)(((uint32_t)1 << np) - 1);");
+  if (flat) {
+    // Pointwise on the same plane: the block's 16 pixels are 16 contiguous input bytes per channel
+    // (lanes past np load nothing; their outputs are not stored).
+    ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+    ctx.line("__m128i v = _mm_maskz_loadu_epi8(pm, (const void*)(xg + c * {} + p0));", IS);
+    if (L.x_signed) ctx.line("v = _mm_xor_si128(v, flip);");
+    ctx.line("_mm_storeu_si128((__m128i*)(pan + c * 16), v);");
+    ctx.close();
   } else {
-    ctx.line("__m256i v2 = zpv;");
     ctx.line(
-        "for (int32_t q = 0; q < nq; ++q) v2 = _mm256_mask_loadu_epi8(v2, (__mmask32)mk[q], (const "
-        "void*)(xcp + "
-        "(uintptr_t)ot[q]));");
-    ctx.line("__m128i v = _mm256_cvtepi16_epi8(v2);");
+        "const int32_t nq = tinyaot_x86_taps(p0, np, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, toff, "
+        "tmsk);",
+        H, W, OW, KH, KW, SH, SW, DH, DW, PH, PW, QM);
+    // Pass 1: one 16-byte row per (tap, channel), in panel order.
+    ctx.open("for (int32_t t = 0; t < {}; ++t) {{", KS);
+    ctx.line("const int64_t* ot = toff + t * {};", QM);
+    ctx.line("const uint32_t* mk = tmsk + t * {};", QM);
+    ctx.line("uint8_t* row = pan + t * {};", Cg * 16);
+    ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+    ctx.line("const uintptr_t xcp = (uintptr_t)(xg + c * {});", IS);
+    if (SW == 1) {
+      ctx.line("__m128i v = zpv;");
+      ctx.line(
+          "for (int32_t q = 0; q < nq; ++q) v = _mm_mask_loadu_epi8(v, (__mmask16)mk[q], (const void*)(xcp + "
+          "(uintptr_t)ot[q]));");
+    } else {
+      ctx.line("__m256i v2 = zpv;");
+      ctx.line(
+          "for (int32_t q = 0; q < nq; ++q) v2 = _mm256_mask_loadu_epi8(v2, (__mmask32)mk[q], (const "
+          "void*)(xcp + "
+          "(uintptr_t)ot[q]));");
+      ctx.line("__m128i v = _mm256_cvtepi16_epi8(v2);");
+    }
+    if (L.x_signed) ctx.line("v = _mm_xor_si128(v, flip);");
+    ctx.line("_mm_storeu_si128((__m128i*)(row + c * 16), v);");
+    ctx.close();
+    ctx.close();
   }
-  if (L.x_signed) ctx.line("v = _mm_xor_si128(v, flip);");
-  ctx.line("_mm_storeu_si128((__m128i*)(row + c * 16), v);");
-  ctx.close();
-  ctx.close();
   if (K4 * 4 > K)
     ctx.line(
         "for (int32_t k = {}; k < {}; ++k) _mm_storeu_si128((__m128i*)(pan + k * 16), _mm_setzero_si128());",
