@@ -508,12 +508,17 @@ Output generate(const ir::Graph& g, const Options& opt) {
   // reads its own tables, so the other variant's tables are unused there; clang (and armclang)
   // warn about that, hence the attribute.
   c += kernel_prelude_macros() + "\n";
+  // Helpers keyed "include:..." hold preprocessor lines (an intrinsics header under its #if) that
+  // must stay outside the anonymous namespace; they sort before the "tinyaot_" helpers.
+  for (auto& [k, v] : helpers)
+    if (k.rfind("include:", 0) == 0) c += v + "\n";
   c += "namespace {\n\n";
   if (!weights_src.empty()) c += "// ---- weights ----\n" + weights_src + "\n";
   if (!tables_src.empty()) c += "// ---- tables ----\n" + tables_src + "\n";
   // Helpers are written as "static inline"; the same reason as for tables makes them
   // TINYAOT_HELPER (one variant's helpers are unused in the other's build).
   for (auto& [k, v] : helpers) {
+    if (k.rfind("include:", 0) == 0) continue;
     std::string text = v;
     const std::string plain = "static inline ";
     for (size_t at = text.find(plain); at != std::string::npos; at = text.find(plain, at)) {

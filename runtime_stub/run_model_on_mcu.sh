@@ -257,8 +257,12 @@ for case_dir in "${cases[@]}"; do
             # The generic code on the same CPU: outputs must match the target build byte for byte.
             gb="$mb/generic"; mkdir -p "$gb"
             # shellcheck disable=SC2086
+            # Its own runner: the generic arena size can differ from the target build's (the generic
+            # target reserves scratch for its x86 host kernels).
             if ! { "${CROSS}g++" $TINYAOT_MCU_CXXFLAGS -std=c++11 $WFLAGS -c "$gen/$name.cpp" -o "$gb/model.o" &&
-                   "${CROSS}g++" $TINYAOT_MCU_LDFLAGS "$mb/model_runner.o" "$gb/model.o" "${RT_OBJS[@]}" -lm \
+                   "${CROSS}g++" $TINYAOT_MCU_CXXFLAGS -std=c++17 $WFLAGS "${runner_defs[@]}" -include "$gen/$name.h" \
+                       -I"$gen" -c "$TINYAOT_MCU_DIR/model_runner.cpp" -o "$gb/model_runner.o" &&
+                   "${CROSS}g++" $TINYAOT_MCU_LDFLAGS "$gb/model_runner.o" "$gb/model.o" "${RT_OBJS[@]}" -lm \
                        -o "$gb/runner.elf"; } > "$gb/build.log" 2>&1; then
                 fail "$cpu" "$cname" "cross build of the generic code failed" "$gb/build.log"; continue
             fi

@@ -222,76 +222,7 @@ void emit_DynamicQuantizeLinear(const Node& n, KernelCtx& ctx) {
 
 namespace {
 
-// Fills the host kernel's layer description (weights minus their zero point, folded per-channel
-// requantization) and emits its block; reserves its scratch.
-template <class Residual>
-bool emit_host_block(KernelCtx& ctx, const Node& n, const quant::ConvGeo& g, DType xt, DType yt, int64_t xzp,
-                     int64_t yzp, const std::vector<int64_t>& wzp, const std::vector<int32_t>& mult,
-                     const std::vector<int32_t>& shift, const std::vector<int64_t>& bias,
-                     quant::Rounding rmode, const std::string& rqf, int32_t lo, int32_t hi, Residual residual,
-                     bool res) {
-  codegen::hostq::HostConvLayer H;
-  H.N = g.N, H.C = g.C, H.M = g.M, H.G = g.G;
-  H.in = g.in, H.out = g.out, H.k = g.k, H.s = g.s, H.d = g.d, H.pb = g.pb;
-  H.x_signed = xt == DType::I8, H.y_signed = yt == DType::I8;
-  H.xzp = xzp, H.yzp = yzp;
-  const ir::Value* wv = cval(n, 3);
-  const int64_t WB = wv->numel() / g.M;
-  for (int64_t e = 0; e < wv->numel(); ++e) H.w.push_back(wv->get_i64(e) - wzp[static_cast<size_t>(e / WB)]);
-  H.bias = bias;
-  H.mult = mult, H.shift = shift;
-  H.tflite = rmode == quant::Rounding::Tflite;
-  H.rq_fn = rqf, H.lo = lo, H.hi = hi;
-  H.in_place = ctx.in_place_output();
-  if (res) H.residual = residual;
-  const size_t bytes = codegen::hostq::emit_qconv_host(ctx, H);
-  if (bytes > ctx.scratch_bytes()) (void)ctx.scratch(bytes, "uint8_t");
-  return bytes > 0;
-}
-
-// The host block of a QLinearConv without a fused residual, from the node alone (emitted before a
-// sparse or portable body, which then follows in the same function). Creates no table the
-// portable bodies also create. Returns whether a block was emitted.
-bool emit_host_for_node(const Node& n, KernelCtx& ctx) {
-  if (ctx.target() != codegen::Target::Generic || n.op != "QLinearConv") return false;
-  const ir::Value *xs = cval(n, 1), *ws = cval(n, 4), *ys = cval(n, 6), *wv = cval(n, 3);
-  auto scalar_zp = [&](size_t i, int64_t& v) {
-    v = 0;
-    if (!present(n, i)) return true;
-    const ir::Value* z = cval(n, i);
-    if (!z) return false;
-    for (int64_t e = 0; e < z->numel(); ++e)
-      if (z->get_i64(e) != z->get_i64(0)) return false;
-    v = z->get_i64(0);
-    return true;
-  };
-  int64_t xzp = 0, yzp = 0;
-  if (!xs || !ws || !ys || !wv || !scalar_zp(2, xzp) || !scalar_zp(7, yzp)) return false;
-  if (present(n, 5) && !cval(n, 5)) return false;
-  if (present(n, 8) && !cval(n, 8)) return false;
-  const quant::ConvGeo g = qconv_geometry(n);
-  if (posb::parse(n, g.M, n.outputs[0]->shape)) return false;
-  std::vector<int64_t> wzp(static_cast<size_t>(g.M), 0), bias(static_cast<size_t>(g.M), 0);
-  std::vector<int32_t> mult, shift;
-  const quant::Rounding rmode = quant::rounding_of(n);
-  for (int64_t m = 0; m < g.M; ++m) {
-    const size_t mi = static_cast<size_t>(m);
-    if (present(n, 5)) wzp[mi] = cval(n, 5)->get_i64(cval(n, 5)->numel() == 1 ? 0 : m);
-    if (present(n, 8)) bias[mi] = cval(n, 8)->get_i64(m);
-    const quant::Requant q = quant::make_requant_for(
-        rmode, xs->data<float>()[0], ws->data<float>()[ws->numel() == 1 ? 0 : m], ys->data<float>()[0]);
-    mult.push_back(q.mult);
-    shift.push_back(q.shift);
-  }
-  const DType yt = n.outputs[0]->dtype;
-  int32_t lo, hi;
-  qrange(yt, lo, hi);
-  return emit_host_block(
-      ctx, n, g, n.inputs[0]->dtype, yt, xzp, yzp, wzp, mult, shift, bias, rmode, need_requant(ctx), lo, hi,
-      [](const std::string&, const std::string&) {}, false);
-}
-
-// host_done: emit_host_for_node already wrote the host block.
+// host_done: hostq::emit_qconv_host_for_node already wrote the host block.
 void emit_qconv(const Node& n, KernelCtx& ctx, bool host_done) {
   const bool qlinear = n.op == "QLinearConv";
   const size_t wi = qlinear ? 3 : 1, xzi = 2, wzi = qlinear ? 5 : 3;
@@ -477,7 +408,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx, bool host_done) {
       ctx.target() == codegen::Target::Generic) {
     std::vector<int64_t> wzp_m;
     for (int64_t m = 0; m < M; ++m) wzp_m.push_back(wzp.at(wzp.v.size() == 1 ? 0 : m));
-    (void)emit_host_block(
+    (void)codegen::hostq::emit_qconv_host_block(
         ctx, n, g, xt, yt, xzp.v[0], yzp.v[0], wzp_m, mult_values, shift_values, bias_b, rmode, rqf, lo, hi,
         [&](const std::string& qa, const std::string& yi) {
           ctx.open("{{");
@@ -836,7 +767,7 @@ void emit_QLinearConv(const Node& n, KernelCtx& ctx) {
   // Sparse weights where smaller; sparse kernels have no residual epilogue: fused residual convs
   // stay dense (their host block is written inside emit_qconv, with the residual epilogue).
   const bool res = residual::has(n);
-  const bool host = !res && emit_host_for_node(n, ctx);
+  const bool host = !res && codegen::hostq::emit_qconv_host_for_node(n, ctx);
   const size_t host_bytes = ctx.scratch_bytes();
   if (!res && codegen::sparse::emit_conv(n, ctx)) {
     if (host_bytes > ctx.scratch_bytes()) (void)ctx.scratch(host_bytes, "uint8_t");

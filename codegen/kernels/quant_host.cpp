@@ -16,14 +16,16 @@
 
 #include <algorithm>
 
+#include "codegen/kernels/quant_emit.h"
+#include "compiler/ops/pos_bias.h"
+
 namespace tinyaot::codegen::hostq {
 
 namespace {
 
-// The guard of every host block; the helpers define TINYAOT_X86_VNNI under it. The generated file
-// keeps its kernels in an anonymous namespace, so the intrinsics header is included outside it.
-const char* kHostHelpers =
-    "}  // namespace\n"
+// The guard of every host block, and the intrinsics header: a helper keyed "include:" is written
+// before the generated file's anonymous namespace (codegen/codegen.cpp).
+const char* kHostInclude =
     "#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)\n"
     "#define TINYAOT_X86_VNNI 1\n"
     "#include <immintrin.h>\n"
@@ -32,8 +34,8 @@ const char* kHostHelpers =
     "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
     "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
     "#endif\n"
-    "#endif\n"
-    "namespace {\n"
+    "#endif\n";
+const char* kHostHelpers =
     "#if defined(TINYAOT_X86_VNNI)\n"
     "// round_half_even(acc * mult / 2^shift) + zp saturated to [lo, hi] for 16 lanes: the same\n"
     "// integers as tinyaot_requant (exact int64 products by vpmuldq), returned as 16 int32.\n"
@@ -516,6 +518,7 @@ size_t emit_qconv_host(KernelCtx& ctx, const HostConvLayer& L) {
   // In place (depthwise only), a channel's output overwrites its own input plane after the plane
   // was copied to scratch.
   const size_t tables_before = ctx.tables().size();
+  ctx.require_helper("include:tinyaot_x86", kHostInclude);
   ctx.require_helper("tinyaot_x86", kHostHelpers);
   ctx.raw("#if defined(TINYAOT_X86_VNNI)\n");
   ctx.open("{{");
@@ -527,6 +530,70 @@ size_t emit_qconv_host(KernelCtx& ctx, const HostConvLayer& L) {
   for (size_t i = tables_before; i < ctx.tables().size(); ++i) ctx.line("(void){};", ctx.tables()[i].first);
   ctx.raw("#endif\n");
   return bytes;
+}
+
+bool emit_qconv_host_block(KernelCtx& ctx, const ir::Node& n, const quant::ConvGeo& g, ir::DType xt,
+                           ir::DType yt, int64_t xzp, int64_t yzp, const std::vector<int64_t>& wzp,
+                           const std::vector<int32_t>& mult, const std::vector<int32_t>& shift,
+                           const std::vector<int64_t>& bias, quant::Rounding rmode, const std::string& rqf,
+                           int32_t lo, int32_t hi,
+                           const std::function<void(const std::string&, const std::string&)>& residual,
+                           bool res) {
+  HostConvLayer H;
+  H.N = g.N, H.C = g.C, H.M = g.M, H.G = g.G;
+  H.in = g.in, H.out = g.out, H.k = g.k, H.s = g.s, H.d = g.d, H.pb = g.pb;
+  H.x_signed = xt == ir::DType::I8, H.y_signed = yt == ir::DType::I8;
+  H.xzp = xzp, H.yzp = yzp;
+  const ir::Value* wv = quant::cval(n, 3);
+  const int64_t WB = wv->numel() / g.M;
+  for (int64_t e = 0; e < wv->numel(); ++e) H.w.push_back(wv->get_i64(e) - wzp[static_cast<size_t>(e / WB)]);
+  H.bias = bias;
+  H.mult = mult, H.shift = shift;
+  H.tflite = rmode == quant::Rounding::Tflite;
+  H.rq_fn = rqf, H.lo = lo, H.hi = hi;
+  H.in_place = ctx.in_place_output();
+  if (res) H.residual = residual;
+  const size_t bytes = emit_qconv_host(ctx, H);
+  if (bytes > ctx.scratch_bytes()) (void)ctx.scratch(bytes, "uint8_t");
+  return bytes > 0;
+}
+
+bool emit_qconv_host_for_node(const ir::Node& n, KernelCtx& ctx) {
+  using quant::cval;
+  using quant::present;
+  if (ctx.target() != Target::Generic || n.op != "QLinearConv") return false;
+  const ir::Value *xs = cval(n, 1), *ws = cval(n, 4), *ys = cval(n, 6), *wv = cval(n, 3);
+  auto scalar_zp = [&](size_t i, int64_t& v) {
+    v = 0;
+    if (!present(n, i)) return true;
+    const ir::Value* z = cval(n, i);
+    if (!z) return false;
+    for (int64_t e = 0; e < z->numel(); ++e)
+      if (z->get_i64(e) != z->get_i64(0)) return false;
+    v = z->get_i64(0);
+    return true;
+  };
+  int64_t xzp = 0, yzp = 0;
+  if (!xs || !ws || !ys || !wv || !scalar_zp(2, xzp) || !scalar_zp(7, yzp)) return false;
+  if ((present(n, 5) && !cval(n, 5)) || (present(n, 8) && !cval(n, 8))) return false;
+  const quant::ConvGeo g = qconv_geometry(n);
+  if (posb::parse(n, g.M, n.outputs[0]->shape)) return false;  // per-position bias: portable only
+  std::vector<int64_t> wzp(static_cast<size_t>(g.M), 0), bias(static_cast<size_t>(g.M), 0);
+  std::vector<int32_t> mult, shift;
+  const quant::Rounding rmode = quant::rounding_of(n);
+  for (int64_t m = 0; m < g.M; ++m) {
+    const size_t mi = static_cast<size_t>(m);
+    if (present(n, 5)) wzp[mi] = cval(n, 5)->get_i64(cval(n, 5)->numel() == 1 ? 0 : m);
+    if (present(n, 8)) bias[mi] = cval(n, 8)->get_i64(m);
+    const quant::Requant q = quant::make_requant_for(
+        rmode, xs->data<float>()[0], ws->data<float>()[ws->numel() == 1 ? 0 : m], ys->data<float>()[0]);
+    mult.push_back(q.mult);
+    shift.push_back(q.shift);
+  }
+  const ir::DType yt = n.outputs[0]->dtype;
+  const bool s8 = yt == ir::DType::I8;
+  return emit_qconv_host_block(ctx, n, g, n.inputs[0]->dtype, yt, xzp, yzp, wzp, mult, shift, bias, rmode,
+                               quant::requant_fn(ctx), s8 ? -128 : 0, s8 ? 127 : 255, nullptr, false);
 }
 
 }  // namespace tinyaot::codegen::hostq

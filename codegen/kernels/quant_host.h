@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "codegen/kernel_ctx.h"
+#include "compiler/ops/quant_math.h"
 
 namespace tinyaot::codegen::hostq {
 
@@ -34,5 +35,22 @@ struct HostConvLayer {
 // Emits the host block for the layer when a host kernel supports it; returns the scratch bytes it
 // needs (the caller reserves at least that much), or 0 when nothing was emitted.
 size_t emit_qconv_host(KernelCtx& ctx, const HostConvLayer& L);
+
+// Builds the layer from a QLinearConv node whose quantization parameters were resolved by the
+// caller (per output channel: weight zero points, bias, requantization), emits the block and
+// reserves its scratch. `residual` (used when `res`) writes the fused QLinearAdd of one element.
+// Returns whether a block was emitted.
+bool emit_qconv_host_block(KernelCtx& ctx, const ir::Node& n, const quant::ConvGeo& g, ir::DType xt,
+                           ir::DType yt, int64_t xzp, int64_t yzp, const std::vector<int64_t>& wzp,
+                           const std::vector<int32_t>& mult, const std::vector<int32_t>& shift,
+                           const std::vector<int64_t>& bias, quant::Rounding rmode, const std::string& rqf,
+                           int32_t lo, int32_t hi,
+                           const std::function<void(const std::string&, const std::string&)>& residual,
+                           bool res);
+
+// The host block of a QLinearConv without a fused residual, from the node alone: emitted before
+// a sparse or portable body, which follows in the same function. Creates no table those bodies
+// also create. Returns whether a block was emitted.
+bool emit_qconv_host_for_node(const ir::Node& n, KernelCtx& ctx);
 
 }  // namespace tinyaot::codegen::hostq
