@@ -43,15 +43,18 @@ void emit_widen_plane(KernelCtx& ctx, const QConvLayer& L, int64_t Wp, bool raw)
   ctx.close();
 }
 
-// 3x3 stride 1 with a shared requantization shift: the naked assembly kernel per channel plane
+// 3x3 stride 1 or 2 with a shared requantization shift: the naked assembly kernel per channel plane
 // (arm_dsp_depthwise_asm.h). Returns false, emitting nothing, when the layer does not qualify.
 bool emit_dw3x3_asm(KernelCtx& ctx, const QConvLayer& L) {
   Dw3x3AsmPlan plan;
   if (!plan_dw3x3_asm(ctx, L, &plan)) return false;
   const int64_t H = L.in[0], Wd = L.in[1], OH = L.out[0], OW = L.out[1];
-  const int64_t Hp = std::max(H + L.pb[0] + L.pe[0], OH + 2);
-  // Blocks read 4 columns from an even one; an odd last column reads one past OW + 2.
-  const int64_t Wp = (std::max(Wd + L.pb[1] + L.pe[1], OW + 2 + OW % 2) + 1) / 2 * 2;
+  const int64_t S = L.s[0];
+  const int64_t Hp = std::max(H + L.pb[0] + L.pe[0], (OH - 1) * S + 3);
+  // Stride 1: blocks read 4 columns from an even one, an odd last column one past OW + 2.
+  // Stride 2: 6 columns from a multiple of 4, an odd last column 4 from 2 * OW - 2.
+  const int64_t reach = S == 1 ? OW + 2 + OW % 2 : 2 * OW + 2;
+  const int64_t Wp = (std::max(Wd + L.pb[1] + L.pe[1], reach) + 1) / 2 * 2;
   // LDRD reaches 3 rows down (imm8 * 4), post-increments step one row (imm8), loop bounds are
   // MOVW/ADDW immediates; the widening code is unrolled over a row (at most 64 inputs).
   if (Wp * 2 > 255 || Hp * Wp * 2 > 65535 || Wd > 64) return false;

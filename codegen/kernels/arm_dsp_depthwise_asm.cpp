@@ -1,12 +1,15 @@
-// Cortex-M DSP int8 depthwise 3x3 stride-1 kernel (see arm_dsp_depthwise_asm.h). One naked
-// function per layer shape walks a channel's int16 plane in 2x2 output blocks: the six weight pairs
+// Cortex-M DSP int8 depthwise 3x3 kernel, stride 1 or 2 (see arm_dsp_depthwise_asm.h). One naked
+// function per layer shape widens a channel's input into a bordered int16 plane (SXTB16, 1.5
+// instructions per input) and walks it in 2x2 output blocks: the six weight pairs
 // stay in r4-r9 for the whole plane, each of the block's 4 input rows is one LDRD of 4 int16, and
 // the 36 MACs are 12 SMLAD + 12 SMLAxy (a 3-tap row of output x is SMLAD over (x0, x1) and (w0, w1)
 // plus SMLABT of x2 with w2; output x + 1 uses (x2, x3) with (w1, w2) plus SMLATB of x1 with w0).
 // Requantization is SMMLA (multiplier, rounding and output zero point folded into the addend) and
-// SSAT with the common shift as an immediate; STRB stores. 42 instructions per 4 outputs plus 3 of
-// loop control. The function owns all 14 usable registers, so it is naked (its own push/pop) and
-// keeps the bias, multiplier, addend and loop bounds in a 20-byte stack frame.
+// SSAT with the common shift as an immediate; STRB stores. Stride 1: 42 instructions per 4
+// outputs (rows of more than 3 blocks add 3 of loop control); stride 2 loads 5 rows, each with one
+// more LDR for the fifth column, which output x + 1 meets in one SMLABT. The function owns all 14 usable
+// registers, so it is naked (its own push/pop) and keeps the bias, multiplier, addend and loop bounds in a
+// 20-byte stack frame.
 #include "codegen/kernels/arm_dsp_depthwise_asm.h"
 
 #include "codegen/kernels/arm_dsp_gemm.h"
@@ -35,38 +38,51 @@ struct AsmText {
 const char* kAcc[2][2] = {{"r10", "r11"}, {"r12", "lr"}};
 const char* kW[3][2] = {{"r4", "r5"}, {"r6", "r7"}, {"r8", "r9"}};
 
-// One block of R output rows x X output columns (R, X in {1, 2}) at q; advances y by X and, with
-// post_inc, q by 4 bytes (2 columns). P is the plane's row pitch in bytes.
-void emit_block(AsmText& a, int R, int X, int64_t P, int64_t OW, int32_t T, const char* sat, bool post_inc) {
+// One block of R output rows x X output columns (R, X in {1, 2}) at q, stride S (1 or 2); advances
+// y by X and, with post_inc, q by 2 columns. P is the plane's row pitch in bytes.
+void emit_block(AsmText& a, int R, int X, int S, int64_t P, int64_t OW, int32_t T, const char* sat,
+                bool post_inc) {
   a.op("ldr r10, [sp, #4]");
-  // Input row 1 first: it feeds every accumulator, whose first MAC adds the bias from r10, so the
-  // (0, 0) accumulator (r10 itself) goes last there. Row 0 last, for the post-increment of q.
-  const std::vector<int> order = R == 2 ? std::vector<int>{1, 2, 3, 0} : std::vector<int>{1, 2, 0};
+  // The input row feeding every accumulator first: each accumulator's first MAC adds the bias
+  // from r10, so the (0, 0) accumulator (r10 itself) goes last there. Row 0 last, for the
+  // post-increment of q.
+  const std::vector<int> order = R == 1   ? std::vector<int>{1, 2, 0}
+                                 : S == 1 ? std::vector<int>{1, 2, 3, 0}
+                                          : std::vector<int>{2, 1, 3, 4, 0};
+  const int step = 4 * S;
   bool first = true;
   for (int ir : order) {
     const int64_t off = ir * P;
-    if (ir == 0 && post_inc)
-      a.op("ldrd r2, r3, [r0], #4");
-    else if (off == 0)
-      a.op("ldrd r2, r3, [r0]");
+    const bool inc = ir == 0 && post_inc;
+    if (inc)
+      a.op(fmt::format("ldrd r2, r3, [r0], #{}", step));
     else
-      a.op(fmt::format("ldrd r2, r3, [r0, #{}]", off));
+      a.op(off ? fmt::format("ldrd r2, r3, [r0, #{}]", off) : std::string("ldrd r2, r3, [r0]"));
     std::vector<std::pair<int, int>> accs;  // (output row, column) fed by this input row
-    for (int r = 0; r < R; ++r)
-      for (int c = 0; c < X; ++c)
-        if (ir - r >= 0 && ir - r <= 2) accs.emplace_back(r, c);
-    if (first) std::rotate(accs.begin(), accs.begin() + 1, accs.end());  // (0, 0) last
+    for (int c = X - 1; c >= 0; --c)
+      for (int r = R - 1; r >= 0; --r)
+        if (ir - r * S >= 0 && ir - r * S <= 2) accs.emplace_back(r, c);
+    // Stride 1: output x reads (x0, x1) (x2, x3) of r2/r3, output x + 1 the same words. Stride 2:
+    // output x + 1 reads (x2, x3) and x4, loaded into r2 once output x is done with (x0, x1).
+    auto add = [&](const char* acc) { return first ? "r10" : acc; };
     for (auto [r, c] : accs) {
-      const int k = ir - r;
+      const int k = ir - r * S;
       const char* acc = kAcc[r][c];
-      const char* add = first ? "r10" : acc;
       if (c == 0) {
-        a.op(fmt::format("smlad {}, r2, {}, {}", acc, kW[k][0], add));
+        a.op(fmt::format("smlad {}, r2, {}, {}", acc, kW[k][0], add(acc)));
         a.op(fmt::format("smlabt {0}, r3, {1}, {0}", acc, kW[k][1]));
-      } else {
-        a.op(fmt::format("smlad {}, r3, {}, {}", acc, kW[k][1], add));
+      } else if (S == 1) {
+        a.op(fmt::format("smlad {}, r3, {}, {}", acc, kW[k][1], add(acc)));
         a.op(fmt::format("smlatb {0}, r2, {1}, {0}", acc, kW[k][0]));
+      } else {
+        a.op(fmt::format("smlad {}, r3, {}, {}", acc, kW[k][0], add(acc)));
       }
+    }
+    if (S == 2 && X == 2) {
+      const int64_t coff = off + 8 - (inc ? step : 0);
+      a.op(coff ? fmt::format("ldr r2, [r0, #{}]", coff) : std::string("ldr r2, [r0]"));
+      for (auto [r, c] : accs)
+        if (c == 1) a.op(fmt::format("smlabt {0}, r2, {1}, {0}", kAcc[r][c], kW[ir - r * S][1]));
     }
     first = false;
   }
@@ -85,15 +101,16 @@ void emit_block(AsmText& a, int R, int X, int64_t P, int64_t OW, int32_t T, cons
 
 // XB two-column blocks of R rows along a row: unrolled up to 3 blocks, else a loop (label `lab`)
 // whose end is kept at [sp].
-void emit_block_row(AsmText& a, int R, int64_t XB, int lab, int64_t P, int64_t OW, int32_t T, const char* sat) {
+void emit_block_row(AsmText& a, int R, int64_t XB, int S, int lab, int64_t P, int64_t OW, int32_t T,
+                    const char* sat) {
   if (XB <= 3) {
-    for (int64_t i = 0; i < XB; ++i) emit_block(a, R, 2, P, OW, T, sat, true);
+    for (int64_t i = 0; i < XB; ++i) emit_block(a, R, 2, S, P, OW, T, sat, true);
     return;
   }
-  a.op(fmt::format("addw r2, r0, #{}", 4 * XB));
+  a.op(fmt::format("addw r2, r0, #{}", 4 * S * XB));
   a.op("str r2, [sp]");
   a.label(lab);
-  emit_block(a, R, 2, P, OW, T, sat, true);
+  emit_block(a, R, 2, S, P, OW, T, sat, true);
   a.op("ldr r2, [sp]");
   a.op("cmp r0, r2");
   a.op(fmt::format("bne {}b", lab));
@@ -127,8 +144,11 @@ void emit_widen(AsmText& a, const QConvLayer& L, int64_t P) {
   // The piece at source offset 0 and then the one at plane column g0 go last: they step the
   // pointers to the next row by post-increment, and the accesses after a step use offsets less
   // one row.
-  auto key = [&](const std::pair<int64_t, int>& p) { return (p.first == 0 ? 1 : 0) + (PL + p.first == g0 ? 2 : 0); };
-  std::stable_sort(pieces.begin(), pieces.end(), [&](const auto& x, const auto& y) { return key(x) < key(y); });
+  auto key = [&](const std::pair<int64_t, int>& p) {
+    return (p.first == 0 ? 1 : 0) + (PL + p.first == g0 ? 2 : 0);
+  };
+  std::stable_sort(pieces.begin(), pieces.end(),
+                   [&](const auto& x, const auto& y) { return key(x) < key(y); });
   bool src_adv = false, dst_adv = false;
   for (auto [i, n] : pieces) {
     const int64_t so = i - (src_adv ? Wd : 0), d = 2 * (PL + i - g0) - (dst_adv ? P : 0);
@@ -160,7 +180,8 @@ void emit_widen(AsmText& a, const QConvLayer& L, int64_t P) {
 bool plan_dw3x3_asm(const KernelCtx& ctx, const QConvLayer& L, Dw3x3AsmPlan* plan) {
   // int8 in and out only: the uint8 variants (LDRB/UXTB16, USAT) have no ONNX Runtime reference
   // case (its QLinearConv wants x and y of one type) and keep the older kernel.
-  if (L.k[0] != 3 || L.k[1] != 3 || L.s[0] != 1 || L.s[1] != 1 || L.x_type != "int8_t" || L.y_type != "int8_t")
+  if (L.k[0] != 3 || L.k[1] != 3 || (L.s[0] != 1 && L.s[0] != 2) || L.s[1] != L.s[0] ||
+      L.x_type != "int8_t" || L.y_type != "int8_t")
     return false;
   const std::vector<RqRecord> rq = rq_records(ctx, L);
   if (rq.empty()) return false;
@@ -221,9 +242,10 @@ bool plan_dw3x3_asm(const KernelCtx& ctx, const QConvLayer& L, Dw3x3AsmPlan* pla
 std::string require_dw3x3_asm_helper(KernelCtx& ctx, const QConvLayer& L, int64_t Wp, int32_t T) {
   const int64_t H = L.in[0], Wd = L.in[1], OH = L.out[0], OW = L.out[1], P = Wp * 2;
   const int64_t PT = L.pb[0], PL = L.pb[1];
+  const int S = static_cast<int>(L.s[0]);
   const bool s8 = L.y_type == "int8_t", xs8 = L.x_type == "int8_t";
-  const std::string name = fmt::format("tinyaot_dsp_dw3x3s1_{}{}_{}x{}_{}x{}_p{}_{}_t{}", xs8 ? "s8" : "u8",
-                                       s8 ? "s8" : "u8", H, Wd, OH, OW, PT, PL, T);
+  const std::string name = fmt::format("tinyaot_dsp_dw3x3s{}_{}{}_{}x{}_{}x{}_p{}_{}_t{}", S,
+                                       xs8 ? "s8" : "u8", s8 ? "s8" : "u8", H, Wd, OH, OW, PT, PL, T);
   const char* sat = s8 ? "ssat" : "usat";
   const int64_t pairs = OH / 2, XB = OW / 2;
   AsmText a;
@@ -232,34 +254,35 @@ std::string require_dw3x3_asm_helper(KernelCtx& ctx, const QConvLayer& L, int64_
   a.op("mov r0, r3");
   a.op("ldm r2, {r4-r12}");
   if (pairs > 0) {
-    a.op(fmt::format("movw lr, #{}", pairs * 2 * P));
+    a.op(fmt::format("movw lr, #{}", pairs * 2 * S * P));
     a.op("add lr, r0, lr");
   }
   a.op("push {r3, r10, r11, r12, lr}");
   if (pairs > 0) {
     a.label(2);
-    emit_block_row(a, 2, XB, 1, P, OW, T, sat);
-    if (OW % 2) emit_block(a, 2, 1, P, OW, T, sat, false);
-    if (2 * P - 4 * XB) a.op(fmt::format("addw r0, r0, #{}", 2 * P - 4 * XB));
+    emit_block_row(a, 2, XB, S, 1, P, OW, T, sat);
+    if (OW % 2) emit_block(a, 2, 1, S, P, OW, T, sat, false);
+    if (2 * S * P - 4 * S * XB) a.op(fmt::format("addw r0, r0, #{}", 2 * S * P - 4 * S * XB));
     a.op(fmt::format("addw r1, r1, #{}", OW));
     a.op("ldr r2, [sp, #16]");
     a.op("cmp r0, r2");
     a.op("bne 2b");
   }
   if (OH % 2) {
-    emit_block_row(a, 1, XB, 3, P, OW, T, sat);
-    if (OW % 2) emit_block(a, 1, 1, P, OW, T, sat, false);
+    emit_block_row(a, 1, XB, S, 3, P, OW, T, sat);
+    if (OW % 2) emit_block(a, 1, 1, S, P, OW, T, sat, false);
   }
   a.op("add sp, sp, #20");
   a.op("pop {r4-r11, pc}");
   ctx.require_helper(
-      name, fmt::format("#if defined(__ARM_FEATURE_DSP)\n"
-                        "// One channel: input {}x{} widened into the int16 plane (pitch {}), output {}x{},\n"
-                        "// record of 9 int32.\n"
-                        "static __attribute__((naked, noinline, unused)) void {}(const {}*, {}*, const int32_t*,\n"
-                        "                                                        int16_t*) {{\n"
-                        "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
-                        H, Wd, Wp, OH, OW, name, L.x_type, L.y_type, a.s));
+      name,
+      fmt::format("#if defined(__ARM_FEATURE_DSP)\n"
+                  "// One channel: input {}x{} widened into the int16 plane (pitch {}), output {}x{},\n"
+                  "// record of 9 int32.\n"
+                  "static __attribute__((naked, noinline, unused)) void {}(const {}*, {}*, const int32_t*,\n"
+                  "                                                        int16_t*) {{\n"
+                  "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
+                  H, Wd, Wp, OH, OW, name, L.x_type, L.y_type, a.s));
   return name;
 }
 

@@ -1,5 +1,5 @@
-// Cortex-M DSP int8 depthwise 3x3 stride-1 kernel written as one naked inline-assembly function per
-// layer shape: 2x2 output blocks with all weights in registers (see arm_dsp_depthwise_asm.cpp).
+// Cortex-M DSP int8 depthwise 3x3 stride-1/2 kernel written as one naked inline-assembly function
+// per layer shape: 2x2 output blocks with all weights in registers (see arm_dsp_depthwise_asm.cpp).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 namespace tinyaot::codegen::arm {
 
-// What the 3x3 stride-1 assembly kernel needs from a layer: one record of 9 int32 per channel
+// What the 3x3 assembly kernel needs from a layer: one record of 9 int32 per channel
 // (int16 weight pairs (w0, w1) and (w1, w2) of the 3 kernel rows, the bias with the input zero
 // point folded in, the SMMLA multiplier and addend) and the common requantization shift T, which
 // SSAT applies as an immediate. Channels whose own shift is smaller reach T by scaling their
@@ -22,8 +22,9 @@ struct Dw3x3AsmPlan {
   std::vector<double> records;  // 9 per channel
 };
 
-// Fills *plan and returns true when the layer is a 3x3 stride-1 depthwise convolution whose
-// requantization records are all tie-free SMLAL records (rq_records) and can share one shift.
+// Fills *plan and returns true when the layer is a 3x3 depthwise convolution of stride 1 or 2 with
+// int8 input and output whose requantization records are all tie-free SMLAL records (rq_records) and can
+// share one shift.
 bool plan_dw3x3_asm(const KernelCtx& ctx, const QConvLayer& L, Dw3x3AsmPlan* plan);
 
 // The naked assembly function for one channel plane: `void NAME(const int16_t* plane, T* y,

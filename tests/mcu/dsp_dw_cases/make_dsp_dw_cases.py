@@ -6,8 +6,8 @@
 # Shapes are chosen against the kernel's blocking: 2x2 output blocks, so odd and even output
 # heights and widths, a single output row or column, rows of up to 3 blocks (unrolled) and more
 # (a loop), every padding pattern, per-channel shifts that differ (scaled to one common shift) and
-# large zero points. Case names starting with "fallback_" are depthwise layers the
-# assembly kernel declines (rounding ties, stride 2): they keep the older DSP kernel.
+# large zero points, for stride 1 and 2. Case names starting with "fallback_" are depthwise layers
+# the assembly kernel declines (rounding ties): they keep the older DSP kernel.
 import os
 import sys
 
@@ -38,7 +38,14 @@ def models():
     dw("dw3x3s1_c6_8x5_shifts", 6, (8, 5), sw=[0.02, 0.0004, 0.00005, 0.0031, 0.0000061, 0.011])
     dw("fallback_dw3x3s1_ties_c4_6x5", 4, (6, 5), sx=0.25, sy=0.5, sw=[0.0625, 0.125, 0.03125, 0.25],
        xzp=0, yzp=3)
-    dw("fallback_dw3x3s2_c3_9x8", 3, (9, 8), strides=(2, 2))
+    # Stride 2: TF "same" padding of even inputs (VWW), odd sizes, symmetric padding, tails.
+    dw("dw3x3s2_c3_12x12_same", 3, (12, 12), strides=(2, 2), pads=(0, 0, 1, 1), xzp=-128)  # 6x6
+    dw("dw3x3s2_c3_9x8", 3, (9, 8), strides=(2, 2))                                       # 5x4
+    dw("dw3x3s2_c2_7x11_pad1", 2, (7, 11), strides=(2, 2), yzp=-128)                      # 4x6
+    dw("dw3x3s2_c4_5x20_loop", 4, (5, 20), strides=(2, 2), pads=(0, 1, 0, 0))             # 2x10
+    dw("dw3x3s2_c2_3x3_one", 2, (3, 3), strides=(2, 2), pads=(0, 0, 0, 0))                # 1x1
+    dw("dw3x3s2_c6_10x9_shifts", 6, (10, 9), strides=(2, 2), pads=(1, 0, 0, 1),            # 4x4
+       sw=[0.02, 0.0004, 0.00005, 0.0031, 0.0000061, 0.011])
 
 
 def outputs():
