@@ -1,15 +1,15 @@
 // Cortex-M DSP int8 depthwise 3x3 kernel, stride 1 or 2 (see arm_dsp_depthwise_asm.h). One naked
 // function per layer shape widens a channel's input into a bordered int16 plane (SXTB16, 1.5
-// instructions per input) and walks it in 2x2 output blocks: the six weight pairs
-// stay in r4-r9 for the whole plane, each of the block's 4 input rows is one LDRD of 4 int16, and
-// the 36 MACs are 12 SMLAD + 12 SMLAxy (a 3-tap row of output x is SMLAD over (x0, x1) and (w0, w1)
-// plus SMLABT of x2 with w2; output x + 1 uses (x2, x3) with (w1, w2) plus SMLATB of x1 with w0).
+// instructions per input) and walks it in 2x2 output blocks: the six weight pairs stay in r4-r9
+// for the whole plane, each of the block's 4 input rows is one LDRD of 4 int16, and the 36 MACs
+// are 12 SMLAD + 12 SMLAxy (a 3-tap row of output x is SMLAD over (x0, x1) and (w0, w1) plus
+// SMLABT of x2 with w2; output x + 1 uses (x2, x3) with (w1, w2) plus SMLATB of x1 with w0).
 // Requantization is SMMLA (multiplier, rounding and output zero point folded into the addend) and
 // SSAT with the common shift as an immediate; STRB stores. Stride 1: 42 instructions per 4
-// outputs (rows of more than 3 blocks add 3 of loop control); stride 2 loads 5 rows, each with one
-// more LDR for the fifth column, which output x + 1 meets in one SMLABT. The function owns all 14 usable
-// registers, so it is naked (its own push/pop) and keeps the bias, multiplier, addend and loop bounds in a
-// 20-byte stack frame.
+// outputs (rows of more than 3 blocks add 3 of loop control). Stride 2 loads 5 input rows, each
+// with one more LDR for the fifth column, which output x + 1 meets in one SMLABT. The function
+// owns all 14 usable registers, so it is naked (its own push/pop) and keeps the bias,
+// multiplier, addend and loop bounds in a 20-byte stack frame.
 #include "codegen/kernels/arm_dsp_depthwise_asm.h"
 
 #include "codegen/kernels/arm_dsp_gemm.h"
