@@ -7,9 +7,13 @@
 //    (x + 128) bytes (padding taps hold x_zp + 128) in arena scratch, multiplied by weights packed
 //    at compile time as [channel block][K/4][channel] 4-byte words; bias - (x_zp + 128) * sum(w)
 //    is folded at compile time, so every tap is exact in integers and borders need no special case.
+//  - fully connected layers (1x1 kernel on a 1x1 plane): the lanes hold 16 output channels and the
+//    input is broadcast 4 bytes at a time.
 //  - depthwise layers: per channel, the (x - x_zp) plane as int16 in scratch, split into stride
 //    phases so every tap is a contiguous shift of a padded-width grid; `vpdpwssd` adds two taps
 //    per instruction.
+// Strides above 2, depthwise channel multipliers, and depthwise layers with --rounding tflite or a
+// fused residual stay on the portable loops.
 // Integer sums are exact (modulo 2^32 like the portable accumulators) and requantization is the
 // same function, so outputs are byte-identical to the portable loops.
 #include "codegen/kernels/quant_host.h"
