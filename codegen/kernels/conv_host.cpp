@@ -25,7 +25,9 @@ namespace {
 // Accumulator tile limits: 8 x 32 floats are 16 AVX-512 registers (the measured best on the
 // pointwise layers of VWW at -O3 -march=native; at -O2 the tile spills to the stack but still
 // runs at vector width). Convolutions take 4 rows: their per-tap inputs need registers too.
-constexpr int64_t kMatmulRows = 8, kConvRows = 4, kCols = 32;
+// Row tiles of stride-1 convolutions take 16 columns (one AVX-512 vector per row, kept in registers
+// with `#pragma GCC unroll 1`), strided ones 32 (measured faster on VWW's stride-2 layers).
+constexpr int64_t kMatmulRows = 8, kConvRows = 4, kCols = 32, kConvCols = 16;
 // Channels-innermost tiles: 32 channels x 4 columns (8 AVX-512 registers).
 constexpr int64_t kChanRows = 32, kChanCols = 4;
 
@@ -55,6 +57,30 @@ void blocks(KernelCtx& ctx, const std::string& var, int64_t begin, int64_t end, 
     ctx.close();
   }
 }
+// Covers columns [begin, end) of `var` with blocks of exactly `blk` columns where the range allows:
+// full blocks, then (for a remainder over half a block) a last block ending at `end` that overlaps
+// its predecessor and stores only its last columns (body(nb, skip) computes nb columns and stores those from
+// `skip` on). Recomputed columns get the same value in the same order, and are neither stored nor read back
+// twice, so a residual stored in place over the output stays correct. A range narrower than `blk` is one
+// block.
+void col_blocks(KernelCtx& ctx, const std::string& var, int64_t begin, int64_t end, int64_t blk,
+                const std::function<void(int64_t, int64_t)>& body) {
+  const int64_t n = end - begin;
+  // A remainder of at most half a block is cheaper as its own short block than recomputed.
+  if (n < blk || (n % blk) * 2 <= blk) {
+    if (n > 0) blocks(ctx, var, begin, end, blk, [&](int64_t nb) { body(nb, 0); });
+    return;
+  }
+  const int64_t full = n / blk * blk;
+  blocks(ctx, var, begin, begin + full, blk, [&](int64_t nb) { body(nb, 0); });
+  if (full < n) {
+    ctx.open("{{");
+    ctx.line("const int32_t {} = {};", var, end - blk);
+    body(blk, blk - (n - full));
+    ctx.close();
+  }
+}
+
 // The innermost accumulation loop of a tile. GCC completely unrolls loops of up to 16 iterations
 // before vectorising, and then scalarises the accumulator array into one variable per element
 // that the SLP pass only partly recombines (measured: Fashion-MNIST's second layer ran 2.8x
@@ -66,7 +92,9 @@ void accumulate_loop(KernelCtx& ctx, int64_t n, const std::string& stmt) {
 }
 }  // namespace
 
-bool matmul_tiles_fit(int64_t N, int64_t sbj) { return sbj == 1 && N >= 8; }
+bool matmul_tiles_fit(int64_t N, int64_t sbj) {
+  return sbj == 1 && N >= 8;
+}
 
 void emit_matmul_tiles(
     KernelCtx& ctx, const std::string& ct, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
@@ -74,7 +102,7 @@ void emit_matmul_tiles(
     const std::function<std::string(const std::string&, const std::string&, const std::string&)>& epi,
     const act::Activation& fused) {
   const ir::DType dt = ct == "float" ? ir::DType::F32 : ir::DType::F64;
-  auto tile = [&](int64_t mb, int64_t nb) {
+  auto tile = [&](int64_t mb, int64_t nb, int64_t skip) {
     ctx.line("{} acc[{}][{}];", ct, mb, nb);
     ctx.line("for (int32_t r = 0; r < {}; ++r) for (int32_t q = 0; q < {}; ++q) acc[r][q] = {};", mb, nb,
              zero_of(ct));
@@ -88,7 +116,7 @@ void emit_matmul_tiles(
     ctx.close();
     ctx.open("for (int32_t r = 0; r < {}; ++r) {{", mb);
     ctx.line("{}* yr = {} + {};", ct, y, add_off(mul("(i + r)", syi), "j"));
-    ctx.open("for (int32_t q = 0; q < {}; ++q) {{", nb);
+    ctx.open("for (int32_t q = {}; q < {}; ++q) {{", skip, nb);
     ctx.line("{} v = acc[r][q];", ct);
     const std::string e = epi("v", "(i + r)", "(j + q)");
     if (e != "v") ctx.line("v = {};", e);
@@ -99,8 +127,8 @@ void emit_matmul_tiles(
   };
   // Column blocks outside, row blocks inside: one K x 32 panel of B stays in L1 while every row
   // block of A streams past it.
-  blocks(ctx, "j", 0, N, kCols, [&](int64_t nb) {
-    blocks(ctx, "i", 0, M, std::min(kMatmulRows, M), [&](int64_t mb) { tile(mb, nb); });
+  col_blocks(ctx, "j", 0, N, kCols, [&](int64_t nb, int64_t skip) {
+    blocks(ctx, "i", 0, M, std::min(kMatmulRows, M), [&](int64_t mb) { tile(mb, nb, skip); });
   });
 }
 
@@ -118,8 +146,9 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
   // With channels innermost (below), the transposed weights of channel c, kernel row k0.
   std::string wt;
   auto wt_off = [&](const std::string& c) {
-    return add_off(add_off(mul(s.G > 1 ? "g" : "0", Cg * KS * Mg), add_off(mul(c, KS * Mg), mul("k0", s.kw * Mg))),
-                   Mg > 1 ? "mm" : "0");
+    return add_off(
+        add_off(mul(s.G > 1 ? "g" : "0", Cg * KS * Mg), add_off(mul(c, KS * Mg), mul("k0", s.kw * Mg))),
+        Mg > 1 ? "mm" : "0");
   };
   // Channel c's input row for kernel row k0 (the caller adds the column).
   auto open_taps = [&]() {
@@ -166,7 +195,7 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
     ctx.close();
   };
   // Interior columns ow0 .. ow0 + nb - 1: every kernel column is in bounds.
-  auto tile = [&](int64_t mb, int64_t nb) {
+  auto tile = [&](int64_t mb, int64_t nb, int64_t skip) {
     ctx.line("{} acc[{}][{}];", ct, mb, nb);
     ctx.open("for (int32_t t = 0; t < {}; ++t) {{", mb);
     ctx.line("const {} bv = {};", ct, bias("t"));
@@ -182,7 +211,7 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
     ctx.close();
     close_taps();
     ctx.open("for (int32_t t = 0; t < {}; ++t) {{", mb);
-    ctx.open("for (int32_t q = 0; q < {}; ++q) {{", nb);
+    ctx.open("for (int32_t q = {}; q < {}; ++q) {{", skip, nb);
     ctx.line("{} v = acc[t][q];", ct);
     store("v", "t", "ow0 + q");
     ctx.close();
@@ -190,7 +219,7 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
   };
   // Channels innermost: interior columns ow0 .. ow0 + nb - 1 of mb output channels from mm, the
   // weights of one tap for those channels contiguous in `wt` (weights transposed per group).
-  auto chan_tile = [&](int64_t mb, int64_t nb) {
+  auto chan_tile = [&](int64_t mb, int64_t nb, int64_t skip) {
     ctx.line("{} acc[{}][{}];", ct, nb, mb);
     ctx.line("for (int32_t p = 0; p < {}; ++p) for (int32_t t = 0; t < {}; ++t) acc[p][t] = {};", nb, mb,
              bias("t"));
@@ -210,7 +239,7 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
     ctx.close();
     ctx.close();
     if (Cg > 1) ctx.close();
-    ctx.open("for (int32_t p = 0; p < {}; ++p) {{", nb);
+    ctx.open("for (int32_t p = {}; p < {}; ++p) {{", skip, nb);
     ctx.open("for (int32_t t = 0; t < {}; ++t) {{", mb);
     ctx.line("{} v = acc[p][t];", ct);
     store("v", "t", "ow0 + p");
@@ -238,7 +267,7 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
   const auto [RA, RB] = convk::interior(s.oh, s.ih, s.kh, s.sh, s.dh, s.ph);
   const bool plane =
       Cg == 1 && Mg == 1 && s.sh == 1 && s.sw == 1 && s.iw == s.ow && !s.residual && RA < RB && A < B;
-  auto plane_tile = [&](int64_t nb) {
+  auto plane_tile = [&](int64_t nb, int64_t skip) {
     ctx.line("{} acc[{}];", ct, nb);
     ctx.line("const {} bv = {};", ct, bias("0"));
     ctx.line("for (int32_t q = 0; q < {}; ++q) acc[q] = bv;", nb);
@@ -250,7 +279,7 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
     accumulate_loop(ctx, nb, "acc[q] += xs[q] * wv");
     ctx.close();
     ctx.close();
-    ctx.open("for (int32_t q = 0; q < {}; ++q) {{", nb);
+    ctx.open("for (int32_t q = {}; q < {}; ++q) {{", skip, nb);
     ctx.line("{} v = acc[q];", ct);
     if (fused) ctx.line("{}", act::c_stmt(fused, "v", dt));
     ctx.line("ym[f0 + q] = v;");
@@ -275,9 +304,10 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
       } else {
         border(mb, 0, A);
         if (!borders_only && by_channel)
-          blocks(ctx, "ow0", A, B, kChanCols, [&](int64_t nb) { chan_tile(mb, nb); });
+          col_blocks(ctx, "ow0", A, B, kChanCols, [&](int64_t nb, int64_t skip) { chan_tile(mb, nb, skip); });
         else if (!borders_only)
-          blocks(ctx, "ow0", A, B, kCols, [&](int64_t nb) { tile(mb, nb); });
+          col_blocks(ctx, "ow0", A, B, s.sw == 1 ? kConvCols : kCols,
+                     [&](int64_t nb, int64_t skip) { tile(mb, nb, skip); });
         border(mb, B, s.ow);
       }
       ctx.close();
@@ -286,7 +316,8 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
       // The interior rows' interior columns as one flattened run (see `plane` below); the run
       // also covers the border columns between rows, which rows() then overwrites with their
       // exact values.
-      blocks(ctx, "f0", RA * s.ow + A, (RB - 1) * s.ow + B, kCols, [&](int64_t nb) { plane_tile(nb); });
+      col_blocks(ctx, "f0", RA * s.ow + A, (RB - 1) * s.ow + B, kCols,
+                 [&](int64_t nb, int64_t skip) { plane_tile(nb, skip); });
       rows(0, RA, false);
       rows(RA, RB, true);
       rows(RB, s.oh, false);

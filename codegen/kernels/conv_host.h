@@ -38,13 +38,13 @@ void emit_matmul_tiles(
 // output channels and narrow rows (constant weights) put the channels innermost instead, reading a
 // copy of the weights transposed at compile time to [group][C/G][kh][kw][M/G].
 struct Conv2dShape {
-  std::string ct;               // C element type
-  int64_t N, C, M, G;           // batch, input channels, output channels, groups
-  int64_t ih, iw, oh, ow;       // input and output plane
+  std::string ct;                          // C element type
+  int64_t N, C, M, G;                      // batch, input channels, output channels, groups
+  int64_t ih, iw, oh, ow;                  // input and output plane
   int64_t kh, kw, sh, sw, dh, dw, ph, pw;  // kernel, strides, dilations, leading pads
-  bool has_bias, residual;      // x2 bias; x3 residual added before the activation
-  std::string in_place_scratch; // non-empty: each channel goes to this scratch, then memcpy
-  const ir::Value* weights;     // constant weights [M][C/G][kh][kw], or null
+  bool has_bias, residual;                 // x2 bias; x3 residual added before the activation
+  std::string in_place_scratch;            // non-empty: each channel goes to this scratch, then memcpy
+  const ir::Value* weights;                // constant weights [M][C/G][kh][kw], or null
 };
 void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
 

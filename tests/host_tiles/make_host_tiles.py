@@ -105,6 +105,13 @@ def models():
     a = helper.make_tensor_value_info("a", F, [3, 20])
     save("gemm_alpha_beta", [helper.make_node("Gemm", ["a", "b", "c"], ["y"], alpha=0.5, beta=2.0)], [a],
          [rnd(3, 20)], {"b": rnd(20, 50), "c": rnd(50)})
+    # Last blocks that overlap their predecessor and store only their new columns: a row tile
+    # (30 interior columns = 16 + 14) with a residual stored in place, a plane run (118 = 3 x 32 +
+    # 22) and a MatMul (57 columns = 32 + 25).
+    conv("conv_residual_overlap", 1, 4, 4, 5, 32, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
+    conv("dw_plane_overlap", 1, 8, 8, 12, 12, (3, 3), group=8, pads=[1, 1, 1, 1])
+    a = helper.make_tensor_value_info("a", F, [4, 10])
+    save("matmul_overlap", [helper.make_node("MatMul", ["a", "b"], ["y"])], [a], [rnd(4, 10)], {"b": rnd(10, 57)})
 
 
 def outputs():
