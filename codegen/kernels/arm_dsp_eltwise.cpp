@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "codegen/kernels/arm_mve_conv.h"
@@ -62,6 +63,11 @@ bool evaluate(const Candidate& k, int32_t shift, int32_t lo, int32_t hi, const s
       ++count;
     }
   if (win >= one / 4) return false;
+  int64_t hits = 0;
+  if (win >= 0)
+    for (int64_t a = lo; a <= hi; ++a)
+      for (int64_t b = lo; b <= hi; ++b) hits += ((t_of(a, b) + win) & mask) <= 2 * win;
+  out.window_pairs = hits;
   out.ok = true;
   out.ma = static_cast<int32_t>(k.ma), out.mb = static_cast<int32_t>(k.mb), out.c = static_cast<int32_t>(k.c);
   out.shift = shift, out.win = win, out.mismatches = count;
@@ -87,7 +93,8 @@ QAdd32Plan make_qadd32_plan(float sa, int32_t za, float sb, int32_t zb, float sy
     for (int64_t da : {0, -1, 1})
       for (int64_t db : {0, -1, 1}) {
         Candidate k{ma0 + da, mb0 + db, 0};
-        k.c = static_cast<int64_t>(zy) * (int64_t{1} << shift) + (int64_t{1} << (shift - 1)) - za * k.ma - zb * k.mb;
+        k.c = static_cast<int64_t>(zy) * (int64_t{1} << shift) + (int64_t{1} << (shift - 1)) - za * k.ma -
+              zb * k.mb;
         QAdd32Plan p;
         if (!evaluate(k, shift, lo, hi, want, p)) continue;
         any = true;
@@ -107,14 +114,16 @@ void emit_qadd_run_dsp(KernelCtx& ctx, const QAdd32Plan& p, const quant::QAddEle
   if (r.a_scalar) ctx.line("const int32_t ta = (int32_t){}[0] * {};", r.pa, p.ma);
   if (r.b_scalar) ctx.line("const int32_t tb = (int32_t){}[0] * {};", r.pb, p.mb);
   ctx.open("for (int32_t i = 0; i < {}; ++i) {{", r.R);
-  ctx.line("const int32_t t = {} + {} + {};", r.a_scalar ? "ta" : fmt::format("(int32_t){}[i] * {}", r.pa, p.ma),
-           r.b_scalar ? "tb" : fmt::format("(int32_t){}[i] * {}", r.pb, p.mb), p.c);
+  ctx.line("const int32_t t = {} + {} {} {};",
+           r.a_scalar ? "ta" : fmt::format("(int32_t){}[i] * {}", r.pa, p.ma),
+           r.b_scalar ? "tb" : fmt::format("(int32_t){}[i] * {}", r.pb, p.mb), p.c < 0 ? "-" : "+",
+           std::llabs(static_cast<int64_t>(p.c)));
   if (p.win >= 0) {
     ctx.open("if ((((uint32_t)t + {}u) & {}u) <= {}u) {{", p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
     ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : "i", r.pb,
              r.b_scalar ? "0" : "i");
-    quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb), std::to_string(r.zy),
-                             "", "", "", fmt::format("{}[i]", r.py));
+    quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb),
+                             std::to_string(r.zy), "", "", "", fmt::format("{}[i]", r.py));
     ctx.line("continue;");
     ctx.close();
   }
@@ -125,8 +134,8 @@ void emit_qadd_run_dsp(KernelCtx& ctx, const QAdd32Plan& p, const quant::QAddEle
 // Splits the output into runs: the longest suffix of dimensions over which each input is either
 // contiguous like the output or one broadcast value; the dimensions before it become loops.
 // Calls body once, inside those loops, with the run's pointer expressions.
-bool emit_runs(KernelCtx& ctx, const ir::Node& n, QAddRun proto, const std::function<void(const QAddRun&)>& body,
-               bool dry) {
+bool emit_runs(KernelCtx& ctx, const ir::Node& n, QAddRun proto,
+               const std::function<void(const QAddRun&)>& body, bool dry) {
   const ir::Shape& ys = n.outputs[0]->shape;
   const size_t rank = ys.size();
   const std::vector<int64_t> sa = ops::broadcast_strides(n.inputs[0]->shape, ys);
@@ -182,7 +191,8 @@ bool emit_qadd_target_begin(KernelCtx& ctx, const quant::QAddElement& qe) {
   const ir::Node& n = ctx.node();
   if (!has_dsp(ctx.target()) || qe.tflite || !qe.plan.ok) return false;
   const ir::DType t = n.outputs[0]->dtype;
-  if ((t != ir::DType::I8 && t != ir::DType::U8) || n.inputs[0]->dtype != t || n.inputs[3]->dtype != t) return false;
+  if ((t != ir::DType::I8 && t != ir::DType::U8) || n.inputs[0]->dtype != t || n.inputs[3]->dtype != t)
+    return false;
   auto s = [&](size_t i) { return cval(n, i)->data<float>()[0]; };
   auto z = [&](size_t i) { return present(n, i) ? static_cast<int32_t>(cval(n, i)->get_i64(0)) : 0; };
   QAddRun proto;
@@ -192,24 +202,30 @@ bool emit_qadd_target_begin(KernelCtx& ctx, const quant::QAddElement& qe) {
   const QAdd32Plan p = make_qadd32_plan(s(1), proto.za, s(4), proto.zb, s(6), proto.zy, proto.u8);
   if (!p.ok) return false;
   const std::string name = ctx.name();
-  if (has_mve(ctx.target())) {
+  // The MVE body recomputes all 4 lanes of a vector when one lies in the window: with more than
+  // 1 in 32 input pairs there (power-of-two scales put every other pair on a tie), that costs more
+  // than it saves and the M55 runs the DSP body instead.
+  const bool mve = has_mve(ctx.target()) && p.window_pairs * 32 <= 65536;
+  if (mve) {
     ctx.require_helper("tinyaot_mve", mve_helpers_text());
     ctx.raw("#if defined(__ARM_FEATURE_MVE)\n");
     ctx.open("{{");
-    emit_runs(ctx, n, proto, [&](const QAddRun& r) { emit_qadd_run_mve(ctx, p, qe, r); }, false);
+    emit_runs(
+        ctx, n, proto, [&](const QAddRun& r) { emit_qadd_run_mve(ctx, p, qe, r); }, false);
     ctx.line("return;");
     ctx.close();
     ctx.raw("#endif\n");
   }
   ctx.raw("#if defined(__ARM_FEATURE_DSP)\n");
-  emit_runs(ctx, n, proto, [&](const QAddRun& r) { emit_qadd_run_dsp(ctx, p, qe, r); }, false);
+  emit_runs(
+      ctx, n, proto, [&](const QAddRun& r) { emit_qadd_run_dsp(ctx, p, qe, r); }, false);
   ctx.raw("#else\n");
-  ctx.set_name(name + (has_mve(ctx.target()) ? "_mve" : "_dsp"));
+  ctx.set_name(name + (mve ? "_mve" : "_dsp"));
   return true;
 }
 
-void emit_byte_sum(KernelCtx& ctx, const std::string& acc, const std::string& ptr, int64_t n, bool u8, int64_t zp,
-                   const std::function<void()>& generic) {
+void emit_byte_sum(KernelCtx& ctx, const std::string& acc, const std::string& ptr, int64_t n, bool u8,
+                   int64_t zp, const std::function<void()>& generic) {
   if (!has_dsp(ctx.target()) || n < 8) {
     generic();
     return;
@@ -228,8 +244,8 @@ void emit_byte_sum(KernelCtx& ctx, const std::string& acc, const std::string& pt
   // the zero point) are taken off once at the end, in int32 like the generic sum.
   ctx.open("{{");
   ctx.line("uint32_t su = 0;");
-  ctx.line("for (int32_t i = 0; i < {}; i += 4) su = __builtin_arm_usada8(tinyaot_ld32({} + i){}, 0u, su);", n4, ptr,
-           u8 ? "" : " ^ 0x80808080u");
+  ctx.line("for (int32_t i = 0; i < {}; i += 4) su = __builtin_arm_usada8(tinyaot_ld32({} + i){}, 0u, su);",
+           n4, ptr, u8 ? "" : " ^ 0x80808080u");
   for (int64_t i = n4; i < n; ++i)
     ctx.line("su += (uint32_t)(uint8_t)({}[{}]{});", ptr, i, u8 ? "" : " ^ 0x80");
   const int64_t off = n * ((u8 ? 0 : 128) + zp);
@@ -241,6 +257,7 @@ void emit_byte_sum(KernelCtx& ctx, const std::string& acc, const std::string& pt
   ctx.raw("#else\n");
   generic();
   ctx.raw("#endif\n");
+  ctx.set_name(ctx.name() + (has_mve(ctx.target()) ? "_mve" : "_dsp"));
 }
 
 }  // namespace tinyaot::codegen::arm

@@ -21,7 +21,8 @@ struct QAdd32Plan {
   bool ok = false;
   int32_t ma = 0, mb = 0, c = 0, shift = 0;
   int64_t win = -1;
-  int64_t mismatches = 0;  // pairs that differ (all inside the window)
+  int64_t mismatches = 0;    // pairs that differ (all inside the window)
+  int64_t window_pairs = 0;  // pairs inside the window (recomputed at run time)
 };
 QAdd32Plan make_qadd32_plan(float sa, int32_t za, float sb, int32_t zb, float sy, int32_t zy, bool u8);
 

@@ -12,7 +12,8 @@
 // the ordered floats with the reference function itself. At run time an estimate
 // n = round(x * (1 / scale)) is within one of the output (the product is within a few ulps of the
 // quotient), and comparing x with T[n] and T[n + 1] (two gathers) corrects it exactly. A NaN
-// converts to 0 (the zero point) and fails both comparisons, as the generic kernel maps NaN to zp.
+// converts to 0 (the zero point) and fails both comparisons (written as GE and GT, which are false
+// for unordered operands), as the generic kernel maps NaN to zp.
 #include "codegen/kernels/arm_mve_eltwise.h"
 
 #include <fmt/format.h>
@@ -32,8 +33,8 @@ using quant::present;
 void emit_qadd_run_mve(KernelCtx& ctx, const QAdd32Plan& p, const quant::QAddElement& qe, const QAddRun& r) {
   const std::string sfx = r.u8 ? "u32" : "s32";
   auto load = [&](const std::string& ptr, const std::string& i, bool tail) {
-    const std::string v =
-        tail ? fmt::format("vldrbq_z_{}({} + {}, pt)", sfx, ptr, i) : fmt::format("vldrbq_{}({} + {})", sfx, ptr, i);
+    const std::string v = tail ? fmt::format("vldrbq_z_{}({} + {}, pt)", sfx, ptr, i)
+                               : fmt::format("vldrbq_{}({} + {})", sfx, ptr, i);
     return r.u8 ? fmt::format("vreinterpretq_s32_u32({})", v) : v;
   };
   // A broadcast input's product joins the constant.
@@ -52,17 +53,20 @@ void emit_qadd_run_mve(KernelCtx& ctx, const QAdd32Plan& p, const quant::QAddEle
     ctx.line("const int32x4_t t = {};", t);
     const std::string y = fmt::format("tinyaot_mve_sat_{}(vshrq_n_s32(t, {}))", r.u8 ? "u8" : "s8", p.shift);
     if (r.u8)
-      ctx.line("vstrbq{}_u32({} + {}, vreinterpretq_u32_s32({}){});", tail ? "_p" : "", r.py, i, y, tail ? ", pt" : "");
+      ctx.line("vstrbq{}_u32({} + {}, vreinterpretq_u32_s32({}){});", tail ? "_p" : "", r.py, i, y,
+               tail ? ", pt" : "");
     else
       ctx.line("vstrbq{}_s32({} + {}, {}{});", tail ? "_p" : "", r.py, i, y, tail ? ", pt" : "");
     if (p.win < 0) return;
-    ctx.open("if (vminvq_u32(0xffffffffu, vandq_u32(vaddq_n_u32(vreinterpretq_u32_s32(t), {}u), vdupq_n_u32({}u))) <= {}u) {{",
-             p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
+    ctx.open(
+        "if (vminvq_u32(0xffffffffu, vandq_u32(vaddq_n_u32(vreinterpretq_u32_s32(t), {}u), "
+        "vdupq_n_u32({}u))) <= {}u) {{",
+        p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
     ctx.open("for (int32_t q = 0; q < {}; ++q) {{", lanes);
-    ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : i + " + q", r.pb,
-             r.b_scalar ? "0" : i + " + q");
-    quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb), std::to_string(r.zy), "",
-                             "", "", fmt::format("{}[{} + q]", r.py, i));
+    ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : i + " + q",
+             r.pb, r.b_scalar ? "0" : i + " + q");
+    quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb),
+                             std::to_string(r.zy), "", "", "", fmt::format("{}[{} + q]", r.py, i));
     ctx.close();
     ctx.close();
   };
@@ -86,7 +90,8 @@ void emit_byte_sum_mve(KernelCtx& ctx, const std::string& acc, const std::string
   const std::string sfx = u8 ? "u8" : "s8";
   ctx.open("{{");
   ctx.line("int32_t sv = 0;");
-  if (n16 > 0) ctx.line("for (int32_t i = 0; i < {}; i += 16) sv = {}vldrbq_{}({} + i));", n16, add, sfx, ptr);
+  if (n16 > 0)
+    ctx.line("for (int32_t i = 0; i < {}; i += 16) sv = {}vldrbq_{}({} + i));", n16, add, sfx, ptr);
   // Inactive lanes of the predicated load read nothing and are zero.
   if (n16 < n) ctx.line("sv = {}vldrbq_z_{}({} + {}, vctp8q({})));", add, sfx, ptr, n16, n - n16);
   const int64_t off = n * zp;
@@ -151,14 +156,18 @@ bool emit_quantize_mve(KernelCtx& ctx) {
   ctx.raw("#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)\n");
   ctx.open("{{");
   auto vec = [&](const std::string& e, bool tail) {
-    ctx.line("const float32x4_t x = {}(x0 + {}{});", tail ? "vldrwq_z_f32" : "vldrwq_f32", e, tail ? ", pt" : "");
+    ctx.line("const float32x4_t x = {}(x0 + {}{});", tail ? "vldrwq_z_f32" : "vldrwq_f32", e,
+             tail ? ", pt" : "");
     // The estimate, offset to a table index with a saturating add (a huge x converts to INT32_MAX).
-    const std::string est = fmt::format("vcvtnq_s32_f32(vmulq_n_f32(x, {}))", KernelCtx::literal(recip, ir::DType::F32));
+    const std::string est =
+        fmt::format("vcvtnq_s32_f32(vmulq_n_f32(x, {}))", KernelCtx::literal(recip, ir::DType::F32));
     ctx.line("int32x4_t v = {};", zp - lo ? fmt::format("vqaddq_n_s32({}, {})", est, zp - lo) : est);
     ctx.line("v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(0)), vdupq_n_s32(255));");
     ctx.line("const uint32x4_t k = vreinterpretq_u32_s32(v);");
     ctx.line("v = vaddq_m_n_s32(v, v, 1, vcmpgeq_f32(x, vldrwq_gather_shifted_offset_f32({} + 1, k)));", tab);
-    ctx.line("v = vsubq_m_n_s32(v, v, 1, vcmpltq_f32(x, vldrwq_gather_shifted_offset_f32({}, k)));", tab);
+    // T[k] > x, not x < T[k]: MVE's floating-point LT (like LE) also holds when the operands are
+    // unordered, so a NaN x would step down; GT and GE do not hold for NaN.
+    ctx.line("v = vsubq_m_n_s32(v, v, 1, vcmpgtq_f32(vldrwq_gather_shifted_offset_f32({}, k), x));", tab);
     const std::string y = lo ? fmt::format("vaddq_n_s32(v, {})", lo) : "v";
     const std::string yv = yt == ir::DType::U8 ? fmt::format("vreinterpretq_u32_s32({})", y) : y;
     ctx.line("vstrbq{}_{}(y0 + {}, {}{});", tail ? "_p" : "", st, e, yv, tail ? ", pt" : "");
