@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Builds the edge-shape cases of the Cortex-M element-wise int8 kernels (codegen/kernels/
-# arm_dsp_eltwise.cpp, arm_mve_eltwise.cpp) in tests/mcu/eltwise_cases/<case>/: QDQ Add (lowered
-# to QLinearAdd), int8 average pools, QuantizeLinear. Expected outputs come from ONNX Runtime
+# arm_dsp_eltwise.cpp, arm_mve_eltwise.cpp) and of the M55 QLinearMatMul kernel (arm_mve_gemm.cpp)
+# in tests/mcu/eltwise_cases/<case>/: QDQ Add (lowered to QLinearAdd), int8 average pools,
+# QuantizeLinear, QLinearMatMul with a constant B. Expected outputs come from ONNX Runtime
 # (float emulation of the QDQ graphs, optimizations off), except quantize_*_specials, whose inputs
 # (inf, NaN, denormals) ONNX leaves open: its expected output is the formula tinyaot implements
 # (saturate(round_half_even(x / scale) + zp), NaN -> zp) computed with numpy float32 below.
@@ -70,6 +71,35 @@ def quantize_case(name, t, x, scale, z, manifest=True):
                    "outputs": ["y"]}, f)
 
 
+def qmatmul_case(name, at, bt, yt, a_shape, K, N, sa, za, sb, zb, sy, zy, bmax=127):
+    """QLinearMatMul of a run-time A by a constant B [K, N] (scales / zero points per tensor or per column)."""
+    d = os.path.join(HERE, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    rng = q.RNG
+    lo, hi = (-bmax, bmax + 1) if bt == S8 else (128 - bmax, 128 + bmax)
+    b = rng.integers(lo, hi, size=(K, N)).astype(q.NP[bt])
+    inits = [numpy_helper.from_array(np.array(sa, np.float32), "sa"),
+             numpy_helper.from_array(np.array(za, q.NP[at]), "za"),
+             numpy_helper.from_array(b, "b"),
+             numpy_helper.from_array(np.asarray(sb, np.float32), "sb"),
+             numpy_helper.from_array(np.asarray(zb, q.NP[bt]), "zb"),
+             numpy_helper.from_array(np.array(sy, np.float32), "sy"),
+             numpy_helper.from_array(np.array(zy, q.NP[yt]), "zy")]
+    node = helper.make_node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"])
+    g = helper.make_graph([node], name, [helper.make_tensor_value_info("a", at, list(a_shape))],
+                          [helper.make_tensor_value_info("y", yt, None)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    a = q.rand_q(at, a_shape)
+    onnx.save_tensor(numpy_helper.from_array(a, "a"), os.path.join(d, "test_data_set_0", "input_0.pb"))
+    raw = os.path.join(d, "in_0.raw")
+    a.tofile(raw)
+    with open(os.path.join(d, "manifest.json"), "w") as f:
+        json.dump({"inputs": [{"name": "a", "dtype": str(a.dtype), "shape": list(a.shape), "raw": raw}],
+                   "outputs": ["y"]}, f)
+
+
 def near_boundaries(scale, ks):
     """Floats at and one ulp around (k + 0.5) * scale: where the quotient rounds either way."""
     v = (np.asarray(ks, np.float64) + 0.5) * scale
@@ -121,6 +151,17 @@ def models():
                    -1e20, 2.0 ** 31, -(2.0 ** 31), 0.5, -0.5], np.float32)
     x = np.concatenate([sp, near_boundaries(0.0391, np.arange(-10, 10))]).reshape(1, -1)
     quantize_case("quantize_s8_specials", S8, x, 0.0391, 3, manifest=False)
+
+
+    # QLinearMatMul with a constant B (M55 kernel, arm_mve_gemm.cpp): K = 70 and 33 (16-byte tails),
+    # N = 13 and 6 (4-column blocks plus single columns), several rows (a 3-D A), per-column scales
+    # and zero points, uint8 A / B / y; B - zb outside int8 declines the kernel.
+    qmatmul_case("qmatmul_s8_1x70x13", S8, S8, S8, [1, 70], 70, 13, 0.02, -5,
+                 np.linspace(0.004, 0.02, 13), np.int8(0), 0.15, 3)
+    qmatmul_case("qmatmul_u8_3x33x8", U8, U8, U8, [3, 33], 33, 8, 0.03, 131, 0.01, np.uint8(128), 0.2, 120)
+    qmatmul_case("qmatmul_s8_2x2x20x6_percol_zp", S8, S8, S8, [2, 2, 20], 20, 6, 0.05, 7,
+                 np.full(6, 0.01), np.array([-20, 0, 5, 17, -3, 20], np.int8), 0.1, -4, bmax=100)
+    qmatmul_case("fallback_qmatmul_s8_bigzp", S8, S8, S8, [1, 24], 24, 5, 0.05, 0, 0.01, np.int8(100), 0.1, 0)
 
 
 def outputs():
