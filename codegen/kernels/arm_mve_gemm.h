@@ -1,8 +1,10 @@
-// Cortex-M55 MVE/Helium kernel of QLinearMatMul with a constant B (codegen/kernels/quant.cpp hooks
-// it in front of the generic loops for --target cortex-m55).
+// Cortex-M55 MVE/Helium kernels of QLinearMatMul and com.microsoft.QGemm with a constant B
+// (codegen/kernels/quant.cpp and quant_ms.cpp hook them in front of the generic loops for
+// --target cortex-m55).
 #pragma once
 
 #include "codegen/kernel_ctx.h"
+#include "compiler/ops/quant_ms.h"
 
 namespace tinyaot::codegen::arm {
 
@@ -14,5 +16,9 @@ namespace tinyaot::codegen::arm {
 // otherwise. Accumulators equal the generic kernel's modulo 2^32 and are requantized by the same
 // helper call, so the outputs are the same bytes.
 bool emit_qmatmul_mve(KernelCtx& ctx);
+
+// The same for com.microsoft.QGemm (A not transposed, B constant, either layout; any C; int8/uint8
+// or float output), given the generic emitter's geometry.
+bool emit_qgemm_mve(KernelCtx& ctx, const quant_ms::GemmGeo& g);
 
 }  // namespace tinyaot::codegen::arm
