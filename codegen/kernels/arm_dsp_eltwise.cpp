@@ -107,28 +107,47 @@ QAdd32Plan make_qadd32_plan(float sa, int32_t za, float sb, int32_t zb, float sy
 
 namespace {
 
-// The DSP body of one run: per element two MLAs and a saturating shift.
+// The DSP body of one run: per element two MLAs (the constant is the first one's addend) and a
+// saturating shift, two elements per loop iteration.
 void emit_qadd_run_dsp(KernelCtx& ctx, const QAdd32Plan& p, const quant::QAddElement& qe, const QAddRun& r) {
   const std::string sat = r.u8 ? "__builtin_arm_usat" : "__builtin_arm_ssat";
   const std::string ct = r.u8 ? "uint8_t" : "int8_t";
-  if (r.a_scalar) ctx.line("const int32_t ta = (int32_t){}[0] * {};", r.pa, p.ma);
-  if (r.b_scalar) ctx.line("const int32_t tb = (int32_t){}[0] * {};", r.pb, p.mb);
-  ctx.open("for (int32_t i = 0; i < {}; ++i) {{", r.R);
-  ctx.line("const int32_t t = {} + {} {} {};",
-           r.a_scalar ? "ta" : fmt::format("(int32_t){}[i] * {}", r.pa, p.ma),
-           r.b_scalar ? "tb" : fmt::format("(int32_t){}[i] * {}", r.pb, p.mb), p.c < 0 ? "-" : "+",
-           std::llabs(static_cast<int64_t>(p.c)));
-  if (p.win >= 0) {
-    ctx.open("if ((((uint32_t)t + {}u) & {}u) <= {}u) {{", p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
-    ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : "i", r.pb,
-             r.b_scalar ? "0" : "i");
-    quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb),
-                             std::to_string(r.zy), "", "", "", fmt::format("{}[i]", r.py));
-    ctx.line("continue;");
-    ctx.close();
+  // A broadcast input's product joins the constant (c plus one product is a t of an input pair
+  // with a zero in it, so it fits in int32 too).
+  std::string c = std::to_string(p.c);
+  if (r.a_scalar || r.b_scalar) {
+    ctx.line("const int32_t c0 = {} + (int32_t){}[0] * {};", p.c, r.a_scalar ? r.pa : r.pb,
+             r.a_scalar ? p.ma : p.mb);
+    c = "c0";
   }
-  ctx.line("{}[i] = ({}){}(t >> {}, 8);", r.py, ct, sat, p.shift);
+  auto elem = [&](const std::string& i) {
+    ctx.open("{{");
+    if (r.a_scalar)
+      ctx.line("const int32_t t = (int32_t){}[{}] * {} + {};", r.pb, i, p.mb, c);
+    else if (r.b_scalar)
+      ctx.line("const int32_t t = (int32_t){}[{}] * {} + {};", r.pa, i, p.ma, c);
+    else
+      ctx.line("const int32_t t = (int32_t){}[{}] * {} + ((int32_t){}[{}] * {} + {});", r.pa, i, p.ma, r.pb,
+               i, p.mb, c);
+    if (p.win >= 0) {
+      ctx.open("if ((((uint32_t)t + {}u) & {}u) <= {}u) {{", p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
+      ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : i, r.pb,
+               r.b_scalar ? "0" : i);
+      quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb),
+                               std::to_string(r.zy), "", "", "", fmt::format("{}[{}]", r.py, i));
+      ctx.close();
+      ctx.open("else {{");
+    }
+    ctx.line("{}[{}] = ({}){}(t >> {}, 8);", r.py, i, ct, sat, p.shift);
+    if (p.win >= 0) ctx.close();
+    ctx.close();
+  };
+  const int64_t R2 = r.R / 2 * 2;
+  ctx.open("for (int32_t i = 0; i < {}; i += 2) {{", R2);
+  elem("i");
+  elem("i + 1");
   ctx.close();
+  if (R2 < r.R) elem(std::to_string(R2));
 }
 
 // Splits the output into runs: the longest suffix of dimensions over which each input is either
