@@ -3,7 +3,8 @@
 // QLinearAdd: the 32-bit plan of arm_dsp_eltwise (exact by construction over all input pairs) on
 // 4 lanes: widening byte loads, two VMLA by scalars, VSHR, the two saturating narrows and a
 // truncating byte store. When the plan has a window, VMINV finds whether any lane lies next to a
-// rounding boundary, and only then are those 4 elements recomputed with the generic formula.
+// rounding boundary, and only then are those 4 elements computed with the generic formula
+// (instead of the vector store, so an output that overwrites an input is still right).
 //
 // QuantizeLinear: ONNX defines y = saturate(round_half_even(x / scale) + zp) with a float32
 // division, which MVE does not have. The output is a non-decreasing step function of x (division
@@ -52,23 +53,28 @@ void emit_qadd_run_mve(KernelCtx& ctx, const QAdd32Plan& p, const quant::QAddEle
     if (!r.b_scalar) t = fmt::format("vmlaq_n_s32({}, {}, {})", t, load(r.pb, i, tail), p.mb);
     ctx.line("const int32x4_t t = {};", t);
     const std::string y = fmt::format("tinyaot_mve_sat_{}(vshrq_n_s32(t, {}))", r.u8 ? "u8" : "s8", p.shift);
+    // A vector with a lane next to a rounding boundary computes all its elements with the generic
+    // formula instead of storing (so an output written over an input reads the input first).
+    if (p.win >= 0) {
+      ctx.open(
+          "if (vminvq_u32(0xffffffffu, vandq_u32(vaddq_n_u32(vreinterpretq_u32_s32(t), {}u), "
+          "vdupq_n_u32({}u))) <= {}u) {{",
+          p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
+      ctx.open("for (int32_t q = 0; q < {}; ++q) {{", lanes);
+      ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : i + " + q",
+               r.pb, r.b_scalar ? "0" : i + " + q");
+      quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb),
+                               std::to_string(r.zy), "", "", "", fmt::format("{}[{} + q]", r.py, i));
+      ctx.close();
+      ctx.close();
+      ctx.open("else {{");
+    }
     if (r.u8)
       ctx.line("vstrbq{}_u32({} + {}, vreinterpretq_u32_s32({}){});", tail ? "_p" : "", r.py, i, y,
                tail ? ", pt" : "");
     else
       ctx.line("vstrbq{}_s32({} + {}, {}{});", tail ? "_p" : "", r.py, i, y, tail ? ", pt" : "");
-    if (p.win < 0) return;
-    ctx.open(
-        "if (vminvq_u32(0xffffffffu, vandq_u32(vaddq_n_u32(vreinterpretq_u32_s32(t), {}u), "
-        "vdupq_n_u32({}u))) <= {}u) {{",
-        p.win, (int64_t{1} << p.shift) - 1, 2 * p.win);
-    ctx.open("for (int32_t q = 0; q < {}; ++q) {{", lanes);
-    ctx.line("const int32_t a = (int32_t){}[{}], b = (int32_t){}[{}];", r.pa, r.a_scalar ? "0" : i + " + q",
-             r.pb, r.b_scalar ? "0" : i + " + q");
-    quant::emit_qadd_element(ctx, qe, "a", "b", std::to_string(r.za), std::to_string(r.zb),
-                             std::to_string(r.zy), "", "", "", fmt::format("{}[{} + q]", r.py, i));
-    ctx.close();
-    ctx.close();
+    if (p.win >= 0) ctx.close();
   };
   if (R4 > 0) {
     ctx.open("for (int32_t i = 0; i < {}; i += 4) {{", R4);
