@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # host_latency.sh - host-only latency benchmark: for each model case, the generated `--target
-# generic` code built with the given host compiler flags against ONNX Runtime (one thread), same
+# x86-64` code built with the given host compiler flags against ONNX Runtime (one thread), same
 # inputs, same in-process method (median of N), printed as a Markdown table with the ratio.
 #
 # usage: host_latency.sh [options] TINYAOT CASE_DIR...
@@ -11,6 +11,8 @@
 #   --runs N           timed inferences per side (default 200; median reported)
 #   --cxxflags FLAGS   host compiler flags for the generated code (default "-O2"; several builds
 #                      compare with "-O2" and "-O3 -march=native", one run each)
+#   --target T         tinyaot --target (default x86-64: the AVX-512 VNNI int8 kernels, which the
+#                      generic target leaves out to keep its arena small)
 #   --compile-arg ARG  passed to `tinyaot compile` (repeatable), e.g. --quantize int8 ...
 #   --suffix S         appended to the row names (e.g. _int8 with --compile-arg --quantize ...)
 #   --work-dir DIR     keep intermediate files there (default: a temporary folder, removed)
@@ -20,14 +22,15 @@ set -u -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STUB="$HERE/../runtime_stub"
-usage() { sed -n '6,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-ort=""; runs=200; cxxflags="-O2"; cargs=(); suffix=""; work=""; pos=()
+ort=""; runs=200; cxxflags="-O2"; target=x86-64; cargs=(); suffix=""; work=""; pos=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --ort) ort="${2:?}"; shift 2 ;;
         --runs) runs="${2:?}"; shift 2 ;;
         --cxxflags) cxxflags="${2:?}"; shift 2 ;;
+        --target) target="${2:?}"; shift 2 ;;
         --compile-arg) cargs+=("${2:?}"); shift 2 ;;
         --suffix) suffix="${2:?}"; shift 2 ;;
         --work-dir) work="${2:?}"; shift 2 ;;
@@ -61,7 +64,7 @@ for case_dir in "${pos[@]:1}"; do
     name="$(printf '%s' "$(basename "$case_dir")" | tr -c 'A-Za-z0-9_' '_' | tr 'A-Z' 'a-z')"
     NAME="${name^^}"
     cw="$work/$cname"; mkdir -p "$cw"
-    if ! "$TINYAOT" compile "$case_dir/model.onnx" -o "$cw/gen" --name "$name" ${cargs[@]+"${cargs[@]}"} \
+    if ! "$TINYAOT" compile "$case_dir/model.onnx" -o "$cw/gen" --name "$name" --target "$target" ${cargs[@]+"${cargs[@]}"} \
             > "$cw/compile.log" 2>&1; then
         echo "host_latency.sh: $cname: compile failed: $(head -3 "$cw/compile.log")" >&2; fail=1; continue
     fi

@@ -23,12 +23,14 @@ const char* target_name(Target t) {
     case Target::CortexM7: return "cortex-m7";
     case Target::CortexM33: return "cortex-m33";
     case Target::CortexM55: return "cortex-m55";
+    case Target::X86_64: return "x86-64";
   }
   return "generic";
 }
 
 bool parse_target(const std::string& s, Target* t) {
-  for (Target c : {Target::Generic, Target::CortexM4, Target::CortexM7, Target::CortexM33, Target::CortexM55})
+  for (Target c : {Target::Generic, Target::CortexM4, Target::CortexM7, Target::CortexM33, Target::CortexM55,
+                   Target::X86_64})
     if (s == target_name(c)) {
       *t = c;
       return true;

@@ -13,7 +13,15 @@
 
 namespace tinyaot::codegen {
 
-enum class Target { Generic, CortexM4, CortexM7, CortexM33, CortexM55 };
+// generic: portable C++ only (plus vector-friendly float tiles behind #if SSE2/NEON, which need no
+// arena). x86-64: generic plus AVX-512 VNNI int8 kernels for host builds, whose packing scratch
+// enlarges the arena, so MCU builds of generic code do not pay for them.
+enum class Target { Generic, CortexM4, CortexM7, CortexM33, CortexM55, X86_64 };
+
+// The Cortex-M targets (DSP/MVE kernels, dense weights, no residual fusion by default).
+inline bool is_cortex_m(Target t) {
+  return t == Target::CortexM4 || t == Target::CortexM7 || t == Target::CortexM33 || t == Target::CortexM55;
+}
 
 // Which layers may store their weights in the sparse encoding (codegen/sparse_weights.h) when it
 // is smaller than dense: none, int8 layers only (skipping w == zero point is exact), or float

@@ -71,7 +71,7 @@ std::unique_ptr<ir::Graph> import_and_optimize(const std::string& model_bytes, c
   stamp_rounding();
   passes::PipelineOptions po;
   po.passes = opt.passes_given ? opt.passes : passes::default_pipeline(opt.opt_level);
-  if (!opt.passes_given && opt.target != codegen::Target::Generic) {
+  if (!opt.passes_given && codegen::is_cortex_m(opt.target)) {
     // The Cortex-M DSP/MVE conv kernels have no residual epilogue yet, so a fused conv would
     // fall back to the generic kernel: ResNet-8 int8 on M4 ran 21.0M instead of 14.5M
     // instructions. Target builds keep the fast kernels; --passes can still ask for the fusion.
@@ -136,7 +136,7 @@ CompileResult compile_bytes(const std::string& model_bytes, const std::string& n
   // On a Cortex-M target the DSP/MVE kernels of dense layers are faster than the sparse ones,
   // and the naturally zero int8 weights save little flash, so only --prune (an explicit request
   // for smaller weights) turns the encoding on there.
-  const bool dense_target = opt.target != codegen::Target::Generic && opt.prune_sparsity < 0;
+  const bool dense_target = codegen::is_cortex_m(opt.target) && opt.prune_sparsity < 0;
   co.sparse_weights = !opt.sparse_weights || opt.opt_level == 0 || dense_target ? codegen::SparseWeights::Off
                       : opt.prune_sparsity >= 0                                 ? codegen::SparseWeights::All
                                                 : codegen::SparseWeights::Int8;

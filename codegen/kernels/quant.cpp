@@ -404,11 +404,11 @@ void emit_qconv(const Node& n, KernelCtx& ctx, bool host_done) {
     codegen::arm::finish_qconv_mve(ctx, name, mve);
   }
 
-  // Generic target: an AVX-512 VNNI block for x86-64 hosts ahead of the portable loops, compiled
+  // x86-64 target: an AVX-512 VNNI block for host builds ahead of the portable loops, compiled
   // only where the compiler targets such a CPU (codegen/kernels/quant_host.cpp).
   if (!dsp && !host_done && qlinear && !rq_runtime && xzp.known && !xzp.per_index && yzp.known &&
       !yzp.per_index && wv && wzp.known && (!has_bias || bv) && !pos &&
-      ctx.target() == codegen::Target::Generic) {
+      ctx.target() == codegen::Target::X86_64) {
     std::vector<int64_t> wzp_m;
     for (int64_t m = 0; m < M; ++m) wzp_m.push_back(wzp.at(wzp.v.size() == 1 ? 0 : m));
     (void)codegen::hostq::emit_qconv_host_block(

@@ -1,4 +1,4 @@
-// Host (x86-64 AVX-512 VNNI) variants of int8 QLinearConv for `--target generic`. Why and how
+// Host (x86-64 AVX-512 VNNI) variants of int8 QLinearConv for `--target x86-64`. Why and how
 // (docs/benchmarks.md "Host latency", docs/decisions.md): the portable loops keep one accumulator
 // per output and reduce over taps innermost, which no compiler vectorises; ONNX Runtime's kernels
 // use VNNI dot products. Here the reduction runs as `vpdpbusd` (4 unsigned x signed byte products
@@ -510,7 +510,7 @@ bool fits_s8(const std::vector<int64_t>& w) {
 }  // namespace
 
 size_t emit_qconv_host(KernelCtx& ctx, const HostConvLayer& L) {
-  if (ctx.target() != Target::Generic || L.in.empty() || L.in.size() > 2 || (L.in_place && L.C / L.G != 1))
+  if (ctx.target() != Target::X86_64 || L.in.empty() || L.in.size() > 2 || (L.in_place && L.C / L.G != 1))
     return 0;
   const int64_t Cg = L.C / L.G, Mg = L.M / L.G;
   const bool dw = Cg == 1 && Mg == 1 && L.G > 1;
@@ -565,7 +565,7 @@ bool emit_qconv_host_block(KernelCtx& ctx, const ir::Node& n, const quant::ConvG
 bool emit_qconv_host_for_node(const ir::Node& n, KernelCtx& ctx) {
   using quant::cval;
   using quant::present;
-  if (ctx.target() != Target::Generic || n.op != "QLinearConv") return false;
+  if (ctx.target() != Target::X86_64 || n.op != "QLinearConv") return false;
   const ir::Value *xs = cval(n, 1), *ws = cval(n, 4), *ys = cval(n, 6), *wv = cval(n, 3);
   auto scalar_zp = [&](size_t i, int64_t& v) {
     v = 0;

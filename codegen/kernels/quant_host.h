@@ -1,4 +1,4 @@
-// Host (x86-64 AVX-512 VNNI) variants of int8 QLinearConv for `--target generic`: a GEMM-shaped
+// Host (x86-64 AVX-512 VNNI) variants of int8 QLinearConv for `--target x86-64`: a GEMM-shaped
 // kernel over an im2col panel for regular and pointwise layers, and a plane kernel for depthwise
 // layers. Each is emitted as a self-contained `#if` block ahead of the portable loops, which stay
 // unchanged in every other build (Cortex-M, plain x86-64, other compilers).

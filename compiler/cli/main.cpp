@@ -35,7 +35,7 @@ struct SharedOpts {
 };
 
 void add_compile_options(CLI::App* app, SharedOpts& s) {
-  app->add_option("--target", s.target, "generic|cortex-m4|cortex-m7|cortex-m33|cortex-m55");
+  app->add_option("--target", s.target, "generic|cortex-m4|cortex-m7|cortex-m33|cortex-m55|x86-64");
   app->add_option("--input-shape", s.input_shapes, "Fix a free input shape: NAME=1x3x32x32 (repeatable)");
   app->add_option("--const-input", s.const_inputs,
                   "Specialise graph input NAME to the tensor in FILE.pb: NAME=FILE.pb (repeatable)");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# compare_branches.sh - the x86-64 AVX-512 VNNI kernels of the generic target against the portable
+# compare_branches.sh - the x86-64 AVX-512 VNNI kernels of the x86-64 target against the portable
 # loops of the same generated file: each case is compiled once, built twice (portable: -O2;
 # host: -O2 plus the AVX-512 VNNI ISA flags) and run on every test_data_set_*; the outputs must be
 # byte-identical. Exit 77 (skip) when the CPU cannot run AVX-512 VNNI code or no case is present.
@@ -23,7 +23,7 @@ fail=0; n=0
 for c in "${cases[@]}"; do
     [ -f "$c/model.onnx" ] || { echo "compare_branches: $c absent; skipped"; continue; }
     cw="$W/$(basename "$c")"; mkdir -p "$cw"
-    if ! "$TINYAOT" compile "$c/model.onnx" -o "$cw/gen" --name m ${cargs[@]+"${cargs[@]}"} > "$cw/log" 2>&1; then
+    if ! "$TINYAOT" compile "$c/model.onnx" -o "$cw/gen" --name m --target x86-64 ${cargs[@]+"${cargs[@]}"} > "$cw/log" 2>&1; then
         echo "FAIL $c: compile"; cat "$cw/log"; fail=1; continue
     fi
     grep -q "TINYAOT_X86_VNNI)" "$cw/gen/m.cpp" || { echo "FAIL $c: no host kernel was emitted"; fail=1; continue; }
