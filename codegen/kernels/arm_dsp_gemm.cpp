@@ -123,11 +123,13 @@ std::string rq_helper_text(const std::string& yt) {
       tsuf(yt), sat, lo, hi);
 }
 
-// The shared GEMM body of one output type: all output channels (in pairs; records of 4 words per
-// channel: bias with the zero point folded in, multiplier, shift, and the high word of the SMLAL
-// addend 2^(31+sh) + zp * 2^(32+sh), precomputed at compile time) of a 2-pixel block. Full blocks
-// (2 pixels, 2 channels) take a loop without store conditions; the record fields are read into
-// locals before the byte stores, which the compiler must otherwise assume may overwrite them.
+// The shared GEMM body of one output type: all output channels of a 2-pixel block, in pairs with
+// records of 8 words per pair (gemm_records): both biases (zero point folded in), then per channel
+// multiplier, shift and the high word of the SMLAL addend 2^(31+sh) + zp * 2^(32+sh). Full blocks
+// (2 pixels, 2 channels) of layers whose records all have sh > 0 requantize and store in one
+// assembly block (LDM of each record, SMMLA, ASR, SSAT/USAT, STRB: 21 instructions for 4
+// outputs); the rest reads the records into locals before the byte stores, which the compiler must
+// otherwise assume may overwrite them. Never inlined: one copy serves every layer (code flash).
 std::string gemm_helper_text(const std::string& yt, bool all_fast) {
   const std::string y = tsuf(yt);
   auto rq = [&](int a, int c) {
@@ -135,29 +137,70 @@ std::string gemm_helper_text(const std::string& yt, bool all_fast) {
     if (all_fast) return f;
     return fmt::format("(sh{1} > 0 ? {0} : tinyaot_dsp_rq_{2}(acc[{3}], mu{1}, sh{1}, zp))", f, c, y, a);
   };
+  const std::string sat = is_s8(yt) ? "ssat" : "usat";
+  std::string full;
+  if (all_fast) {
+    full = fmt::format(
+        "      int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
+        "      __asm__ volatile(\n"
+        "          \"add %[r], %[r], #8\\n\\t\"\n"
+        "          \"ldm %[r]!, {{r9, r10, r11}}\\n\\t\"\n"
+        "          \"smmla %[a0], %[a0], r9, r11\\n\\t\"\n"
+        "          \"smmla %[a1], %[a1], r9, r11\\n\\t\"\n"
+        "          \"asr %[a0], %[a0], r10\\n\\t\"\n"
+        "          \"asr %[a1], %[a1], r10\\n\\t\"\n"
+        "          \"{0} %[a0], #8, %[a0]\\n\\t\"\n"
+        "          \"{0} %[a1], #8, %[a1]\\n\\t\"\n"
+        "          \"ldm %[r]!, {{r9, r10, r11}}\\n\\t\"\n"
+        "          \"smmla %[a2], %[a2], r9, r11\\n\\t\"\n"
+        "          \"smmla %[a3], %[a3], r9, r11\\n\\t\"\n"
+        "          \"asr %[a2], %[a2], r10\\n\\t\"\n"
+        "          \"asr %[a3], %[a3], r10\\n\\t\"\n"
+        "          \"{0} %[a2], #8, %[a2]\\n\\t\"\n"
+        "          \"{0} %[a3], #8, %[a3]\\n\\t\"\n"
+        "          \"strb %[a0], [%[y]]\\n\\t\"\n"
+        "          \"strb %[a1], [%[y], #1]\\n\\t\"\n"
+        "          \"strb %[a2], [%[y], %[ys]]\\n\\t\"\n"
+        "          \"add %[y], %[y], %[ys]\\n\\t\"\n"
+        "          \"strb %[a3], [%[y], #1]\\n\\t\"\n"
+        "          \"add %[y], %[y], %[ys]\\n\"\n"
+        "          : [r] \"+r\"(r), [y] \"+r\"(y), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] \"+r\"(a2), [a3] "
+        "\"+r\"(a3)\n"
+        "          : [ys] \"r\"(ystride)\n"
+        "          : \"r9\", \"r10\", \"r11\", \"memory\");\n",
+        sat);
+  } else {
+    full = fmt::format(
+        "      const int32_t mu0 = r[2], sh0 = r[3], hi0 = r[4], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
+        "      const {0} q0 = ({0}){1}, q1 = ({0}){2}, q2 = ({0}){3}, q3 = ({0}){4};\n"
+        "      y[0] = q0;\n"
+        "      y[1] = q1;\n"
+        "      y[ystride] = q2;\n"
+        "      y[ystride + 1] = q3;\n"
+        "      r += 8;\n"
+        "      y += 2 * ystride;\n",
+        yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1));
+  }
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, int32_t groups, const "
-      "int32_t* r,\n"
-      "                                  {2}* y, int32_t ystride, int32_t np, int32_t M, int32_t zp) {{\n"
+      "__attribute__((noinline)) static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, "
+      "int32_t groups,\n"
+      "                                                        const int32_t* r, {2}* y, int32_t ystride, "
+      "int32_t np,\n"
+      "                                                        int32_t M, int32_t zp) {{\n"
       "  (void)zp;\n"
       "  int32_t m = 0;\n"
       "  if (np > 1) {{\n"
-      "    for (; m + 2 <= M; m += 2, r += 8, y += 2 * ystride) {{\n"
-      "      int32_t acc[4] = {{r[0], r[0], r[4], r[4]}};\n"
+      "    for (; m + 2 <= M; m += 2) {{\n"
+      "      int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
       "      w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
-      "      const int32_t mu0 = r[1], sh0 = r[2], hi0 = r[3], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
-      "      const {2} q0 = ({2}){3}, q1 = ({2}){4}, q2 = ({2}){5}, q3 = ({2}){6};\n"
-      "      y[0] = q0;\n"
-      "      y[1] = q1;\n"
-      "      y[ystride] = q2;\n"
-      "      y[ystride + 1] = q3;\n"
+      "{7}"
       "    }}\n"
       "  }}\n"
       "  for (; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
-      "    int32_t acc[4] = {{r[0], r[0], r[4], r[4]}};\n"
+      "    int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
       "    w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
-      "    const int32_t mu0 = r[1], sh0 = r[2], hi0 = r[3], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
+      "    const int32_t mu0 = r[2], sh0 = r[3], hi0 = r[4], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
       "    y[0] = ({2}){3};\n"
       "    if (np > 1) y[1] = ({2}){4};\n"
       "    if (m + 1 < M) {{\n"
@@ -167,16 +210,53 @@ std::string gemm_helper_text(const std::string& yt, bool all_fast) {
       "  }}\n"
       "}}\n"
       "#endif\n",
-      all_fast ? "f" : "", y, yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1));
+      all_fast ? "f" : "", y, yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1), full);
+}
+
+// The GEMM body's records (see gemm_helper_text) from folded_rq_table's 4 words per channel.
+std::vector<double> gemm_records(const std::vector<double>& rt) {
+  std::vector<double> g(rt.size());
+  for (size_t i = 0; i + 8 <= rt.size(); i += 8) {
+    const double* c = &rt[i];
+    const double v[8] = {c[0], c[4], c[1], c[2], c[3], c[5], c[6], c[7]};
+    std::copy(v, v + 8, g.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return g;
 }
 
 // Pointwise layers: channel column(s) of pixel p (and p + d1) into the [group][pixel][4] layout,
-// sign- or zero-extended (the zero point is in the bias); the tail group's padding stays 0.
+// sign- or zero-extended (the zero point is in the bias); the tail group's padding stays 0. For two
+// pixels, one halfword load per channel gives both pixels' bytes; two of them merged into a word
+// feed SXTB16 (pixel p's pair of channels) and SXTB16 ROR #8 (pixel p + 1's).
 std::string widen_helper_text(const std::string& xt) {
+  const char* ext = is_s8(xt) ? "sxtb16" : "uxtb16";
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_widen2_{0}(const {1}* x, int32_t P, int32_t C, int32_t d1, int16_t* xs) {{\n"
+      "static inline void tinyaot_dsp_x2_{0}(uint32_t t01, uint32_t t23, int16_t* xs) {{\n"
+      "  int32_t v0, v1, v2, v3;\n"
+      "  __asm__(\"{2} %0, %1\" : \"=r\"(v0) : \"r\"(t01));\n"
+      "  __asm__(\"{2} %0, %1\" : \"=r\"(v1) : \"r\"(t23));\n"
+      "  __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(v2) : \"r\"(t01));\n"
+      "  __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(v3) : \"r\"(t23));\n"
+      "  memcpy(xs, &v0, 4);\n"
+      "  memcpy(xs + 2, &v1, 4);\n"
+      "  memcpy(xs + 4, &v2, 4);\n"
+      "  memcpy(xs + 6, &v3, 4);\n"
+      "}}\n"
+      "__attribute__((noinline)) static void tinyaot_dsp_widen2_{0}(const {1}* x, int32_t P, int32_t C, "
+      "int32_t "
+      "d1, int16_t* xs) {{\n"
       "  int32_t c = 0;\n"
+      "  if (d1 == 1) {{\n"
+      "    for (; c + 4 <= C; c += 4, xs += 8, x += 4 * P) {{\n"
+      "      uint16_t h0, h1, h2, h3;\n"
+      "      memcpy(&h0, x, 2);\n"
+      "      memcpy(&h1, x + P, 2);\n"
+      "      memcpy(&h2, x + 2 * P, 2);\n"
+      "      memcpy(&h3, x + 3 * P, 2);\n"
+      "      tinyaot_dsp_x2_{0}(h0 | ((uint32_t)h1 << 16), h2 | ((uint32_t)h3 << 16), xs);\n"
+      "    }}\n"
+      "  }}\n"
       "  for (; c + 4 <= C; c += 4, xs += 8, x += 4 * P) {{\n"
       "    xs[0] = x[0];\n"
       "    xs[4] = x[d1];\n"
@@ -193,7 +273,7 @@ std::string widen_helper_text(const std::string& xt) {
       "  }}\n"
       "}}\n"
       "#endif\n",
-      tsuf(xt), xt);
+      tsuf(xt), xt, ext);
 }
 
 int ctz64(uint64_t v) {
@@ -346,7 +426,8 @@ const char* kCopy2 =
 std::string rowt_helper_text(const std::string& xt) {
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_rowt_{0}(const {1}* x, int32_t IS, int32_t W, int32_t C, int32_t Cp, int16_t* "
+      "__attribute__((noinline)) static void tinyaot_dsp_rowt_{0}(const {1}* x, int32_t IS, int32_t W, "
+      "int32_t C, int32_t Cp, int16_t* "
       "d) "
       "{{\n"
       "  for (int32_t c = 0; c < C; ++c, x += IS, ++d) {{\n"
@@ -406,7 +487,7 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   bool all_fast = true;
   const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
   const std::string wtab = ctx.const_table("w16", ir::DType::I32, wt);
-  const std::string rtab = ctx.const_table("rq", ir::DType::I32, rt);
+  const std::string rtab = ctx.const_table("rq", ir::DType::I32, gemm_records(rt));
   ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);
   require_rq_helper(ctx, L.y_type);
   const std::string gemm = std::string("tinyaot_dsp_gemm2x2") + (all_fast ? "f_" : "_") + tsuf(L.y_type);
