@@ -42,17 +42,6 @@ using ir::Graph;
 using ir::Node;
 using ir::Tensor;
 
-bool is_q8(DType t) {
-  return t == DType::I8 || t == DType::U8;
-}
-
-void qrange(DType t, int32_t& lo, int32_t& hi) {
-  if (t == DType::I8)
-    lo = -128, hi = 127;
-  else
-    lo = 0, hi = 255;
-}
-
 bool is_op(const Node* n, const char* op) {
   return n && n->domain.empty() && n->op == op;
 }

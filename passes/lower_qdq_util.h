@@ -7,6 +7,7 @@
 
 #include "compiler/diagnostics.h"
 #include "compiler/ir.h"
+#include "compiler/ops/quant_math.h"
 
 namespace tinyaot::passes::qdq {
 
@@ -15,8 +16,8 @@ using ir::Graph;
 using ir::Node;
 using ir::Tensor;
 
-bool is_q8(DType t);
-void qrange(DType t, int32_t& lo, int32_t& hi);
+using quant::is_q8;
+using quant::qrange;
 bool is_op(const Node* n, const char* op);
 uint32_t fbits(float f);
 // A scale we can reason about: positive, normal and far from overflow/underflow.

@@ -29,9 +29,7 @@ const ir::Tensor* scalar_const(const ir::Node& n, size_t i) {
   return t && t->is_constant() && t->numel() == 1 ? t : nullptr;
 }
 
-bool is_q8(ir::DType t) {
-  return t == ir::DType::I8 || t == ir::DType::U8;
-}
+using quant::is_q8;
 
 ir::Attribute int_attr(int64_t v) {
   ir::Attribute a;

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "codegen/kernel_ctx.h"
+#include "compiler/ops/op_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/registry.h"
 
@@ -37,10 +38,6 @@ struct Ty {
     }
   }
 };
-
-double fattr(const Node& n, const char* name, float def) {
-  return n.attrs.get_float(name, def);
-}
 
 // Emits `for (i < numel) { const T v = x0[i]; <lines>; y0[i] = (OT)(<expr>); }`. `body` may write
 // extra lines inside the loop (using `v`) and returns the expression of the result.
@@ -187,24 +184,25 @@ void emit_Softsign(const Node& n, KernelCtx& ctx) {
 // ---- activations with attributes ----
 void emit_LeakyRelu(const Node& n, KernelCtx& ctx) {
   emit_map(n, ctx, "leakyrelu", [&](const Ty& t) {
-    return fmt::format("v < {} ? {} * v : v", t.lit(0), t.lit(fattr(n, "alpha", 0.01f)));
+    return fmt::format("v < {} ? {} * v : v", t.lit(0), t.lit(ops::float_attr(n, "alpha", 0.01f)));
   });
 }
 void emit_Elu(const Node& n, KernelCtx& ctx) {
   emit_map(n, ctx, "elu", [&](const Ty& t) {
-    return fmt::format("v < {} ? {} * {}(v) : v", t.lit(0), t.lit(fattr(n, "alpha", 1.0f)), t.f("expm1"));
+    return fmt::format("v < {} ? {} * {}(v) : v", t.lit(0), t.lit(ops::float_attr(n, "alpha", 1.0f)),
+                       t.f("expm1"));
   });
 }
 void emit_Selu(const Node& n, KernelCtx& ctx) {
-  const double a = fattr(n, "alpha", 1.67326319217681884765625f),
-               g = fattr(n, "gamma", 1.05070102214813232421875f);
+  const double a = ops::float_attr(n, "alpha", 1.67326319217681884765625f),
+               g = ops::float_attr(n, "gamma", 1.05070102214813232421875f);
   emit_map(n, ctx, "selu", [&](const Ty& t) {
     return fmt::format("v > {} ? {} * v : {} * {}(v)", t.lit(0), t.lit(g), t.lit(g * a), t.f("expm1"));
   });
 }
 // Celu = max(0, v) + min(0, alpha * expm1(v / alpha)).
 void emit_Celu(const Node& n, KernelCtx& ctx) {
-  const double a = fattr(n, "alpha", 1.0f);
+  const double a = ops::float_attr(n, "alpha", 1.0f);
   emit_map(n, ctx, "celu", [&](const Ty& t) -> std::string {
     if (a > 0)  // then the two terms are never both non-zero
       return fmt::format("v > {} ? v : {} * {}(v * {})", t.lit(0), t.lit(a), t.f("expm1"), t.lit(1.0 / a));
@@ -219,7 +217,7 @@ static void emit_hard_sigmoid_t(KernelCtx& ctx, const Ty& t, double a, double b)
 }
 void emit_HardSigmoid(const Node& n, KernelCtx& ctx) {
   emit_map(n, ctx, "hardsigmoid", [&](const Ty& t) {
-    emit_hard_sigmoid_t(ctx, t, fattr(n, "alpha", 0.2f), fattr(n, "beta", 0.5f));
+    emit_hard_sigmoid_t(ctx, t, ops::float_attr(n, "alpha", 0.2f), ops::float_attr(n, "beta", 0.5f));
     return std::string("h");
   });
 }
@@ -230,7 +228,7 @@ void emit_HardSwish(const Node& n, KernelCtx& ctx) {
   });
 }
 void emit_Shrink(const Node& n, KernelCtx& ctx) {
-  const double l = fattr(n, "lambd", 0.5f), b = fattr(n, "bias", 0.0f);
+  const double l = ops::float_attr(n, "lambd", 0.5f), b = ops::float_attr(n, "bias", 0.0f);
   emit_map(n, ctx, "shrink", [&](const Ty& t) {
     return fmt::format("v < {0} ? v + {1} : v > {2} ? v - {1} : {3}", t.lit(-l), t.lit(b), t.lit(l),
                        t.lit(0));
@@ -238,7 +236,7 @@ void emit_Shrink(const Node& n, KernelCtx& ctx) {
 }
 void emit_ThresholdedRelu(const Node& n, KernelCtx& ctx) {
   emit_map(n, ctx, "thresholdedrelu", [&](const Ty& t) {
-    return fmt::format("v > {} ? v : {}", t.lit(fattr(n, "alpha", 1.0f)), t.lit(0));
+    return fmt::format("v > {} ? v : {}", t.lit(ops::float_attr(n, "alpha", 1.0f)), t.lit(0));
   });
 }
 
@@ -273,8 +271,8 @@ void emit_Clip(const Node& n, KernelCtx& ctx) {
   const Ty ty(n.inputs[0]->dtype);
   std::string lo, hi;  // C expressions; empty = no bound on that side
   if (n.opset < 11) {
-    if (n.attrs.has("min")) lo = ty.lit(fattr(n, "min", 0));
-    if (n.attrs.has("max")) hi = ty.lit(fattr(n, "max", 0));
+    if (n.attrs.has("min")) lo = ty.lit(ops::float_attr(n, "min", 0));
+    if (n.attrs.has("max")) hi = ty.lit(ops::float_attr(n, "max", 0));
   } else {
     auto bound = [&](size_t i, const char* var) -> std::string {
       if (i >= n.inputs.size() || !n.inputs[i]) return "";

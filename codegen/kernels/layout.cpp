@@ -9,23 +9,12 @@
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/layout.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
 
 // Shared with compiler/ops/layout.cpp (defined there).
-namespace layout_detail {
-using Dims = std::vector<std::array<int64_t, 3>>;
-void simplify(Dims& dims);
-int64_t axis_attr(const ir::Node& n, int64_t rank, int64_t def);
-bool strided_plan(const ir::Node& n, int64_t& ibase, int64_t& obase, Dims& dims);
-std::vector<int64_t> split_sizes(const ir::Node& n);
-std::vector<int64_t> pad_amounts(const ir::Node& n);
-int pad_mode(const ir::Node& n);
-int64_t pad_source(int64_t j, int64_t pb, int64_t pe, int64_t len, int mode);
-int scatter_reduction(const ir::Node& n);
-}  // namespace layout_detail
-
 using codegen::KernelCtx;
 using ir::DType;
 using ir::Node;

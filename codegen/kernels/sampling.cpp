@@ -7,28 +7,13 @@
 #include "codegen/kernel_ctx.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/sampling.h"
 
 namespace tinyaot {
 
 using codegen::KernelCtx;
 using ir::DType;
 using ir::Node;
-
-// Identical to the definitions in compiler/ops/sampling.cpp.
-struct SamplingGridParams {
-  int mode = 0;
-  int padding = 0;
-  bool align_corners = false;
-};
-struct SamplingRoiParams {
-  bool max_mode = false;
-  bool half_pixel = false;
-  int64_t out_h = 1, out_w = 1, sampling_ratio = 0;
-  float spatial_scale = 1.0f;
-};
-SamplingGridParams sampling_grid_params(const Node& n);
-SamplingRoiParams sampling_roi_params(const Node& n);
-ir::Shape sampling_unpool_default_shape(const Node& n);
 
 namespace {
 

@@ -8,27 +8,13 @@
 #include "codegen/kernel_ctx.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/signal.h"
 
 namespace tinyaot {
 
 using codegen::KernelCtx;
 using ir::DType;
 using ir::Node;
-
-// Identical to the definitions in compiler/ops/signal.cpp.
-struct SignalDftGeom {
-  int64_t outer = 1, length = 0, inner = 1, comps = 1;
-  int64_t n = 0;
-  int64_t bins = 0;
-  bool inverse = false;
-};
-struct SignalStftGeom {
-  int64_t batch = 1, length = 0, comps = 1, step = 1, frame_length = 0, frames = 0, bins = 0;
-  bool window = false;
-};
-SignalDftGeom signal_dft_geom(const Node& n);
-SignalStftGeom signal_stft_geom(const Node& n);
-std::vector<double> signal_constant_values(const Node& n);
 
 namespace {
 

@@ -274,10 +274,7 @@ bool emit_float_conv(const Node& n, KernelCtx& ctx) {
   return true;
 }
 
-void qrange(DType t, int32_t& lo, int32_t& hi) {
-  lo = t == DType::I8 ? -128 : 0;
-  hi = t == DType::I8 ? 127 : 255;
-}
+using quant::qrange;
 
 std::string i32(int64_t v) {
   return v == INT32_MIN ? "(-2147483647 - 1)" : std::to_string(v);

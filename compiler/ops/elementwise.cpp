@@ -64,22 +64,6 @@ void infer_same(Node& n, unsigned acc) {
   ops::set_output(n, 0, n.inputs[0]->dtype, n.inputs[0]->shape);
 }
 
-// Float attribute, with the attribute-kind error naming the node.
-double fattr(const Node& n, const char* name, float def) {
-  try {
-    return n.attrs.get_float(name, def);
-  } catch (const CompileError& e) {
-    ops::fail(n, "{}", e.what());
-  }
-}
-int64_t iattr(const Node& n, const char* name, int64_t def) {
-  try {
-    return n.attrs.get_int(name, def);
-  } catch (const CompileError& e) {
-    ops::fail(n, "{}", e.what());
-  }
-}
-
 // y[i] = f(x[i]) for float inputs; f works in double.
 template <class F>
 void map_float(const Inputs& in, Outputs& out, F f) {
@@ -230,39 +214,39 @@ TINYAOT_FLOAT_UNARY(Mish, x* std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : st
 
 void infer_LeakyRelu(Node& n) {
   infer_same(n, kFloat);
-  fattr(n, "alpha", 0.01f);
+  ops::float_attr(n, "alpha", 0.01f);
 }
 void eval_LeakyRelu(const Node& n, const Inputs& in, Outputs& out) {
-  const double a = fattr(n, "alpha", 0.01f);
+  const double a = ops::float_attr(n, "alpha", 0.01f);
   map_float(in, out, [=](double x) { return x < 0 ? a * x : x; });
 }
 
 void infer_Elu(Node& n) {
   infer_same(n, kFloat);
-  fattr(n, "alpha", 1.0f);
+  ops::float_attr(n, "alpha", 1.0f);
 }
 void eval_Elu(const Node& n, const Inputs& in, Outputs& out) {
-  const double a = fattr(n, "alpha", 1.0f);
+  const double a = ops::float_attr(n, "alpha", 1.0f);
   map_float(in, out, [=](double x) { return x < 0 ? a * std::expm1(x) : x; });
 }
 
 constexpr float kSeluAlpha = 1.67326319217681884765625f, kSeluGamma = 1.05070102214813232421875f;
 void infer_Selu(Node& n) {
   infer_same(n, kFloat);
-  fattr(n, "alpha", kSeluAlpha);
-  fattr(n, "gamma", kSeluGamma);
+  ops::float_attr(n, "alpha", kSeluAlpha);
+  ops::float_attr(n, "gamma", kSeluGamma);
 }
 void eval_Selu(const Node& n, const Inputs& in, Outputs& out) {
-  const double a = fattr(n, "alpha", kSeluAlpha), g = fattr(n, "gamma", kSeluGamma);
+  const double a = ops::float_attr(n, "alpha", kSeluAlpha), g = ops::float_attr(n, "gamma", kSeluGamma);
   map_float(in, out, [=](double x) { return x > 0 ? g * x : g * a * std::expm1(x); });
 }
 
 void infer_Celu(Node& n) {
   infer_same(n, kFloat);
-  if (fattr(n, "alpha", 1.0f) == 0) ops::fail(n, "attribute 'alpha' must not be 0");
+  if (ops::float_attr(n, "alpha", 1.0f) == 0) ops::fail(n, "attribute 'alpha' must not be 0");
 }
 void eval_Celu(const Node& n, const Inputs& in, Outputs& out) {
-  const double a = fattr(n, "alpha", 1.0f);
+  const double a = ops::float_attr(n, "alpha", 1.0f);
   map_float(in, out, [=](double x) {
     return std::isnan(x) ? x : std::max(0.0, x) + std::min(0.0, a * std::expm1(x / a));
   });
@@ -270,11 +254,11 @@ void eval_Celu(const Node& n, const Inputs& in, Outputs& out) {
 
 void infer_HardSigmoid(Node& n) {
   infer_same(n, kFloat);
-  fattr(n, "alpha", 0.2f);
-  fattr(n, "beta", 0.5f);
+  ops::float_attr(n, "alpha", 0.2f);
+  ops::float_attr(n, "beta", 0.5f);
 }
 void eval_HardSigmoid(const Node& n, const Inputs& in, Outputs& out) {
-  const double a = fattr(n, "alpha", 0.2f), b = fattr(n, "beta", 0.5f);
+  const double a = ops::float_attr(n, "alpha", 0.2f), b = ops::float_attr(n, "beta", 0.5f);
   map_float(in, out, [=](double x) {
     double t = a * x + b;
     return t < 0 ? 0.0 : t > 1 ? 1.0 : t;
@@ -295,20 +279,20 @@ void eval_HardSwish(const Node&, const Inputs& in, Outputs& out) {
 
 void infer_Shrink(Node& n) {
   infer_same(n, kFloat);
-  fattr(n, "lambd", 0.5f);
-  fattr(n, "bias", 0.0f);
+  ops::float_attr(n, "lambd", 0.5f);
+  ops::float_attr(n, "bias", 0.0f);
 }
 void eval_Shrink(const Node& n, const Inputs& in, Outputs& out) {
-  const double l = fattr(n, "lambd", 0.5f), b = fattr(n, "bias", 0.0f);
+  const double l = ops::float_attr(n, "lambd", 0.5f), b = ops::float_attr(n, "bias", 0.0f);
   map_float(in, out, [=](double x) { return x < -l ? x + b : x > l ? x - b : 0.0; });
 }
 
 void infer_ThresholdedRelu(Node& n) {
   infer_same(n, kFloat);
-  fattr(n, "alpha", 1.0f);
+  ops::float_attr(n, "alpha", 1.0f);
 }
 void eval_ThresholdedRelu(const Node& n, const Inputs& in, Outputs& out) {
-  const double a = fattr(n, "alpha", 1.0f);
+  const double a = ops::float_attr(n, "alpha", 1.0f);
   map_float(in, out, [=](double x) { return x > a ? x : 0.0; });
 }
 
@@ -368,8 +352,8 @@ void eval_Sign(const Node&, const Inputs& in, Outputs& out) {
 void infer_Clip(Node& n) {
   if (n.opset < 11) {
     infer_same(n, kFloat);
-    fattr(n, "min", 0.0f);
-    fattr(n, "max", 0.0f);
+    ops::float_attr(n, "min", 0.0f);
+    ops::float_attr(n, "max", 0.0f);
     return;
   }
   ops::check_arity(n, 1, 3);
@@ -383,8 +367,8 @@ void eval_Clip(const Node& n, const Inputs& in, Outputs& out) {
     using T = decltype(tag);
     T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
     if (n.opset < 11) {
-      if (n.attrs.has("min")) lo = static_cast<T>(fattr(n, "min", 0.0f));
-      if (n.attrs.has("max")) hi = static_cast<T>(fattr(n, "max", 0.0f));
+      if (n.attrs.has("min")) lo = static_cast<T>(ops::float_attr(n, "min", 0.0f));
+      if (n.attrs.has("max")) hi = static_cast<T>(ops::float_attr(n, "max", 0.0f));
     } else {
       if (in.size() > 1 && in[1]) lo = in[1]->data<T>()[0];
       if (in.size() > 2 && in[2]) hi = in[2]->data<T>()[0];
@@ -412,12 +396,13 @@ void eval_IsNaN(const Node&, const Inputs& in, Outputs& out) {
 void infer_IsInf(Node& n) {
   ops::check_arity(n, 1, 1);
   check_type(n, 0, kFloat);
-  iattr(n, "detect_negative", 1);
-  iattr(n, "detect_positive", 1);
+  ops::int_attr(n, "detect_negative", 1);
+  ops::int_attr(n, "detect_positive", 1);
   ops::set_output(n, 0, DType::Bool, n.inputs[0]->shape);
 }
 void eval_IsInf(const Node& n, const Inputs& in, Outputs& out) {
-  const bool neg = iattr(n, "detect_negative", 1) != 0, pos = iattr(n, "detect_positive", 1) != 0;
+  const bool neg = ops::int_attr(n, "detect_negative", 1) != 0,
+             pos = ops::int_attr(n, "detect_positive", 1) != 0;
   for (int64_t i = 0; i < in[0]->numel(); ++i) {
     double v = in[0]->get_f64(i);
     out[0].data<uint8_t>()[i] = std::isinf(v) && (v > 0 ? pos : neg);
@@ -437,7 +422,7 @@ void infer_Cast(Node& n) {
   ops::check_arity(n, 1, 1);
   check_type(n, 0, kCastable);
   if (!n.attrs.has("to")) ops::fail(n, "attribute 'to' is required");
-  ops::set_output(n, 0, dtype_of_onnx_code(n, iattr(n, "to", 0)), n.inputs[0]->shape);
+  ops::set_output(n, 0, dtype_of_onnx_code(n, ops::int_attr(n, "to", 0)), n.inputs[0]->shape);
 }
 void eval_Cast(const Node&, const Inputs& in, Outputs& out) {
   eval_cast(*in[0], out[0]);
@@ -472,7 +457,7 @@ void infer_Dropout(Node& n) {
   check_type(n, 0, kFloat);
   double ratio = 0.5;
   if (n.opset < 12) {
-    ratio = fattr(n, "ratio", 0.5f);
+    ratio = ops::float_attr(n, "ratio", 0.5f);
   } else if (ops::has_input(n, 1)) {
     check_type(n, 1, kFloat);
     if (n.inputs[1]->numel() != 1) ops::fail(n, "ratio must be a scalar");

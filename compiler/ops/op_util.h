@@ -17,6 +17,22 @@ template <class... A>
   throw CompileError(n.label() + ": " + fmt::format(f, std::forward<A>(args)...));
 }
 
+// Attribute readers whose kind errors (an int where a float is expected, ...) name the node.
+inline int64_t int_attr(const ir::Node& n, const char* name, int64_t def) {
+  try {
+    return n.attrs.get_int(name, def);
+  } catch (const CompileError& e) {
+    fail(n, "{}", e.what());
+  }
+}
+inline float float_attr(const ir::Node& n, const char* name, float def) {
+  try {
+    return n.attrs.get_float(name, def);
+  } catch (const CompileError& e) {
+    fail(n, "{}", e.what());
+  }
+}
+
 // Checks window attributes (kernel_shape, strides, pads, dilations) of `n`: every value in
 // [min_value, 2^31]. The upper bound keeps window arithmetic (pads + extents) far from int64
 // overflow on hostile models.

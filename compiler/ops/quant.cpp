@@ -26,16 +26,8 @@ using Outputs = std::vector<Value>;
 
 namespace {
 
-bool is_q8(DType t) {
-  return t == DType::I8 || t == DType::U8;
-}
-
-void qrange(DType t, int32_t& lo, int32_t& hi) {
-  if (t == DType::I8)
-    lo = -128, hi = 127;
-  else
-    lo = 0, hi = 255;
-}
+using quant::is_q8;
+using quant::qrange;
 
 void require_q8(const Node& n, size_t i, const char* what) {
   const ir::Tensor& t = ops::input(n, i);

@@ -16,6 +16,15 @@
 
 namespace tinyaot::quant {
 
+// The 8-bit quantized element types and their value ranges.
+inline bool is_q8(ir::DType t) {
+  return t == ir::DType::I8 || t == ir::DType::U8;
+}
+inline void qrange(ir::DType t, int32_t& lo, int32_t& hi) {
+  lo = t == ir::DType::I8 ? -128 : 0;
+  hi = t == ir::DType::I8 ? 127 : 255;
+}
+
 // Fixed-point form of a float32 multiplier M: M == mult * 2^-shift exactly (mult carries the
 // 24-bit float mantissa, so no precision is lost). shift is in [0, 56]; mult == 0 encodes "the
 // product rounds to 0 for every int32 accumulator".

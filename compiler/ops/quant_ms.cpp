@@ -22,10 +22,6 @@ namespace quant_ms {
 
 namespace {
 
-bool is_q8(DType t) {
-  return t == DType::I8 || t == DType::U8;
-}
-
 const Value& const_input(const Node& n, size_t i, const char* what) {
   if (!ops::has_input(n, i) || !n.inputs[i]->is_constant())
     ops::fail(n, "{} (input {}) must be a constant (run-time quantization parameters are not supported)",
@@ -34,13 +30,6 @@ const Value& const_input(const Node& n, size_t i, const char* what) {
 }
 
 }  // namespace
-
-void qrange(DType t, int32_t& lo, int32_t& hi) {
-  if (t == DType::I8)
-    lo = -128, hi = 127;
-  else
-    lo = 0, hi = 255;
-}
 
 QParam qparam(const Node& n, size_t scale_idx, size_t zp_idx) {
   QParam p;

@@ -19,7 +19,8 @@ struct QParam {
 };
 // Inputs scale_idx / zp_idx of `n` (zp optional); fails naming the node when not constant scalars.
 QParam qparam(const ir::Node& n, size_t scale_idx, size_t zp_idx);
-void qrange(ir::DType t, int32_t& lo, int32_t& hi);
+using quant::is_q8;
+using quant::qrange;
 
 // QLinearSigmoid / QLinearLeakyRelu: y = Q(f(DQ(x))) for each of the 256 inputs, indexed by x - lo.
 std::vector<int32_t> unary_lut(const ir::Node& n);

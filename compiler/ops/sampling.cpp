@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/sampling.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -20,40 +21,8 @@ using ir::Value;
 using Inputs = std::vector<const Value*>;
 using Outputs = std::vector<Value>;
 
-// Parsed GridSample attributes, shared with the kernel.
-struct SamplingGridParams {
-  int mode = 0;     // 0 bilinear, 1 nearest, 2 bicubic
-  int padding = 0;  // 0 zeros, 1 border, 2 reflection
-  bool align_corners = false;
-};
-// Parsed RoiAlign attributes, shared with the kernel.
-struct SamplingRoiParams {
-  bool max_mode = false;
-  bool half_pixel = false;
-  int64_t out_h = 1, out_w = 1, sampling_ratio = 0;
-  float spatial_scale = 1.0f;
-};
-
-SamplingGridParams sampling_grid_params(const Node& n);
-SamplingRoiParams sampling_roi_params(const Node& n);
-ir::Shape sampling_unpool_default_shape(const Node& n);
-
 namespace {
 
-int64_t iattr(const Node& n, const char* name, int64_t def) {
-  try {
-    return n.attrs.get_int(name, def);
-  } catch (const CompileError& e) {
-    ops::fail(n, "{}", e.what());
-  }
-}
-float fattr(const Node& n, const char* name, float def) {
-  try {
-    return n.attrs.get_float(name, def);
-  } catch (const CompileError& e) {
-    ops::fail(n, "{}", e.what());
-  }
-}
 std::string sattr(const Node& n, const char* name, const char* def) {
   try {
     return n.attrs.get_string(name, def);
@@ -358,7 +327,7 @@ SamplingGridParams sampling_grid_params(const Node& n) {
     p.padding = 2;
   else
     ops::fail(n, "unsupported padding_mode '{}' (zeros, border, reflection)", pad);
-  const int64_t ac = iattr(n, "align_corners", 0);
+  const int64_t ac = ops::int_attr(n, "align_corners", 0);
   if (ac != 0 && ac != 1) ops::fail(n, "attribute 'align_corners' must be 0 or 1, got {}", ac);
   p.align_corners = ac == 1;
   return p;
@@ -378,10 +347,10 @@ SamplingRoiParams sampling_roi_params(const Node& n) {
     p.half_pixel = true;
   else if (ctm != "output_half_pixel")
     ops::fail(n, "unsupported coordinate_transformation_mode '{}' (half_pixel, output_half_pixel)", ctm);
-  p.out_h = iattr(n, "output_height", 1);
-  p.out_w = iattr(n, "output_width", 1);
-  p.sampling_ratio = iattr(n, "sampling_ratio", 0);
-  p.spatial_scale = fattr(n, "spatial_scale", 1.0f);
+  p.out_h = ops::int_attr(n, "output_height", 1);
+  p.out_w = ops::int_attr(n, "output_width", 1);
+  p.sampling_ratio = ops::int_attr(n, "sampling_ratio", 0);
+  p.spatial_scale = ops::float_attr(n, "spatial_scale", 1.0f);
   if (p.out_h < 1 || p.out_w < 1)
     ops::fail(n, "output_height/output_width must be >= 1, got {}x{}", p.out_h, p.out_w);
   if (p.sampling_ratio < 0) ops::fail(n, "sampling_ratio must be >= 0, got {}", p.sampling_ratio);

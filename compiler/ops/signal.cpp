@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/signal.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -20,37 +21,9 @@ using ir::Value;
 using Inputs = std::vector<const Value*>;
 using Outputs = std::vector<Value>;
 
-// Geometry of a DFT along one axis of a complex-or-real signal tensor, shared with the kernel.
-// The input is viewed as [outer, length, inner, comps], the output as [outer, bins, inner, 2].
-struct SignalDftGeom {
-  int64_t outer = 1, length = 0, inner = 1, comps = 1;
-  int64_t n = 0;     // DFT length (input zero-padded / truncated to it)
-  int64_t bins = 0;  // output bins: n, or n/2+1 when onesided
-  bool inverse = false;
-};
-
-// Frame geometry of STFT, shared with the kernel: signal [batch, length, comps] -> output
-// [batch, frames, bins, 2]; each frame is frame_length samples starting at f*step.
-struct SignalStftGeom {
-  int64_t batch = 1, length = 0, comps = 1, step = 1, frame_length = 0, frames = 0, bins = 0;
-  bool window = false;
-};
-
-SignalDftGeom signal_dft_geom(const Node& n);
-SignalStftGeom signal_stft_geom(const Node& n);
-std::vector<double> signal_constant_values(const Node& n);
-
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-int64_t iattr(const Node& n, const char* name, int64_t def) {
-  try {
-    return n.attrs.get_int(name, def);
-  } catch (const CompileError& e) {
-    ops::fail(n, "{}", e.what());
-  }
-}
 
 // Integer scalar constant operand (shape () or [1]) of an integer type.
 int64_t const_int_scalar(const Node& n, size_t i, const char* what) {
@@ -71,7 +44,7 @@ double const_float_scalar(const Node& n, size_t i, const char* what) {
 
 // The output_datatype attribute (a TensorProto element type code) of the window/mel ops.
 DType output_datatype(const Node& n) {
-  const int64_t code = iattr(n, "output_datatype", 1);
+  const int64_t code = ops::int_attr(n, "output_datatype", 1);
   switch (code) {
     case 1: return DType::F32;
     case 2: return DType::U8;
@@ -109,7 +82,7 @@ void infer_dft_impl(Node& n) {
   const ir::Tensor& x = *n.inputs[0];
   const SignalDftGeom g = signal_dft_geom(n);
   ir::Shape s = x.shape;
-  const int64_t axis = ops::normalize_axis(n, iattr(n, "axis", 1), static_cast<int64_t>(s.size()));
+  const int64_t axis = ops::normalize_axis(n, ops::int_attr(n, "axis", 1), static_cast<int64_t>(s.size()));
   s[static_cast<size_t>(axis)] = g.bins;
   s.back() = 2;
   ops::set_output(n, 0, x.dtype, s);
@@ -179,16 +152,16 @@ SignalDftGeom signal_dft_geom(const Node& n) {
   g.comps = x.shape.back();
   if (g.comps != 1 && g.comps != 2)
     ops::fail(n, "last input dimension must be 1 (real) or 2 (complex), got {}", g.comps);
-  int64_t axis = iattr(n, "axis", 1);
+  int64_t axis = ops::int_attr(n, "axis", 1);
   axis = ops::normalize_axis(n, axis, rank);
-  if (axis == rank - 1) ops::fail(n, "axis {} is the complex dimension", iattr(n, "axis", 1));
+  if (axis == rank - 1) ops::fail(n, "axis {} is the complex dimension", ops::int_attr(n, "axis", 1));
   for (int64_t d = 0; d < axis; ++d) g.outer *= x.shape[static_cast<size_t>(d)];
   for (int64_t d = axis + 1; d < rank - 1; ++d) g.inner *= x.shape[static_cast<size_t>(d)];
   g.length = x.shape[static_cast<size_t>(axis)];
   g.n = g.length;
   if (ops::has_input(n, 1)) g.n = const_int_scalar(n, 1, "dft_length");
   if (g.n < 1) ops::fail(n, "dft_length must be >= 1, got {}", g.n);
-  const int64_t inverse = iattr(n, "inverse", 0), onesided = iattr(n, "onesided", 0);
+  const int64_t inverse = ops::int_attr(n, "inverse", 0), onesided = ops::int_attr(n, "onesided", 0);
   if (inverse != 0 && inverse != 1) ops::fail(n, "attribute 'inverse' must be 0 or 1, got {}", inverse);
   if (onesided != 0 && onesided != 1) ops::fail(n, "attribute 'onesided' must be 0 or 1, got {}", onesided);
   g.inverse = inverse == 1;
@@ -227,7 +200,7 @@ SignalStftGeom signal_stft_geom(const Node& n) {
   if (g.frame_length < 0) ops::fail(n, "either a window or frame_length is required");
   if (g.frame_length < 1 || g.frame_length > g.length)
     ops::fail(n, "frame_length {} must be in [1, signal length {}]", g.frame_length, g.length);
-  const int64_t onesided = iattr(n, "onesided", 1);
+  const int64_t onesided = ops::int_attr(n, "onesided", 1);
   if (onesided != 0 && onesided != 1) ops::fail(n, "attribute 'onesided' must be 0 or 1, got {}", onesided);
   g.frames = (g.length - g.frame_length) / g.step + 1;
   g.bins = onesided ? g.frame_length / 2 + 1 : g.frame_length;
@@ -239,7 +212,7 @@ std::vector<double> signal_constant_values(const Node& n) {
   std::vector<double> v;
   if (is_window(n)) {
     const int64_t size = const_int_scalar(n, 0, "size");
-    const int64_t periodic = iattr(n, "periodic", 1);
+    const int64_t periodic = ops::int_attr(n, "periodic", 1);
     const double denom = static_cast<double>(periodic ? size : size - 1);
     for (int64_t i = 0; i < size; ++i) {
       const double a = 2.0 * kPi * static_cast<double>(i) / denom;
@@ -318,7 +291,7 @@ void infer_window(Node& n) {
   ops::check_arity(n, 1, 1);
   const int64_t size = const_int_scalar(n, 0, "size");
   if (size < 0) ops::fail(n, "window size must be >= 0, got {}", size);
-  const int64_t periodic = iattr(n, "periodic", 1);
+  const int64_t periodic = ops::int_attr(n, "periodic", 1);
   if (periodic != 0 && periodic != 1) ops::fail(n, "attribute 'periodic' must be 0 or 1, got {}", periodic);
   ops::set_output(n, 0, output_datatype(n), {size});
 }
