@@ -5,8 +5,9 @@
 // output channels in pairs, and an inline-assembly loop multiplies each group with one LDM of the
 // 4 activation words, two LDMs of the pair's pre-widened int16 weights and 8 SMLAD (16 MACs in 11
 // instructions). The input zero point is folded into a bias at compile time (padding taps hold
-// the zero point itself, so they still contribute nothing), so the gather is a plain copy.
-// Requantization is SMLAL + ASR + SSAT with per-channel records (RqRecord).
+// the zero point itself, so they still contribute nothing), so the gather is a plain copy; most
+// regular convolutions gather by word copies from a ring of input rows widened once (plan_conv).
+// Requantization is SMMLA + ASR + SSAT with per-channel records (RqRecord).
 #include "codegen/kernels/arm_dsp_gemm.h"
 
 #include <fmt/format.h>
@@ -138,9 +139,15 @@ std::string gemm_helper_text(const std::string& yt, bool all_fast) {
     return fmt::format("(sh{1} > 0 ? {0} : tinyaot_dsp_rq_{2}(acc[{3}], mu{1}, sh{1}, zp))", f, c, y, a);
   };
   const std::string sat = is_s8(yt) ? "ssat" : "usat";
+  // The full-block loop (only for all-fast records: the others would repeat the generic fallback
+  // inline at every output, which costs more code flash than it saves).
   std::string full;
   if (all_fast) {
     full = fmt::format(
+        "  if (np > 1) {{\n"
+        "    for (; m + 2 <= M; m += 2) {{\n"
+        "      int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
+        "      w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
         "      int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
         "      __asm__ volatile(\n"
         "          \"add %[r], %[r], #8\\n\\t\"\n"
@@ -167,19 +174,10 @@ std::string gemm_helper_text(const std::string& yt, bool all_fast) {
         "          : [r] \"+r\"(r), [y] \"+r\"(y), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] \"+r\"(a2), [a3] "
         "\"+r\"(a3)\n"
         "          : [ys] \"r\"(ystride)\n"
-        "          : \"r9\", \"r10\", \"r11\", \"memory\");\n",
+        "          : \"r9\", \"r10\", \"r11\", \"memory\");\n"
+        "    }}\n"
+        "  }}\n",
         sat);
-  } else {
-    full = fmt::format(
-        "      const int32_t mu0 = r[2], sh0 = r[3], hi0 = r[4], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
-        "      const {0} q0 = ({0}){1}, q1 = ({0}){2}, q2 = ({0}){3}, q3 = ({0}){4};\n"
-        "      y[0] = q0;\n"
-        "      y[1] = q1;\n"
-        "      y[ystride] = q2;\n"
-        "      y[ystride + 1] = q3;\n"
-        "      r += 8;\n"
-        "      y += 2 * ystride;\n",
-        yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1));
   }
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
@@ -190,13 +188,7 @@ std::string gemm_helper_text(const std::string& yt, bool all_fast) {
       "                                                        int32_t M, int32_t zp) {{\n"
       "  (void)zp;\n"
       "  int32_t m = 0;\n"
-      "  if (np > 1) {{\n"
-      "    for (; m + 2 <= M; m += 2) {{\n"
-      "      int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
-      "      w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
       "{7}"
-      "    }}\n"
-      "  }}\n"
       "  for (; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
       "    int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
       "    w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
