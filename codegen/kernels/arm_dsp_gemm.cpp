@@ -387,8 +387,9 @@ ConvPlan plan_conv(const QConvLayer& L) {
   c.Cp = C % 4 == 0 || (L.s[1] * C) % 2 == 0 ? C : C + 1;
   c.RG = (KW * c.Cp + 3) / 4;
   c.ring = KH * c.RG <= (K + 3) / 4;
-  // A block of 2 pixels may span two output rows: KH + stride input rows.
-  c.R = KH + L.s[0];
+  // A block of 2 pixels spans two output rows (KH + stride input rows) only when the output width
+  // is odd.
+  c.R = L.out[1] % 2 == 0 ? KH : KH + L.s[0];
   // Padded columns, plus 4 taps of slack for the last window's tail group; even for alignment.
   c.SL = ((L.pb[1] + L.in[1] + L.pe[1]) * c.Cp + 4 + 1) / 2 * 2;
   return c;
