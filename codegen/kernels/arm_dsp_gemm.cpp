@@ -415,30 +415,52 @@ const char* kCopy2 =
     "}\n"
     "#endif\n";
 
-// One input row, planar [C][IS] with W columns, into ring columns [W][Cp] (channels C..Cp-1 untouched).
+// One input row, planar [C][IS] with W columns, into ring columns [W][Cp] (channels C..Cp-1
+// untouched). Channel pairs (Cp even) go 4 columns at a time: a word of each channel's bytes,
+// PKHBT/PKHTB-style merges [a0 a1 b0 b1] and [a2 a3 b2 b3], and SXTB16 / SXTB16 ROR #8 give each
+// column's (a, b) int16 pair for one word store.
 std::string rowt_helper_text(const std::string& xt) {
+  const char* ext = is_s8(xt) ? "sxtb16" : "uxtb16";
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
       "__attribute__((noinline)) static void tinyaot_dsp_rowt_{0}(const {1}* x, int32_t IS, int32_t W, "
-      "int32_t C, int32_t Cp, int16_t* "
-      "d) "
-      "{{\n"
-      "  for (int32_t c = 0; c < C; ++c, x += IS, ++d) {{\n"
-      "    const {1}* s = x;\n"
-      "    int16_t* o = d;\n"
-      "    int32_t i = 0;\n"
-      "    for (; i + 4 <= W; i += 4, s += 4, o += 4 * Cp) {{\n"
-      "      const int16_t v0 = s[0], v1 = s[1], v2 = s[2], v3 = s[3];\n"
-      "      o[0] = v0;\n"
-      "      o[Cp] = v1;\n"
-      "      o[2 * Cp] = v2;\n"
-      "      o[3 * Cp] = v3;\n"
+      "int32_t "
+      "C, int32_t Cp,\n"
+      "                                                       int16_t* d) {{\n"
+      "  int32_t c = 0;\n"
+      "  if ((Cp & 1) == 0) {{\n"
+      "    for (; c + 2 <= C; c += 2, x += 2 * IS, d += 2) {{\n"
+      "      const {1}* s = x;\n"
+      "      int16_t* o = d;\n"
+      "      int32_t i = 0;\n"
+      "      for (; i + 4 <= W; i += 4, s += 4, o += 4 * Cp) {{\n"
+      "        uint32_t a, b;\n"
+      "        memcpy(&a, s, 4);\n"
+      "        memcpy(&b, s + IS, 4);\n"
+      "        const uint32_t u = (a & 0xffffu) | (b << 16), v = (b & 0xffff0000u) | (a >> 16);\n"
+      "        int32_t w0, w1, w2, w3;\n"
+      "        __asm__(\"{2} %0, %1\" : \"=r\"(w0) : \"r\"(u));\n"
+      "        __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(w1) : \"r\"(u));\n"
+      "        __asm__(\"{2} %0, %1\" : \"=r\"(w2) : \"r\"(v));\n"
+      "        __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(w3) : \"r\"(v));\n"
+      "        memcpy(o, &w0, 4);\n"
+      "        memcpy(o + Cp, &w1, 4);\n"
+      "        memcpy(o + 2 * Cp, &w2, 4);\n"
+      "        memcpy(o + 3 * Cp, &w3, 4);\n"
+      "      }}\n"
+      "      for (; i < W; ++i, ++s, o += Cp) {{\n"
+      "        o[0] = s[0];\n"
+      "        o[1] = s[IS];\n"
+      "      }}\n"
       "    }}\n"
-      "    for (; i < W; ++i, o += Cp) *o = *s++;\n"
+      "  }}\n"
+      "  for (; c < C; ++c, x += IS, ++d) {{\n"
+      "    int16_t* o = d;\n"
+      "    for (int32_t i = 0; i < W; ++i, o += Cp) *o = x[i];\n"
       "  }}\n"
       "}}\n"
       "#endif\n",
-      tsuf(xt), xt);
+      tsuf(xt), xt, ext);
 }
 
 }  // namespace
