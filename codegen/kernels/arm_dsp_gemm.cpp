@@ -29,7 +29,8 @@ const char* tsuf(const std::string& t) {
 // The inline-assembly core (Thumb-2, DSP extension): acc[0..3] (channel 0 pixel 0, channel 0
 // pixel 1, channel 1 pixel 0, channel 1 pixel 1) += the dot products of `groups` groups of
 // 4 taps; returns the weight pointer advanced past the pair. The loop body holds four groups (one
-// compare and branch per 64 MACs); a count that is not a multiple of 4 enters part-way through. Data
+// compare and branch per 64 MACs); a count that is not a multiple of 4 enters part-way through
+// (LSLS #31 puts bit 0 of the count in N and bit 1 in C; a multiple of 4 falls through). Data
 // registers are fixed (r8-r12, lr) so the LDM register lists are ascending; the 7 operands fit in r0-r7 even
 // when r7 is the frame pointer.
 const char* kCore =
@@ -38,17 +39,13 @@ const char* kCore =
     "                                                int32_t* acc) {\n"
     "  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
     "  __asm__ volatile(\n"
-    "      \"tst %[n], #1\\n\\t\"\n"
-    "      \"bne 5f\\n\\t\"\n"
-    "      \"tst %[n], #2\\n\\t\"\n"
+    "      \"lsls r12, %[n], #31\\n\\t\"\n"
     "      \"add %[n], %[x], %[n], lsl #4\\n\\t\"\n"
-    "      \"bne 3f\\n\\t\"\n"
-    "      \"b 1f\\n\"\n"
-    "      \"5:\\n\\t\"\n"
-    "      \"tst %[n], #2\\n\\t\"\n"
-    "      \"add %[n], %[x], %[n], lsl #4\\n\\t\"\n"
-    "      \"bne 2f\\n\\t\"\n"
+    "      \"bpl 0f\\n\\t\"\n"
+    "      \"bcs 2f\\n\\t\"\n"
     "      \"b 4f\\n\"\n"
+    "      \"0:\\n\\t\"\n"
+    "      \"bcs 3f\\n\"\n"
     "      \"1:\\n\\t\"\n"
     "      TINYAOT_DSP_GROUP\n"
     "      \"2:\\n\\t\"\n"
