@@ -2,6 +2,7 @@
 // zero-bordered input planes and SMLAD over weight pairs.
 #include "codegen/kernels/arm_dsp_depthwise.h"
 
+#include "codegen/kernels/arm_dsp_depthwise_asm.h"
 #include "codegen/kernels/arm_dsp_gemm.h"
 
 #include <fmt/format.h>
@@ -20,11 +21,67 @@ bool dsp_depthwise_supported(const KernelCtx& ctx, const QConvLayer& L) {
   return true;
 }
 
+namespace {
+
+// Inside the channel loop (channel m): channel m's input plane into the interior of the int16
+// plane xp of row pitch Wp, raw (the zero point folded elsewhere) or minus the zero point.
+void emit_widen_plane(KernelCtx& ctx, const QConvLayer& L, int64_t Wp, bool raw) {
+  const int64_t H = L.in[0], Wd = L.in[1], PT = L.pb[0], PL = L.pb[1];
+  ctx.line("const {}* xm = x0 + m * {};", L.x_type, H * Wd);
+  ctx.open("for (int32_t iy = 0; iy < {}; ++iy) {{", H);
+  ctx.line("int16_t* r = xp + {};",
+           PT || PL ? fmt::format("(iy + {}) * {} + {}", PT, Wp, PL) : fmt::format("iy * {}", Wp));
+  ctx.line("const {}* xr = xm + iy * {};", L.x_type, Wd);
+  if (Wd <= 16) {  // short rows: unrolled, constant offsets
+    for (int64_t ix = 0; ix < Wd; ++ix)
+      ctx.line("r[{0}] = {1};", ix,
+               raw ? fmt::format("(int16_t)xr[{}]", ix) : fmt::format("(int16_t)(xr[{}] - {})", ix, L.xzp));
+  } else {
+    ctx.line("for (int32_t ix = 0; ix < {}; ++ix) r[ix] = {};", Wd,
+             raw ? std::string("(int16_t)xr[ix]") : fmt::format("(int16_t)(xr[ix] - {})", L.xzp));
+  }
+  ctx.close();
+}
+
+// 3x3 stride 1 or 2 with a shared requantization shift: the naked assembly kernel per channel plane
+// (arm_dsp_depthwise_asm.h). Returns false, emitting nothing, when the layer does not qualify.
+bool emit_dw3x3_asm(KernelCtx& ctx, const QConvLayer& L) {
+  Dw3x3AsmPlan plan;
+  if (!plan_dw3x3_asm(ctx, L, &plan)) return false;
+  const int64_t H = L.in[0], Wd = L.in[1], OH = L.out[0], OW = L.out[1];
+  const int64_t S = L.s[0];
+  const int64_t Hp = std::max(H + L.pb[0] + L.pe[0], (OH - 1) * S + 3);
+  // Stride 1: blocks read 4 columns from an even one, an odd last column one past OW + 2.
+  // Stride 2: 6 columns from a multiple of 4, an odd last column 4 from 2 * OW - 2.
+  const int64_t reach = S == 1 ? OW + 2 + OW % 2 : 2 * OW + 2;
+  const int64_t Wp = (std::max(Wd + L.pb[1] + L.pe[1], reach) + 1) / 2 * 2;
+  // LDRD reaches 3 rows down (imm8 * 4), post-increments step one row (imm8), loop bounds are
+  // MOVW/ADDW immediates; the widening code is unrolled over a row (at most 64 inputs).
+  if (Wp * 2 > 255 || Hp * Wp * 2 > 65535 || Wd > 64) return false;
+  const std::string rtab = ctx.const_table("dw", ir::DType::I32, plan.records);
+  const std::string fn = require_dw3x3_asm_helper(ctx, L, Wp, plan.T);
+  const std::string xs = ctx.scratch(static_cast<size_t>(Hp * Wp) * 2, "int16_t");
+  ctx.line("int16_t* xp = {};", xs);
+  // Raw inputs with the zero point folded into the bias: the border holds the zero point.
+  if (L.xzp != 0)
+    ctx.line("for (int32_t i = 0; i < {}; ++i) xp[i] = {};", Hp * Wp, L.xzp);
+  else
+    ctx.line("memset(xp, 0, {});", Hp * Wp * 2);
+  ctx.line("(void)x3;");
+  if (!L.bias.empty()) ctx.line("(void){};", L.bias);
+  ctx.line("for (int32_t m = 0; m < {}; ++m) {}(x0 + m * {}, y0 + m * {}, {} + 9 * m, xp);", L.C, fn, H * Wd,
+           OH * OW, rtab);
+  return true;
+}
+
+}  // namespace
+
 // Per channel: the input plane is widened once to int16 (x - x_zp) into a zero-bordered scratch
 // plane, so padding contributes 0 and no output needs border checks. Each kernel row is a run of
 // weight pairs (an odd last weight paired with 0) meeting 32-bit loads of adjacent int16 inputs
 // in SMLAD (unaligned halfword-pair loads are single LDRs on v7-M/v8-M mainline).
 void emit_dsp_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W) {
+  if (emit_dw3x3_asm(ctx, L)) return;
   const int64_t H = L.in[0], Wd = L.in[1], OH = L.out[0], OW = L.out[1], KH = L.k[0], KW = L.k[1];
   const int64_t SH = L.s[0], SW = L.s[1], PT = L.pb[0], PL = L.pb[1];
   const int64_t KP = (KW + 1) / 2;  // weight pairs per kernel row
@@ -66,21 +123,7 @@ void emit_dsp_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& 
   else
     ctx.line("memset(xp, 0, {});", Hp * Wp * 2);
   ctx.open("for (int32_t m = 0; m < {}; ++m) {{", L.C);
-  ctx.line("const {}* xm = x0 + m * {};", L.x_type, H * Wd);
-  ctx.open("for (int32_t iy = 0; iy < {}; ++iy) {{", H);
-  ctx.line("int16_t* r = xp + {};",
-           PT || PL ? fmt::format("(iy + {}) * {} + {}", PT, Wp, PL) : fmt::format("iy * {}", Wp));
-  ctx.line("const {}* xr = xm + iy * {};", L.x_type, Wd);
-  const bool raw = fold || L.xzp == 0;
-  if (Wd <= 16) {  // short rows: unrolled, constant offsets
-    for (int64_t ix = 0; ix < Wd; ++ix)
-      ctx.line("r[{0}] = {1};", ix,
-               raw ? fmt::format("(int16_t)xr[{}]", ix) : fmt::format("(int16_t)(xr[{}] - {})", ix, L.xzp));
-  } else {
-    ctx.line("for (int32_t ix = 0; ix < {}; ++ix) r[ix] = {};", Wd,
-             raw ? std::string("(int16_t)xr[ix]") : fmt::format("(int16_t)(xr[ix] - {})", L.xzp));
-  }
-  ctx.close();
+  emit_widen_plane(ctx, L, Wp, fold || L.xzp == 0);
   ctx.line("const int8_t* wm = {} + m * {};", W, KH * KW);
   for (int64_t r = 0; r < KH; ++r)
     for (int64_t j = 0; j < KP; ++j) {

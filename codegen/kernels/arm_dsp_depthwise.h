@@ -13,7 +13,9 @@ namespace tinyaot::codegen::arm {
 // stride and padding, no dilation; not in place (the in-place variant keeps the generic kernel).
 bool dsp_depthwise_supported(const KernelCtx& ctx, const QConvLayer& L);
 
-// Emits the DSP body of a depthwise layer; `W` is the C name of its weight array.
+// Emits the DSP body of a depthwise layer; `W` is the C name of its weight array. 3x3 layers of
+// stride 1 or 2 that qualify get the assembly kernel of arm_dsp_depthwise_asm.h, the others the
+// widened-plane SMLAD kernel.
 void emit_dsp_depthwise(KernelCtx& ctx, const QConvLayer& L, const std::string& W);
 
 }  // namespace tinyaot::codegen::arm
