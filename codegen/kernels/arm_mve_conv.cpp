@@ -498,6 +498,10 @@ size_t emit_depthwise(KernelCtx& ctx, const QConvLayer& L, MvePlan& rp) {
 
 }  // namespace
 
+const char* mve_helpers_text() {
+  return kMveHelpers;
+}
+
 MveEmit emit_qconv_mve(KernelCtx& ctx, const QConvLayer& L1) {
   MveEmit r;
   // A 1D convolution is the 2D one with a height of 1 (same weight and activation layouts).
@@ -524,7 +528,7 @@ MveEmit emit_qconv_mve(KernelCtx& ctx, const QConvLayer& L1) {
   MvePlan rp;
   if (!make_plan(ctx, L, taps, rp)) return r;
   const size_t tables_before = ctx.tables().size();
-  ctx.require_helper("tinyaot_mve", kMveHelpers);
+  ctx.require_helper("tinyaot_mve", mve_helpers_text());
   ctx.raw("#if defined(__ARM_FEATURE_MVE)\n");
   ctx.open("{{");
   const size_t bytes = dw ? emit_depthwise(ctx, L, rp) : emit_dot(ctx, L, rp, reg);

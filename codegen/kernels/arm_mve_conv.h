@@ -13,6 +13,10 @@ namespace tinyaot::codegen::arm {
 // Whether --target `t` gets MVE kernels (the generated code still checks __ARM_FEATURE_MVE).
 bool has_mve(Target t);
 
+// The file-level MVE helpers (registered as "tinyaot_mve": <arm_mve.h>, the scheduling pragma, the
+// exact vector requantization and the int8/uint8 saturations), shared with arm_mve_eltwise.
+const char* mve_helpers_text();
+
 // What emit_qconv_mve did: whether it emitted a block, and the scratch bytes that block uses.
 struct MveEmit {
   bool emitted = false;

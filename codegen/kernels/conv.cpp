@@ -14,6 +14,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/conv_host.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "codegen/kernels/sparse.h"
@@ -119,6 +120,20 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   else if (G > 1)
     name += fmt::format("_g{}", G);
   ctx.set_name(name + (ctx.in_place_output() && dw && Mg == 1 && OS <= IS ? "_inplace" : "") + act_sfx);
+
+  // 2-D float convolutions also get output-row tiles for hosts with a vector unit (conv_host.h);
+  // the direct loops below stay in the #else branch for Cortex-M, with the same summation order.
+  const bool tiles = r == 2 && !pos && (dt == ir::DType::F32 || dt == ir::DType::F64);
+  if (tiles) {
+    codegen::hostk::Conv2dShape cs{ct,     N,      C,     M,        G,    in[0], in[1],
+                                   out[0], out[1], k[0],  k[1],     s[0], s[1],  d[0],
+                                   d[1],   pb[0],  pb[1], has_bias, res,  "",    n.inputs[1]->value.get()};
+    if (ctx.in_place_output() && dw && Mg == 1 && OS <= IS)
+      cs.in_place_scratch = ctx.scratch(static_cast<size_t>(OS) * ir::dtype_size(dt), ct);
+    ctx.raw(codegen::hostk::kSimdIf);
+    codegen::hostk::emit_conv2d_tiles(ctx, cs, fused);
+    ctx.raw("#else\n");
+  }
 
   std::vector<int64_t> istr(r, 1), ostr(r, 1), kstr(r, 1);
   for (size_t i = r - 1; i-- > 0;) {
@@ -260,6 +275,7 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   ctx.close();  // mm
   if (G > 1) ctx.close();
   ctx.close();  // n
+  if (tiles) ctx.raw("#endif\n");
 }
 
 }  // namespace

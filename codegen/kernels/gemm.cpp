@@ -8,6 +8,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/conv_host.h"
 #include "codegen/kernels/kernel_util.h"
 #include "codegen/kernels/sparse.h"
 #include "compiler/ops/activation.h"
@@ -45,6 +46,14 @@ void emit_matmul(
     int64_t sak, const std::string& b, int64_t sbk, int64_t sbj, const std::string& y, int64_t syi,
     const std::function<std::string(const std::string&, const std::string&, const std::string&)>& epi,
     const act::Activation& fused) {
+  // Hosts with a vector unit get accumulator tiles with contiguous columns (conv_host.h); the
+  // loops below stay in the #else branch for Cortex-M. Both sum each output in the same order.
+  const bool tiles = (ct == "float" || ct == "double") && hostk::matmul_tiles_fit(N, sbj);
+  if (tiles) {
+    ctx.raw(hostk::kSimdIf);
+    hostk::emit_matmul_tiles(ctx, ct, M, N, K, a, sai, sak, b, sbk, y, syi, epi, fused);
+    ctx.raw("#else\n");
+  }
   const std::string zero = ct == "float" ? "0.0f" : "0.0";
   const int64_t NB = 4;
   const int64_t MR = M % 4 == 0 ? 4 : M % 2 == 0 ? 2 : 1;
@@ -106,6 +115,7 @@ void emit_matmul(
     ctx.close();
   }
   ctx.close();
+  if (tiles) ctx.raw("#endif\n");
 }
 
 }  // namespace codegen

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_dsp_eltwise.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/registry.h"
 
@@ -167,10 +168,19 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
       ctx.line("const int64_t cbase = (int64_t)c * {};", sin);
     }
     init();
-    ctx.open("for (int32_t i = 0; i < {}; ++i) {{", sin);
-    ctx.line("const {} v = {};", vt, load("xc[i]"));
-    accumulate("v", "i");
-    ctx.close();
+    auto loop = [&]() {
+      ctx.open("for (int32_t i = 0; i < {}; ++i) {{", sin);
+      ctx.line("const {} v = {};", vt, load("xc[i]"));
+      accumulate("v", "i");
+      ctx.close();
+    };
+    // Cortex-M: an int8 window sum through USADA8 / VADDVA (codegen/kernels/arm_dsp_eltwise.cpp).
+    const DType xt = n.inputs[0]->dtype;
+    if (dq && kind == Kind::Avg && (xt == DType::I8 || xt == DType::U8))
+      codegen::arm::emit_byte_sum(ctx, "s", "xc", sin, xt == DType::U8, n.attrs.get_int("tinyaot_dq_zp", 0),
+                                  loop);
+    else
+      loop();
     finish("0", "");
     ctx.close();
     return;

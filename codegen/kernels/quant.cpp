@@ -12,6 +12,8 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/arm_mve_conv.h"
+#include "codegen/kernels/arm_mve_eltwise.h"
+#include "codegen/kernels/arm_mve_gemm.h"
 #include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
@@ -144,6 +146,7 @@ void emit_QuantizeLinear(const Node& n, KernelCtx& ctx) {
   qdq_loops(n, ctx, outer, dim, inner);
   ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
   ctx.set_name(fmt::format("quantize_f32_{}{}", ir::dtype_name(yt), dim > 1 ? "_axis" : ""));
+  if (dim == 1) codegen::arm::emit_quantize_mve(ctx);  // M55: an MVE block first (arm_mve_eltwise.cpp)
   const std::string xv = n.inputs[0]->dtype == DType::F32 ? "x0[e]" : "(float)x0[e]";
   const Param zp = zero_point(n, 2, ctx, "zp");
   const ir::Value* sv = cval(n, 1);
@@ -602,6 +605,7 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
   const int64_t M = g.M, K = g.K, N = g.N, NB = static_cast<int64_t>(g.a_off.size());
   ctx.set_name(fmt::format("{}_{}{}_m{}k{}n{}", qlinear ? "qlinearmatmul" : "matmulinteger",
                            ir::dtype_name(at_), ir::dtype_name(bt_), M, K, N));
+  codegen::arm::emit_qmatmul_mve(ctx);  // M55: an MVE block first (arm_mve_gemm.cpp)
   const Param azp = zero_point(n, azi, ctx, "azp");
   const Param bzp = zero_point(n, bzi, ctx, "bzp");
   const ir::Value* bv = cval(n, bi);

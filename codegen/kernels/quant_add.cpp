@@ -4,6 +4,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_dsp_eltwise.h"
 #include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_math.h"
@@ -117,6 +118,8 @@ void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
   const quant::QAddElement qe =
       quant::prepare_qadd_element(ctx, t, known, s(1), z(2), s(4), z(5), s(6), z(7));
   ctx.set_name(fmt::format("qlinearadd_{}{}", ir::dtype_name(t), flat ? "" : "_bcast"));
+  // Cortex-M: MVE / DSP bodies in front of the generic one (codegen/kernels/arm_dsp_eltwise.cpp).
+  const bool target = codegen::arm::emit_qadd_target_begin(ctx, qe);
   ctx.line("const int32_t za = {}, zb = {}, zy = {};", zp_of(2), zp_of(5), zp_of(7));
   if (!qe.tflite && !qe.plan.ok) {
     auto sc = [&](size_t i) {
@@ -148,6 +151,7 @@ void emit_QLinearAdd(const Node& n, KernelCtx& ctx) {
   ctx.close();
   if (!flat)
     for (size_t d = 1; d < r; ++d) ctx.close();
+  if (target) ctx.raw("#endif\n");
 }
 
 }  // namespace tinyaot

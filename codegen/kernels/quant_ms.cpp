@@ -6,6 +6,8 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_dsp_eltwise.h"
+#include "codegen/kernels/arm_mve_gemm.h"
 #include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/quant_ms.h"
@@ -157,7 +159,12 @@ void emit_qpool(const Node& n, KernelCtx& ctx) {
     ctx.line("int32_t acc = {};", g.tflite_avg ? 0 : -zx * hw);
     const std::string idx = g.channels_last ? fmt::format("(b * {} + i) * {} + c", hw, g.C)
                                             : fmt::format("(b * {} + c) * {} + i", g.C, hw);
-    ctx.line("for (int32_t i = 0; i < {}; ++i) acc += x0[{}];", hw, idx);
+    auto loop = [&]() { ctx.line("for (int32_t i = 0; i < {}; ++i) acc += x0[{}];", hw, idx); };
+    if (g.channels_last)  // Cortex-M: USADA8 / VADDVA sums of contiguous planes (arm_dsp_eltwise.cpp)
+      loop();
+    else
+      codegen::arm::emit_byte_sum(ctx, "acc", fmt::format("(x0 + (b * {} + c) * {})", g.C, hw), hw,
+                                  n.inputs[0]->dtype == DType::U8, 0, loop);
     if (g.tflite_avg) {
       ctx.line("const int32_t v = acc > 0 ? (acc + {0}) / {1} : (acc - {0}) / {1};", hw / 2, hw);
       ctx.line("y0[b * {} + c] = ({})(v < {} ? {} : v > {} ? {} : v);", g.C, tc, lo, lo, hi, hi);
@@ -218,6 +225,7 @@ void emit_QGemm(const Node& n, KernelCtx& ctx) {
   ctx.set_name(fmt::format("qgemm_{}_{}{}{}", ir::dtype_name(n.inputs[0]->dtype),
                            g.float_out ? "f32" : ir::dtype_name(t), g.trans_a ? "_ta" : "",
                            g.trans_b ? "_tb" : ""));
+  codegen::arm::emit_qgemm_mve(ctx, g);  // M55: an MVE block first (arm_mve_gemm.cpp)
   bool zb_uniform = true;
   for (int32_t z : g.zb) zb_uniform = zb_uniform && z == g.zb[0];
   const std::string zb =

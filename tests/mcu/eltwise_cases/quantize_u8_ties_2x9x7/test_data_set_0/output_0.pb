@@ -1,0 +1,1 @@
+	ByJ~`abbbcdddefffghhhijjjklllmnnnopppqrrrstttuvvvwxxxyzzz{|||}~~~€€€‚‚‚ƒ„„„…†††‡ˆˆˆ‰ŠŠŠ‹ŒŒŒŽŽŽ‘’’’“”””•–––—˜˜˜™ššš›œœœžžžŸ
