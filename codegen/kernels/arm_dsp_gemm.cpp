@@ -5,8 +5,9 @@
 // output channels in pairs, and an inline-assembly loop multiplies each group with one LDM of the
 // 4 activation words, two LDMs of the pair's pre-widened int16 weights and 8 SMLAD (16 MACs in 11
 // instructions). The input zero point is folded into a bias at compile time (padding taps hold
-// the zero point itself, so they still contribute nothing), so the gather is a plain copy.
-// Requantization is SMLAL + ASR + SSAT with per-channel records (RqRecord).
+// the zero point itself, so they still contribute nothing), so the gather is a plain copy; most
+// regular convolutions gather by word copies from a ring of input rows widened once (plan_conv).
+// Requantization is SMMLA + ASR + SSAT with per-channel records (RqRecord).
 #include "codegen/kernels/arm_dsp_gemm.h"
 
 #include <fmt/format.h>
@@ -27,21 +28,31 @@ const char* tsuf(const std::string& t) {
 
 // The inline-assembly core (Thumb-2, DSP extension): acc[0..3] (channel 0 pixel 0, channel 0
 // pixel 1, channel 1 pixel 0, channel 1 pixel 1) += the dot products of `groups` groups of
-// 4 taps; returns the weight pointer advanced past the pair. The loop body holds two groups; an
-// odd count enters at the second. Data registers are fixed (r8-r12, lr) so the LDM register lists
-// are ascending; the 7 operands fit in r0-r7 even when r7 is the frame pointer.
+// 4 taps; returns the weight pointer advanced past the pair. The loop body holds four groups (one
+// compare and branch per 64 MACs); a count that is not a multiple of 4 enters part-way through
+// (LSLS #31 puts bit 0 of the count in N and bit 1 in C; a multiple of 4 falls through). Data
+// registers are fixed (r8-r12, lr) so the LDM register lists are ascending; the 7 operands fit in r0-r7 even
+// when r7 is the frame pointer.
 const char* kCore =
     "#if defined(__ARM_FEATURE_DSP)\n"
     "static inline const int32_t* tinyaot_dsp_mac2x2(const int16_t* x, const int32_t* w, int32_t groups,\n"
     "                                                int32_t* acc) {\n"
     "  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
     "  __asm__ volatile(\n"
-    "      \"tst %[n], #1\\n\\t\"\n"
+    "      \"lsls r12, %[n], #31\\n\\t\"\n"
     "      \"add %[n], %[x], %[n], lsl #4\\n\\t\"\n"
-    "      \"bne 2f\\n\"\n"
+    "      \"bpl 0f\\n\\t\"\n"
+    "      \"bcs 2f\\n\\t\"\n"
+    "      \"b 4f\\n\"\n"
+    "      \"0:\\n\\t\"\n"
+    "      \"bcs 3f\\n\"\n"
     "      \"1:\\n\\t\"\n"
     "      TINYAOT_DSP_GROUP\n"
     "      \"2:\\n\\t\"\n"
+    "      TINYAOT_DSP_GROUP\n"
+    "      \"3:\\n\\t\"\n"
+    "      TINYAOT_DSP_GROUP\n"
+    "      \"4:\\n\\t\"\n"
     "      TINYAOT_DSP_GROUP\n"
     "      \"cmp %[x], %[n]\\n\\t\"\n"
     "      \"bne 1b\\n\"\n"
@@ -94,46 +105,93 @@ std::string rq_helper_text(const std::string& yt) {
       "  p += zp;\n"
       "  return (int32_t)(p < {2} ? {2} : p > {3} ? {3} : p);\n"
       "}}\n"
-      "// The same with the high word of the addend precomputed (hinit = 2^(sh-1) + zp * 2^sh).\n"
+      "// The same with the high word of the addend precomputed (hinit = 2^(sh-1) + zp * 2^sh): one\n"
+      "// SMMLA gives the high word of hinit * 2^32 + acc * mult (what the SMLAL form computes).\n"
       "static inline int32_t tinyaot_dsp_rqh_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t hinit) {{\n"
-      "  const int32_t q = (int32_t)(((int64_t)hinit * ((int64_t)1 << 32) + (int64_t)acc * mult) >> 32) >> "
-      "sh;\n"
+      "  int32_t h;\n"
+      "  __asm__(\"smmla %0, %1, %2, %3\" : \"=r\"(h) : \"r\"(acc), \"r\"(mult), \"r\"(hinit));\n"
+      "  const int32_t q = h >> sh;\n"
       "  return {1};\n"
       "}}\n"
       "// The sh > 0 case alone, for layers whose records all have it.\n"
       "static inline int32_t tinyaot_dsp_rqf_{0}(int32_t acc, int32_t mult, int32_t sh, int32_t zp) {{\n"
-      "  const int64_t init = (int64_t)(((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh)) * ((int64_t)1 << "
-      "32);\n"
-      "  const int32_t q = (int32_t)((init + (int64_t)acc * mult) >> 32) >> sh;\n"
-      "  return {1};\n"
+      "  return tinyaot_dsp_rqh_{0}(acc, mult, sh, ((int32_t)1 << (sh - 1)) + zp * ((int32_t)1 << sh));\n"
       "}}\n"
       "#endif\n",
       tsuf(yt), sat, lo, hi);
 }
 
-// The shared GEMM body of one output type: all output channels (in pairs, records of 3 words
-// per channel: bias with the zero point folded in, multiplier, shift) of a 2-pixel block.
+// The shared GEMM body of one output type: all output channels of a 2-pixel block, in pairs with
+// records of 8 words per pair (gemm_records): both biases (zero point folded in), then per channel
+// multiplier, shift and the high word of the SMLAL addend 2^(31+sh) + zp * 2^(32+sh). Full blocks
+// (2 pixels, 2 channels) of layers whose records all have sh > 0 requantize and store in one
+// assembly block (LDM of each record, SMMLA, ASR, SSAT/USAT, STRB: 21 instructions for 4
+// outputs); the rest reads the records into locals before the byte stores, which the compiler must
+// otherwise assume may overwrite them. Never inlined: one copy serves every layer (code flash).
 std::string gemm_helper_text(const std::string& yt, bool all_fast) {
-  // Records of 4 words per channel: bias (zero point folded in), multiplier, shift, and the high
-  // word of the SMLAL addend 2^(31+sh) + zp * 2^(32+sh), precomputed at compile time.
-  const std::string rq =
-      all_fast ? fmt::format("tinyaot_dsp_rqh_{}(acc[{{0}}], r[{{1}}], r[{{2}}], r[{{3}}])", tsuf(yt))
-               : fmt::format(
-                     "(r[{{2}}] > 0 ? tinyaot_dsp_rqh_{0}(acc[{{0}}], r[{{1}}], r[{{2}}], "
-                     "r[{{3}}]) : tinyaot_dsp_rq_{0}(acc[{{0}}], r[{{1}}], r[{{2}}], zp))",
-                     tsuf(yt));
-  auto rqo = [&](int a, int rec) {
-    return fmt::format(fmt::runtime(rq), a, rec * 4 + 1, rec * 4 + 2, rec * 4 + 3);
+  const std::string y = tsuf(yt);
+  auto rq = [&](int a, int c) {
+    const std::string f = fmt::format("tinyaot_dsp_rqh_{}(acc[{}], mu{}, sh{}, hi{})", y, a, c, c, c);
+    if (all_fast) return f;
+    return fmt::format("(sh{1} > 0 ? {0} : tinyaot_dsp_rq_{2}(acc[{3}], mu{1}, sh{1}, zp))", f, c, y, a);
   };
+  const std::string sat = is_s8(yt) ? "ssat" : "usat";
+  // The full-block loop (only for all-fast records: the others would repeat the generic fallback
+  // inline at every output, which costs more code flash than it saves).
+  std::string full;
+  if (all_fast) {
+    full = fmt::format(
+        "  if (np > 1) {{\n"
+        "    const int32_t* const rend = r + (M >> 1) * 8;\n"
+        "    m = M & ~1;\n"
+        "    while (r != rend) {{\n"
+        "      int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
+        "      w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
+        "      int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
+        "      __asm__ volatile(\n"
+        "          \"add %[r], %[r], #8\\n\\t\"\n"
+        "          \"ldm %[r]!, {{r9, r10, r11}}\\n\\t\"\n"
+        "          \"smmla %[a0], %[a0], r9, r11\\n\\t\"\n"
+        "          \"smmla %[a1], %[a1], r9, r11\\n\\t\"\n"
+        "          \"asr %[a0], %[a0], r10\\n\\t\"\n"
+        "          \"asr %[a1], %[a1], r10\\n\\t\"\n"
+        "          \"{0} %[a0], #8, %[a0]\\n\\t\"\n"
+        "          \"{0} %[a1], #8, %[a1]\\n\\t\"\n"
+        "          \"ldm %[r]!, {{r9, r10, r11}}\\n\\t\"\n"
+        "          \"smmla %[a2], %[a2], r9, r11\\n\\t\"\n"
+        "          \"smmla %[a3], %[a3], r9, r11\\n\\t\"\n"
+        "          \"asr %[a2], %[a2], r10\\n\\t\"\n"
+        "          \"asr %[a3], %[a3], r10\\n\\t\"\n"
+        "          \"{0} %[a2], #8, %[a2]\\n\\t\"\n"
+        "          \"{0} %[a3], #8, %[a3]\\n\\t\"\n"
+        "          \"strb %[a0], [%[y]]\\n\\t\"\n"
+        "          \"strb %[a1], [%[y], #1]\\n\\t\"\n"
+        "          \"strb %[a2], [%[y], %[ys]]\\n\\t\"\n"
+        "          \"add %[y], %[y], %[ys]\\n\\t\"\n"
+        "          \"strb %[a3], [%[y], #1]\\n\\t\"\n"
+        "          \"add %[y], %[y], %[ys]\\n\"\n"
+        "          : [r] \"+r\"(r), [y] \"+r\"(y), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] \"+r\"(a2), [a3] "
+        "\"+r\"(a3)\n"
+        "          : [ys] \"r\"(ystride)\n"
+        "          : \"r9\", \"r10\", \"r11\", \"memory\");\n"
+        "    }}\n"
+        "  }}\n",
+        sat);
+  }
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, int32_t groups, const "
-      "int32_t* r,\n"
-      "                                  {2}* y, int32_t ystride, int32_t np, int32_t M, int32_t zp) {{\n"
+      "__attribute__((noinline)) static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, "
+      "int32_t groups,\n"
+      "                                                        const int32_t* r, {2}* y, int32_t ystride, "
+      "int32_t np,\n"
+      "                                                        int32_t M, int32_t zp) {{\n"
       "  (void)zp;\n"
-      "  for (int32_t m = 0; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
-      "    int32_t acc[4] = {{r[0], r[0], r[4], r[4]}};\n"
+      "  int32_t m = 0;\n"
+      "{7}"
+      "  for (; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
+      "    int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
       "    w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
+      "    const int32_t mu0 = r[2], sh0 = r[3], hi0 = r[4], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
       "    y[0] = ({2}){3};\n"
       "    if (np > 1) y[1] = ({2}){4};\n"
       "    if (m + 1 < M) {{\n"
@@ -143,16 +201,58 @@ std::string gemm_helper_text(const std::string& yt, bool all_fast) {
       "  }}\n"
       "}}\n"
       "#endif\n",
-      all_fast ? "f" : "", tsuf(yt), yt, rqo(0, 0), rqo(1, 0), rqo(2, 1), rqo(3, 1));
+      all_fast ? "f" : "", y, yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1), full);
+}
+
+// The GEMM body's records (see gemm_helper_text) from folded_rq_table's 4 words per channel.
+std::vector<double> gemm_records(const std::vector<double>& rt) {
+  std::vector<double> g(rt.size());
+  for (size_t i = 0; i + 8 <= rt.size(); i += 8) {
+    const double* c = &rt[i];
+    const double v[8] = {c[0], c[4], c[1], c[2], c[3], c[5], c[6], c[7]};
+    std::copy(v, v + 8, g.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return g;
 }
 
 // Pointwise layers: channel column(s) of pixel p (and p + d1) into the [group][pixel][4] layout,
-// sign- or zero-extended (the zero point is in the bias); the tail group's padding stays 0.
+// sign- or zero-extended (the zero point is in the bias); the tail group's padding stays 0. For two
+// pixels, one halfword load per channel gives both pixels' bytes; two of them merged into a word
+// feed SXTB16 (pixel p's pair of channels) and SXTB16 ROR #8 (pixel p + 1's).
 std::string widen_helper_text(const std::string& xt) {
+  const char* ext = is_s8(xt) ? "sxtb16" : "uxtb16";
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "static void tinyaot_dsp_widen2_{0}(const {1}* x, int32_t P, int32_t C, int32_t d1, int16_t* xs) {{\n"
+      "static inline void tinyaot_dsp_x2_{0}(uint32_t t01, uint32_t t23, int16_t* xs) {{\n"
+      "  int32_t v0, v1, v2, v3;\n"
+      "  __asm__(\"{2} %0, %1\" : \"=r\"(v0) : \"r\"(t01));\n"
+      "  __asm__(\"{2} %0, %1\" : \"=r\"(v1) : \"r\"(t23));\n"
+      "  __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(v2) : \"r\"(t01));\n"
+      "  __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(v3) : \"r\"(t23));\n"
+      "  memcpy(xs, &v0, 4);\n"
+      "  memcpy(xs + 2, &v1, 4);\n"
+      "  memcpy(xs + 4, &v2, 4);\n"
+      "  memcpy(xs + 6, &v3, 4);\n"
+      "}}\n"
+      "static inline void tinyaot_dsp_g2_{0}(const {1}* x, int32_t P, int16_t* xs) {{\n"
+      "  uint16_t h0, h1, h2, h3;\n"
+      "  memcpy(&h0, x, 2);\n"
+      "  memcpy(&h1, x + P, 2);\n"
+      "  memcpy(&h2, x + 2 * P, 2);\n"
+      "  memcpy(&h3, x + 3 * P, 2);\n"
+      "  tinyaot_dsp_x2_{0}(h0 | ((uint32_t)h1 << 16), h2 | ((uint32_t)h3 << 16), xs);\n"
+      "}}\n"
+      "__attribute__((noinline)) static void tinyaot_dsp_widen2_{0}(const {1}* x, int32_t P, int32_t C, "
+      "int32_t "
+      "d1, int16_t* xs) {{\n"
       "  int32_t c = 0;\n"
+      "  if (d1 == 1) {{\n"
+      "    for (; c + 8 <= C; c += 8, xs += 16, x += 8 * P) {{\n"
+      "      tinyaot_dsp_g2_{0}(x, P, xs);\n"
+      "      tinyaot_dsp_g2_{0}(x + 4 * P, P, xs + 8);\n"
+      "    }}\n"
+      "    for (; c + 4 <= C; c += 4, xs += 8, x += 4 * P) tinyaot_dsp_g2_{0}(x, P, xs);\n"
+      "  }}\n"
       "  for (; c + 4 <= C; c += 4, xs += 8, x += 4 * P) {{\n"
       "    xs[0] = x[0];\n"
       "    xs[4] = x[d1];\n"
@@ -169,7 +269,7 @@ std::string widen_helper_text(const std::string& xt) {
       "  }}\n"
       "}}\n"
       "#endif\n",
-      tsuf(xt), xt);
+      tsuf(xt), xt, ext);
 }
 
 int ctz64(uint64_t v) {
@@ -272,6 +372,103 @@ bool gemm2x2_supported(const KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   return true;
 }
 
+namespace {
+
+// How a regular convolution feeds the GEMM. Ring: the input rows a block needs are widened once
+// each into a ring of int16 rows laid out [padded column][Cp channels] (padding columns and rows
+// hold x_zp), so one window row is KW * Cp contiguous taps and the per-block gather is word copies
+// of RG = ceil(KW * Cp / 4) groups per kernel row (K' = KH * RG * 4 taps; the taps past KW * Cp
+// and the channels C..Cp-1 get zero weights). Cp = C, or C + 1 when C * stride is odd, so every
+// window starts on a word. Taken when it needs no more groups than the plain im2col order.
+struct ConvPlan {
+  bool ring = false;
+  int64_t Cp = 0, RG = 0, R = 0, SL = 0;  // channels per column, groups per kernel row, ring rows, row length
+};
+
+ConvPlan plan_conv(const QConvLayer& L) {
+  ConvPlan c;
+  const int64_t C = L.C, KH = L.k[0], KW = L.k[1], K = C * KH * KW;
+  c.Cp = C % 4 == 0 || (L.s[1] * C) % 2 == 0 ? C : C + 1;
+  c.RG = (KW * c.Cp + 3) / 4;
+  c.ring = KH * c.RG <= (K + 3) / 4;
+  // A block of 2 pixels spans two output rows (KH + stride input rows) only when the output width
+  // is odd.
+  c.R = L.out[1] % 2 == 0 ? KH : KH + L.s[0];
+  // Padded columns, plus 4 taps of slack for the last window's tail group; even for alignment.
+  c.SL = ((L.pb[1] + L.in[1] + L.pe[1]) * c.Cp + 4 + 1) / 2 * 2;
+  return c;
+}
+
+// Word copies of n groups of 4 int16 taps of two windows into the [group][pixel][4] layout.
+const char* kCopy2 =
+    "#if defined(__ARM_FEATURE_DSP)\n"
+    "static inline void tinyaot_dsp_copy2(const int16_t* a, const int16_t* b, int32_t n, int16_t* d) {\n"
+    "  __asm__ volatile(\n"
+    "      \"1:\\n\\t\"\n"
+    "      \"ldm %[a]!, {r8, r9}\\n\\t\"\n"
+    "      \"ldm %[b]!, {r10, r11}\\n\\t\"\n"
+    "      \"stm %[d]!, {r8, r9, r10, r11}\\n\\t\"\n"
+    "      \"subs %[n], %[n], #1\\n\\t\"\n"
+    "      \"bne 1b\\n\"\n"
+    "      : [a] \"+r\"(a), [b] \"+r\"(b), [n] \"+r\"(n), [d] \"+r\"(d)\n"
+    "      :\n"
+    "      : \"r8\", \"r9\", \"r10\", \"r11\", \"cc\", \"memory\");\n"
+    "}\n"
+    "static inline void tinyaot_dsp_fill16(int16_t* d, int32_t n, int32_t v) {\n"
+    "  for (int32_t i = 0; i < n; ++i) d[i] = (int16_t)v;\n"
+    "}\n"
+    "#endif\n";
+
+// One input row, planar [C][IS] with W columns, into ring columns [W][Cp] (channels C..Cp-1
+// untouched). Channel pairs (Cp even) go 4 columns at a time: a word of each channel's bytes,
+// PKHBT/PKHTB-style merges [a0 a1 b0 b1] and [a2 a3 b2 b3], and SXTB16 / SXTB16 ROR #8 give each
+// column's (a, b) int16 pair for one word store.
+std::string rowt_helper_text(const std::string& xt) {
+  const char* ext = is_s8(xt) ? "sxtb16" : "uxtb16";
+  return fmt::format(
+      "#if defined(__ARM_FEATURE_DSP)\n"
+      "__attribute__((noinline)) static void tinyaot_dsp_rowt_{0}(const {1}* x, int32_t IS, int32_t W, "
+      "int32_t "
+      "C, int32_t Cp,\n"
+      "                                                       int16_t* d) {{\n"
+      "  int32_t c = 0;\n"
+      "  if ((Cp & 1) == 0) {{\n"
+      "    for (; c + 2 <= C; c += 2, x += 2 * IS, d += 2) {{\n"
+      "      const {1}* s = x;\n"
+      "      int16_t* o = d;\n"
+      "      int32_t i = 0;\n"
+      "      for (; i + 4 <= W; i += 4, s += 4, o += 4 * Cp) {{\n"
+      "        uint32_t a, b;\n"
+      "        memcpy(&a, s, 4);\n"
+      "        memcpy(&b, s + IS, 4);\n"
+      "        const uint32_t u = (a & 0xffffu) | (b << 16), v = (b & 0xffff0000u) | (a >> 16);\n"
+      "        int32_t w0, w1, w2, w3;\n"
+      "        __asm__(\"{2} %0, %1\" : \"=r\"(w0) : \"r\"(u));\n"
+      "        __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(w1) : \"r\"(u));\n"
+      "        __asm__(\"{2} %0, %1\" : \"=r\"(w2) : \"r\"(v));\n"
+      "        __asm__(\"{2} %0, %1, ror #8\" : \"=r\"(w3) : \"r\"(v));\n"
+      "        memcpy(o, &w0, 4);\n"
+      "        memcpy(o + Cp, &w1, 4);\n"
+      "        memcpy(o + 2 * Cp, &w2, 4);\n"
+      "        memcpy(o + 3 * Cp, &w3, 4);\n"
+      "      }}\n"
+      "      for (; i < W; ++i, ++s, o += Cp) {{\n"
+      "        o[0] = s[0];\n"
+      "        o[1] = s[IS];\n"
+      "      }}\n"
+      "    }}\n"
+      "  }}\n"
+      "  for (; c < C; ++c, x += IS, ++d) {{\n"
+      "    int16_t* o = d;\n"
+      "    for (int32_t i = 0; i < W; ++i, o += Cp) *o = x[i];\n"
+      "  }}\n"
+      "}}\n"
+      "#endif\n",
+      tsuf(xt), xt, ext);
+}
+
+}  // namespace
+
 void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   const ir::Value& wv = *ctx.node().inputs[3]->value;
   int64_t P = 1;
@@ -279,13 +476,19 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   int64_t IS = 1;
   for (int64_t i : L.in) IS *= i;
   const int64_t KS = im2col ? L.k[0] * L.k[1] : 1;
-  const int64_t K = L.C * KS, G4 = (K + 3) / 4, M = L.M, M2 = (M + 1) / 2 * 2;
-  // Tap order along K: regular convolutions with C % 4 == 0 store taps kernel-position-major
-  // (position t * C + c), so each group of 4 holds 4 channels of one kernel position and the
-  // gather below is a loop over channel groups with constant offsets; otherwise the weights' own
-  // order (c * KS + t). `nat` maps a position along K to the weights' index.
-  const bool tap_major = im2col && L.C % 4 == 0;
-  auto nat = [&](int64_t k) { return tap_major ? (k % L.C) * KS + k / L.C : k; };
+  const int64_t K = L.C * KS, M = L.M, M2 = (M + 1) / 2 * 2;
+  const ConvPlan cp = im2col ? plan_conv(L) : ConvPlan{};
+  // Taps along the reduction: the weights' own order (c * KS + t), padded to groups of 4, or for
+  // the ring the kernel-row-major order of plan_conv. `src` maps a position to the weights' index
+  // within the output channel, -1 for a zero weight.
+  const int64_t KH = im2col ? L.k[0] : 1, KW = im2col ? L.k[1] : 1;
+  const int64_t G4 = cp.ring ? KH * cp.RG : (K + 3) / 4;
+  auto src = [&](int64_t k) -> int64_t {
+    if (!cp.ring) return k < K ? k : -1;
+    const int64_t kh = k / (cp.RG * 4), r = k % (cp.RG * 4), kw = r / cp.Cp, c = r % cp.Cp;
+    if (kw >= KW || c >= L.C) return -1;
+    return (c * KH + kh) * KW + kw;
+  };
 
   // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps].
   std::vector<double> wt(static_cast<size_t>(M2 * G4 * 2), 0.0);
@@ -294,8 +497,8 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
       for (int64_t h = 0; h < 2; ++h) {
         int32_t v[2] = {0, 0};
         for (int64_t e = 0; e < 2; ++e) {
-          const int64_t k = g * 4 + h * 2 + e;
-          if (m < M && k < K) v[e] = static_cast<int32_t>(wv.get_i64(m * K + nat(k)));
+          const int64_t k = src(g * 4 + h * 2 + e);
+          if (m < M && k >= 0) v[e] = static_cast<int32_t>(wv.get_i64(m * K + k));
         }
         const uint32_t word = (static_cast<uint32_t>(v[0]) & 0xffffu) | (static_cast<uint32_t>(v[1]) << 16);
         wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
@@ -303,17 +506,22 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   bool all_fast = true;
   const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
   const std::string wtab = ctx.const_table("w16", ir::DType::I32, wt);
-  const std::string rtab = ctx.const_table("rq", ir::DType::I32, rt);
+  const std::string rtab = ctx.const_table("rq", ir::DType::I32, gemm_records(rt));
   ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);
   require_rq_helper(ctx, L.y_type);
   const std::string gemm = std::string("tinyaot_dsp_gemm2x2") + (all_fast ? "f_" : "_") + tsuf(L.y_type);
   ctx.require_helper(gemm, gemm_helper_text(L.y_type, all_fast));
-  const std::string xs = ctx.scratch(static_cast<size_t>(G4 * 16), "int16_t");
-  ctx.line("int16_t* xs = {};", xs);
+  // One scratch: the block's taps (G4 * 16 int16, a multiple of 16 bytes), then the ring rows.
+  const std::string sc =
+      ctx.scratch(static_cast<size_t>(G4 * 32 + (cp.ring ? cp.R * cp.SL * 2 : 0)), "int16_t");
+  ctx.line("int16_t* xs = {};", sc);
   // Weights and bias are read from the compile-time tables instead.
   ctx.line("(void)x3;");
   if (!L.bias.empty()) ctx.line("(void){};", L.bias);
   const std::string zp = L.yzp_expr;
+  auto call = [&]() {
+    ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+  };
   if (!im2col) {
     const std::string widen = std::string("tinyaot_dsp_widen2_") + tsuf(L.x_type);
     ctx.require_helper(widen, widen_helper_text(L.x_type));
@@ -321,15 +529,52 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
     ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
     ctx.line("{}(x0 + p, {}, {}, np - 1, xs);", widen, P, L.C);
-    ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+    call();
     ctx.close();
     return;
   }
-  // Regular convolutions: gather the taps of output positions p and p + 1 (padding = x_zp).
-  // Windows inside the input take a branch-free copy with constant offsets (a loop over groups of
-  // 4 channels in tap-major order, or fully unrolled when K <= 64); the others check every tap.
-  const int64_t H = L.in[0], Wd = L.in[1], OW = L.out[1], KH = L.k[0], KW = L.k[1];
-  const bool fast = H >= KH && Wd >= KW && (tap_major || K <= 64);
+  const int64_t H = L.in[0], Wd = L.in[1], OW = L.out[1];
+  if (cp.ring) {
+    const std::string rowt = std::string("tinyaot_dsp_rowt_") + tsuf(L.x_type);
+    ctx.require_helper("tinyaot_dsp_copy2", kCopy2);
+    ctx.require_helper(rowt, rowt_helper_text(L.x_type));
+    const int64_t s0 = L.s[0], s1 = L.s[1], Cp = cp.Cp, R = cp.R, SL = cp.SL;
+    ctx.line("int16_t* ring = xs + {};", G4 * 16);
+    // Padding columns (and channels C..Cp-1) keep x_zp; rows are (re)written as they are needed.
+    ctx.line("tinyaot_dsp_fill16(ring, {}, {});", R * SL, L.xzp);
+    ctx.line("int32_t next = 0;");
+    ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
+    ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+    ctx.line("const int32_t p1 = p + np - 1;");
+    ctx.line("const int32_t oy0 = p / {0}, ox0 = p % {0}, oy1 = p1 / {0}, ox1 = p1 % {0};", OW);
+    // Padded input rows [next, need) into the ring (row i at slot i % R).
+    ctx.open("for (const int32_t need = oy1 * {} + {}; next < need; ++next) {{", s0, KH);
+    ctx.line("int16_t* d = ring + (next % {}) * {} + {};", R, SL, L.pb[1] * Cp);
+    ctx.line("const int32_t iy = next - {};", L.pb[0]);
+    ctx.open("if ((uint32_t)iy < {}u) {{", H);
+    ctx.line("{}(x0 + iy * {}, {}, {}, {}, {}, d);", rowt, Wd, IS, Wd, L.C, Cp);
+    ctx.close();
+    ctx.open("else {{");
+    ctx.line("tinyaot_dsp_fill16(d, {}, {});", Wd * Cp, L.xzp);
+    ctx.close();
+    ctx.close();
+    ctx.line("int32_t r0 = (oy0 * {0}) % {1}, r1 = (oy1 * {0}) % {1};", s0, R);
+    ctx.line("const int16_t* a = ring + ox0 * {0};", s1 * Cp);
+    ctx.line("const int16_t* b = ring + ox1 * {0};", s1 * Cp);
+    ctx.line("int16_t* d = xs;");
+    ctx.open("for (int32_t kh = 0; kh < {}; ++kh, d += {}) {{", KH, cp.RG * 8);
+    ctx.line("tinyaot_dsp_copy2(a + r0 * {0}, b + r1 * {0}, {1}, d);", SL, cp.RG);
+    ctx.line("if (++r0 == {0}) r0 = 0;", R);
+    ctx.line("if (++r1 == {0}) r1 = 0;", R);
+    ctx.close();
+    call();
+    ctx.close();
+    return;
+  }
+  // Other regular convolutions: gather the taps of output positions p and p + 1 (padding = x_zp)
+  // in the weights' order. Windows inside the input take a branch-free, fully unrolled copy with
+  // constant offsets when K <= 64; the others check every tap.
+  const bool fast = H >= KH && Wd >= KW && K <= 64;
   if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
   ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
   ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
@@ -341,18 +586,9 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   if (fast) {
     ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW);
     ctx.line("const {}* xb = x0 + iy * {} + ix;", L.x_type, Wd);
-    if (tap_major) {
-      ctx.open("for (int32_t c = 0; c < {}; c += 4, xb += {}, s += 8) {{", L.C, 4 * IS);
-      for (int64_t kh = 0; kh < KH; ++kh)
-        for (int64_t kw = 0; kw < KW; ++kw)
-          for (int64_t j = 0; j < 4; ++j)
-            ctx.line("s[{}] = xb[{}];", (kh * KW + kw) * (L.C / 4) * 8 + j, j * IS + kh * Wd + kw);
-      ctx.close();
-    } else {
-      for (int64_t k = 0; k < K; ++k) {
-        const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
-        ctx.line("s[{}] = xb[{}];", k / 4 * 8 + k % 4, c * IS + kh * Wd + kw);
-      }
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
+      ctx.line("s[{}] = xb[{}];", k / 4 * 8 + k % 4, c * IS + kh * Wd + kw);
     }
     ctx.line("continue;");
     ctx.close();
@@ -363,8 +599,7 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, Wd);
   ctx.open("for (int32_t kw = 0; kw < {}; ++kw) {{", KW);
   ctx.line("const int32_t x = ix + kw;");
-  ctx.line("const int32_t k = {};", tap_major ? fmt::format("(kh * {} + kw) * {} + c", KW, L.C)
-                                              : fmt::format("(c * {} + kh) * {} + kw", KH, KW));
+  ctx.line("const int32_t k = (c * {} + kh) * {} + kw;", KH, KW);
   ctx.line(
       "s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
       H, Wd, L.xzp);
@@ -372,7 +607,7 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.close();
   ctx.close();
   ctx.close();
-  ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+  call();
   ctx.close();
 }
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+# Builds the edge-shape int8 QLinearConv cases of the Cortex-M DSP GEMM kernels (--target cortex-m4;
+# codegen/kernels/arm_dsp_gemm.cpp) in tests/mcu/dsp_cases/<case>/; expected outputs come from ONNX
+# Runtime, as for tests/mcu/mve_cases (whose case builder this reuses):
+#   python3 make_dsp_cases.py models          # models, inputs and a manifest per case
+#   node ../../ms_ops/run_ort.js .            # onnxruntime-node writes raw outputs
+#   python3 make_dsp_cases.py outputs         # raw outputs -> output_0.pb
+# Cases named ring_* must take the row-ring gather (one widened int16 copy of each input row, word
+# copies per block): strides, padding on one side only, odd output widths (2-pixel blocks spanning
+# two output rows), odd pixel and channel counts, channel counts that are not multiples of 4 (the
+# [column][channel] rows then put several kernel columns in one group of 4 taps). gather_* cases
+# keep the per-tap gather (the ring layout would need more groups).
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "mve_cases"))
+import make_mve_cases as mc  # noqa: E402
+
+mc.HERE = HERE
+mc.RNG = np.random.default_rng(4711)
+
+
+def models():
+    c = mc.conv_case
+    # Stride 2, padding top/left only, M odd (the last channel pair is half padding).
+    c("ring_c8_m5_7x9_s2_pad_tl", 8, 5, (7, 9), (3, 3), strides=(2, 2), pads=(1, 1, 0, 0))
+    # Odd output width 7 and 35 pixels: blocks span two output rows, the last block has one pixel.
+    c("ring_c4_m6_5x7_pad1", 4, 6, (5, 7), (3, 3), pads=(1, 1, 1, 1), yzp=120)
+    # One channel, 5x4 kernel, stride 2 (the KWS first-layer form): 4 taps per kernel row.
+    c("ring_c1_m4_9x6_k5x4_s2", 1, 4, (9, 6), (5, 4), strides=(2, 2), pads=(2, 1, 2, 1), xzp=-128)
+    # Six channels, 3x2 kernel: 12 taps per kernel row span two columns; padding bottom/right only.
+    c("ring_c6_m3_6x6_k3x2_pad_br", 6, 3, (6, 6), (3, 2), pads=(0, 0, 1, 1), xzp=127)
+    # K = 108 > 64, strides (1, 2), asymmetric padding, no bias.
+    c("ring_c12_m7_6x5_s1x2", 12, 7, (6, 5), (3, 3), strides=(1, 2), pads=(1, 0, 1, 1), bias=False)
+    # Rounding ties through the ring path (power-of-two scales, per-channel shifts differ).
+    c("ring_ties_c8_m4_4x6", 8, 4, (4, 6), (3, 3), pads=(1, 1, 1, 1), sx=0.25, sy=0.5,
+      sw=[0.0625, 0.125, 0.03125, 0.25], xzp=0, yzp=3)
+    # Three channels, stride 2 (the VWW first-layer form): keeps the per-tap gather.
+    c("gather_c3_m4_9x8_s2", 3, 4, (9, 8), (3, 3), strides=(2, 2), pads=(0, 0, 1, 1))
+
+
+def outputs():
+    mc.write_outputs(HERE)
+
+
+if __name__ == "__main__":
+    {"models": models, "outputs": outputs}[sys.argv[1]]()
