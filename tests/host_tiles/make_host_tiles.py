@@ -112,6 +112,9 @@ def models():
     conv("dw_plane_overlap", 1, 8, 8, 12, 12, (3, 3), group=8, pads=[1, 1, 1, 1])
     a = helper.make_tensor_value_info("a", F, [4, 10])
     save("matmul_overlap", [helper.make_node("MatMul", ["a", "b"], ["y"])], [a], [rnd(4, 10)], {"b": rnd(10, 57)})
+    # Channel tiles of 8 columns on a 16-column row (14 interior columns = 8 + a last block of 8
+    # overlapping by 2), with a residual stored in place: ResNet-8's 16x16 layers in small.
+    conv("conv_channel_overlap", 1, 32, 32, 5, 16, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
 
 
 def outputs():
