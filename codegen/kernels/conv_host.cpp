@@ -138,7 +138,9 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
   const ir::DType dt = ct == "float" ? ir::DType::F32 : ir::DType::F64;
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;
   const int64_t IS = s.ih * s.iw, OS = s.oh * s.ow, KS = s.kh * s.kw, WB = Cg * KS;
-  const auto [A, B] = convk::interior(s.ow, s.iw, s.kw, s.sw, s.dw, s.pw);
+  // Named copies, not a structured binding: lambdas may capture those only from C++20 (clang).
+  const std::pair<int64_t, int64_t> cols = convk::interior(s.ow, s.iw, s.kw, s.sw, s.dw, s.pw);
+  const int64_t A = cols.first, B = cols.second;
   const bool in_place = !s.in_place_scratch.empty();
   const std::string zero = zero_of(ct);
   auto bias = [&](const std::string& t) {
@@ -265,7 +267,8 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
   // (KWS's 5-column planes, VWW's 6- and 3-column ones). The run starts at the first interior
   // position and ends at the last, so every read stays inside the channel's plane. Not with a
   // residual: the run's stray writes to border positions could land on the residual's storage.
-  const auto [RA, RB] = convk::interior(s.oh, s.ih, s.kh, s.sh, s.dh, s.ph);
+  const std::pair<int64_t, int64_t> rows_in = convk::interior(s.oh, s.ih, s.kh, s.sh, s.dh, s.ph);
+  const int64_t RA = rows_in.first, RB = rows_in.second;
   const bool plane =
       Cg == 1 && Mg == 1 && s.sh == 1 && s.sw == 1 && s.iw == s.ow && !s.residual && RA < RB && A < B;
   auto plane_tile = [&](int64_t nb, int64_t skip) {
