@@ -251,7 +251,11 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
   };
   // Channels innermost where rows are narrow and channels many (ResNet-8's 16x16 and 8x8 layers,
   // KWS's 5-column first layer): a row tile would fill only part of a vector there.
-  const bool by_channel = s.weights && Mg >= 16 && Mg % 8 == 0 && B - A < 24;
+  // Also strided layers with few input and 8 output channels (VWW's 3x3 stride-2 first layer):
+  // their row tiles need strided loads of every tap's inputs, while channel tiles broadcast one
+  // input per 8 channels; they take 16 columns (16 accumulator vectors of 8 channels).
+  const bool few_strided = s.weights && s.G == 1 && Mg == 8 && s.sw > 1 && Cg <= 4;
+  const bool by_channel = few_strided || (s.weights && Mg >= 16 && Mg % 8 == 0 && B - A < 24);
   if (by_channel) {
     std::vector<double> tv(static_cast<size_t>(s.M * WB));
     size_t o = 0;
@@ -308,7 +312,8 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
       } else {
         border(mb, 0, A);
         if (!borders_only && by_channel)
-          col_blocks(ctx, "ow0", A, B, kChanCols, [&](int64_t nb, int64_t skip) { chan_tile(mb, nb, skip); });
+          col_blocks(ctx, "ow0", A, B, few_strided ? 16 : kChanCols,
+                     [&](int64_t nb, int64_t skip) { chan_tile(mb, nb, skip); });
         else if (!borders_only)
           col_blocks(ctx, "ow0", A, B, s.sw == 1 ? kConvCols : kCols,
                      [&](int64_t nb, int64_t skip) { tile(mb, nb, skip); });

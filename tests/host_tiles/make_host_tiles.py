@@ -115,6 +115,9 @@ def models():
     # Channel tiles of 8 columns on a 16-column row (14 interior columns = 8 + a last block of 8
     # overlapping by 2), with a residual stored in place: ResNet-8's 16x16 layers in small.
     conv("conv_channel_overlap", 1, 32, 32, 5, 16, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
+    # Channel tiles for a strided few-channel layer (3 -> 8 channels, stride 2, VWW's first layer in
+    # small): 30 interior columns = 16 + a last block of 16 overlapping by 2; asymmetric pads.
+    conv("conv_few_channels_s2", 1, 3, 8, 9, 62, (3, 3), strides=[2, 2], pads=[0, 1, 1, 1], act="clip")
 
 
 def outputs():
