@@ -5,7 +5,6 @@
 #   python3 make_host_tiles.py models     # writes models, inputs and a manifest for node
 #   node ../ms_ops/run_ort.js .           # onnxruntime-node writes raw outputs next to the manifest
 #   python3 make_host_tiles.py outputs    # turns the raw outputs into output_*.pb
-import json
 import os
 import sys
 
@@ -14,7 +13,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ms_ops"))
-from ort_outputs import write_outputs  # noqa: E402
+from ort_outputs import write_case, write_outputs  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = np.random.default_rng(20261122)
@@ -32,15 +31,7 @@ def save(name, nodes, inputs, feeds, inits):
     g = helper.make_graph(nodes, name, inputs, outs, [numpy_helper.from_array(v, k) for k, v in inits.items()])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
-    onnx.save(m, os.path.join(d, "model.onnx"))
-    man = {"inputs": [], "outputs": ["y"]}
-    for i, (vi, arr) in enumerate(zip(inputs, feeds)):
-        onnx.save_tensor(numpy_helper.from_array(arr, vi.name), os.path.join(d, "test_data_set_0", f"input_{i}.pb"))
-        raw = os.path.join(d, f"in_{i}.raw")
-        arr.tofile(raw)
-        man["inputs"].append({"name": vi.name, "dtype": str(arr.dtype), "shape": list(arr.shape), "raw": raw})
-    with open(os.path.join(d, "manifest.json"), "w") as f:
-        json.dump(man, f)
+    write_case(d, m, inputs, feeds, ["y"])
 
 
 def conv(name, n, c, m, h, w, k, group=1, act=None, bias=True, residual=False, **attrs):

@@ -4,7 +4,6 @@
 #   python3 make_ms_ops.py models        # writes models, inputs and a manifest for node
 #   node run_ort.js <dir>                 # onnxruntime-node writes raw outputs next to the manifest
 #   python3 make_ms_ops.py outputs        # turns the raw outputs into output_*.pb
-import json
 import os
 import sys
 
@@ -12,7 +11,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ort_outputs import write_outputs
+from ort_outputs import write_case, write_outputs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = np.random.default_rng(20261122)
@@ -37,15 +36,7 @@ def save(name, nodes, inputs, outputs, inits, feeds):
     g = helper.make_graph(nodes, name, inputs, outputs, inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)])
     m.ir_version = 8
-    onnx.save(m, os.path.join(d, "model.onnx"))
-    man = {"inputs": [], "outputs": [o.name for o in outputs]}
-    for i, (vi, arr) in enumerate(zip(inputs, feeds)):
-        onnx.save_tensor(numpy_helper.from_array(arr, vi.name), os.path.join(d, "test_data_set_0", f"input_{i}.pb"))
-        raw = os.path.join(d, f"in_{i}.raw")
-        arr.tofile(raw)
-        man["inputs"].append({"name": vi.name, "dtype": str(arr.dtype), "shape": list(arr.shape), "raw": raw})
-    with open(os.path.join(d, "manifest.json"), "w") as f:
-        json.dump(man, f)
+    write_case(d, m, inputs, feeds, [o.name for o in outputs])
 
 
 def tname(t):
