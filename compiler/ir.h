@@ -89,6 +89,12 @@ class Attributes {
   std::vector<float> get_floats(const std::string& name, std::vector<float> def = {}) const;
   std::vector<std::string> get_strings(const std::string& name, std::vector<std::string> def = {}) const;
   void set(const std::string& name, Attribute a) { map_[name] = std::move(a); }
+  void set_int(const std::string& name, int64_t v) {
+    Attribute a;
+    a.kind = Attribute::Kind::Int;
+    a.i = v;
+    set(name, std::move(a));
+  }
   void erase(const std::string& name) { map_.erase(name); }
   const std::map<std::string, Attribute>& all() const { return map_; }
 

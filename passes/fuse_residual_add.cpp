@@ -18,13 +18,6 @@ namespace tinyaot::passes {
 
 namespace {
 
-ir::Attribute int_attr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-
 bool is_float(const ir::Tensor* t) {
   return t->dtype == ir::DType::F32 || t->dtype == ir::DType::F64;
 }
@@ -145,7 +138,7 @@ bool fuse_residual_add(ir::Graph& g, const PassContext& ctx) {
       take_output(p, out);
       ++fused_int8;
     }
-    p.attrs.set("tinyaot_residual", int_attr(1));
+    p.attrs.set_int("tinyaot_residual", 1);
     doomed.push_back(&a);
   }
   ctx.count("residual_adds_fused", fused_float);

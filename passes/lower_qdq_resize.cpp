@@ -17,17 +17,6 @@ void axis_plan(const ir::Node& n, size_t d, int& taps, std::vector<int64_t>& idx
 
 namespace tinyaot::passes::qdq {
 
-namespace {
-
-ir::Attribute int_attr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-
-}  // namespace
-
 bool lower_resize_linear(Graph& g, Node* p, std::vector<Node*>& doomed) {
   if (!is_op(p, "Resize") || p->outputs.size() != 1 || !p->out(0) || p->opset < 11) return false;
   if (p->attrs.get_string("mode", "nearest") != "linear") return false;
@@ -96,8 +85,8 @@ bool lower_resize_linear(Graph& g, Node* p, std::vector<Node*>& doomed) {
   n->domain = "tinyaot";
   n->opset = 1;
   n->info = info;
-  n->attrs.set("mult", int_attr(rq.mult));
-  n->attrs.set("shift", int_attr(shift));
+  n->attrs.set_int("mult", rq.mult);
+  n->attrs.set_int("shift", shift);
   n->inputs = {x.q, x.zp, hi, hw, wi, ww, qo.zp};
   Tensor* yq = qo.q->outputs[0];
   n->outputs = {yq};

@@ -14,13 +14,6 @@ namespace tinyaot::passes::qdq {
 
 namespace {
 
-ir::Attribute int_attr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-
 // The group DQ(x) -> op -> Q with per-tensor parameters, and the op's rows as [outer, len, inner]
 // (opset < 13 coerces to 2-D at the axis, later opsets reduce one axis).
 struct RowGroup {
@@ -60,8 +53,8 @@ Node* replace(Graph& g, Node* p, const RowGroup& r, const char* op, std::vector<
   n->domain = "tinyaot";
   n->opset = 1;
   n->info = find_op("tinyaot", op);
-  n->attrs.set("len", int_attr(r.len));
-  n->attrs.set("inner", int_attr(r.inner));
+  n->attrs.set_int("len", r.len);
+  n->attrs.set_int("inner", r.inner);
   n->inputs = std::move(ins);
   Tensor* yq = r.qo.q->outputs[0];
   n->outputs = {yq};
@@ -89,9 +82,9 @@ bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
     const quant::TflSoftmaxParams tp = quant::tfl_softmax_params(static_cast<double>(r.x.s(0)));
     if (tp.ok) {
       Node* n = replace(g, p, r, "QSoftmaxTflite", {r.x.q}, doomed);
-      n->attrs.set("mult", int_attr(tp.mult));
-      n->attrs.set("left_shift", int_attr(tp.left_shift));
-      n->attrs.set("diff_min", int_attr(tp.diff_min));
+      n->attrs.set_int("mult", tp.mult);
+      n->attrs.set_int("left_shift", tp.left_shift);
+      n->attrs.set_int("diff_min", tp.diff_min);
       n->info->infer(*n);
       return true;
     }
@@ -108,8 +101,8 @@ bool lower_softmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
   if (static_cast<double>(r.len + 1) / 33554432.0 > 0.25 * ys) return false;
   Node* n = replace(g, p, r, "QSoftmax",
                     {r.x.q, g.add_constant(p->out(0)->name + "_exp", exp_table(r.x.s(0))), r.qo.zp}, doomed);
-  n->attrs.set("out_mult", int_attr(static_cast<int64_t>(mult)));
-  n->attrs.set("shift", int_attr(shift));
+  n->attrs.set_int("out_mult", static_cast<int64_t>(mult));
+  n->attrs.set_int("shift", shift);
   n->info->infer(*n);
   return true;
 }
@@ -141,7 +134,7 @@ bool lower_logsoftmax(Graph& g, Node* p, std::vector<Node*>& doomed) {
                     {r.x.q, g.add_constant(p->out(0)->name + "_exp", exp_table(r.x.s(0))),
                      g.add_constant(p->out(0)->name + "_dist", std::move(dist)), r.qo.zp},
                     doomed);
-  n->attrs.set("ln2_mult", int_attr(static_cast<int64_t>(ln2_mult)));
+  n->attrs.set_int("ln2_mult", static_cast<int64_t>(ln2_mult));
   n->info->infer(*n);
   return true;
 }

@@ -31,13 +31,6 @@ const ir::Tensor* scalar_const(const ir::Node& n, size_t i) {
 
 using quant::is_q8;
 
-ir::Attribute int_attr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-
 // Candidate integer rescalings of x_scale / y_scale in mode r, most natural first.
 std::vector<quant::Requant> candidates(quant::Rounding r, float sx, float sy) {
   std::vector<quant::Requant> c = {quant::make_requant_for(r, sx, 1.0f, sy)};
@@ -115,10 +108,10 @@ bool merge_requantize(ir::Graph& g, const PassContext& ctx) {
     to.kind = ir::Attribute::Kind::String;
     to.s = yt == ir::DType::I8 ? "int8" : "uint8";
     n->attrs.set("to", to);
-    n->attrs.set("multiplier", int_attr(best.mult));
-    n->attrs.set("shift", int_attr(best.shift));
-    n->attrs.set("x_zero_point", int_attr(xz));
-    n->attrs.set("y_zero_point", int_attr(yz));
+    n->attrs.set_int("multiplier", best.mult);
+    n->attrs.set_int("shift", best.shift);
+    n->attrs.set_int("x_zero_point", xz);
+    n->attrs.set_int("y_zero_point", yz);
     if (const ir::Attribute* ra = q.attrs.find("tinyaot_rounding")) n->attrs.set("tinyaot_rounding", *ra);
     n->inputs = {x};
     ir::Tensor* y = q.outputs[0];
