@@ -2,7 +2,9 @@
 # mve_tests.sh - CTest drivers for the Cortex-M55 MVE/Helium int8 kernels (codegen/kernels/arm_mve_conv.cpp).
 #   mve_tests.sh kernels TINYAOT DIR...   every case folder compiled with --target cortex-m55 must get
 #                                          MVE kernels (`_mve` names), except folders named fallback_*,
-#                                          which must get none; skips (77) when no folder exists
+#                                          which must get none; skips (77) when no folder exists.
+#                                          KERNEL_TARGET / KERNEL_PATTERN (environment) select another
+#                                          target and kernel-name pattern (the DSP depthwise asm test)
 #   mve_tests.sh zoo TINYAOT MODEL_DIR    the zoo CNN quantized to int8 (calibrated on its own test
 #                                          inputs) on m4, m55 (MVE) and m55dsp (the same M55 compiled
 #                                          +nomve: DSP branch), byte-identical to the host and to the
@@ -17,19 +19,21 @@ trap 'rm -rf "$W"' EXIT
 
 case "$mode" in
 kernels)
+    target="${KERNEL_TARGET:-cortex-m55}"
+    pattern="${KERNEL_PATTERN:-^(TINYAOT_KERNEL|static) void L[0-9]+_[a-z0-9_]+_mve\(}"
     seen=0; bad=0
     for d in "$@"; do
         [ -f "$d/model.onnx" ] || continue
         seen=$((seen + 1)); n="$(basename "$d")"
-        if ! "$TINYAOT" compile "$d/model.onnx" -o "$W/$n" --name m --target cortex-m55 > "$W/$n.log" 2>&1; then
+        if ! "$TINYAOT" compile "$d/model.onnx" -o "$W/$n" --name m --target "$target" > "$W/$n.log" 2>&1; then
             echo "FAIL $n: compile failed: $(head -2 "$W/$n.log")"; bad=$((bad + 1)); continue
         fi
-        k="$(grep -oE '^(TINYAOT_KERNEL|static) void L[0-9]+_[a-z0-9_]+_mve\(' "$W/$n/m.cpp" | sort -u | wc -l)"
+        k="$(grep -oE "$pattern" "$W/$n/m.cpp" | sort -u | wc -l)"
         case "$n" in
-            fallback_*) [ "$k" -eq 0 ] && echo "PASS $n: no MVE kernel (declined as expected)" ||
-                            { echo "FAIL $n: $k MVE kernels, expected none"; bad=$((bad + 1)); } ;;
-            *) [ "$k" -gt 0 ] && echo "PASS $n: $k MVE kernels" ||
-                   { echo "FAIL $n: no MVE kernel"; bad=$((bad + 1)); } ;;
+            fallback_*) [ "$k" -eq 0 ] && echo "PASS $n: no matching kernel (declined as expected)" ||
+                            { echo "FAIL $n: $k matching kernels, expected none"; bad=$((bad + 1)); } ;;
+            *) [ "$k" -gt 0 ] && echo "PASS $n: $k matching kernels" ||
+                   { echo "FAIL $n: no matching kernel"; bad=$((bad + 1)); } ;;
         esac
     done
     [ $seen -gt 0 ] || { echo "SKIP: no case folder found (../shared absent?)"; exit 77; }
