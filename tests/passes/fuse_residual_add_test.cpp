@@ -34,14 +34,8 @@ void check_exact_wide(const std::string& pass, const std::string& in, int seeds)
   }
 }
 
-// int8: conv output is operand B of the QLinearAdd (the fused node lists it as A, with its own
-// y_scale / y_zero_point); non-power-of-two scales so requantization and the add both round.
-std::string qgraph(const std::string& rounding_attr) {
-  const std::string ra = rounding_attr.empty() ? "" : ", " + rounding_attr;
-  const std::string rb = rounding_attr.empty() ? "" : " {" + rounding_attr + "}";
-  return R"(
-graph g opset 13 {
-  input %x: i8[1x2x3x3]
+// Inputs and parameters shared by the int8 graph before and after the fusion.
+const char* const kQInputs = R"(  input %x: i8[1x2x3x3]
   input %r: i8[1x2x3x3]
   const %xs: f32[scalar] = [0.05]
   const %xz: i8[scalar] = [-3]
@@ -55,8 +49,18 @@ graph g opset 13 {
   const %rz: i8[scalar] = [-2]
   const %cs: f32[scalar] = [0.12]
   const %cz: i8[scalar] = [1]
-  %c: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %wz, %ys, %yz, %b) {pads=[1,1,1,1])" +
-         ra + R"(}
+)";
+
+// int8: conv output is operand B of the QLinearAdd (the fused node lists it as A, with its own
+// y_scale / y_zero_point); non-power-of-two scales so requantization and the add both round.
+std::string qgraph(const std::string& rounding_attr) {
+  const std::string ra = rounding_attr.empty() ? "" : ", " + rounding_attr;
+  const std::string rb = rounding_attr.empty() ? "" : " {" + rounding_attr + "}";
+  return R"(
+graph g opset 13 {
+)" + std::string(kQInputs) +
+         R"(  %c: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %wz, %ys, %yz, %b) {pads=[1,1,1,1])" + ra +
+         R"(}
   %y: i8[1x2x3x3] = com.microsoft.QLinearAdd(%r, %rs, %rz, %c, %ys, %yz, %cs, %cz))" +
          rb + R"(
   return %y
@@ -67,21 +71,8 @@ std::string qfused(const std::string& rounding_attr) {
   const std::string ra = rounding_attr.empty() ? "" : ", " + rounding_attr;
   return R"(
 graph g opset 13 {
-  input %x: i8[1x2x3x3]
-  input %r: i8[1x2x3x3]
-  const %xs: f32[scalar] = [0.05]
-  const %xz: i8[scalar] = [-3]
-  const %w: i8[2x2x3x3] = [3,-2,1,0,-1,4,2,-3,5,7,-8,1,2,2,-1,0,3,-5,-6,4,1,1,2,-3,0,9,-4,2,5,-7,3,-1,0,2,1,-2]
-  const %ws: f32[2] = [0.02,0.03]
-  const %wz: i8[2] = [0,0]
-  const %b: i32[2] = [57,-31]
-  const %ys: f32[scalar] = [0.1]
-  const %yz: i8[scalar] = [3]
-  const %rs: f32[scalar] = [0.07]
-  const %rz: i8[scalar] = [-2]
-  const %cs: f32[scalar] = [0.12]
-  const %cz: i8[scalar] = [1]
-  %y: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %wz, %ys, %yz, %b, %r, %rs, %rz, %cs, %cz) {pads=[1,1,1,1])" +
+)" + std::string(kQInputs) +
+         R"(  %y: i8[1x2x3x3] = QLinearConv(%x, %xs, %xz, %w, %ws, %wz, %ys, %yz, %b, %r, %rs, %rz, %cs, %cz) {pads=[1,1,1,1])" +
          ra + R"(, tinyaot_residual=1}
   return %y
 })";
