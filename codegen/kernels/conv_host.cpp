@@ -133,7 +133,22 @@ void emit_matmul_tiles(
   });
 }
 
+// The row, channel and plane tiles below (any host with a vector unit).
+static void emit_conv2d_tile_loops(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
+
 void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused) {
+  // AVX-512 hosts take whole-row vectors where the layer's shape allows (conv_host_v16.cpp).
+  const bool v16 = conv2d_rows_v16_fit(s, fused);
+  if (v16) {
+    ctx.raw(kV16If);
+    emit_conv2d_rows_v16(ctx, s, fused);
+    ctx.raw("#else\n");
+  }
+  emit_conv2d_tile_loops(ctx, s, fused);
+  if (v16) ctx.raw("#endif\n");
+}
+
+static void emit_conv2d_tile_loops(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused) {
   const std::string& ct = s.ct;
   const ir::DType dt = ct == "float" ? ir::DType::F32 : ir::DType::F64;
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;

@@ -48,4 +48,11 @@ struct Conv2dShape {
 };
 void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
 
+// AVX-512 hosts (GCC/Clang vector extensions, conv_host_v16.cpp): stride-1 rows whose width is a
+// multiple of 16 and equals the input's, as whole 16-lane vectors with the accumulators in
+// registers. emit_conv2d_tiles puts them under kV16If ahead of its own loops when they fit.
+extern const char* const kV16If;
+bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused);
+void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
+
 }  // namespace tinyaot::codegen::hostk

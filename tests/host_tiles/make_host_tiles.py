@@ -109,6 +109,14 @@ def models():
     # Channel tiles for a strided few-channel layer (3 -> 8 channels, stride 2, VWW's first layer in
     # small): 30 interior columns = 16 + a last block of 16 overlapping by 2; asymmetric pads.
     conv("conv_few_channels_s2", 1, 3, 8, 9, 62, (3, 3), strides=[2, 2], pads=[0, 1, 1, 1], act="clip")
+    # AVX-512 whole-row vectors (conv_host_v16.cpp): 32-column rows as 2 vectors with lane-shifted
+    # edge taps, 8-channel blocks, residual stored in place (ResNet-8's 32x32 layers in small);
+    # 48 columns (a 2-vector and a 1-vector chunk), 5-wide kernel (shifts by 2), row stride and
+    # dilation 2, 4-channel blocks, no bias; groups with batch 2 and only right-hand padding.
+    conv("conv_v16_residual", 1, 8, 8, 6, 32, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
+    conv("conv_v16_wide", 1, 3, 12, 9, 48, (5, 5), strides=[2, 1], dilations=[2, 1], pads=[4, 2, 4, 2],
+         act="clip", bias=False)
+    conv("conv_v16_groups", 2, 8, 16, 4, 16, (3, 3), group=2, pads=[1, 0, 1, 2])
 
 
 def outputs():
