@@ -52,7 +52,15 @@ void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activati
 // multiple of 16 and equals the input's, as whole 16-lane vectors with the accumulators in
 // registers. emit_conv2d_tiles puts them under kV16If ahead of its own loops when they fit.
 extern const char* const kV16If;
+using MatmulEpilogue = std::function<std::string(const std::string&, const std::string&, const std::string&)>;
 bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused);
 void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
+// The same for emit_matmul_tiles' products (16+ columns, an epilogue that does not depend on the
+// column): 8 rows x 2 vectors of accumulators in registers.
+bool matmul_v16_fit(const std::string& ct, int64_t N, const act::Activation& fused,
+                    const MatmulEpilogue& epi);
+void emit_matmul_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
+                     int64_t sak, const std::string& b, int64_t sbk, const std::string& y, int64_t syi,
+                     const MatmulEpilogue& epi, const act::Activation& fused);
 
 }  // namespace tinyaot::codegen::hostk

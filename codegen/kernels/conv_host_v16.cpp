@@ -36,45 +36,48 @@ bool vector_activation(const act::Activation& a) {
 // a tap need some too).
 constexpr int64_t kAccVectors = 16;
 
-std::string lanes(const std::function<int64_t(int64_t)>& f) {
-  std::string s;
-  for (int64_t q = 0; q < 16; ++q) s += (q ? ", " : "") + std::to_string(f(q));
-  return s;
-}
 }  // namespace
 
 bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused) {
-  const int64_t Mg = s.M / s.G;
-  return s.ct == "float" && s.sw == 1 && s.dw == 1 && s.ow == s.iw && s.iw % 16 == 0 && s.pw < 16 &&
-         s.kw - 1 - s.pw < 16 && s.kw <= 7 && Mg % 4 == 0 && s.in_place_scratch.empty() &&
-         vector_activation(fused);
+  const int64_t Cg = s.C / s.G, Mg = s.M / s.G;
+  const bool depthwise = Cg == 1 && Mg == 1;
+  // A last vector overlapping its predecessor (ow not a multiple of 16) stores some columns twice:
+  // not with a residual, whose stored-over elements the second store would read back.
+  return s.ct == "float" && (s.sw == 1 || s.sw == 2) && s.ow >= 16 && s.iw >= 16 * s.sw &&
+         (s.ow % 16 == 0 || !s.residual) && s.kw <= 7 && (Mg % 4 == 0 || depthwise) &&
+         (!depthwise || s.G % 4 == 0) && s.in_place_scratch.empty() && vector_activation(fused);
 }
 
-// Every output row of MB channels is computed as whole 16-column vectors: tap (c, k0, k1) adds
-// x[row][col + k1 - pw] * w to each lane. A vector whose tap reads inside the row loads it
-// directly (unaligned); at the row's ends the tap is a lane shift of the row's first or last
-// vector with zeros shifted in, and lanes whose tap lies in the padding keep their accumulator
-// unchanged (a select, not an added zero), so every output is the scalar loop's sum: bias, then
-// the valid taps in (channel, kernel row, kernel column) order, then residual and activation.
+// Every output row of MB channels is computed as whole 16-column vectors (the last one may
+// overlap its predecessor): tap (c, k0, k1) adds x[row][sw * col + k1 * dw - pw] * w to each lane.
+// A vector whose tap columns all lie inside the row loads them directly (stride 2: two vectors,
+// even lanes kept); otherwise it loads the nearest in-bounds span and permutes it, and lanes whose
+// tap lies in the padding keep their accumulator unchanged (a select, not an added zero). So
+// every output is the scalar loop's sum: bias, then the valid taps in (channel, kernel row, kernel
+// column) order, then residual and activation. Depthwise layers (one channel per group) take MB
+// groups at a time, each lane vector reading its own channel.
 void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused) {
   ctx.require_helper("tinyaot_v16", kV16Helper);
   const ir::DType dt = ir::DType::F32;
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;
+  const bool depthwise = Cg == 1 && Mg == 1;
   const int64_t IS = s.ih * s.iw, OS = s.oh * s.ow, KS = s.kh * s.kw, WB = Cg * KS;
-  const int64_t NV = s.iw / 16;
+  const int64_t NV = (s.ow + 15) / 16, span = 16 * s.sw;
   const int64_t CV = std::min<int64_t>(NV, 2);
+  const int64_t ch = depthwise ? s.G : Mg;  // channels blocked by MB
   int64_t MB = 4;
   for (int64_t cand : {16, 8})
-    if (Mg % cand == 0 && cand * CV <= kAccVectors) {
+    if (ch % cand == 0 && cand * CV <= kAccVectors) {
       MB = cand;
       break;
     }
   ctx.line("const tinyaot_v16f zv = {{}};");
   ctx.open("for (int32_t n = 0; n < {}; ++n) {{", s.N);
-  if (s.G > 1) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", s.G);
-  ctx.line("const float* xg = x0 + {};", add_off(mul("n", s.C * IS), mul(s.G > 1 ? "g" : "0", Cg * IS)));
-  ctx.open("for (int32_t mm = 0; mm < {}; mm += {}) {{", Mg, MB);
-  ctx.line("const int32_t m = {};", add_off(mul(s.G > 1 ? "g" : "0", Mg), "mm"));
+  if (s.G > 1 && !depthwise) ctx.open("for (int32_t g = 0; g < {}; ++g) {{", s.G);
+  const std::string g = s.G > 1 && !depthwise ? "g" : "0";
+  ctx.line("const float* xg = x0 + {};", add_off(mul("n", s.C * IS), mul(g, Cg * IS)));
+  ctx.open("for (int32_t mm = 0; mm < {}; mm += {}) {{", ch, MB);
+  ctx.line("const int32_t m = {};", add_off(mul(g, Mg), "mm"));
   ctx.line("const float* wm = x1 + {};", mul("m", WB));
   ctx.line("float* ym = y0 + {};", add_off(mul("n", s.M * OS), mul("m", OS)));
   if (s.residual) ctx.line("const float* rm = x3 + {};", add_off(mul("n", s.M * OS), mul("m", OS)));
@@ -83,6 +86,8 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   convk::emit_tap_range(ctx, "k0lo", "k0hi", "i0", s.ih, s.kh, s.dh);
   for (int64_t h0 = 0; h0 < NV; h0 += CV) {
     const int64_t cv = std::min(CV, NV - h0);
+    std::vector<int64_t> col(static_cast<size_t>(cv));  // first output column of each vector
+    for (int64_t j = 0; j < cv; ++j) col[static_cast<size_t>(j)] = std::min(16 * (h0 + j), s.ow - 16);
     ctx.open("{{");
     ctx.line("tinyaot_v16f acc[{}][{}];", MB, cv);
     ctx.raw("#pragma GCC unroll 16\n");
@@ -95,42 +100,64 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
     const std::string c = Cg > 1 ? "c" : "0";
     ctx.open("for (int32_t k0 = k0lo; k0 < k0hi; ++k0) {{");
     const std::string row = s.dh == 1 ? "(i0 + k0)" : fmt::format("(i0 + k0 * {})", s.dh);
-    ctx.line("const float* xr = xg + {};", add_off(mul(c, IS), mul(row, s.iw)));
+    ctx.line("const float* xr = xg + {};", add_off(mul(depthwise ? "m" : c, IS), mul(row, s.iw)));
     ctx.line("const float* wr = wm + {};", add_off(mul(c, KS), mul("k0", s.kw)));
-    // The row's first and last vectors, the sources of the shifted edge taps.
-    const bool left = h0 == 0 && s.pw > 0, right = h0 + cv == NV && s.kw - 1 - s.pw > 0;
-    if (left) ctx.line("tinyaot_v16f xfirst; memcpy(&xfirst, xr, 64);");
-    if (right) ctx.line("tinyaot_v16f xlast; memcpy(&xlast, xr + {}, 64);", 16 * (NV - 1));
     for (int64_t k1 = 0; k1 < s.kw; ++k1) {
-      const int64_t d = k1 - s.pw;
+      const int64_t d = k1 * s.dw - s.pw;
       ctx.open("{{");
-      std::vector<bool> masked(static_cast<size_t>(cv), false);
+      // Per vector j: the load (a pointer offset from xr; depthwise adds t * IS) and, at the
+      // row's ends, the permutation and the lanes that hold a valid tap.
+      std::vector<int64_t> base(static_cast<size_t>(cv));
+      std::vector<std::string> perm(static_cast<size_t>(cv)), ok(static_cast<size_t>(cv));
       for (int64_t j = 0; j < cv; ++j) {
-        const int64_t h = h0 + j;
-        ctx.line("tinyaot_v16f xv{};", j);
-        const bool at_left = h == 0 && d < 0, at_right = h == NV - 1 && d > 0;
-        if (!at_left && !at_right) {
-          ctx.line("memcpy(&xv{}, xr + {}, 64);", j, 16 * h + d);
-          continue;
+        const size_t u = static_cast<size_t>(j);
+        const int64_t b0 = s.sw * col[u] + d;
+        const int64_t b = std::max<int64_t>(0, std::min(b0, s.iw - span));
+        base[u] = b;
+        bool all = true;
+        std::string pi, oi;
+        for (int64_t q = 0; q < 16; ++q) {
+          const int64_t ci = s.sw * (col[u] + q) + d;
+          const bool valid = ci >= 0 && ci < s.iw;
+          all = all && valid;
+          pi += (q ? ", " : "") + std::to_string(valid ? ci - b : 0);
+          oi += (q ? ", " : "") + std::string(valid ? "-1" : "0");
         }
-        masked[static_cast<size_t>(j)] = true;
-        // Lane q reads column 16h + q + d; outside the row it takes zero (lane 16, zv's first).
-        auto idx = [&](int64_t q) { return q + d >= 0 && q + d < 16 ? q + d : 16; };
-        const std::string src = at_left ? "xfirst" : "xlast";
-        ctx.raw("#if defined(__clang__)\n");
-        ctx.line("xv{} = __builtin_shufflevector({}, zv, {});", j, src, lanes(idx));
-        ctx.raw("#else\n");
-        ctx.line("const tinyaot_v16i sh{} = {{{}}};", j, lanes(idx));
-        ctx.line("xv{} = __builtin_shuffle({}, zv, sh{});", j, src, j);
-        ctx.raw("#endif\n");
-        ctx.line("const tinyaot_v16i ok{} = {{{}}};", j,
-                 lanes([&](int64_t q) { return q + d >= 0 && q + d < 16 ? -1 : 0; }));
+        if (b != b0 || s.sw > 1) perm[u] = pi;
+        if (!all) ok[u] = oi;
       }
+      auto load = [&](int64_t j, const std::string& xbase) {
+        const size_t u = static_cast<size_t>(j);
+        ctx.line("tinyaot_v16f xv{};", j);
+        if (perm[u].empty()) {
+          ctx.line("memcpy(&xv{}, {} + {}, 64);", j, xbase, base[u]);
+          return;
+        }
+        const std::string hi = s.sw > 1 ? fmt::format("xh{}", j) : fmt::format("xv{}", j);
+        ctx.line("tinyaot_v16f xl{}; memcpy(&xl{}, {} + {}, 64);", j, j, xbase, base[u]);
+        if (s.sw > 1) ctx.line("tinyaot_v16f xh{}; memcpy(&xh{}, {} + {}, 64);", j, j, xbase, base[u] + 16);
+        ctx.raw("#if defined(__clang__)\n");
+        ctx.line("xv{} = __builtin_shufflevector(xl{}, {}, {});", j, j,
+                 s.sw > 1 ? hi : fmt::format("xl{}", j), perm[u]);
+        ctx.raw("#else\n");
+        ctx.line("xv{} = __builtin_shuffle(xl{}, {}, (tinyaot_v16i){{{}}});", j, j,
+                 s.sw > 1 ? hi : fmt::format("xl{}", j), perm[u]);
+        ctx.raw("#endif\n");
+      };
+      for (int64_t j = 0; j < cv; ++j)
+        if (!ok[static_cast<size_t>(j)].empty())
+          ctx.line("const tinyaot_v16i ok{} = {{{}}};", j, ok[static_cast<size_t>(j)]);
+      if (!depthwise)
+        for (int64_t j = 0; j < cv; ++j) load(j, "xr");
       ctx.raw("#pragma GCC unroll 16\n");
       ctx.open("for (int32_t t = 0; t < {}; ++t) {{", MB);
+      if (depthwise) {
+        ctx.line("const float* xt = xr + {};", mul("t", IS));
+        for (int64_t j = 0; j < cv; ++j) load(j, "xt");
+      }
       ctx.line("const float wv = wr[{}];", add_off(mul("t", WB), std::to_string(k1)));
       for (int64_t j = 0; j < cv; ++j) {
-        if (masked[static_cast<size_t>(j)])
+        if (!ok[static_cast<size_t>(j)].empty())
           ctx.line("acc[t][{0}] = ok{0} ? acc[t][{0}] + xv{0} * wv : acc[t][{0}];", j);
         else
           ctx.line("acc[t][{0}] += xv{0} * wv;", j);
@@ -143,7 +170,8 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
     ctx.raw("#pragma GCC unroll 16\n");
     ctx.open("for (int32_t t = 0; t < {}; ++t) {{", MB);
     for (int64_t j = 0; j < cv; ++j) {
-      const std::string idx = add_off(add_off(mul("t", OS), mul("oh", s.ow)), std::to_string(16 * (h0 + j)));
+      const std::string idx =
+          add_off(add_off(mul("t", OS), mul("oh", s.ow)), std::to_string(col[static_cast<size_t>(j)]));
       ctx.open("{{");
       ctx.line("tinyaot_v16f v = acc[t][{}];", j);
       if (s.residual) {
@@ -159,8 +187,74 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   }
   ctx.close();
   ctx.close();
-  if (s.G > 1) ctx.close();
+  if (s.G > 1 && !depthwise) ctx.close();
   ctx.close();
+}
+
+bool matmul_v16_fit(const std::string& ct, int64_t N, const act::Activation& fused,
+                    const MatmulEpilogue& epi) {
+  // The epilogue must not depend on the column (a per-column Gemm C): lanes are columns.
+  return ct == "float" && N >= 16 && vector_activation(fused) &&
+         epi("v", "(i + r)", "@col@").find("@col@") == std::string::npos;
+}
+
+// Y(i, j0 .. j0 + 16 NB - 1) for MB rows at a time: per k, NB vectors of B's row k and one
+// broadcast of A(i + r, k) per row, MB x NB accumulator vectors in registers. Each output is
+// summed from zero in k order, then the epilogue and the activation: the scalar loop's order. A
+// column count that is not a multiple of 16 ends with one vector overlapping its predecessor; it
+// recomputes identical values (Y is not an operand), so storing them twice changes nothing.
+void emit_matmul_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
+                     int64_t sak, const std::string& b, int64_t sbk, const std::string& y, int64_t syi,
+                     const MatmulEpilogue& epi, const act::Activation& fused) {
+  ctx.require_helper("tinyaot_v16", kV16Helper);
+  const int64_t NVall = (N + 15) / 16;
+  // 8 rows x 2 vectors (16 accumulators): measured on VWW's pointwise layers.
+  const int64_t NB = std::min<int64_t>(NVall, 2), MBmax = std::min<int64_t>(M, 8);
+  ctx.line("const tinyaot_v16f zv = {{}};");
+  // Column blocks of NB vectors; the last vector of the row starts at N - 16.
+  auto tile = [&](int64_t mb, const std::vector<int64_t>& cols) {
+    const int64_t nb = static_cast<int64_t>(cols.size());
+    ctx.line("tinyaot_v16f acc[{}][{}];", mb, nb);
+    ctx.raw("#pragma GCC unroll 16\n");
+    ctx.line("for (int32_t r = 0; r < {}; ++r) for (int32_t h = 0; h < {}; ++h) acc[r][h] = zv;", mb, nb);
+    ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
+    ctx.line("const float* bk = {} + {};", b, mul("k", sbk));
+    ctx.line("const float* ak = {} + {};", a, add_off(mul("i", sai), mul("k", sak)));
+    for (int64_t h = 0; h < nb; ++h)
+      ctx.line("tinyaot_v16f xv{}; memcpy(&xv{}, bk + {}, 64);", h, h, cols[h]);
+    ctx.raw("#pragma GCC unroll 16\n");
+    ctx.open("for (int32_t r = 0; r < {}; ++r) {{", mb);
+    ctx.line("const float av = ak[{}];", mul("r", sai));
+    for (int64_t h = 0; h < nb; ++h) ctx.line("acc[r][{0}] += xv{0} * av;", h);
+    ctx.close();
+    ctx.close();
+    ctx.raw("#pragma GCC unroll 16\n");
+    ctx.open("for (int32_t r = 0; r < {}; ++r) {{", mb);
+    for (int64_t h = 0; h < nb; ++h) {
+      ctx.open("{{");
+      ctx.line("tinyaot_v16f v = acc[r][{}];", h);
+      const std::string e = epi("v", "(i + r)", "@col@");
+      if (e != "v") ctx.line("v = {};", e);
+      if (fused) ctx.line("{}", act::c_stmt(fused, "v", ir::DType::F32));
+      ctx.line("memcpy({} + {}, &v, 64);", y, add_off(mul("(i + r)", syi), std::to_string(cols[h])));
+      ctx.close();
+    }
+    ctx.close();
+  };
+  for (int64_t v0 = 0; v0 < NVall; v0 += NB) {
+    std::vector<int64_t> cols;
+    for (int64_t h = v0; h < std::min(NVall, v0 + NB); ++h) cols.push_back(std::min(16 * h, N - 16));
+    const int64_t full = M / MBmax * MBmax;
+    ctx.open("for (int32_t i = 0; i < {}; i += {}) {{", full, MBmax);
+    tile(MBmax, cols);
+    ctx.close();
+    if (full < M) {
+      ctx.open("{{");
+      ctx.line("const int32_t i = {};", full);
+      tile(M - full, cols);
+      ctx.close();
+    }
+  }
 }
 
 }  // namespace tinyaot::codegen::hostk

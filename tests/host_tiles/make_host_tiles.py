@@ -117,6 +117,11 @@ def models():
     conv("conv_v16_wide", 1, 3, 12, 9, 48, (5, 5), strides=[2, 1], dilations=[2, 1], pads=[4, 2, 4, 2],
          act="clip", bias=False)
     conv("conv_v16_groups", 2, 8, 16, 4, 16, (3, 3), group=2, pads=[1, 0, 1, 2])
+    # Whole-row vectors with stride 2 (two loads, even lanes) and 32 columns; depthwise in blocks of
+    # 8 and 4 channels, 20 columns (a last vector overlapping by 12), stride 1 and 2.
+    conv("conv_v16_s2", 1, 4, 8, 7, 64, (3, 3), strides=[2, 2], pads=[1, 1, 1, 1], act="relu")
+    conv("dw_v16", 1, 8, 8, 10, 20, (3, 3), group=8, pads=[1, 1, 1, 1], act="clip")
+    conv("dw_v16_s2", 1, 4, 4, 9, 40, (3, 3), group=4, strides=[2, 2], pads=[1, 1, 1, 1])
 
 
 def outputs():
