@@ -1,6 +1,7 @@
 // Float convolution rows as explicit 16-lane vectors (GCC/Clang vector extensions) for AVX-512
 // hosts: accumulators the compiler keeps in registers, borders by lane shifts instead of scalar code.
 #include <algorithm>
+#include <stdexcept>
 
 #include "codegen/kernels/conv_host.h"
 #include "codegen/kernels/conv_util.h"
@@ -38,13 +39,22 @@ constexpr int64_t kAccVectors = 16;
 
 }  // namespace
 
+// Whole planes as one flattened row (planes narrower than a vector, e.g. VWW's 6x6 depthwise
+// layers): stride 1 and equal input and output widths make every tap one constant offset.
+static bool flat_plane(const Conv2dShape& s) {
+  return s.ow < 16 && s.sh == 1 && s.sw == 1 && s.iw == s.ow && s.oh * s.ow >= 16 && s.ih * s.iw >= 16 &&
+         s.kh * s.kw <= 25;
+}
+
 bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused) {
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;
   const bool depthwise = Cg == 1 && Mg == 1;
-  // A last vector overlapping its predecessor (ow not a multiple of 16) stores some columns twice:
-  // not with a residual, whose stored-over elements the second store would read back.
-  return s.ct == "float" && (s.sw == 1 || s.sw == 2) && s.ow >= 16 && s.iw >= 16 * s.sw &&
-         (s.ow % 16 == 0 || !s.residual) && s.kw <= 7 && (Mg % 4 == 0 || depthwise) &&
+  const bool flat = flat_plane(s);
+  const int64_t width = flat ? s.oh * s.ow : s.ow;
+  // A last vector overlapping its predecessor (width not a multiple of 16) stores some columns
+  // twice: not with a residual, whose stored-over elements the second store would read back.
+  return s.ct == "float" && (flat || ((s.sw == 1 || s.sw == 2) && s.ow >= 16 && s.iw >= 16 * s.sw)) &&
+         (width % 16 == 0 || !s.residual) && s.kw <= 7 && (Mg % 4 == 0 || depthwise) &&
          (!depthwise || s.G % 4 == 0) && s.in_place_scratch.empty() && vector_activation(fused);
 }
 
@@ -62,7 +72,10 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;
   const bool depthwise = Cg == 1 && Mg == 1;
   const int64_t IS = s.ih * s.iw, OS = s.oh * s.ow, KS = s.kh * s.kw, WB = Cg * KS;
-  const int64_t NV = (s.ow + 15) / 16, span = 16 * s.sw;
+  // Flat: the plane is one row of OS columns read from a row of IS (flat_plane).
+  const bool flat = flat_plane(s);
+  const int64_t width = flat ? OS : s.ow, in_width = flat ? IS : s.iw;
+  const int64_t NV = (width + 15) / 16, span = 16 * s.sw;
   const int64_t CV = std::min<int64_t>(NV, 2);
   const int64_t ch = depthwise ? s.G : Mg;  // channels blocked by MB
   int64_t MB = 4;
@@ -81,13 +94,18 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   ctx.line("const float* wm = x1 + {};", mul("m", WB));
   ctx.line("float* ym = y0 + {};", add_off(mul("n", s.M * OS), mul("m", OS)));
   if (s.residual) ctx.line("const float* rm = x3 + {};", add_off(mul("n", s.M * OS), mul("m", OS)));
-  ctx.open("for (int32_t oh = 0; oh < {}; ++oh) {{", s.oh);
-  ctx.line("const int32_t i0 = {};", add_const(mul("oh", s.sh), -s.ph));
-  convk::emit_tap_range(ctx, "k0lo", "k0hi", "i0", s.ih, s.kh, s.dh);
+  if (flat) {
+    ctx.open("{{");
+    ctx.line("const int32_t oh = 0;");
+  } else {
+    ctx.open("for (int32_t oh = 0; oh < {}; ++oh) {{", s.oh);
+    ctx.line("const int32_t i0 = {};", add_const(mul("oh", s.sh), -s.ph));
+    convk::emit_tap_range(ctx, "k0lo", "k0hi", "i0", s.ih, s.kh, s.dh);
+  }
   for (int64_t h0 = 0; h0 < NV; h0 += CV) {
     const int64_t cv = std::min(CV, NV - h0);
     std::vector<int64_t> col(static_cast<size_t>(cv));  // first output column of each vector
-    for (int64_t j = 0; j < cv; ++j) col[static_cast<size_t>(j)] = std::min(16 * (h0 + j), s.ow - 16);
+    for (int64_t j = 0; j < cv; ++j) col[static_cast<size_t>(j)] = std::min(16 * (h0 + j), width - 16);
     ctx.open("{{");
     ctx.line("tinyaot_v16f acc[{}][{}];", MB, cv);
     ctx.raw("#pragma GCC unroll 16\n");
@@ -98,28 +116,51 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
     ctx.close();
     if (Cg > 1) ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
     const std::string c = Cg > 1 ? "c" : "0";
-    ctx.open("for (int32_t k0 = k0lo; k0 < k0hi; ++k0) {{");
-    const std::string row = s.dh == 1 ? "(i0 + k0)" : fmt::format("(i0 + k0 * {})", s.dh);
-    ctx.line("const float* xr = xg + {};", add_off(mul(depthwise ? "m" : c, IS), mul(row, s.iw)));
-    ctx.line("const float* wr = wm + {};", add_off(mul(c, KS), mul("k0", s.kw)));
-    for (int64_t k1 = 0; k1 < s.kw; ++k1) {
-      const int64_t d = k1 * s.dw - s.pw;
+    // Row mode: a run-time loop over the kernel rows in bounds; flat mode: every tap, each with
+    // its own lanes in bounds.
+    if (flat) {
       ctx.open("{{");
+      ctx.line("const float* xr = xg + {};", mul(depthwise ? "m" : c, IS));
+    } else {
+      ctx.open("for (int32_t k0 = k0lo; k0 < k0hi; ++k0) {{");
+      const std::string row = s.dh == 1 ? "(i0 + k0)" : fmt::format("(i0 + k0 * {})", s.dh);
+      ctx.line("const float* xr = xg + {};", add_off(mul(depthwise ? "m" : c, IS), mul(row, s.iw)));
+      ctx.line("const float* wr = wm + {};", add_off(mul(c, KS), mul("k0", s.kw)));
+    }
+    for (int64_t tap = 0; tap < (flat ? KS : s.kw); ++tap) {
+      const int64_t k0 = tap / s.kw, k1 = tap % s.kw;
+      const int64_t d = k1 * s.dw - s.pw;
+      // Lane q of the vector starting at output column `c0`: its input index from xr, or -1
+      // where the tap lies in the padding.
+      auto source = [&](int64_t c0, int64_t q) -> int64_t {
+        if (!flat) {
+          const int64_t ci = s.sw * (c0 + q) + d;
+          return ci >= 0 && ci < s.iw ? ci : -1;
+        }
+        const int64_t p = c0 + q, ir = p / s.ow - s.ph + k0 * s.dh, ic = p % s.ow + d;
+        return ir >= 0 && ir < s.ih && ic >= 0 && ic < s.iw ? ir * s.iw + ic : -1;
+      };
+      ctx.open("{{");
+      if (flat) ctx.line("const float* wr = wm + {};", add_off(mul(c, KS), std::to_string(k0 * s.kw)));
       // Per vector j: the load (a pointer offset from xr; depthwise adds t * IS) and, at the
       // row's ends, the permutation and the lanes that hold a valid tap.
       std::vector<int64_t> base(static_cast<size_t>(cv));
       std::vector<std::string> perm(static_cast<size_t>(cv)), ok(static_cast<size_t>(cv));
       for (int64_t j = 0; j < cv; ++j) {
         const size_t u = static_cast<size_t>(j);
-        const int64_t b0 = s.sw * col[u] + d;
-        const int64_t b = std::max<int64_t>(0, std::min(b0, s.iw - span));
+        // Lane 0's index if it were in bounds (both modes are affine in q), clamped to a load
+        // that stays inside the row.
+        const int64_t b0 = flat ? col[u] + (k0 * s.dh - s.ph) * s.iw + d : s.sw * col[u] + d;
+        const int64_t b = std::max<int64_t>(0, std::min(b0, in_width - span));
         base[u] = b;
         bool all = true;
         std::string pi, oi;
         for (int64_t q = 0; q < 16; ++q) {
-          const int64_t ci = s.sw * (col[u] + q) + d;
-          const bool valid = ci >= 0 && ci < s.iw;
+          const int64_t ci = source(col[u], q);
+          const bool valid = ci >= 0;
           all = all && valid;
+          if (valid && (ci - b < 0 || ci - b >= span))
+            throw std::logic_error("conv_host_v16: lane outside its load");
           pi += (q ? ", " : "") + std::to_string(valid ? ci - b : 0);
           oi += (q ? ", " : "") + std::string(valid ? "-1" : "0");
         }

@@ -122,6 +122,12 @@ def models():
     conv("conv_v16_s2", 1, 4, 8, 7, 64, (3, 3), strides=[2, 2], pads=[1, 1, 1, 1], act="relu")
     conv("dw_v16", 1, 8, 8, 10, 20, (3, 3), group=8, pads=[1, 1, 1, 1], act="clip")
     conv("dw_v16_s2", 1, 4, 4, 9, 40, (3, 3), group=4, strides=[2, 2], pads=[1, 1, 1, 1])
+    # Planes narrower than a vector as one flattened row with per-tap lane masks: ResNet-8's 8x8
+    # layers in small (64 positions, residual), VWW's 6x6 depthwise layers (36 = 16 + 16 + an
+    # overlapping 16), a 5x5 kernel without bias.
+    conv("conv_v16_flat", 1, 16, 16, 8, 8, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
+    conv("dw_v16_flat", 1, 8, 8, 6, 6, (3, 3), group=8, pads=[1, 1, 1, 1], act="relu")
+    conv("dw_v16_flat_5x5", 1, 4, 4, 5, 7, (5, 5), group=4, pads=[2, 2, 2, 2], act="clip", bias=False)
 
 
 def outputs():
