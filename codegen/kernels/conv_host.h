@@ -62,5 +62,12 @@ bool matmul_v16_fit(const std::string& ct, int64_t N, const act::Activation& fus
 void emit_matmul_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
                      int64_t sak, const std::string& b, int64_t sbk, const std::string& y, int64_t syi,
                      const MatmulEpilogue& epi, const act::Activation& fused);
+// Pointwise convolutions (group 1, constant weights, M a multiple of 32) over fewer than 48
+// pixels: lanes are output channels, weights transposed at compile time. The caller wraps it in
+// kV16If around its other bodies and reads `w` no more (it emits `(void)` for that pointer).
+bool pointwise_channels_v16_fit(const std::string& ct, int64_t G, int64_t M, int64_t N, const ir::Value* w);
+void emit_pointwise_channels_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const ir::Value& w,
+                                 const std::string& x, const std::string& y, const MatmulEpilogue& epi,
+                                 const act::Activation& fused);
 
 }  // namespace tinyaot::codegen::hostk

@@ -298,4 +298,58 @@ void emit_matmul_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const std:
   }
 }
 
+bool pointwise_channels_v16_fit(const std::string& ct, int64_t G, int64_t M, int64_t N, const ir::Value* w) {
+  return ct == "float" && G == 1 && w != nullptr && M % 32 == 0 && N < 48;
+}
+
+// Pointwise layers with few pixels (VWW's 6x6 and 3x3 planes: 36 or 9 columns fill a 16-lane
+// vector badly) put 32 output channels in two vectors instead, read from weights transposed at
+// compile time to [K][M]: per k two weight vectors and one broadcast input per pixel, up to 12
+// pixels (24 accumulators). Each output is summed from zero in k order; the epilogue and the
+// activation then run per element, as in the scalar loop, after the tile is written to the stack.
+void emit_pointwise_channels_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const ir::Value& w,
+                                 const std::string& x, const std::string& y, const MatmulEpilogue& epi,
+                                 const act::Activation& fused) {
+  ctx.require_helper("tinyaot_v16", kV16Helper);
+  std::vector<double> tv(static_cast<size_t>(M * K));
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t m = 0; m < M; ++m) tv[static_cast<size_t>(k * M + m)] = w.get_f64(m * K + k);
+  const std::string wt = ctx.const_table("wt", ir::DType::F32, tv);
+  const int64_t tiles = (N + 11) / 12, nn = (N + tiles - 1) / tiles;
+  ctx.line("const tinyaot_v16f zv = {{}};");
+  ctx.open("for (int32_t i = 0; i < {}; i += 32) {{", M);
+  for (int64_t j0 = 0; j0 < N; j0 += nn) {
+    const int64_t nb = std::min(nn, N - j0);
+    ctx.open("{{");
+    ctx.line("tinyaot_v16f acc[{}][2];", nb);
+    ctx.raw("#pragma GCC unroll 16\n");
+    ctx.line("for (int32_t p = 0; p < {}; ++p) acc[p][0] = acc[p][1] = zv;", nb);
+    ctx.open("for (int32_t k = 0; k < {}; ++k) {{", K);
+    ctx.line("const float* wk = {} + {};", wt, add_off(mul("k", M), "i"));
+    ctx.line("tinyaot_v16f w0, w1; memcpy(&w0, wk, 64); memcpy(&w1, wk + 16, 64);");
+    ctx.line("const float* xk = {} + {};", x, add_const(mul("k", N), j0));
+    ctx.raw("#pragma GCC unroll 16\n");
+    ctx.open("for (int32_t p = 0; p < {}; ++p) {{", nb);
+    ctx.line("const float xv = xk[p];");
+    ctx.line("acc[p][0] += w0 * xv;");
+    ctx.line("acc[p][1] += w1 * xv;");
+    ctx.close();
+    ctx.close();
+    ctx.open("for (int32_t p = 0; p < {}; ++p) {{", nb);
+    ctx.open("for (int32_t h = 0; h < 2; ++h) {{");
+    ctx.line("float lane[16]; memcpy(lane, &acc[p][h], 64);");
+    ctx.open("for (int32_t l = 0; l < 16; ++l) {{");
+    ctx.line("float v = lane[l];");
+    const std::string e = epi("v", "(i + h * 16 + l)", add_const("p", j0));
+    if (e != "v") ctx.line("v = {};", e);
+    if (fused) ctx.line("{}", act::c_stmt(fused, "v", ir::DType::F32));
+    ctx.line("{}[{}] = v;", y, add_off(mul("(i + h * 16 + l)", N), add_const("p", j0)));
+    ctx.close();
+    ctx.close();
+    ctx.close();
+    ctx.close();
+  }
+  ctx.close();
+}
+
 }  // namespace tinyaot::codegen::hostk
