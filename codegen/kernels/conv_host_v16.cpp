@@ -39,18 +39,27 @@ constexpr int64_t kAccVectors = 16;
 
 }  // namespace
 
-// Whole planes as one flattened row (planes narrower than a vector, e.g. VWW's 6x6 depthwise
-// layers): stride 1 and equal input and output widths make every tap one constant offset.
+// Planes narrower than a vector, with every output row and tap unrolled at compile time (flat
+// mode). Stride 1 with equal input and output widths makes every tap one constant offset over the
+// flattened plane, so its vectors are 16 consecutive outputs, crossing rows (VWW's 6x6 depthwise,
+// ResNet-8's 8x8 layers); otherwise (stride 2: VWW's 24x24 -> 12x12 depthwise layers) each output
+// row is one vector of `ow` lanes, whose taps span at most 2 * ow - 1 < 32 input columns.
+// Row vectors are only for depthwise layers: regular ones keep the channels-innermost tiles,
+// which fill all 16 lanes (ResNet-8's stride-2 8x8 layers were measured slower as row vectors).
+static bool flat_contiguous(const Conv2dShape& s) {
+  return s.sh == 1 && s.sw == 1 && s.iw == s.ow && s.oh * s.ow >= 16;
+}
 static bool flat_plane(const Conv2dShape& s) {
-  return s.ow < 16 && s.sh == 1 && s.sw == 1 && s.iw == s.ow && s.oh * s.ow >= 16 && s.ih * s.iw >= 16 &&
-         s.kh * s.kw <= 25;
+  const bool depthwise = s.C == s.G && s.M == s.G;
+  return s.ow < 16 && (s.sw == 1 || s.sw == 2) && s.ih * s.iw >= 32 && s.kh * s.kw <= 25 && s.oh <= 16 &&
+         (flat_contiguous(s) || depthwise);
 }
 
 bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused) {
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;
   const bool depthwise = Cg == 1 && Mg == 1;
   const bool flat = flat_plane(s);
-  const int64_t width = flat ? s.oh * s.ow : s.ow;
+  const int64_t width = flat ? (flat_contiguous(s) ? s.oh * s.ow : 16) : s.ow;
   // A last vector overlapping its predecessor (width not a multiple of 16) stores some columns
   // twice: not with a residual, whose stored-over elements the second store would read back.
   return s.ct == "float" && (flat || ((s.sw == 1 || s.sw == 2) && s.ow >= 16 && s.iw >= 16 * s.sw)) &&
@@ -73,9 +82,9 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   const bool depthwise = Cg == 1 && Mg == 1;
   const int64_t IS = s.ih * s.iw, OS = s.oh * s.ow, KS = s.kh * s.kw, WB = Cg * KS;
   // Flat: the plane is one row of OS columns read from a row of IS (flat_plane).
-  const bool flat = flat_plane(s);
-  const int64_t width = flat ? OS : s.ow, in_width = flat ? IS : s.iw;
-  const int64_t NV = (width + 15) / 16, span = 16 * s.sw;
+  const bool flat = flat_plane(s), contiguous = flat && flat_contiguous(s);
+  const int64_t width = flat ? OS : s.ow;
+  const int64_t NV = flat && !contiguous ? s.oh : (width + 15) / 16, span = 16 * s.sw;
   const int64_t CV = std::min<int64_t>(NV, 2);
   const int64_t ch = depthwise ? s.G : Mg;  // channels blocked by MB
   int64_t MB = 4;
@@ -104,8 +113,13 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   }
   for (int64_t h0 = 0; h0 < NV; h0 += CV) {
     const int64_t cv = std::min(CV, NV - h0);
-    std::vector<int64_t> col(static_cast<size_t>(cv));  // first output column of each vector
-    for (int64_t j = 0; j < cv; ++j) col[static_cast<size_t>(j)] = std::min(16 * (h0 + j), width - 16);
+    // First output column (flat: position in the plane) and lane count of each vector.
+    std::vector<int64_t> col(static_cast<size_t>(cv)), nl(static_cast<size_t>(cv), 16);
+    for (int64_t j = 0; j < cv; ++j) {
+      col[static_cast<size_t>(j)] =
+          flat && !contiguous ? (h0 + j) * s.ow : std::min(16 * (h0 + j), width - 16);
+      if (flat && !contiguous) nl[static_cast<size_t>(j)] = s.ow;
+    }
     ctx.open("{{");
     ctx.line("tinyaot_v16f acc[{}][{}];", MB, cv);
     ctx.raw("#pragma GCC unroll 16\n");
@@ -137,34 +151,52 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
           const int64_t ci = s.sw * (c0 + q) + d;
           return ci >= 0 && ci < s.iw ? ci : -1;
         }
-        const int64_t p = c0 + q, ir = p / s.ow - s.ph + k0 * s.dh, ic = p % s.ow + d;
+        const int64_t p = c0 + q, ir = p / s.ow * s.sh - s.ph + k0 * s.dh, ic = p % s.ow * s.sw + d;
         return ir >= 0 && ir < s.ih && ic >= 0 && ic < s.iw ? ir * s.iw + ic : -1;
       };
       ctx.open("{{");
-      if (flat) ctx.line("const float* wr = wm + {};", add_off(mul(c, KS), std::to_string(k0 * s.kw)));
       // Per vector j: the load (a pointer offset from xr; depthwise adds t * IS) and, at the
       // row's ends, the permutation and the lanes that hold a valid tap.
       std::vector<int64_t> base(static_cast<size_t>(cv));
+      std::vector<bool> two(static_cast<size_t>(cv)), none(static_cast<size_t>(cv));
       std::vector<std::string> perm(static_cast<size_t>(cv)), ok(static_cast<size_t>(cv));
       for (int64_t j = 0; j < cv; ++j) {
         const size_t u = static_cast<size_t>(j);
-        // Lane 0's index if it were in bounds (both modes are affine in q), clamped to a load
-        // that stays inside the row.
-        const int64_t b0 = flat ? col[u] + (k0 * s.dh - s.ph) * s.iw + d : s.sw * col[u] + d;
-        const int64_t b = std::max<int64_t>(0, std::min(b0, in_width - span));
+        // The lanes' input indices (-1: padding, or past the vector's lane count).
+        std::vector<int64_t> src(16);
+        int64_t lo = -1, hi = -1;
+        for (int64_t q = 0; q < 16; ++q) {
+          src[static_cast<size_t>(q)] = q < nl[u] ? source(col[u], q) : -1;
+          const int64_t ci = src[static_cast<size_t>(q)];
+          if (ci >= 0) lo = lo < 0 ? ci : std::min(lo, ci), hi = std::max(hi, ci);
+        }
+        none[u] = lo < 0;
+        if (none[u]) continue;  // every lane in the padding: this tap adds nothing to the vector
+        // One vector (two with stride 2 or a wider flat span) loaded from the first valid
+        // index, clamped so the load stays inside the row (flat: the plane).
+        const int64_t in_width = flat ? IS : s.iw;
+        const int64_t sp = flat ? (hi - lo < 16 ? 16 : 32) : span;
+        two[u] = sp == 32;
+        // Preferred start: lane 0's index where the mode is affine in q (then an in-bounds vector
+        // is one plain load), else the first valid index.
+        const int64_t pref = contiguous ? col[u] + (k0 * s.dh - s.ph) * s.iw + d
+                             : flat     ? lo
+                                        : s.sw * col[u] + d;
+        const int64_t b = std::max<int64_t>(0, std::min(pref, in_width - sp));
         base[u] = b;
-        bool all = true;
+        bool all = true, direct = !two[u];
         std::string pi, oi;
         for (int64_t q = 0; q < 16; ++q) {
-          const int64_t ci = source(col[u], q);
+          const int64_t ci = src[static_cast<size_t>(q)];
           const bool valid = ci >= 0;
           all = all && valid;
-          if (valid && (ci - b < 0 || ci - b >= span))
+          direct = direct && valid && ci == b + q;
+          if (valid && (ci - b < 0 || ci - b >= sp))
             throw std::logic_error("conv_host_v16: lane outside its load");
           pi += (q ? ", " : "") + std::to_string(valid ? ci - b : 0);
           oi += (q ? ", " : "") + std::string(valid ? "-1" : "0");
         }
-        if (b != b0 || s.sw > 1) perm[u] = pi;
+        if (!direct) perm[u] = pi;
         if (!all) ok[u] = oi;
       }
       auto load = [&](int64_t j, const std::string& xbase) {
@@ -174,30 +206,38 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
           ctx.line("memcpy(&xv{}, {} + {}, 64);", j, xbase, base[u]);
           return;
         }
-        const std::string hi = s.sw > 1 ? fmt::format("xh{}", j) : fmt::format("xv{}", j);
+        const std::string hi = two[u] ? fmt::format("xh{}", j) : fmt::format("xl{}", j);
         ctx.line("tinyaot_v16f xl{}; memcpy(&xl{}, {} + {}, 64);", j, j, xbase, base[u]);
-        if (s.sw > 1) ctx.line("tinyaot_v16f xh{}; memcpy(&xh{}, {} + {}, 64);", j, j, xbase, base[u] + 16);
+        if (two[u]) ctx.line("tinyaot_v16f xh{}; memcpy(&xh{}, {} + {}, 64);", j, j, xbase, base[u] + 16);
         ctx.raw("#if defined(__clang__)\n");
-        ctx.line("xv{} = __builtin_shufflevector(xl{}, {}, {});", j, j,
-                 s.sw > 1 ? hi : fmt::format("xl{}", j), perm[u]);
+        ctx.line("xv{} = __builtin_shufflevector(xl{}, {}, {});", j, j, hi, perm[u]);
         ctx.raw("#else\n");
-        ctx.line("xv{} = __builtin_shuffle(xl{}, {}, (tinyaot_v16i){{{}}});", j, j,
-                 s.sw > 1 ? hi : fmt::format("xl{}", j), perm[u]);
+        ctx.line("xv{} = __builtin_shuffle(xl{}, {}, (tinyaot_v16i){{{}}});", j, j, hi, perm[u]);
         ctx.raw("#endif\n");
       };
+      bool any = false;
+      for (int64_t j = 0; j < cv; ++j) any = any || !none[static_cast<size_t>(j)];
+      if (!any) {
+        ctx.close();
+        continue;
+      }
+      if (flat) ctx.line("const float* wr = wm + {};", add_off(mul(c, KS), std::to_string(k0 * s.kw)));
       for (int64_t j = 0; j < cv; ++j)
-        if (!ok[static_cast<size_t>(j)].empty())
+        if (!none[static_cast<size_t>(j)] && !ok[static_cast<size_t>(j)].empty())
           ctx.line("const tinyaot_v16i ok{} = {{{}}};", j, ok[static_cast<size_t>(j)]);
       if (!depthwise)
-        for (int64_t j = 0; j < cv; ++j) load(j, "xr");
+        for (int64_t j = 0; j < cv; ++j)
+          if (!none[static_cast<size_t>(j)]) load(j, "xr");
       ctx.raw("#pragma GCC unroll 16\n");
       ctx.open("for (int32_t t = 0; t < {}; ++t) {{", MB);
       if (depthwise) {
         ctx.line("const float* xt = xr + {};", mul("t", IS));
-        for (int64_t j = 0; j < cv; ++j) load(j, "xt");
+        for (int64_t j = 0; j < cv; ++j)
+          if (!none[static_cast<size_t>(j)]) load(j, "xt");
       }
       ctx.line("const float wv = wr[{}];", add_off(mul("t", WB), std::to_string(k1)));
       for (int64_t j = 0; j < cv; ++j) {
+        if (none[static_cast<size_t>(j)]) continue;
         if (!ok[static_cast<size_t>(j)].empty())
           ctx.line("acc[t][{0}] = ok{0} ? acc[t][{0}] + xv{0} * wv : acc[t][{0}];", j);
         else
@@ -215,6 +255,18 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
           add_off(add_off(mul("t", OS), mul("oh", s.ow)), std::to_string(col[static_cast<size_t>(j)]));
       ctx.open("{{");
       ctx.line("tinyaot_v16f v = acc[t][{}];", j);
+      if (nl[static_cast<size_t>(j)] < 16) {
+        // A row of fewer than 16 outputs: its lanes are finished and stored one by one.
+        ctx.line("float lane[16]; memcpy(lane, &v, 64);");
+        ctx.open("for (int32_t q = 0; q < {}; ++q) {{", nl[static_cast<size_t>(j)]);
+        ctx.line("float e = lane[q];");
+        if (s.residual) ctx.line("e += rm[{}];", add_off(idx, "q"));
+        if (fused) ctx.line("{}", act::c_stmt(fused, "e", dt));
+        ctx.line("ym[{}] = e;", add_off(idx, "q"));
+        ctx.close();
+        ctx.close();
+        continue;
+      }
       if (s.residual) {
         ctx.line("tinyaot_v16f r; memcpy(&r, rm + {}, 64);", idx);
         ctx.line("v += r;");

@@ -128,6 +128,10 @@ def models():
     conv("conv_v16_flat", 1, 16, 16, 8, 8, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
     conv("dw_v16_flat", 1, 8, 8, 6, 6, (3, 3), group=8, pads=[1, 1, 1, 1], act="relu")
     conv("dw_v16_flat_5x5", 1, 4, 4, 5, 7, (5, 5), group=4, pads=[2, 2, 2, 2], act="clip", bias=False)
+    # Depthwise planes narrower than a vector as one vector per output row: stride 2 (VWW's 24x24 ->
+    # 12x12 layers in small, asymmetric pads) and stride 1 without padding (input wider than output).
+    conv("dw_v16_rows_s2", 1, 8, 8, 12, 11, (3, 3), group=8, strides=[2, 2], pads=[0, 0, 1, 1], act="relu")
+    conv("dw_v16_rows_valid", 1, 4, 4, 9, 9, (3, 3), group=4)
     # Pointwise over few pixels with output channels as lanes (transposed weights): 15 pixels in
     # one tile, 64 channels; 36 pixels in three tiles of 12 with a residual (VWW's 6x6 layers).
     conv("pointwise_channels", 1, 20, 64, 3, 5, (1, 1), act="relu")
