@@ -18,15 +18,13 @@
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "codegen/kernels/sparse.h"
+#include "compiler/ops/conv.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
 #include "compiler/ops/residual.h"
 
 namespace tinyaot {
-
-// Defined in compiler/ops/conv.cpp.
-std::map<std::string, std::vector<int64_t>> conv_geometry(const ir::Node& n);
 
 namespace codegen {
 // Defined in codegen/kernels/gemm.cpp.
