@@ -11,6 +11,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_dsp_quantize.h"
 #include "codegen/kernels/arm_mve_conv.h"
 #include "codegen/kernels/arm_mve_eltwise.h"
 #include "codegen/kernels/arm_mve_gemm.h"
@@ -148,6 +149,7 @@ void emit_QuantizeLinear(const Node& n, KernelCtx& ctx) {
   ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
   ctx.set_name(fmt::format("quantize_f32_{}{}", ir::dtype_name(yt), dim > 1 ? "_axis" : ""));
   if (dim == 1) codegen::arm::emit_quantize_mve(ctx);  // M55: an MVE block first (arm_mve_eltwise.cpp)
+  if (dim == 1) codegen::arm::emit_quantize_dsp(ctx);  // then a DSP/FPU block (arm_dsp_quantize.cpp)
   const std::string xv = n.inputs[0]->dtype == DType::F32 ? "x0[e]" : "(float)x0[e]";
   const Param zp = zero_point(n, 2, ctx, "zp");
   const ir::Value* sv = cval(n, 1);
