@@ -51,8 +51,9 @@ static bool flat_contiguous(const Conv2dShape& s) {
 }
 static bool flat_plane(const Conv2dShape& s) {
   const bool depthwise = s.C == s.G && s.M == s.G;
-  return s.ow < 16 && (s.sw == 1 || s.sw == 2) && s.ih * s.iw >= 32 && s.kh * s.kw <= 25 && s.oh <= 16 &&
-         (flat_contiguous(s) || depthwise);
+  // Every vector and tap is emitted separately: at most 64 vectors (KWS's 25x5 planes are 8).
+  return s.ow < 16 && (s.sw == 1 || s.sw == 2) && s.ih * s.iw >= 32 && s.kh * s.kw <= 25 &&
+         (flat_contiguous(s) ? s.oh * s.ow <= 1024 : depthwise && s.oh <= 16);
 }
 
 bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused) {
