@@ -86,11 +86,15 @@ void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activ
   const bool flat = flat_plane(s), contiguous = flat && flat_contiguous(s);
   const int64_t width = flat ? OS : s.ow;
   const int64_t NV = flat && !contiguous ? s.oh : (width + 15) / 16, span = 16 * s.sw;
-  const int64_t CV = std::min<int64_t>(NV, 2);
+  // Vectors per tile: 2 (one for depthwise flat tiles, see below).
+  const int64_t CV = std::min<int64_t>(NV, depthwise && flat ? 1 : 2);
   const int64_t ch = depthwise ? s.G : Mg;  // channels blocked by MB
   int64_t MB = 4;
+  // Depthwise flat tiles are straight-line code (every tap unrolled, each channel loading its own
+  // inputs): 8 channels x 2 vectors made GCC hoist their loads and spill (6 KB frames on VWW).
+  const int64_t max_mb = depthwise && flat ? 4 : 16;
   for (int64_t cand : {16, 8})
-    if (ch % cand == 0 && cand * CV <= kAccVectors) {
+    if (cand <= max_mb && ch % cand == 0 && cand * CV <= kAccVectors) {
       MB = cand;
       break;
     }
