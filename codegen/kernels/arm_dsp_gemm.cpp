@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 
 namespace tinyaot::codegen::arm {
@@ -264,7 +265,7 @@ RqRecord rq_record_for(int32_t mult, int32_t shift, int64_t bound) {
   return r;
 }
 
-std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
+std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L, bool scale_weights) {
   const ir::Node& n = ctx.node();
   if (L.mult.size() != static_cast<size_t>(L.M) || n.inputs.size() < 4 || !n.inputs[3] ||
       !n.inputs[3]->is_constant())
@@ -282,19 +283,38 @@ std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
   for (int64_t m = 0; m < L.M; ++m) {
     RqRecord& r = out[static_cast<size_t>(m)];
     r.bias = bv ? static_cast<int32_t>(bv->get_i64(m)) : 0;
-    int64_t sumabs = 0;
-    for (int64_t k = 0; k < per; ++k) sumabs += std::llabs(wv.get_i64(m * per + k));
+    int64_t sumabs = 0, sumw = 0, maxw = 0;
+    for (int64_t k = 0; k < per; ++k) {
+      const int64_t w = wv.get_i64(m * per + k);
+      sumabs += std::llabs(w);
+      sumw += w;
+      maxw = std::max<int64_t>(maxw, std::llabs(w));
+    }
     const int64_t bound = std::llabs(r.bias) + maxdx * sumabs;
-    const RqRecord f = rq_record_for(L.mult[static_cast<size_t>(m)], L.shift[static_cast<size_t>(m)], bound);
+    const int32_t mult = L.mult[static_cast<size_t>(m)], shift = L.shift[static_cast<size_t>(m)];
+    RqRecord f = rq_record_for(mult, shift, bound);
+    // Kernels summing raw inputs onto the folded bias see partial sums up to `raw`.
+    const int64_t raw =
+        std::llabs(r.bias) + std::llabs(L.xzp * sumw) + std::max<int64_t>(std::llabs(lo), hi) * sumabs;
+    for (int32_t b = 1; scale_weights && f.sh <= 0 && b <= 8; ++b) {
+      if ((maxw << b) > 32767 || (raw << b) >= (int64_t{1} << 31) || shift > INT32_MAX - b) break;
+      const RqRecord g = rq_record_for(mult, shift + b, bound << b);
+      if (g.sh > 0) f = g, r.b = b;
+    }
     r.mult = f.mult;
     r.sh = f.sh;
   }
   return out;
 }
 
-std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast) {
+std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast,
+                                    std::vector<int32_t>* wshift) {
   const ir::Value& wv = *ctx.node().inputs[3]->value;
-  const std::vector<RqRecord> rq = rq_records(ctx, L);
+  const std::vector<RqRecord> rq = rq_records(ctx, L, wshift != nullptr);
+  if (wshift) {
+    wshift->assign(static_cast<size_t>(M2), 0);
+    for (size_t m = 0; m < rq.size(); ++m) (*wshift)[m] = rq[m].b;
+  }
   const int64_t M = L.M, K = wv.numel() / M;
   std::vector<double> rt(static_cast<size_t>(M2 * 4), 0.0);
   *all_fast = true;
@@ -308,7 +328,8 @@ std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, i
     int64_t sumw = 0;
     for (int64_t k = 0; k < K; ++k) sumw += wv.get_i64(m * K + k);
     const RqRecord& q = rq[static_cast<size_t>(m)];
-    r[0] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(q.bias) - L.xzp * sumw));
+    r[0] = static_cast<int32_t>(
+        static_cast<uint32_t>((static_cast<int64_t>(q.bias) - L.xzp * sumw) * (int64_t{1} << q.b)));
     r[1] = q.mult;
     r[2] = q.sh;
     if (q.sh > 0) r[3] = static_cast<double>((int64_t{1} << (q.sh - 1)) + L.yzp * (int64_t{1} << q.sh));
@@ -447,7 +468,11 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     return (c * KH + kh) * KW + kw;
   };
 
-  // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps].
+  bool all_fast = true;
+  std::vector<int32_t> wshift;
+  const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast, &wshift);
+  // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps],
+  // scaled by 2^wshift[m] (rq_records).
   std::vector<double> wt(static_cast<size_t>(M2 * G4 * 2), 0.0);
   for (int64_t m = 0; m < M2; ++m)
     for (int64_t g = 0; g < G4; ++g)
@@ -455,13 +480,11 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
         int32_t v[2] = {0, 0};
         for (int64_t e = 0; e < 2; ++e) {
           const int64_t k = src(g * 4 + h * 2 + e);
-          if (m < M && k >= 0) v[e] = static_cast<int32_t>(wv.get_i64(m * K + k));
+          if (m < M && k >= 0) v[e] = static_cast<int32_t>(wv.get_i64(m * K + k) * (int64_t{1} << wshift[m]));
         }
         const uint32_t word = (static_cast<uint32_t>(v[0]) & 0xffffu) | (static_cast<uint32_t>(v[1]) << 16);
         wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
       }
-  bool all_fast = true;
-  const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
   // Layers whose records are all fast take the assembly body (arm_dsp_gemm_asm.h): full channel
   // pairs write straight into y; an odd last channel and an odd last pixel go through a small
   // byte buffer after the scratch's taps (2 bytes per channel) and are copied from there.
