@@ -490,9 +490,10 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   // byte buffer after the scratch's taps (2 bytes per channel) and are copied from there.
   const int64_t ring_bytes = cp.ring ? cp.R * cp.SL * 2 : 0;
   std::string wtab, rtab, gemm;
+  const bool shift1 = all_fast && pw2x2_shift1(rt);
   if (all_fast) {
-    wtab = ctx.const_table("pw", ir::DType::I32, pw2x2_stream(wt, rt, G4, M2));
-    gemm = require_pw2x2_asm(ctx, L.y_type);
+    wtab = ctx.const_table("pw", ir::DType::I32, pw2x2_stream(wt, rt, G4, M2, shift1));
+    gemm = require_pw2x2_asm(ctx, L.y_type, shift1);
   } else {
     wtab = ctx.const_table("w16", ir::DType::I32, wt);
     rtab = ctx.const_table("rq", ir::DType::I32, gemm_records(rt));
@@ -522,7 +523,8 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     if (M % 2) {
       ctx.open("{{");
       ctx.line("{}* t = {};", yt, buf);
-      ctx.line("{}(xs, (const int32_t*){} + {}, t, 2, 1, {});", gemm, wtab, M / 2 * pw2x2_pair_words(G4), G4);
+      ctx.line("{}(xs, (const int32_t*){} + {}, t, 2, 1, {});", gemm, wtab,
+               M / 2 * pw2x2_pair_words(G4, shift1), G4);
       ctx.line("y0[{0} + p] = t[0];", (M - 1) * P);
       ctx.line("y0[{0} + p + 1] = t[1];", (M - 1) * P);
       ctx.close();
