@@ -539,12 +539,27 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     }
   };
   if (!im2col) {
+    // Pixel pairs: the assembly widening of the channel groups (arm_dsp_gemm_asm.h), the last
+    // C % 4 channels one by one; an odd last pixel takes the C helper.
     const std::string widen = std::string("tinyaot_dsp_widen2_") + tsuf(L.x_type);
-    ctx.require_helper(widen, widen_helper_text(L.x_type));
+    const std::string widen4 = require_widen4_asm(ctx, L.x_type);
+    if (P % 2) ctx.require_helper(widen, widen_helper_text(L.x_type));
     if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
     ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
-    ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
-    ctx.line("{}(x0 + p, {}, {}, np - 1, xs);", widen, P, L.C);
+    if (P % 2 || !all_fast) ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+    if (P % 2) ctx.open("if (np == 2) {{");
+    if (L.C >= 4) ctx.line("{}(x0 + p, {}, {}, xs);", widen4, P, L.C / 4);
+    for (int64_t j = 0; j < L.C % 4; ++j) {
+      const int64_t c = L.C / 4 * 4 + j, d = L.C / 4 * 8 + j;
+      ctx.line("xs[{}] = x0[p + {}];", d, c * P);
+      ctx.line("xs[{}] = x0[p + {}];", d + 4, c * P + 1);
+    }
+    if (P % 2) {
+      ctx.close();
+      ctx.open("else {{");
+      ctx.line("{}(x0 + p, {}, {}, 0, xs);", widen, P, L.C);
+      ctx.close();
+    }
     call();
     ctx.close();
     return;

@@ -169,4 +169,40 @@ std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type, bool sh
   return name;
 }
 
+std::string require_widen4_asm(KernelCtx& ctx, const std::string& x_type) {
+  const bool s8 = x_type == "int8_t";
+  const std::string name = std::string("tinyaot_dsp_widen4_") + (s8 ? "s8" : "u8");
+  const char* ext = s8 ? "sxtb16" : "uxtb16";
+  std::string a;
+  auto op = [&](const std::string& t) { a += "      \"" + t + "\\n\\t\"\n"; };
+  // One halfword per channel holds both pixels' bytes; PKHBT pairs channels (c, c + 1) as
+  // [c p0, c p1, c+1 p0, c+1 p1], whose even bytes are pixel 0's pair and odd bytes pixel 1's.
+  op("push {r4-r7}");
+  a += "      \"1:\\n\\t\"\n";
+  op("ldrh r4, [r0]");
+  op("ldrh r6, [r0, r1]");
+  op("add r0, r0, r1, lsl #1");
+  op("ldrh r5, [r0]");
+  op("ldrh r7, [r0, r1]");
+  op("add r0, r0, r1, lsl #1");
+  op("pkhbt r4, r4, r6, lsl #16");
+  op("pkhbt r5, r5, r7, lsl #16");
+  op(fmt::format("{} r6, r4, ror #8", ext));
+  op(fmt::format("{} r4, r4", ext));
+  op(fmt::format("{} r7, r5, ror #8", ext));
+  op(fmt::format("{} r5, r5", ext));
+  op("stm r3!, {r4, r5, r6, r7}");
+  op("subs r2, r2, #1");
+  op("bne 1b");
+  op("pop {r4-r7}");
+  op("bx lr");
+  ctx.require_helper(
+      name, fmt::format("#if defined(__ARM_FEATURE_DSP)\n"
+                        "static __attribute__((naked, noinline, unused)) void {}(const {}*, int32_t, "
+                        "int32_t, int16_t*) {{\n"
+                        "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
+                        name, x_type, a));
+  return name;
+}
+
 }  // namespace tinyaot::codegen::arm

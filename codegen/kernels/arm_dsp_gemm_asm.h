@@ -33,4 +33,9 @@ bool pw2x2_shift1(const std::vector<double>& rt);
 // shift1: the variant for streams without shifts (pw2x2_shift1).
 std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type, bool shift1);
 
+// Registers `void NAME(const X* x, int32_t P, int32_t groups, int16_t* xs)` for input type x_type
+// and returns NAME: channels 4g..4g+3 of pixels x[0] and x[1] (channel stride P) for g < groups,
+// sign- or zero-extended into xs in the GEMM's [group][pixel][4] layout (13 instructions a group).
+std::string require_widen4_asm(KernelCtx& ctx, const std::string& x_type);
+
 }  // namespace tinyaot::codegen::arm
