@@ -606,17 +606,40 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   // in the weights' order. Windows inside the input take a branch-free, fully unrolled copy with
   // constant offsets when K <= 64; the others check every tap.
   const bool fast = H >= KH && Wd >= KW && K <= 64;
+  // With an even output width both pixels of a block share an output row: the loops walk rows and
+  // column pairs (no division), and blocks whose two windows are both inside copy both at once.
+  const bool rows = fast && OW % 2 == 0 && Wd >= KW + L.s[1];
   if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
-  ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
-  ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
-  ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
-  ctx.line("const int32_t pq = q < np ? p + q : p;");
-  ctx.line("const int32_t oy = pq / {}, ox = pq % {};", OW, OW);
-  ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
-  ctx.line("int16_t* s = xs + q * 4;");
-  if (fast) {
-    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW);
+  if (rows) {
+    ctx.open("for (int32_t oy = 0; oy < {}; ++oy) {{", L.out[0]);
+    ctx.open("for (int32_t ox = 0; ox < {}; ox += 2) {{", OW);
+    ctx.line("const int32_t p = oy * {} + ox;", OW);
+    if (!all_fast) ctx.line("const int32_t np = 2;");
+    ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
+    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW - L.s[1]);
     ctx.line("const {}* xb = x0 + iy * {} + ix;", L.x_type, Wd);
+    for (int64_t q = 0; q < 2; ++q)
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
+        ctx.line("xs[{}] = xb[{}];", k / 4 * 8 + q * 4 + k % 4, c * IS + kh * Wd + kw + q * L.s[1]);
+      }
+    ctx.close();
+    ctx.open("else {{");
+    ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
+    ctx.line("const int32_t ixq = ix + q * {};", L.s[1]);
+    ctx.line("int16_t* s = xs + q * 4;");
+  } else {
+    ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
+    ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+    ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
+    ctx.line("const int32_t pq = q < np ? p + q : p;");
+    ctx.line("const int32_t oy = pq / {}, ox = pq % {};", OW, OW);
+    ctx.line("const int32_t iy = oy * {} - {}, ixq = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
+    ctx.line("int16_t* s = xs + q * 4;");
+  }
+  if (fast) {
+    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ixq <= {}u) {{", H - KH, Wd - KW);
+    ctx.line("const {}* xb = x0 + iy * {} + ixq;", L.x_type, Wd);
     for (int64_t k = 0; k < K; ++k) {
       const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
       ctx.line("s[{}] = xb[{}];", k / 4 * 8 + k % 4, c * IS + kh * Wd + kw);
@@ -629,7 +652,7 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.line("const int32_t y = iy + kh;");
   ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, Wd);
   ctx.open("for (int32_t kw = 0; kw < {}; ++kw) {{", KW);
-  ctx.line("const int32_t x = ix + kw;");
+  ctx.line("const int32_t x = ixq + kw;");
   ctx.line("const int32_t k = (c * {} + kh) * {} + kw;", KH, KW);
   ctx.line(
       "s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
@@ -638,6 +661,13 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.close();
   ctx.close();
   ctx.close();
+  if (rows) {
+    ctx.close();
+    call();
+    ctx.close();
+    ctx.close();
+    return;
+  }
   call();
   ctx.close();
 }

@@ -55,6 +55,9 @@ def models():
     # need the weights and bias scaled by 2 (rq_records, scale_weights).
     c("pw_bigmult_c8_m5_3x3", 8, 5, (3, 3), (1, 1), sx=0.05, sy=0.0041,
       sw=[0.0213, 0.0257, 0.0311, 0.0347, 0.0389], wmax=4, xmax=8)
+    # Per-tap gather by output rows (even output width): padding on every side, stride 1 (the
+    # ResNet-8 first-layer form), so blocks have both, one or none of their windows inside.
+    c("gather_c3_m5_6x8_pad1", 3, 5, (6, 8), (3, 3), pads=(1, 1, 1, 1), xzp=5)
 
 
 def outputs():
