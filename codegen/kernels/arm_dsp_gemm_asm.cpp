@@ -1,4 +1,4 @@
-// Cortex-M DSP int8 GEMM body in assembly (see arm_dsp_gemm_asm.h). The C body it replaces
+// Cortex-M DSP int8 GEMM body in assembly (see arm_dsp_gemm_asm.h). The C body it replaced
 // (tinyaot_dsp_gemm2x2f_*) spent about 35 instructions per 2 x 2 block outside the multiply loop:
 // the compiler reloaded pointers and records around the inline-assembly core, which holds 13
 // registers. Here one naked function owns all registers for a whole call, so per block of 2 output
