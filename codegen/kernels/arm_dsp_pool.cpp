@@ -108,11 +108,43 @@ void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
     ctx.line("yr[o] = ({})m;", T);
     ctx.close();
   };
-  emit_maxpool_rows(ctx, p, vertical, horizontal);
+  // 2x2 windows at stride 2 inside the input (no padding, no partial window): both passes in
+  // registers, straight from the two input rows (no scratch row).
+  const bool direct = p.rows_fixed && p.KH == 2 && p.KW == 2 && p.SW == 2 && p.DH == 1 && p.DW == 1 &&
+                      p.PL == 0 && 2 * p.OW <= p.W;
+  auto horizontal_direct = [&]() {
+    const int64_t OW4 = p.OW / 4 * 4;
+    ctx.line("int32_t o = 0;");
+    if (OW4 > 0) {
+      ctx.open("for (; o < {}; o += 4) {{", OW4);
+      ctx.line("const uint32_t a = {0}(tinyaot_pool_ld4(r0 + 2 * o), tinyaot_pool_ld4(r1 + 2 * o));", mx);
+      ctx.line("const uint32_t b = {0}(tinyaot_pool_ld4(r0 + 2 * o + 4), tinyaot_pool_ld4(r1 + 2 * o + 4));", mx);
+      ctx.line("const uint32_t ma = {0}(a, a >> 8), mb = {0}(b, b >> 8);", mx);
+      ctx.line(
+          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) & "
+          "0xff000000u));");
+      ctx.close();
+    }
+    if (OW4 < p.OW) {
+      ctx.open("for (; o < {}; ++o) {{", p.OW);
+      ctx.line("int32_t m = r0[2 * o];");
+      for (const char* e : {"r0[2 * o + 1]", "r1[2 * o]", "r1[2 * o + 1]"}) ctx.line("if ({0} > m) m = {0};", e);
+      ctx.line("yr[o] = ({})m;", T);
+      ctx.close();
+    }
+  };
+  if (direct) {
+    if (ctx.scratch_bytes() > 0) ctx.line("(void)scratch;");  // the MVE body's
+    emit_maxpool_rows(ctx, p, vertical, horizontal_direct, false);
+  } else {
+    emit_maxpool_rows(ctx, p, vertical, horizontal);
+  }
   ctx.line("return;");
   ctx.close();
-  ctx.raw("#else\n");
-  ctx.line("(void)scratch;");
+  if (ctx.scratch_bytes() > 0) {
+    ctx.raw("#else\n");
+    ctx.line("(void)scratch;");
+  }
   ctx.raw("#endif\n");
 }
 
@@ -142,13 +174,15 @@ bool plan_maxpool(const ir::Shape& x, ir::DType t, const std::vector<int64_t>& k
 }
 
 void emit_maxpool_rows(KernelCtx& ctx, const MaxPoolPlan& p, const std::function<void()>& vertical,
-                       const std::function<void()>& horizontal) {
+                       const std::function<void()>& horizontal, bool bordered_row) {
   const std::string T = p.u8 ? "uint8_t" : "int8_t";
   const int low = p.u8 ? 0 : 0x80;  // memset's byte for the lowest value
-  ctx.line("{}* buf = {};", T, ctx.scratch(static_cast<size_t>(p.Wb), T));
-  if (p.PL > 0) ctx.line("memset(buf, {}, {});", low, p.PL);
-  if (p.Wb > p.PL + p.W) ctx.line("memset(buf + {}, {}, {});", p.PL + p.W, low, p.Wb - p.PL - p.W);
-  ctx.line("{}* bm = buf + {};", T, p.PL);
+  if (bordered_row) {
+    ctx.line("{}* buf = {};", T, ctx.scratch(static_cast<size_t>(p.Wb), T));
+    if (p.PL > 0) ctx.line("memset(buf, {}, {});", low, p.PL);
+    if (p.Wb > p.PL + p.W) ctx.line("memset(buf + {}, {}, {});", p.PL + p.W, low, p.Wb - p.PL - p.W);
+    ctx.line("{}* bm = buf + {};", T, p.PL);
+  }
   ctx.open("for (int32_t c = 0; c < {}; ++c) {{", p.NC);
   ctx.line("const {}* xc = x0 + c * {};", T, p.H * p.W);
   ctx.open("for (int32_t oh = 0; oh < {}; ++oh) {{", p.OH);
@@ -156,7 +190,7 @@ void emit_maxpool_rows(KernelCtx& ctx, const MaxPoolPlan& p, const std::function
   if (p.rows_fixed) {
     ctx.line("const {}* r0 = xc + oh * {};", T, p.SH * p.W);
     for (int64_t k = 1; k < p.KH; ++k) ctx.line("const {}* r{} = r0 + {};", T, k, k * p.DH * p.W);
-    vertical();
+    if (bordered_row) vertical();
   } else {
     ctx.line("const {}* rp[{}];", T, p.KH);
     ctx.line("int32_t nv = 0;");

@@ -32,8 +32,10 @@ bool plan_maxpool(const ir::Shape& x, ir::DType t, const std::vector<int64_t>& k
 // Emits the channel and output-row loops of a body and, per output row, calls vertical() (fill
 // bm[0..W) with the column maxima of the rows: `r0`..`r<KH-1>` when rows_fixed, else the `nv` >= 1
 // pointers `rp[0..nv)`) and then horizontal() (write yr[0..OW) from buf). `T` is the element type.
+// Without `bordered_row` there is no scratch row (vertical() is not called; horizontal() reads the
+// fixed rows directly).
 void emit_maxpool_rows(KernelCtx& ctx, const MaxPoolPlan& p, const std::function<void()>& vertical,
-                       const std::function<void()>& horizontal);
+                       const std::function<void()>& horizontal, bool bordered_row = true);
 
 // Hook: for --target cortex-m* emits the MVE block (cortex-m55, when arm_mve_pool.h takes the
 // layer) and `#if defined(__ARM_FEATURE_DSP) { ... return; } #else (void)scratch; #endif`, renames
