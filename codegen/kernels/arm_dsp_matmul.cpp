@@ -44,7 +44,8 @@ std::string mm4_helper_text(bool u8a) {
       "#if defined(__ARM_FEATURE_DSP)\n"
       "#define TINYAOT_DSP_MM_GROUP_{0} \\\n"
       "{1}"
-      "static inline const int32_t* tinyaot_dsp_mm4_{0}(const {2}* x, const int32_t* w, int32_t n, int32_t* acc) "
+      "static inline const int32_t* tinyaot_dsp_mm4_{0}(const {2}* x, const int32_t* w, int32_t n, int32_t* "
+      "acc) "
       "{{\n"
       "  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
       "  __asm__ volatile(\n"
@@ -57,7 +58,8 @@ std::string mm4_helper_text(bool u8a) {
       "      TINYAOT_DSP_MM_GROUP_{0}\n"
       "      \"cmp %[x], %[n]\\n\\t\"\n"
       "      \"bne 1b\\n\"\n"
-      "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] \"+r\"(a2),\n"
+      "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] "
+      "\"+r\"(a2),\n"
       "        [a3] \"+r\"(a3)\n"
       "      :\n"
       "      : \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"cc\", \"memory\");\n"
@@ -83,7 +85,8 @@ void emit_qgemm_dsp_body(KernelCtx& ctx, const QGemmPlan& P) {
     for (int64_t g = 0; g < G; ++g)
       for (int64_t c = 0; c < 4; ++c) {
         uint32_t word = 0;
-        for (int64_t e = 0; e < 4; ++e) word |= (static_cast<uint32_t>(b(jb + c, g * 4 + e)) & 0xffu) << (8 * e);
+        for (int64_t e = 0; e < 4; ++e)
+          word |= (static_cast<uint32_t>(b(jb + c, g * 4 + e)) & 0xffu) << (8 * e);
         words.push_back(static_cast<double>(static_cast<int32_t>(word)));
       }
   for (int64_t j = 0; j < N4; ++j)
@@ -118,8 +121,8 @@ void emit_qgemm_dsp_body(KernelCtx& ctx, const QGemmPlan& P) {
     for (int64_t t = 0; t < Kt; ++t) {
       ctx.line("const int32_t a{} = ar[{}];", t, K4 + t);
       for (int64_t c = 0; c < nc; ++c)
-        ctx.line("acc[{0}] = (int32_t)((uint32_t)acc[{0}] + (uint32_t)(a{1} * {2}[(j + {0}) * {3} + {1}]));", c, t,
-                 tt, Kt);
+        ctx.line("acc[{0}] = (int32_t)((uint32_t)acc[{0}] + (uint32_t)(a{1} * {2}[(j + {0}) * {3} + {1}]));",
+                 c, t, tt, Kt);
     }
     for (int64_t c = 0; c < nc; ++c)
       ctx.line("yr[j + {}] = {};", c, P.out(fmt::format("acc[{}]", c), fmt::format("j + {}", c)));

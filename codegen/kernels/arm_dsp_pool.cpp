@@ -48,7 +48,8 @@ std::string row(const MaxPoolPlan& p, int64_t k) {
 }
 
 void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
-  const std::string T = p.u8 ? "uint8_t" : "int8_t", mx = std::string("tinyaot_dsp_max4_") + (p.u8 ? "u8" : "s8");
+  const std::string T = p.u8 ? "uint8_t" : "int8_t",
+                    mx = std::string("tinyaot_dsp_max4_") + (p.u8 ? "u8" : "s8");
   ctx.require_helper(std::string("tinyaot_dsp_pool_") + (p.u8 ? "u8" : "s8"), pool_helpers_text(p.u8));
   ctx.raw("#if defined(__ARM_FEATURE_DSP)\n");
   ctx.open("{{");
@@ -93,7 +94,8 @@ void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
       ctx.line("const uint32_t a = tinyaot_pool_ld4(buf + 2 * o), b = tinyaot_pool_ld4(buf + 2 * o + 4);");
       ctx.line("const uint32_t ma = {0}(a, a >> 8), mb = {0}(b, b >> 8);", mx);
       ctx.line(
-          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) & "
+          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) "
+          "& "
           "0xff000000u));");
       ctx.close();
     }
@@ -114,21 +116,33 @@ void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
                       p.PL == 0 && 2 * p.OW <= p.W;
   auto horizontal_direct = [&]() {
     const int64_t OW4 = p.OW / 4 * 4;
-    ctx.line("int32_t o = 0;");
     if (OW4 > 0) {
-      ctx.open("for (; o < {}; o += 4) {{", OW4);
+      ctx.open("for (int32_t o = 0; o < {}; o += 4) {{", OW4);
       ctx.line("const uint32_t a = {0}(tinyaot_pool_ld4(r0 + 2 * o), tinyaot_pool_ld4(r1 + 2 * o));", mx);
-      ctx.line("const uint32_t b = {0}(tinyaot_pool_ld4(r0 + 2 * o + 4), tinyaot_pool_ld4(r1 + 2 * o + 4));", mx);
+      ctx.line("const uint32_t b = {0}(tinyaot_pool_ld4(r0 + 2 * o + 4), tinyaot_pool_ld4(r1 + 2 * o + 4));",
+               mx);
       ctx.line("const uint32_t ma = {0}(a, a >> 8), mb = {0}(b, b >> 8);", mx);
       ctx.line(
-          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) & "
+          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) "
+          "& "
           "0xff000000u));");
       ctx.close();
     }
-    if (OW4 < p.OW) {
-      ctx.open("for (; o < {}; ++o) {{", p.OW);
+    if (p.OW - OW4 >= 2) {  // two more outputs from one word per row (lanes 0 and 2)
+      ctx.open("{{");
+      ctx.line("const uint32_t a = {0}(tinyaot_pool_ld4(r0 + {1}), tinyaot_pool_ld4(r1 + {1}));", mx,
+               2 * OW4);
+      ctx.line("const uint32_t ma = {}(a, a >> 8);", mx);
+      ctx.line("yr[{}] = ({})ma;", OW4, T);
+      ctx.line("yr[{}] = ({})(ma >> 16);", OW4 + 1, T);
+      ctx.close();
+    }
+    if ((p.OW - OW4) % 2) {
+      ctx.open("{{");
+      ctx.line("const int32_t o = {};", p.OW - 1);
       ctx.line("int32_t m = r0[2 * o];");
-      for (const char* e : {"r0[2 * o + 1]", "r1[2 * o]", "r1[2 * o + 1]"}) ctx.line("if ({0} > m) m = {0};", e);
+      for (const char* e : {"r0[2 * o + 1]", "r1[2 * o]", "r1[2 * o + 1]"})
+        ctx.line("if ({0} > m) m = {0};", e);
       ctx.line("yr[o] = ({})m;", T);
       ctx.close();
     }

@@ -18,7 +18,8 @@ namespace tinyaot::codegen::arm {
 // there, so both give the same bytes.
 struct MaxPoolPlan {
   bool u8 = false;
-  int64_t NC = 0, H = 0, W = 0, OH = 0, OW = 0, KH = 0, KW = 0, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PL = 0;
+  int64_t NC = 0, H = 0, W = 0, OH = 0, OW = 0, KH = 0, KW = 0, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0,
+          PL = 0;
   int64_t Wb = 0;
   bool rows_fixed = false;  // every window has all KH rows inside the input (no clipping test)
 };

@@ -9,7 +9,8 @@
 # MatMul/QGemm: K below 4, K not a multiple of 4 (odd and even numbers of 4-tap groups, for the
 # loop's two entries), N not a multiple of 4, 3-D A, uint8 A, per-column scales and zero points,
 # C bias, transposed B, float output. MaxPool: 2x2 stride 2 on odd sizes, stride 1, padding,
-# ceil_mode, dilations, asymmetric kernels and pads, 1-D, uint8, more than 16 outputs per row
+# ceil_mode, dilations, asymmetric kernels and pads, 1-D, uint8, more than 16 outputs per row, 2x2
+# stride 2 with 1, 2 and 3 outputs past a multiple of 4
 # (vector tails). dsponly_* cases have a stride the MVE body declines (the M55 runs the DSP body);
 # fallback_* cases get no target kernel at all (a run-time B, a 3-D pool).
 import os
@@ -121,6 +122,9 @@ def models():
     maxpool("maxpool_u8_k2s2_1x2x6x42", U8, [1, 2, 6, 42], kernel_shape=[2, 2], strides=[2, 2])
     maxpool("dsponly_maxpool_s8_k2s18_1x2x3x40", S8, [1, 2, 3, 40], kernel_shape=[2, 2], strides=[1, 18])
     maxpool("fallback_maxpool_s8_3d", S8, [1, 2, 4, 5, 6], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+    # 2x2 stride 2 with 7 and 2 outputs per row (the register-only path's 2-output and 1-output tails).
+    maxpool("maxpool_s8_k2s2_1x2x6x14", S8, [1, 2, 6, 14], kernel_shape=[2, 2], strides=[2, 2])
+    maxpool("maxpool_u8_k2s2_1x3x4x5", U8, [1, 3, 4, 5], kernel_shape=[2, 2], strides=[2, 2])
 
 
 if __name__ == "__main__":
