@@ -133,15 +133,13 @@ std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type) {
   op("add sp, sp, #16");
   op("pop {r4-r11, pc}");
   ctx.require_helper(
-      name,
-      fmt::format(
-          "#if defined(__ARM_FEATURE_DSP)\n"
-          "// Channel pairs x 2 pixels of a GEMM: xs holds G groups of [pixel][4] int16 taps, the\n"
-          "// stream per pair 2 biases, G x 4 weight words and 2 x (multiplier, shift, addend).\n"
-          "static __attribute__((naked, noinline, unused)) void {}(const int16_t*, const int32_t*, {}*,\n"
-          "                                                        int32_t, int32_t, int32_t) {{\n"
-          "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
-          name, y_type, a));
+      name, fmt::format("#if defined(__ARM_FEATURE_DSP)\n"
+                        "// Channel pairs x 2 pixels of a GEMM: xs holds G groups of [pixel][4] int16 taps, the\n"
+                        "// stream per pair 2 biases, G x 4 weight words and 2 x (multiplier, shift, addend).\n"
+                        "static __attribute__((naked, noinline, unused)) void {}(const int16_t*, const int32_t*, {}*,\n"
+                        "                                                        int32_t, int32_t, int32_t) {{\n"
+                        "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
+                        name, y_type, a));
   return name;
 }
 
