@@ -31,19 +31,42 @@ const char* const kAvx2Helpers =
     "// round_half_even(acc * mult / 2^shift) + zp saturated to [lo, hi] for 8 lanes: the same\n"
     "// integers as tinyaot_requant. AVX2 has no 64-bit arithmetic shift: floor(p / 2^s) is the logical\n"
     "// shift of p + 2^63 minus 2^(63 - s) (shift <= 56).\n"
-    "static inline __m256i tinyaot_x86_rq8(__m256i acc, int32_t mult, int32_t shift, int32_t zp, int32_t lo,\n"
+    "static inline __m256i tinyaot_x86_rq8(__m256i acc, int32_t mult, int32_t shift, int32_t zp, int32_t "
+    "lo,\n"
     "                                      int32_t hi) {\n"
     "  const __m256i m = _mm256_set1_epi64x(mult);\n"
     "  __m256i p0 = _mm256_mul_epi32(acc, m);\n"
     "  __m256i p1 = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), m);\n"
+    "  if (shift >= 32 || (shift == 31 && mult != -2147483647 - 1)) {\n"
+    "    // The usual case: the result fits in int32, so after rounding it is the high 32 bits of each\n"
+    "    // product (doubled first for shift 31: |p| < 2^62) shifted arithmetically by shift - 32, and\n"
+    "    // the rest is int32 arithmetic (clamped before adding zp, which therefore cannot overflow).\n"
+    "    const __m128i sh = _mm_cvtsi32_si128(shift);\n"
+    "    const __m256i half = _mm256_set1_epi64x(((int64_t)1 << (shift - 1)) - 1);\n"
+    "    const __m256i one = _mm256_set1_epi64x(1);\n"
+    "    p0 = _mm256_add_epi64(_mm256_add_epi64(p0, half), _mm256_and_si256(_mm256_srl_epi64(p0, sh), "
+    "one));\n"
+    "    p1 = _mm256_add_epi64(_mm256_add_epi64(p1, half), _mm256_and_si256(_mm256_srl_epi64(p1, sh), "
+    "one));\n"
+    "    if (shift == 31) {\n"
+    "      p0 = _mm256_add_epi64(p0, p0);\n"
+    "      p1 = _mm256_add_epi64(p1, p1);\n"
+    "    }\n"
+    "    __m256i r = _mm256_blend_epi32(_mm256_srli_epi64(p0, 32), p1, 0xaa);\n"
+    "    r = _mm256_sra_epi32(r, _mm_cvtsi32_si128(shift > 32 ? shift - 32 : 0));\n"
+    "    r = _mm256_min_epi32(_mm256_max_epi32(r, _mm256_set1_epi32(lo - zp)), _mm256_set1_epi32(hi - zp));\n"
+    "    return _mm256_add_epi32(r, _mm256_set1_epi32(zp));\n"
+    "  }\n"
     "  if (shift > 0) {\n"
     "    const __m128i sh = _mm_cvtsi32_si128(shift);\n"
     "    const __m256i half = _mm256_set1_epi64x(((int64_t)1 << (shift - 1)) - 1);\n"
     "    const __m256i one = _mm256_set1_epi64x(1);\n"
     "    const __m256i top = _mm256_set1_epi64x(-9223372036854775807LL - 1);\n"
     "    const __m256i bias = _mm256_set1_epi64x((int64_t)1 << (63 - shift));\n"
-    "    p0 = _mm256_add_epi64(_mm256_add_epi64(p0, half), _mm256_and_si256(_mm256_srl_epi64(p0, sh), one));\n"
-    "    p1 = _mm256_add_epi64(_mm256_add_epi64(p1, half), _mm256_and_si256(_mm256_srl_epi64(p1, sh), one));\n"
+    "    p0 = _mm256_add_epi64(_mm256_add_epi64(p0, half), _mm256_and_si256(_mm256_srl_epi64(p0, sh), "
+    "one));\n"
+    "    p1 = _mm256_add_epi64(_mm256_add_epi64(p1, half), _mm256_and_si256(_mm256_srl_epi64(p1, sh), "
+    "one));\n"
     "    p0 = _mm256_sub_epi64(_mm256_srl_epi64(_mm256_xor_si256(p0, top), sh), bias);\n"
     "    p1 = _mm256_sub_epi64(_mm256_srl_epi64(_mm256_xor_si256(p1, top), sh), bias);\n"
     "  }\n"
@@ -103,15 +126,15 @@ const char* const kAvx2Helpers =
 namespace {
 
 constexpr int64_t kLanes = 8;  // int32 lanes of a ymm vector
-constexpr int64_t kBlockChannels = 8;
+constexpr int64_t kBlockChannels = 6;
 
 struct Geo {
   int64_t H, W, OH, OW, KH, KW, SH, SW, DH, DW, PH, PW;
 };
 Geo geo(const HostConvLayer& L) {
   const bool two = L.in.size() == 2;
-  return {two ? L.in[0] : 1, L.in.back(),   two ? L.out[0] : 1, L.out.back(), two ? L.k[0] : 1, L.k.back(),
-          two ? L.s[0] : 1,  L.s.back(),    two ? L.d[0] : 1,   L.d.back(),   two ? L.pb[0] : 0, L.pb.back()};
+  return {two ? L.in[0] : 1, L.in.back(), two ? L.out[0] : 1, L.out.back(), two ? L.k[0] : 1,  L.k.back(),
+          two ? L.s[0] : 1,  L.s.back(),  two ? L.d[0] : 1,   L.d.back(),   two ? L.pb[0] : 0, L.pb.back()};
 }
 
 int32_t pair_word(int64_t w0, int64_t w1) {
@@ -123,14 +146,17 @@ double i32d(int64_t v) {
   return static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))));
 }
 
-bool is_fc(const Geo& G) { return G.H * G.W == 1 && G.OH * G.OW == 1 && G.KH * G.KW == 1; }
+bool is_fc(const Geo& G) {
+  return G.H * G.W == 1 && G.OH * G.OW == 1 && G.KH * G.KW == 1;
+}
 
 // The requantizing store of the 8 accumulators `acc` of channel `ch` to the np bytes of the output
 // at flat index `yidx` (lane 0).
 void emit_store8(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p, const std::string& acc,
                  const std::string& ch, const std::string& yidx) {
   const std::string yc = L.y_signed ? "int8_t" : "uint8_t";
-  const std::string args = fmt::format("{}, {}, {}, {}, {}", p.mult.at(ch), p.shift.at(ch), L.yzp, L.lo, L.hi);
+  const std::string args =
+      fmt::format("{}, {}, {}, {}, {}", p.mult.at(ch), p.shift.at(ch), L.yzp, L.lo, L.hi);
   if (L.tflite || L.residual) {
     ctx.open("{{");
     ctx.line("int32_t tq[8];");
@@ -165,14 +191,18 @@ void emit_fc2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
   if (Cg % 2) ctx.line("xb[{}] = 0;", Cg);
   auto block = [&](int64_t nv, const std::string& v0) {
     for (int64_t j = 0; j < nv; ++j)
-      ctx.line("__m256i acc{} = _mm256_loadu_si256((const __m256i*)({} + (g * {} + {} + {}) * 8));", j, p.bvec,
-               NV, v0, j);
+      ctx.line("__m256i acc{} = _mm256_loadu_si256((const __m256i*)({} + (g * {} + {} + {}) * 8));", j,
+               p.bvec, NV, v0, j);
     ctx.line("const int32_t* wv = {} + (g * {} + {}) * {};", p.w, NV, v0, K2 * kLanes);
     ctx.open("for (int32_t k2 = 0; k2 < {}; ++k2) {{", K2);
-    ctx.line("const __m256i xv = _mm256_set1_epi32((int32_t)((uint32_t)xb[2 * k2] | (uint32_t)xb[2 * k2 + 1] << 16));");
+    ctx.line(
+        "const __m256i xv = _mm256_set1_epi32((int32_t)((uint32_t)xb[2 * k2] | (uint32_t)xb[2 * k2 + 1] << "
+        "16));");
     for (int64_t j = 0; j < nv; ++j)
-      ctx.line("acc{0} = tinyaot_x86_dp16(acc{0}, xv, _mm256_loadu_si256((const __m256i*)(wv + ({0} * {1} + k2) * 8)));",
-               j, K2);
+      ctx.line(
+          "acc{0} = tinyaot_x86_dp16(acc{0}, xv, _mm256_loadu_si256((const __m256i*)(wv + ({0} * {1} + k2) * "
+          "8)));",
+          j, K2);
     ctx.close();
     for (int64_t j = 0; j < nv; ++j) {
       ctx.open("{{");
@@ -181,8 +211,8 @@ void emit_fc2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
       ctx.line("const int32_t mb = ({} + {}) * 8;", v0, j);
       ctx.open("for (int32_t l = 0; l < 8 && mb + l < {}; ++l) {{", Mg);
       ctx.line("const int32_t ch = g * {} + mb + l;", Mg);
-      const std::string q = fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, p.mult.at("ch"), p.shift.at("ch"),
-                                        L.yzp, L.lo, L.hi);
+      const std::string q = fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, p.mult.at("ch"),
+                                        p.shift.at("ch"), L.yzp, L.lo, L.hi);
       if (L.residual)
         L.residual(q, fmt::format("n * {} + ch", L.M));
       else
@@ -211,8 +241,7 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
   const int64_t IS = G.H * G.W, OS = G.OH * G.OW;
   const int64_t QM = std::min<int64_t>(kLanes, (kLanes - 1) / G.OW + 2);  // rows an 8-pixel block touches
   const int64_t off = L.x_signed ? 128 : 0;
-  const bool flat =
-      KS == 1 && G.SH == 1 && G.SW == 1 && G.PH == 0 && G.PW == 0 && G.H == G.OH && G.W == G.OW;
+  const bool flat = KS == 1 && G.SH == 1 && G.SW == 1 && G.PH == 0 && G.PW == 0 && G.H == G.OH && G.W == G.OW;
   const int64_t pan_bytes = K2 * 32, tab_off = (pan_bytes + 15) / 16 * 16;
   const std::string xc = L.x_signed ? "int8_t" : "uint8_t";
   const std::string cvt = L.x_signed ? "_mm_cvtepi8_epi16" : "_mm_cvtepu8_epi16";
@@ -247,7 +276,8 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
     ctx.close();
   } else {
     ctx.line(
-        "const int32_t nq = tinyaot_x86_spans(p0, np, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, toff, trng);",
+        "const int32_t nq = tinyaot_x86_spans(p0, np, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, toff, "
+        "trng);",
         G.H, G.W, G.OW, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.PH, G.PW, QM);
     ctx.open("for (int32_t t = 0; t < {}; ++t) {{", KS);
     ctx.line("const int64_t* ot = toff + t * {};", QM);
@@ -255,7 +285,8 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
     ctx.line("int16_t* row = pan + t * {};", Cg * 8);
     // A block whose 8 pixels all read inside one input row loads them as one vector; stride 2
     // loads 16 bytes, so the 16th must still be inside the channel plane.
-    ctx.line("const int32_t whole = nq == 1 && rk[0] == 0x800u{};", G.SW == 1 ? "" : fmt::format(" && ot[0] + 16 <= {}", IS));
+    ctx.line("const int32_t whole = nq == 1 && rk[0] == 0x800u{};",
+             G.SW == 1 ? "" : fmt::format(" && ot[0] + 16 <= {}", IS));
     ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
     ctx.line("const {}* src = xg + c * {};", xc, IS);
     ctx.open("if (whole) {{");
@@ -274,7 +305,8 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
     ctx.open("for (int32_t q = 0; q < nq; ++q) {{");
     ctx.line("const int32_t l1 = (int32_t)(rk[q] >> 8);");
     ctx.line("for (int32_t l = (int32_t)(rk[q] & 255u); l < l1; ++l)");
-    ctx.line("  row[c * 8 + l] = (int16_t)((int32_t)src[ot[q] + l * {}]{});", G.SW, L.x_signed ? " + 128" : "");
+    ctx.line("  row[c * 8 + l] = (int16_t)((int32_t)src[ot[q] + l * {}]{});", G.SW,
+             L.x_signed ? " + 128" : "");
     ctx.close();
     ctx.close();
     ctx.close();
@@ -291,7 +323,8 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
   // Pass 3: up to 8 channels x 8 pixels per pass over the panel.
   auto block = [&](int64_t mb, const std::string& m0) {
     for (int64_t i = 0; i < mb; ++i)
-      ctx.line("__m256i acc{} = _mm256_set1_epi32({});", i, p.bias.at(fmt::format("g * {} + {} + {}", Mg, m0, i)));
+      ctx.line("__m256i acc{} = _mm256_set1_epi32({});", i,
+               p.bias.at(fmt::format("g * {} + {} + {}", Mg, m0, i)));
     ctx.line("const int32_t* wb = wg + {} * {};", m0, K2);
     ctx.open("for (int32_t k2 = 0; k2 < {}; ++k2) {{", K2);
     ctx.line("const __m256i xv = _mm256_loadu_si256((const __m256i*)(pan + k2 * 16));");
@@ -304,7 +337,8 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
                   fmt::format("yg + ({} + {}) * {} + p0", m0, i, OS));
   };
   if (Mg >= kBlockChannels) {
-    ctx.open("for (int32_t m0 = 0; m0 < {}; m0 += {}) {{", Mg / kBlockChannels * kBlockChannels, kBlockChannels);
+    ctx.open("for (int32_t m0 = 0; m0 < {}; m0 += {}) {{", Mg / kBlockChannels * kBlockChannels,
+             kBlockChannels);
     block(kBlockChannels, "m0");
     ctx.close();
   }
@@ -370,8 +404,8 @@ void emit_dw2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
     ctx.line("int16_t* pr = pl + (rh % {}) * {} + (rh / {}) * {};", G.SH, G.SW * D.PL, G.SH, D.Wq);
     ctx.open("for (int32_t iw = 0; iw < {}; ++iw) {{", G.W);
     ctx.line("const int32_t rw = iw + {};", G.PW);
-    ctx.line("pr[(rw % {}) * {} + rw / {}] = (int16_t)((int32_t)xc[ih * {} + iw] - {});", G.SW, D.PL, G.SW, G.W,
-             L.xzp);
+    ctx.line("pr[(rw % {}) * {} + rw / {}] = (int16_t)((int32_t)xc[ih * {} + iw] - {});", G.SW, D.PL, G.SW,
+             G.W, L.xzp);
     ctx.close();
     ctx.close();
   }
@@ -396,14 +430,16 @@ void emit_dw2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
   const std::string rq =
       fmt::format("{}, {}, {}, {}, {}", p.mult.at("c"), p.shift.at("c"), L.yzp, L.lo, L.hi);
   ctx.line("const __m256i r = _mm256_packs_epi32(tinyaot_x86_rq8(alo, {0}), tinyaot_x86_rq8(ahi, {0}));", rq);
-  ctx.line("_mm_storeu_si128((__m128i*)(rb + j0), {}(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));",
-           L.y_signed ? "_mm_packs_epi16" : "_mm_packus_epi16");
+  ctx.line(
+      "_mm_storeu_si128((__m128i*)(rb + j0), {}(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));",
+      L.y_signed ? "_mm_packs_epi16" : "_mm_packus_epi16");
   ctx.close();
   ctx.line("{}* yc = y0 + (n * {} + c) * {};", yc, C, OS);
   if (D.Wq == G.OW)
     ctx.line("memcpy(yc, rb, {});", OS);
   else
-    ctx.line("for (int32_t oh = 0; oh < {}; ++oh) memcpy(yc + oh * {}, rb + oh * {}, {});", G.OH, G.OW, D.Wq, G.OW);
+    ctx.line("for (int32_t oh = 0; oh < {}; ++oh) memcpy(yc + oh * {}, rb + oh * {}, {});", G.OH, G.OW, D.Wq,
+             G.OW);
   ctx.close();
   ctx.close();
 }
@@ -449,7 +485,8 @@ Avx2Plan plan_avx2(KernelCtx& ctx, const HostConvLayer& L, bool depthwise) {
           sum += w0 + w1;
           wp[static_cast<size_t>(((g * NV + v) * K2 + k2) * kLanes + lane)] = pair_word(w0, w1);
         }
-        bp[static_cast<size_t>((g * NV + v) * kLanes + lane)] = i32d(L.bias[static_cast<size_t>(mm)] - pv * sum);
+        bp[static_cast<size_t>((g * NV + v) * kLanes + lane)] =
+            i32d(L.bias[static_cast<size_t>(mm)] - pv * sum);
       }
     p.w = ctx.const_table("hq2_wfc", ir::DType::I32, wp);
     p.bvec = ctx.const_table("hq2_bfc", ir::DType::I32, bp);
@@ -479,8 +516,7 @@ Avx2Plan plan_avx2(KernelCtx& ctx, const HostConvLayer& L, bool depthwise) {
     }
   p.w = ctx.const_table("hq2_w", ir::DType::I32, wp);
   p.bias = per_channel(ctx, "hq2_bias", be);
-  const bool flat =
-      KS == 1 && G.SH == 1 && G.SW == 1 && G.PH == 0 && G.PW == 0 && G.H == G.OH && G.W == G.OW;
+  const bool flat = KS == 1 && G.SH == 1 && G.SW == 1 && G.PH == 0 && G.PW == 0 && G.H == G.OH && G.W == G.OW;
   const int64_t QM = std::min<int64_t>(kLanes, (kLanes - 1) / G.OW + 2), pan_bytes = K2 * 32;
   p.bytes = static_cast<size_t>(flat ? pan_bytes : (pan_bytes + 15) / 16 * 16 + KS * QM * 12);
   return p;

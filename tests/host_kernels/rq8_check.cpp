@@ -25,9 +25,12 @@ uint32_t next_u32() {
 }  // namespace
 
 int main() {
-  const int32_t edges[] = {0, 1, -1, 2, -2, 127, -128, 255, 65535, -65536, 0x3fffffff, -0x40000000,
-                           0x7fffffff, -0x7fffffff - 1, 0x7ffffffe, -0x7fffffff};
-  const int32_t ranges[][3] = {{3, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {131, 0, 255}, {0, 0, 255}};
+  const int32_t edges[] = {
+      0,          1,          -1,     2,          -2,          127,        -128,
+      255,        65535,      -65536, 0x3fffffff, -0x40000000, 0x7fffffff, -0x7fffffff - 1,
+      0x7ffffffe, -0x7fffffff};
+  const int32_t ranges[][3] = {
+      {3, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {131, 0, 255}, {0, 0, 255}};
   long checked = 0;
   for (int32_t shift = 0; shift <= 56; ++shift)
     for (int rep = 0; rep < 400; ++rep) {
@@ -41,8 +44,9 @@ int main() {
         mult = static_cast<int32_t>(0x40000000u | (next_u32() & 0x3fffffffu));
       for (int l = 0; l < 8; ++l) {
         const uint32_t r = next_u32();
-        acc[l] = (r & 7) == 0 ? edges[r % 16] : (r & 7) < 4 ? static_cast<int32_t>(next_u32())
-                                                            : static_cast<int32_t>(next_u32() % 200001) - 100000;
+        acc[l] = (r & 7) == 0  ? edges[r % 16]
+                 : (r & 7) < 4 ? static_cast<int32_t>(next_u32())
+                               : static_cast<int32_t>(next_u32() % 200001) - 100000;
       }
       // Every fourth repetition: exact halves and their neighbours, where round-half-to-even decides:
       // mult = 2^j, acc = k * 2^e + 2^(e-1) + d with e = shift - j in [1, 30], d in {-1, 0, 1}.
@@ -56,14 +60,14 @@ int main() {
       }
       for (const auto& z : ranges) {
         int32_t got[8];
-        _mm256_storeu_si256((__m256i*)got, tinyaot_x86_rq8(_mm256_loadu_si256((const __m256i*)acc), mult, shift,
-                                                           z[0], z[1], z[2]));
+        _mm256_storeu_si256((__m256i*)got, tinyaot_x86_rq8(_mm256_loadu_si256((const __m256i*)acc), mult,
+                                                           shift, z[0], z[1], z[2]));
         for (int l = 0; l < 8; ++l) {
           const int32_t want = tinyaot_requant(acc[l], mult, shift, z[0], z[1], z[2]);
           ++checked;
           if (got[l] != want) {
-            std::printf("FAIL: acc %d mult %d shift %d zp %d [%d, %d]: rq8 %d, tinyaot_requant %d\n", acc[l], mult,
-                        shift, z[0], z[1], z[2], got[l], want);
+            std::printf("FAIL: acc %d mult %d shift %d zp %d [%d, %d]: rq8 %d, tinyaot_requant %d\n", acc[l],
+                        mult, shift, z[0], z[1], z[2], got[l], want);
             return 1;
           }
         }
