@@ -260,18 +260,54 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
   ctx.line("const int32_t* wg = {} + g * {};", p.w, Mg * K2);
   ctx.open("for (int32_t p0 = 0; p0 < {}; p0 += 8) {{", OS);
   ctx.line("const int32_t np = {} - p0 < 8 ? {} - p0 : 8;", OS, OS);
-  // Pass 1: one row of 8 int16 per (tap, channel), in panel order k = tap * Cg + c.
+  // The panel: rows of 8 int16 (one per tap and channel, in order k = tap * Cg + c), interleaved
+  // in pairs into [8 pixels][2 rows]. With an even Cg both rows of a pair share the tap, so pass 1
+  // writes them interleaved directly (two channels per step); otherwise pass 2 interleaves.
+  const bool pairs = Cg % 2 == 0;
+  const int64_t cs = pairs ? 2 : 1;
+  const std::string pm = pairs ? "2 * l" : "l";  // a lane's index in the (pair of) row(s)
+  const std::string plus = L.x_signed ? " + 128" : "";
+  // Declares `name`, the 8 widened inputs of a block that lies in one input row, from `ptr`.
+  auto load_whole = [&](const std::string& name, const std::string& ptr) {
+    if (G.SW == 1 || flat) {
+      ctx.line("const __m128i {} = {};", name,
+               widened(fmt::format("{}(_mm_loadl_epi64((const __m128i*)({})))", cvt, ptr)));
+      return;
+    }
+    ctx.line("const __m128i {}r = _mm_loadu_si128((const __m128i*)({}));", name, ptr);
+    ctx.line("const __m128i {} = {};", name,
+             widened(L.x_signed ? fmt::format("_mm_srai_epi16(_mm_slli_epi16({}r, 8), 8)", name)
+                                : fmt::format("_mm_and_si128({}r, _mm_set1_epi16(0xff))", name)));
+  };
+  // Stores the row (or pair of rows) of channel c from the declared vector(s) a (and b).
+  auto store_whole = [&](const std::string& rp) {
+    if (pairs) {
+      ctx.line("_mm_storeu_si128((__m128i*)({}), _mm_unpacklo_epi16(a, b));", rp);
+      ctx.line("_mm_storeu_si128((__m128i*)({} + 8), _mm_unpackhi_epi16(a, b));", rp);
+    } else {
+      ctx.line("_mm_storeu_si128((__m128i*)({}), a);", rp);
+    }
+  };
+  auto fill = [&](const std::string& rp, const std::string& v) {
+    ctx.line("_mm_storeu_si128((__m128i*)({}), {});", rp, v);
+    if (pairs) ctx.line("_mm_storeu_si128((__m128i*)({} + 8), {});", rp, v);
+  };
+  // Pass 1.
   if (flat) {
-    ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+    ctx.open("for (int32_t c = 0; c < {}; c += {}) {{", Cg, cs);
     ctx.line("const {}* src = xg + c * {} + p0;", xc, IS);
+    ctx.line("int16_t* rp = pan + c * 8;");
     ctx.open("if (np == 8) {{");
-    ctx.line("_mm_storeu_si128((__m128i*)(pan + c * 8), {});",
-             widened(fmt::format("{}(_mm_loadl_epi64((const __m128i*)src))", cvt)));
+    load_whole("a", "src");
+    if (pairs) load_whole("b", fmt::format("src + {}", IS));
+    store_whole("rp");
     ctx.close();
     ctx.open("else {{");
-    ctx.line("_mm_storeu_si128((__m128i*)(pan + c * 8), _mm_setzero_si128());");
-    ctx.line("for (int32_t l = 0; l < np; ++l) pan[c * 8 + l] = (int16_t)((int32_t)src[l]{});",
-             L.x_signed ? " + 128" : "");
+    fill("rp", "_mm_setzero_si128()");
+    ctx.open("for (int32_t l = 0; l < np; ++l) {{");
+    ctx.line("rp[{}] = (int16_t)((int32_t)src[l]{});", pm, plus);
+    if (pairs) ctx.line("rp[{} + 1] = (int16_t)((int32_t)src[{} + l]{});", pm, IS, plus);
+    ctx.close();
     ctx.close();
     ctx.close();
   } else {
@@ -287,39 +323,37 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
     // loads 16 bytes, so the 16th must still be inside the channel plane.
     ctx.line("const int32_t whole = nq == 1 && rk[0] == 0x800u{};",
              G.SW == 1 ? "" : fmt::format(" && ot[0] + 16 <= {}", IS));
-    ctx.open("for (int32_t c = 0; c < {}; ++c) {{", Cg);
+    ctx.open("for (int32_t c = 0; c < {}; c += {}) {{", Cg, cs);
     ctx.line("const {}* src = xg + c * {};", xc, IS);
+    ctx.line("int16_t* rp = row + c * 8;");
     ctx.open("if (whole) {{");
-    if (G.SW == 1) {
-      ctx.line("_mm_storeu_si128((__m128i*)(row + c * 8), {});",
-               widened(fmt::format("{}(_mm_loadl_epi64((const __m128i*)(src + ot[0])))", cvt)));
-    } else {
-      ctx.line("const __m128i v = _mm_loadu_si128((const __m128i*)(src + ot[0]));");
-      ctx.line("_mm_storeu_si128((__m128i*)(row + c * 8), {});",
-               widened(L.x_signed ? "_mm_srai_epi16(_mm_slli_epi16(v, 8), 8)"
-                                  : "_mm_and_si128(v, _mm_set1_epi16(0xff))"));
-    }
+    load_whole("a", "src + ot[0]");
+    if (pairs) load_whole("b", fmt::format("src + {} + ot[0]", IS));
+    store_whole("rp");
     ctx.close();
     ctx.open("else {{");
-    ctx.line("_mm_storeu_si128((__m128i*)(row + c * 8), zpv);");
+    fill("rp", "zpv");
     ctx.open("for (int32_t q = 0; q < nq; ++q) {{");
     ctx.line("const int32_t l1 = (int32_t)(rk[q] >> 8);");
-    ctx.line("for (int32_t l = (int32_t)(rk[q] & 255u); l < l1; ++l)");
-    ctx.line("  row[c * 8 + l] = (int16_t)((int32_t)src[ot[q] + l * {}]{});", G.SW,
-             L.x_signed ? " + 128" : "");
+    ctx.open("for (int32_t l = (int32_t)(rk[q] & 255u); l < l1; ++l) {{");
+    ctx.line("rp[{}] = (int16_t)((int32_t)src[ot[q] + l * {}]{});", pm, G.SW, plus);
+    if (pairs) ctx.line("rp[{} + 1] = (int16_t)((int32_t)src[{} + ot[q] + l * {}]{});", pm, IS, G.SW, plus);
+    ctx.close();
     ctx.close();
     ctx.close();
     ctx.close();
     ctx.close();
   }
-  if (K2 * 2 > K) ctx.line("_mm_storeu_si128((__m128i*)(pan + {}), _mm_setzero_si128());", K * 8);
-  // Pass 2: interleave each pair of rows in place into [8 pixels][2 taps].
-  ctx.open("for (int32_t k2 = 0; k2 < {}; ++k2) {{", K2);
-  ctx.line("__m128i* pr = (__m128i*)(pan + k2 * 16);");
-  ctx.line("const __m128i r0 = _mm_loadu_si128(pr), r1 = _mm_loadu_si128(pr + 1);");
-  ctx.line("_mm_storeu_si128(pr, _mm_unpacklo_epi16(r0, r1));");
-  ctx.line("_mm_storeu_si128(pr + 1, _mm_unpackhi_epi16(r0, r1));");
-  ctx.close();
+  if (!pairs) {
+    if (K2 * 2 > K) ctx.line("_mm_storeu_si128((__m128i*)(pan + {}), _mm_setzero_si128());", K * 8);
+    // Pass 2: interleave each pair of rows in place into [8 pixels][2 rows].
+    ctx.open("for (int32_t k2 = 0; k2 < {}; ++k2) {{", K2);
+    ctx.line("__m128i* pr = (__m128i*)(pan + k2 * 16);");
+    ctx.line("const __m128i r0 = _mm_loadu_si128(pr), r1 = _mm_loadu_si128(pr + 1);");
+    ctx.line("_mm_storeu_si128(pr, _mm_unpacklo_epi16(r0, r1));");
+    ctx.line("_mm_storeu_si128(pr + 1, _mm_unpackhi_epi16(r0, r1));");
+    ctx.close();
+  }
   // Pass 3: up to 8 channels x 8 pixels per pass over the panel.
   auto block = [&](int64_t mb, const std::string& m0) {
     for (int64_t i = 0; i < mb; ++i)
