@@ -5,14 +5,10 @@
 #include <cstdint>
 #include <limits>
 
+#include "compiler/ops/conv.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 #include "compiler/ops/registry.h"
-
-namespace tinyaot {
-// Defined in compiler/ops/conv.cpp.
-std::map<std::string, std::vector<int64_t>> conv_geometry(const ir::Node& n);
-}  // namespace tinyaot
 
 namespace tinyaot::passes::prune {
 

@@ -7,8 +7,12 @@
 // instructions). The input zero point is folded into a bias at compile time (padding taps hold
 // the zero point itself, so they still contribute nothing), so the gather is a plain copy; most
 // regular convolutions gather by word copies from a ring of input rows widened once (plan_conv).
-// Requantization is SMMLA + ASR + SSAT with per-channel records (RqRecord).
+// Requantization is SMMLA + ASR + SSAT with per-channel records (RqRecord). Layers whose records
+// are all tie-free (sh > 0) run the whole channel loop in the naked assembly function of
+// arm_dsp_gemm_asm.h; the C body with the generic rounding fallback serves the others.
 #include "codegen/kernels/arm_dsp_gemm.h"
+
+#include "codegen/kernels/arm_dsp_gemm_asm.h"
 
 #include <fmt/format.h>
 
@@ -121,87 +125,40 @@ std::string rq_helper_text(const std::string& yt) {
       tsuf(yt), sat, lo, hi);
 }
 
-// The shared GEMM body of one output type: all output channels of a 2-pixel block, in pairs with
-// records of 8 words per pair (gemm_records): both biases (zero point folded in), then per channel
-// multiplier, shift and the high word of the SMLAL addend 2^(31+sh) + zp * 2^(32+sh). Full blocks
-// (2 pixels, 2 channels) of layers whose records all have sh > 0 requantize and store in one
-// assembly block (LDM of each record, SMMLA, ASR, SSAT/USAT, STRB: 21 instructions for 4
-// outputs); the rest reads the records into locals before the byte stores, which the compiler must
-// otherwise assume may overwrite them. Never inlined: one copy serves every layer (code flash).
-std::string gemm_helper_text(const std::string& yt, bool all_fast) {
+// The shared C GEMM body of one output type, for layers with records that need the generic
+// rounding (the others take the assembly body of arm_dsp_gemm_asm.h): all output channels of a
+// 2-pixel block, in pairs with records of 8 words per pair (gemm_records): both biases (zero point
+// folded in), then per channel multiplier, shift and the high word of the SMLAL addend
+// 2^(31+sh) + zp * 2^(32+sh). The records are read into locals before the byte stores, which the
+// compiler must otherwise assume may overwrite them. Never inlined: one copy serves every layer
+// (code flash).
+std::string gemm_helper_text(const std::string& yt) {
   const std::string y = tsuf(yt);
   auto rq = [&](int a, int c) {
     const std::string f = fmt::format("tinyaot_dsp_rqh_{}(acc[{}], mu{}, sh{}, hi{})", y, a, c, c, c);
-    if (all_fast) return f;
     return fmt::format("(sh{1} > 0 ? {0} : tinyaot_dsp_rq_{2}(acc[{3}], mu{1}, sh{1}, zp))", f, c, y, a);
   };
-  const std::string sat = is_s8(yt) ? "ssat" : "usat";
-  // The full-block loop (only for all-fast records: the others would repeat the generic fallback
-  // inline at every output, which costs more code flash than it saves).
-  std::string full;
-  if (all_fast) {
-    full = fmt::format(
-        "  if (np > 1) {{\n"
-        "    const int32_t* const rend = r + (M >> 1) * 8;\n"
-        "    m = M & ~1;\n"
-        "    while (r != rend) {{\n"
-        "      int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
-        "      w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
-        "      int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
-        "      __asm__ volatile(\n"
-        "          \"add %[r], %[r], #8\\n\\t\"\n"
-        "          \"ldm %[r]!, {{r9, r10, r11}}\\n\\t\"\n"
-        "          \"smmla %[a0], %[a0], r9, r11\\n\\t\"\n"
-        "          \"smmla %[a1], %[a1], r9, r11\\n\\t\"\n"
-        "          \"asr %[a0], %[a0], r10\\n\\t\"\n"
-        "          \"asr %[a1], %[a1], r10\\n\\t\"\n"
-        "          \"{0} %[a0], #8, %[a0]\\n\\t\"\n"
-        "          \"{0} %[a1], #8, %[a1]\\n\\t\"\n"
-        "          \"ldm %[r]!, {{r9, r10, r11}}\\n\\t\"\n"
-        "          \"smmla %[a2], %[a2], r9, r11\\n\\t\"\n"
-        "          \"smmla %[a3], %[a3], r9, r11\\n\\t\"\n"
-        "          \"asr %[a2], %[a2], r10\\n\\t\"\n"
-        "          \"asr %[a3], %[a3], r10\\n\\t\"\n"
-        "          \"{0} %[a2], #8, %[a2]\\n\\t\"\n"
-        "          \"{0} %[a3], #8, %[a3]\\n\\t\"\n"
-        "          \"strb %[a0], [%[y]]\\n\\t\"\n"
-        "          \"strb %[a1], [%[y], #1]\\n\\t\"\n"
-        "          \"strb %[a2], [%[y], %[ys]]\\n\\t\"\n"
-        "          \"add %[y], %[y], %[ys]\\n\\t\"\n"
-        "          \"strb %[a3], [%[y], #1]\\n\\t\"\n"
-        "          \"add %[y], %[y], %[ys]\\n\"\n"
-        "          : [r] \"+r\"(r), [y] \"+r\"(y), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] \"+r\"(a2), [a3] "
-        "\"+r\"(a3)\n"
-        "          : [ys] \"r\"(ystride)\n"
-        "          : \"r9\", \"r10\", \"r11\", \"memory\");\n"
-        "    }}\n"
-        "  }}\n",
-        sat);
-  }
   return fmt::format(
       "#if defined(__ARM_FEATURE_DSP)\n"
-      "__attribute__((noinline)) static void tinyaot_dsp_gemm2x2{0}_{1}(const int16_t* xs, const int32_t* w, "
+      "__attribute__((noinline)) static void tinyaot_dsp_gemm2x2_{0}(const int16_t* xs, const int32_t* w, "
       "int32_t groups,\n"
-      "                                                        const int32_t* r, {2}* y, int32_t ystride, "
+      "                                                       const int32_t* r, {1}* y, int32_t ystride, "
       "int32_t np,\n"
-      "                                                        int32_t M, int32_t zp) {{\n"
-      "  (void)zp;\n"
-      "  int32_t m = 0;\n"
-      "{7}"
-      "  for (; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
+      "                                                       int32_t M, int32_t zp) {{\n"
+      "  for (int32_t m = 0; m < M; m += 2, r += 8, y += 2 * ystride) {{\n"
       "    int32_t acc[4] = {{r[0], r[0], r[1], r[1]}};\n"
       "    w = tinyaot_dsp_mac2x2(xs, w, groups, acc);\n"
       "    const int32_t mu0 = r[2], sh0 = r[3], hi0 = r[4], mu1 = r[5], sh1 = r[6], hi1 = r[7];\n"
-      "    y[0] = ({2}){3};\n"
-      "    if (np > 1) y[1] = ({2}){4};\n"
+      "    y[0] = ({1}){2};\n"
+      "    if (np > 1) y[1] = ({1}){3};\n"
       "    if (m + 1 < M) {{\n"
-      "      y[ystride] = ({2}){5};\n"
-      "      if (np > 1) y[ystride + 1] = ({2}){6};\n"
+      "      y[ystride] = ({1}){4};\n"
+      "      if (np > 1) y[ystride + 1] = ({1}){5};\n"
       "    }}\n"
       "  }}\n"
       "}}\n"
       "#endif\n",
-      all_fast ? "f" : "", y, yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1), full);
+      y, yt, rq(0, 0), rq(1, 0), rq(2, 1), rq(3, 1));
 }
 
 // The GEMM body's records (see gemm_helper_text) from folded_rq_table's 4 words per channel.
@@ -505,22 +462,56 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
       }
   bool all_fast = true;
   const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
-  const std::string wtab = ctx.const_table("w16", ir::DType::I32, wt);
-  const std::string rtab = ctx.const_table("rq", ir::DType::I32, gemm_records(rt));
-  ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);
-  require_rq_helper(ctx, L.y_type);
-  const std::string gemm = std::string("tinyaot_dsp_gemm2x2") + (all_fast ? "f_" : "_") + tsuf(L.y_type);
-  ctx.require_helper(gemm, gemm_helper_text(L.y_type, all_fast));
-  // One scratch: the block's taps (G4 * 16 int16, a multiple of 16 bytes), then the ring rows.
-  const std::string sc =
-      ctx.scratch(static_cast<size_t>(G4 * 32 + (cp.ring ? cp.R * cp.SL * 2 : 0)), "int16_t");
+  // Layers whose records are all fast take the assembly body (arm_dsp_gemm_asm.h): full channel
+  // pairs write straight into y; an odd last channel and an odd last pixel go through a small
+  // byte buffer after the scratch's taps (2 bytes per channel) and are copied from there.
+  const int64_t ring_bytes = cp.ring ? cp.R * cp.SL * 2 : 0;
+  std::string wtab, rtab, gemm;
+  if (all_fast) {
+    wtab = ctx.const_table("pw", ir::DType::I32, pw2x2_stream(wt, rt, G4, M2));
+    gemm = require_pw2x2_asm(ctx, L.y_type);
+  } else {
+    wtab = ctx.const_table("w16", ir::DType::I32, wt);
+    rtab = ctx.const_table("rq", ir::DType::I32, gemm_records(rt));
+    ctx.require_helper("tinyaot_dsp_core", std::string(kGroup) + kCore);
+    require_rq_helper(ctx, L.y_type);
+    gemm = std::string("tinyaot_dsp_gemm2x2_") + tsuf(L.y_type);
+    ctx.require_helper(gemm, gemm_helper_text(L.y_type));
+  }
+  // One scratch: the block's taps (G4 * 16 int16, a multiple of 16 bytes), then the ring rows,
+  // then (assembly body) the byte buffer.
+  const std::string sc = ctx.scratch(
+      static_cast<size_t>(G4 * 32 + ring_bytes + (all_fast && (M % 2 || P % 2) ? 2 * M2 : 0)), "int16_t");
   ctx.line("int16_t* xs = {};", sc);
   // Weights and bias are read from the compile-time tables instead.
   ctx.line("(void)x3;");
   if (!L.bias.empty()) ctx.line("(void){};", L.bias);
   const std::string zp = L.yzp_expr;
+  const std::string yt = L.y_type;
   auto call = [&]() {
-    ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+    if (!all_fast) {
+      ctx.line("{}(xs, (const int32_t*){}, {}, {}, y0 + p, {}, np, {}, {});", gemm, wtab, G4, rtab, P, M, zp);
+      return;
+    }
+    const std::string buf = fmt::format("(({}*)xs + {})", yt, G4 * 32 + ring_bytes);
+    if (P % 2) ctx.open("if (np == 2) {{");
+    if (M >= 2) ctx.line("{}(xs, (const int32_t*){}, y0 + p, {}, {}, {});", gemm, wtab, P, M / 2, G4);
+    if (M % 2) {
+      ctx.open("{{");
+      ctx.line("{}* t = {};", yt, buf);
+      ctx.line("{}(xs, (const int32_t*){} + {}, t, 2, 1, {});", gemm, wtab, M / 2 * pw2x2_pair_words(G4), G4);
+      ctx.line("y0[{0} + p] = t[0];", (M - 1) * P);
+      ctx.line("y0[{0} + p + 1] = t[1];", (M - 1) * P);
+      ctx.close();
+    }
+    if (P % 2) {
+      ctx.close();
+      ctx.open("else {{");
+      ctx.line("{}* t = {};", yt, buf);
+      ctx.line("{}(xs, (const int32_t*){}, t, 2, {}, {});", gemm, wtab, M2 / 2, G4);
+      ctx.line("for (int32_t m = 0; m < {}; ++m) y0[m * {} + p] = t[2 * m];", M, P);
+      ctx.close();
+    }
   };
   if (!im2col) {
     const std::string widen = std::string("tinyaot_dsp_widen2_") + tsuf(L.x_type);

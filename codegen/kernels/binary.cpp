@@ -15,13 +15,11 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/binary.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
-
-// Defined in compiler/ops/binary.cpp.
-ir::Shape binary_prelu_slope_shape(const ir::Node& n, const ir::Shape& x, const ir::Shape& s);
 
 using codegen::KernelCtx;
 using ir::DType;

@@ -18,15 +18,13 @@
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/kernel_util.h"
 #include "codegen/kernels/sparse.h"
+#include "compiler/ops/conv.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"
 #include "compiler/ops/residual.h"
 
 namespace tinyaot {
-
-// Defined in compiler/ops/conv.cpp.
-std::map<std::string, std::vector<int64_t>> conv_geometry(const ir::Node& n);
 
 namespace codegen {
 // Defined in codegen/kernels/gemm.cpp.
@@ -172,12 +170,12 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   for (int64_t t = 0; t < MB; ++t)
     ctx.line("const {} bias{} = {};", ct, t, has_bias ? fmt::format("x2[{}]", add_const("m", t)) : zero);
 
-  std::vector<std::string> klo(r), khi(r);
-  std::vector<bool> bord(r, false);
+  TapBounds tb(r);
+  const auto &klo = tb.klo, &khi = tb.khi;
+  const auto& bord = tb.border;
+  const int64_t& PB = tb.positions;  // innermost output positions computed together (interior only)
   const size_t L = r - 1;
   // The innermost body: accumulators, channel loop, kernel loops, stores.
-  std::function<void(size_t)> dim;
-  int64_t PB = 1;  // output positions of the innermost dim computed together (interior only)
   auto body = [&]() {
     std::string yoff = "0";
     for (size_t i = 0; i < r; ++i) yoff = add_off(yoff, mul("o" + std::to_string(i), ostr[i]));
@@ -221,54 +219,9 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
         ctx.line("ym[{}] = {};", add_off(std::to_string(t * OS + p), yoff), acc(t, p));
       }
   };
-  // A loop over output positions [A, B) of dim i (step `step`), with constant tap bounds in the
-  // interior and per-position valid tap ranges on the border.
-  auto region = [&](size_t i, int64_t A, int64_t B, bool border, int64_t step) {
-    if (A >= B) return;
-    const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
-    if (step == 1)
-      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
-    else
-      ctx.open("for (int32_t {0} = {1}; {0} < {2}; {0} += {3}) {{", o, A, B, step);
-    ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
-    bord[i] = border;
-    if (border) {
-      klo[i] = fmt::format("k{}lo", i);
-      khi[i] = fmt::format("k{}hi", i);
-      emit_tap_range(ctx, klo[i], khi[i], iv, in[i], k[i], d[i]);
-    } else {
-      klo[i] = "0";
-      khi[i] = std::to_string(k[i]);
-    }
-    if (i == L) PB = step;
-    dim(i + 1);
-    PB = 1;
-    ctx.close();
-  };
-  // Interior of the innermost dim: blocks of PBI positions, then the remainder one by one.
+  // Interior of the innermost dim: blocks of PBI positions.
   const int64_t PBI = MB == 4 ? 2 : 4;
-  auto interior_region = [&](size_t i, int64_t A, int64_t B) {
-    if (i != L || B - A < PBI) return region(i, A, B, false, 1);
-    const int64_t Bb = A + (B - A) / PBI * PBI;
-    region(i, A, Bb, false, PBI);
-    region(i, Bb, B, false, 1);
-  };
-  dim = [&](size_t i) {
-    if (i == r) return body();
-    auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
-    if (A >= B) {
-      region(i, 0, out[i], true, 1);
-    } else if (i + 2 >= r) {
-      // Rows and columns: split border / interior / border.
-      region(i, 0, A, true, 1);
-      interior_region(i, A, B);
-      region(i, B, out[i], true, 1);
-    } else {
-      // Depth (3D): one loop, tap range per position only if some position needs it.
-      region(i, 0, out[i], A != 0 || B != out[i], 1);
-    }
-  };
-  dim(0);
+  emit_output_regions(ctx, out, in, k, s, d, pb, PBI, /*one_loop_depth=*/true, tb, body);
   if (in_place)
     ctx.line("memcpy(y0 + {}, ym, {});", add_off(mul("n", M * OS), mul("m", OS)),
              static_cast<size_t>(OS) * ir::dtype_size(dt));

@@ -83,4 +83,59 @@ std::string emit_tap_rows(KernelCtx& ctx, size_t L, const std::vector<std::strin
   return mul(kL, d[L]);
 }
 
+void emit_output_regions(KernelCtx& ctx, const std::vector<int64_t>& out, const std::vector<int64_t>& in,
+                         const std::vector<int64_t>& k, const std::vector<int64_t>& s,
+                         const std::vector<int64_t>& d, const std::vector<int64_t>& pb, int64_t block,
+                         bool one_loop_depth, TapBounds& tb, const std::function<void()>& body) {
+  const size_t r = out.size(), L = r - 1;
+  std::function<void(size_t)> dim;
+  // A loop over output positions [A, B) of dim i (step `step`), with constant tap bounds in the
+  // interior and per-position valid tap ranges on the border.
+  auto region = [&](size_t i, int64_t A, int64_t B, bool border, int64_t step) {
+    if (A >= B) return;
+    const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
+    if (step == 1)
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
+    else
+      ctx.open("for (int32_t {0} = {1}; {0} < {2}; {0} += {3}) {{", o, A, B, step);
+    ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
+    tb.border[i] = border;
+    if (border) {
+      tb.klo[i] = fmt::format("k{}lo", i);
+      tb.khi[i] = fmt::format("k{}hi", i);
+      emit_tap_range(ctx, tb.klo[i], tb.khi[i], iv, in[i], k[i], d[i]);
+    } else {
+      tb.klo[i] = "0";
+      tb.khi[i] = std::to_string(k[i]);
+    }
+    if (i == L) tb.positions = step;
+    dim(i + 1);
+    tb.positions = 1;
+    tb.border[i] = false;
+    ctx.close();
+  };
+  // Interior of the innermost dim: blocks of `block` positions, then the remainder one by one.
+  auto interior_region = [&](size_t i, int64_t A, int64_t B) {
+    if (i != L || B - A < block) return region(i, A, B, false, 1);
+    const int64_t Bb = A + (B - A) / block * block;
+    region(i, A, Bb, false, block);
+    region(i, Bb, B, false, 1);
+  };
+  dim = [&](size_t i) {
+    if (i == r) return body();
+    const std::pair<int64_t, int64_t> ab = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
+    const int64_t A = ab.first, B = ab.second;
+    if (A >= B) {
+      region(i, 0, out[i], true, 1);
+    } else if (!one_loop_depth || i + 2 >= r) {
+      region(i, 0, A, true, 1);
+      interior_region(i, A, B);
+      region(i, B, out[i], true, 1);
+    } else {
+      region(i, 0, out[i], A != 0 || B != out[i], 1);
+    }
+  };
+  dim(0);
+}
+
 }  // namespace tinyaot::codegen::convk

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,5 +35,24 @@ std::string emit_tap_rows(KernelCtx& ctx, size_t L, const std::vector<std::strin
                           const std::vector<int64_t>& istr, const std::vector<int64_t>& kstr,
                           bool border_last, const std::string& x_type, const std::string& w_type,
                           const std::string& xc, const std::string& wc);
+
+// What the innermost body of a direct convolution reads while the output loops are open.
+struct TapBounds {
+  explicit TapBounds(size_t rank) : border(rank, false), klo(rank), khi(rank) {}
+  std::vector<bool> border;           // dim i computes its valid tap range per position
+  std::vector<std::string> klo, khi;  // tap bounds of dim i (literals in the interior)
+  int64_t positions = 1;              // innermost output positions computed together
+};
+
+// Emits the loops over the output positions o<i> (with input origins i<i>) of a direct
+// convolution and calls `body` inside the innermost one. Each dim splits into a leading border,
+// where every position computes its valid tap range, an interior with constant tap bounds and a
+// trailing border; the innermost interior runs in blocks of `block` positions. With
+// `one_loop_depth`, dims before the last two (3-D depth) stay one loop that computes tap ranges
+// only if some position needs them.
+void emit_output_regions(KernelCtx& ctx, const std::vector<int64_t>& out, const std::vector<int64_t>& in,
+                         const std::vector<int64_t>& k, const std::vector<int64_t>& s,
+                         const std::vector<int64_t>& d, const std::vector<int64_t>& pb, int64_t block,
+                         bool one_loop_depth, TapBounds& tb, const std::function<void()>& body);
 
 }  // namespace tinyaot::codegen::convk

@@ -11,15 +11,12 @@
 #include "codegen/kernels/conv_host.h"
 #include "codegen/kernels/kernel_util.h"
 #include "codegen/kernels/sparse.h"
+#include "compiler/ops/gemm.h"
 #include "compiler/ops/activation.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
-
-// Defined in compiler/ops/gemm.cpp.
-std::vector<std::vector<int64_t>> matmul_plan(const ir::Node& n);
-std::vector<std::vector<int64_t>> einsum_plan(const ir::Node& n);
 
 namespace {
 std::string mul(const std::string& a, int64_t b) {

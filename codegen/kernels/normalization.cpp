@@ -5,18 +5,11 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/normalization.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
-
-namespace norm_detail {
-// Defined in compiler/ops/normalization.cpp.
-void softmax_dims(const ir::Node& n, const ir::Shape& x, int64_t& outer, int64_t& len, int64_t& inner);
-void batchnorm_layout(const ir::Node& n, const ir::Shape& x, int64_t& params, int64_t& inner);
-void layernorm_layout(const ir::Node& n, const ir::Shape& x, int64_t& axis, int64_t& outer, int64_t& inner);
-std::vector<int64_t> mvn_axes(const ir::Node& n, const ir::Shape& x);
-}  // namespace norm_detail
 
 using codegen::KernelCtx;
 using ir::DType;

@@ -8,16 +8,10 @@
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/arm_dsp_eltwise.h"
 #include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/pool.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
-
-namespace pool_detail {
-// Defined in compiler/ops/pool.cpp.
-void pool_geometry(const ir::Node& n, const ir::Shape& x, std::vector<int64_t>& kernel,
-                   std::vector<int64_t>& strides, std::vector<int64_t>& dilations,
-                   std::vector<int64_t>& pad_begin, std::vector<int64_t>& pad_end, std::vector<int64_t>& out);
-}  // namespace pool_detail
 
 using codegen::KernelCtx;
 using ir::DType;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "codegen/kernel_ctx.h"
+#include "codegen/kernels/arm_dsp_quantize.h"
 #include "codegen/kernels/arm_mve_conv.h"
 #include "codegen/kernels/arm_mve_eltwise.h"
 #include "codegen/kernels/arm_mve_gemm.h"
@@ -148,6 +149,7 @@ void emit_QuantizeLinear(const Node& n, KernelCtx& ctx) {
   ctx.require_helper("tinyaot_quantize_f32", quant::quantize_helper_c());
   ctx.set_name(fmt::format("quantize_f32_{}{}", ir::dtype_name(yt), dim > 1 ? "_axis" : ""));
   if (dim == 1) codegen::arm::emit_quantize_mve(ctx);  // M55: an MVE block first (arm_mve_eltwise.cpp)
+  if (dim == 1) codegen::arm::emit_quantize_dsp(ctx);  // then a DSP/FPU block (arm_dsp_quantize.cpp)
   const std::string xv = n.inputs[0]->dtype == DType::F32 ? "x0[e]" : "(float)x0[e]";
   const Param zp = zero_point(n, 2, ctx, "zp");
   const ir::Value* sv = cval(n, 1);
@@ -492,11 +494,11 @@ void emit_qconv(const Node& n, KernelCtx& ctx, bool host_done) {
     return mult_tab.empty() && !rq_runtime ? std::string("rs0") : fmt::format("rs{}", t);
   };
 
-  std::vector<std::string> klo(r), khi(r);
-  std::vector<bool> bord(r, false);
+  TapBounds tb(r);
+  const auto &klo = tb.klo, &khi = tb.khi;
+  const auto& bord = tb.border;
+  const int64_t& PB = tb.positions;
   const size_t L = r - 1;
-  int64_t PB = 1;
-  std::function<void(size_t)> dim;
   auto body = [&]() {
     bool any_border = false;
     for (size_t i = 0; i < r; ++i) any_border = any_border || bord[i];
@@ -569,47 +571,7 @@ void emit_qconv(const Node& n, KernelCtx& ctx, bool host_done) {
           ctx.line("ym[{}] = {};", yi, accv);
       }
   };
-  auto region = [&](size_t i, int64_t A, int64_t B, bool border, int64_t step) {
-    if (A >= B) return;
-    const std::string o = "o" + std::to_string(i), iv = "i" + std::to_string(i);
-    if (step == 1)
-      ctx.open("for (int32_t {0} = {1}; {0} < {2}; ++{0}) {{", o, A, B);
-    else
-      ctx.open("for (int32_t {0} = {1}; {0} < {2}; {0} += {3}) {{", o, A, B, step);
-    ctx.line("const int32_t {} = {};", iv, add_const(mul(o, s[i]), -pb[i]));
-    bord[i] = border;
-    if (border) {
-      klo[i] = fmt::format("k{}lo", i);
-      khi[i] = fmt::format("k{}hi", i);
-      emit_tap_range(ctx, klo[i], khi[i], iv, in[i], k[i], d[i]);
-    } else {
-      klo[i] = "0";
-      khi[i] = std::to_string(k[i]);
-    }
-    if (i == L) PB = step;
-    dim(i + 1);
-    PB = 1;
-    bord[i] = false;
-    ctx.close();
-  };
-  auto interior_region = [&](size_t i, int64_t A, int64_t B) {
-    if (i != L || B - A < PBI) return region(i, A, B, false, 1);
-    const int64_t Bb = A + (B - A) / PBI * PBI;
-    region(i, A, Bb, false, PBI);
-    region(i, Bb, B, false, 1);
-  };
-  dim = [&](size_t i) {
-    if (i == r) return body();
-    auto [A, B] = interior(out[i], in[i], k[i], s[i], d[i], pb[i]);
-    if (A >= B) {
-      region(i, 0, out[i], true, 1);
-    } else {
-      region(i, 0, A, true, 1);
-      interior_region(i, A, B);
-      region(i, B, out[i], true, 1);
-    }
-  };
-  dim(0);
+  emit_output_regions(ctx, out, in, k, s, d, pb, PBI, /*one_loop_depth=*/false, tb, body);
   ctx.close();  // m
   if (G > 1) ctx.close();
   ctx.close();  // n

@@ -7,6 +7,7 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/kernel_util.h"
+#include "compiler/ops/rnn.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 
@@ -14,12 +15,6 @@ namespace tinyaot {
 
 using codegen::KernelCtx;
 using ir::DType;
-
-// Defined in compiler/ops/rnn.cpp.
-namespace rnn {
-using Activation = std::tuple<std::string, float, float>;  // lower-case name, alpha, beta
-std::vector<Activation> activations(const ir::Node& n);
-}  // namespace rnn
 
 namespace {
 

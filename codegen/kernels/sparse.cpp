@@ -15,14 +15,12 @@
 #include "codegen/kernels/conv_util.h"
 #include "codegen/kernels/quant_emit.h"
 #include "codegen/sparse_weights.h"
+#include "compiler/ops/conv.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/quant_math.h"
 
 namespace tinyaot {
-
-// Defined in compiler/ops/conv.cpp.
-std::map<std::string, std::vector<int64_t>> conv_geometry(const ir::Node& n);
 
 namespace codegen::sparse {
 

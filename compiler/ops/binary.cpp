@@ -15,6 +15,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "compiler/ops/binary.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 

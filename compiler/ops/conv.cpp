@@ -1,11 +1,12 @@
 // Semantics of convolutions: Conv and ConvTranspose (1D/2D/3D, strides, pads, dilations, groups,
 // auto_pad, optional bias). Kernels live in codegen/kernels/conv.cpp, which shares the resolved
-// geometry through conv_geometry() below (declared again there; only std types cross the files).
+// geometry through conv_geometry() (compiler/ops/conv.h).
 #include <cmath>
 #include <map>
 #include <string>
 
 #include "compiler/ops/activation.h"
+#include "compiler/ops/conv.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/pos_bias.h"
 #include "compiler/ops/registry.h"

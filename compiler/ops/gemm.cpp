@@ -8,6 +8,7 @@
 #include <string>
 
 #include "compiler/ops/activation.h"
+#include "compiler/ops/gemm.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 

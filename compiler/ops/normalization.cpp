@@ -1,10 +1,11 @@
 // Semantics of normalization ops: BatchNormalization (inference), InstanceNormalization,
 // LayerNormalization, LRN, MeanVarianceNormalization, and the Softmax / LogSoftmax / Hardmax
 // family. Kernels live in codegen/kernels/normalization.cpp, which shares the layout helpers in
-// norm_detail (declared again there; a signature mismatch is a link error).
+// norm_detail (compiler/ops/normalization.h).
 #include <cmath>
 #include <set>
 
+#include "compiler/ops/normalization.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pool.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {

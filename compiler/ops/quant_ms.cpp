@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pool.h"
 #include "compiler/ops/registry.h"
 
 namespace tinyaot {
@@ -92,12 +93,6 @@ int64_t PoolGeo::spatial_out() const {
 }
 
 }  // namespace quant_ms
-
-namespace pool_detail {
-void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kernel,
-                   std::vector<int64_t>& strides, std::vector<int64_t>& dilations,
-                   std::vector<int64_t>& pad_begin, std::vector<int64_t>& pad_end, std::vector<int64_t>& out);
-}
 
 namespace quant_ms {
 

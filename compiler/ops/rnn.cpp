@@ -14,19 +14,13 @@
 
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/registry.h"
+#include "compiler/ops/rnn.h"
 
 namespace tinyaot {
 
 using ir::DType;
 using ir::Node;
 using ir::Value;
-
-// Shared with codegen/kernels/rnn.cpp (declared there too; there is no family header).
-namespace rnn {
-using Activation = std::tuple<std::string, float, float>;  // lower-case name, alpha, beta
-std::vector<Activation> activations(const Node& n);
-double apply_activation(const Activation& a, double x);
-}  // namespace rnn
 
 namespace {
 

@@ -9,7 +9,7 @@
 # copies per block): strides, padding on one side only, odd output widths (2-pixel blocks spanning
 # two output rows), odd pixel and channel counts, channel counts that are not multiples of 4 (the
 # [column][channel] rows then put several kernel columns in one group of 4 taps). gather_* cases
-# keep the per-tap gather (the ring layout would need more groups).
+# keep the per-tap gather (the ring layout would need more groups). pw_* cases are pointwise layers.
 import os
 import sys
 
@@ -40,6 +40,17 @@ def models():
       sw=[0.0625, 0.125, 0.03125, 0.25], xzp=0, yzp=3)
     # Three channels, stride 2 (the VWW first-layer form): keeps the per-tap gather.
     c("gather_c3_m4_9x8_s2", 3, 4, (9, 8), (3, 3), strides=(2, 2), pads=(0, 0, 1, 1))
+    # Pointwise layers through the assembly GEMM body (arm_dsp_gemm_asm.cpp): every entry into its
+    # 4-group loop (G - 1 = 0, 1, 2, 3 mod 4, and two full passes), an odd channel count (the last
+    # channel through the byte buffer), an odd pixel count (the last pixel likewise), one channel
+    # only (uint8 outputs need uint8 inputs for an ONNX Runtime reference; the builder makes int8 ones).
+    c("pw_c8_m5_3x5", 8, 5, (3, 5), (1, 1))
+    c("pw_c4_m4_1x3", 4, 4, (1, 3), (1, 1), yzp=100)
+    c("pw_c20_m6_2x3", 20, 6, (2, 3), (1, 1), xzp=-128)
+    c("pw_c12_m3_3x3", 12, 3, (3, 3), (1, 1), bias=False)
+    c("pw_c16_m2_2x2", 16, 2, (2, 2), (1, 1), xzp=127)
+    c("pw_c36_m8_4x2", 36, 8, (4, 2), (1, 1), yzp=3)
+    c("pw_c8_m1_2x3", 8, 1, (2, 3), (1, 1))
 
 
 def outputs():
