@@ -2,14 +2,15 @@
 // (tinyaot_dsp_gemm2x2f_*) spent about 35 instructions per 2 x 2 block outside the multiply loop:
 // the compiler reloaded pointers and records around the inline-assembly core, which holds 13
 // registers. Here one naked function owns all registers for a whole call, so per block of 2 output
-// channels x 2 pixels it runs: 3 loads (input pointer, biases into the accumulators' registers by
+// channels x 2 pixels it runs: 2 loads (input pointer; both biases into accumulator registers by
 // one LDM), the first group of 4 taps with the biases as SMLAD addends (11), one indirect branch
 // into the 4-group loop for the remaining G - 1 groups (11 per group, 2 per pass), one LDM of both
-// channels' records, SMMLA + ASR + SSAT/USAT per output (12), the stride load and 4 STRB with 2 ADD,
-// and the loop test (3): 38 + 11 (G - 1) + loop instructions for 16 G MACs, against about
-// 46 + 11 (G - 1) before, which matters for VWW's pointwise layers with G = 2..8. Layers whose
-// records all have shift 1 (most: rq_record_for picks the smallest) take a variant without the
-// shifts in the stream, whose SSAT applies the shift as an immediate: 34 + 11 (G - 1) + loop.
+// channels' records, SMMLA + ASR + SSAT/USAT per output (12), one LDRD of the output stride and
+// the stream end, 4 STRB with 2 ADD, and the loop test (2): 36 + 11 (G - 1) instructions plus 2 per
+// loop pass for 16 G MACs, against about 46 + 11 (G - 1) before, which matters for VWW's pointwise
+// layers with G = 2..8. Layers whose records all have shift 1 (most: rq_record_for picks the
+// smallest) take a variant without the shifts in the stream, whose SSAT applies the shift as an
+// immediate: 32 + 11 (G - 1) plus the loop passes (K = 8: 45 instructions for 32 MACs).
 // Registers: r0 input pointer, r1 stream, r2 output, r3 end of the input groups, r4-r7 the
 // accumulators (channel 0 pixel 0, channel 0 pixel 1, channel 1 pixel 0, channel 1 pixel 1),
 // r8-r11 four input words, r12/lr two weight words. Frame: [sp] input start, [sp + 4] output
