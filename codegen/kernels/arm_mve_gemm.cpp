@@ -1,9 +1,10 @@
-// Cortex-M55 MVE/Helium QLinearMatMul kernel (see arm_mve_gemm.h).
+// Cortex-M target kernels of QLinearMatMul and com.microsoft.QGemm (see arm_mve_gemm.h): the
+// compile-time plan both bodies share, the MVE/Helium body, and the hooks.
 //
-// At compile time B is transposed to one int8 row per output column holding b - zb_j, and the A
-// zero point becomes a per-column constant: sum_k (a - za)(b - zb) = sum_k a' (b - zb) +
-// (off - za) * colsum_j, with a' = a (int8 A) or a - 128 (uint8 A, flipped by XOR 0x80 so it fits
-// int8) and off = 0 or 128. The dot products are VMLADAVA.S8 (16 MACs each), 4 columns sharing each
+// At compile time B is transposed to one row per output column holding b - zb_j (int8), and the A
+// zero point becomes a per-column constant: sum_k (a - za)(b - zb) = sum_k a (b - zb) - za * colsum_j.
+// The MVE body flips uint8 A to int8 by XOR 0x80 (a' = a - 128, so its constant is
+// (128 - za) * colsum_j); the dot products are VMLADAVA.S8 (16 MACs each), 4 columns sharing each
 // 16-byte load of an A row, with a VCTP-predicated tail (inactive lanes load zero). All of this is
 // arithmetic modulo 2^32 like the generic int32 (or uint32) accumulation, so the accumulators are
 // equal; each output is then requantized by the generic kernel's own helper call (rounding mode
@@ -13,10 +14,11 @@
 #include <fmt/format.h>
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "codegen/kernels/arm_dsp_matmul.h"
 #include "codegen/kernels/arm_mve_conv.h"
+#include "codegen/kernels/arm_qconv.h"
 #include "codegen/kernels/quant_emit.h"
 #include "compiler/ops/quant_math.h"
 
@@ -27,24 +29,47 @@ using quant::present;
 
 namespace {
 
-// What the shared MVE body needs: C = rows x N outputs of K-long dot products of the A rows
-// (contiguous, int8 or uint8) with the rows of bt (B transposed, zero points taken off, int8),
-// starting from fold[j] (+ bias(j), a C expression, when given); out(acc, j) is the stored value.
-struct MveGemm {
-  int64_t rows = 0, K = 0, N = 0;
-  bool u8a = false;
-  std::vector<double> bt, fold;
-  std::function<std::string(const std::string& j)> bias;
-  std::function<std::string(const std::string& acc, const std::string& j)> out;
-  std::string y_type;
-};
+bool q8(ir::DType t) {
+  return t == ir::DType::I8 || t == ir::DType::U8;
+}
 
-void emit_gemm_body(KernelCtx& ctx, const MveGemm& G) {
+// (base - za) * colsum_j modulo 2^32, as the int32 a const_table holds.
+std::vector<double> folded(const QGemmPlan& p, int64_t base) {
+  std::vector<double> f;
+  for (int64_t cs : p.colsum) {
+    const uint64_t v = static_cast<uint64_t>((base - p.za) * cs);
+    f.push_back(static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(v))));
+  }
+  return f;
+}
+
+// Fills bt and colsum from B (element (k, j) at b_index(k, j)) and the per-column zero points;
+// false when some b - zb_j leaves the int8 range.
+bool transpose_b(QGemmPlan& p, const ir::Value& B, const std::function<int64_t(int64_t, int64_t)>& b_index,
+                 const std::function<int64_t(int64_t)>& zb) {
+  p.bt.clear();
+  p.colsum.clear();
+  for (int64_t j = 0; j < p.N; ++j) {
+    int64_t colsum = 0;
+    for (int64_t k = 0; k < p.K; ++k) {
+      const int64_t v = B.get_i64(b_index(k, j)) - zb(j);
+      if (v < -128 || v > 127) return false;
+      p.bt.push_back(v);
+      colsum += v;
+    }
+    p.colsum.push_back(colsum);
+  }
+  return true;
+}
+
+}  // namespace
+
+void emit_qgemm_mve_body(KernelCtx& ctx, const QGemmPlan& G) {
   const int64_t rows = G.rows, K = G.K, N = G.N;
   const bool u8a = G.u8a;
-  const std::string tb = ctx.const_table("mve_bt", ir::DType::I8, G.bt);
-  const std::string tf = ctx.const_table("mve_fold", ir::DType::I32, G.fold);
-  auto rq = G.out;
+  const std::string tb =
+      ctx.const_table("mve_bt", ir::DType::I8, std::vector<double>(G.bt.begin(), G.bt.end()));
+  const std::string tf = ctx.const_table("mve_fold", ir::DType::I32, folded(G, u8a ? 128 : 0));
   const int64_t K16 = K / 16 * 16, N4 = N / 4 * 4;
   ctx.require_helper("tinyaot_mve", mve_helpers_text());
   ctx.raw("#if defined(__ARM_FEATURE_MVE)\n");
@@ -85,7 +110,7 @@ void emit_gemm_body(KernelCtx& ctx, const MveGemm& G) {
       ctx.close();
     }
     for (int64_t t = 0; t < nc; ++t)
-      ctx.line("yr[j + {}] = {};", t, rq(fmt::format("a{}", t), fmt::format("j + {}", t)));
+      ctx.line("yr[j + {}] = {};", t, G.out(fmt::format("a{}", t), fmt::format("j + {}", t)));
   };
   if (N4 > 0) {
     ctx.open("for (int32_t j = 0; j < {}; j += 4) {{", N4);
@@ -101,16 +126,12 @@ void emit_gemm_body(KernelCtx& ctx, const MveGemm& G) {
   ctx.line("return;");
   ctx.close();
   ctx.raw("#endif\n");
-  ctx.set_name(ctx.name() + "_mve");
 }
 
-}  // namespace
-
-bool emit_qmatmul_mve(KernelCtx& ctx) {
+bool plan_qmatmul(KernelCtx& ctx, QGemmPlan& p) {
   const ir::Node& n = ctx.node();
-  if (!has_mve(ctx.target()) || n.op != "QLinearMatMul") return false;
+  if (n.op != "QLinearMatMul") return false;
   const ir::DType at = n.inputs[0]->dtype, bt = n.inputs[3]->dtype, yt = n.outputs[0]->dtype;
-  auto q8 = [](ir::DType t) { return t == ir::DType::I8 || t == ir::DType::U8; };
   if (!q8(at) || !q8(bt) || !q8(yt)) return false;
   const ir::Value* B = cval(n, 3);
   const ir::Shape& bs = n.inputs[3]->shape;
@@ -128,23 +149,13 @@ bool emit_qmatmul_mve(KernelCtx& ctx) {
   if (present(n, 7) && cval(n, 7)->numel() != 1) return false;
   const int64_t nbz = present(n, 5) ? cval(n, 5)->numel() : 1;
   if (nbz != 1 && nbz != N) return false;
-  auto bzp = [&](int64_t j) { return present(n, 5) ? cval(n, 5)->get_i64(nbz == 1 ? 0 : j) : int64_t{0}; };
-  const int64_t za = present(n, 2) ? cval(n, 2)->get_i64(0) : 0;
+  p.rows = rows, p.K = K, p.N = N, p.u8a = at == ir::DType::U8;
+  p.za = present(n, 2) ? cval(n, 2)->get_i64(0) : 0;
   const int64_t zy = present(n, 7) ? cval(n, 7)->get_i64(0) : 0;
-  // B transposed, zero point taken off; the A zero point folded per column.
-  std::vector<double> bt_rows, fold;
-  const int64_t off = at == ir::DType::U8 ? 128 : 0;
-  for (int64_t j = 0; j < N; ++j) {
-    int64_t colsum = 0;
-    for (int64_t k = 0; k < K; ++k) {
-      const int64_t v = B->get_i64(k * N + j) - bzp(j);
-      if (v < -128 || v > 127) return false;
-      bt_rows.push_back(static_cast<double>(v));
-      colsum += v;
-    }
-    const uint64_t f = static_cast<uint64_t>((off - za) * colsum);
-    fold.push_back(static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(f))));
-  }
+  if (!transpose_b(
+          p, *B, [&](int64_t k, int64_t j) { return k * N + j; },
+          [&](int64_t j) { return present(n, 5) ? cval(n, 5)->get_i64(nbz == 1 ? 0 : j) : int64_t{0}; }))
+    return false;
   // The generic kernel's multipliers (quant.cpp emit_qmatmul), per column.
   const quant::Rounding rmode = quant::rounding_of(n);
   std::vector<double> mt, st;
@@ -158,86 +169,100 @@ bool emit_qmatmul_mve(KernelCtx& ctx) {
   }
   const int32_t lo = yt == ir::DType::I8 ? -128 : 0, hi = yt == ir::DType::I8 ? 127 : 255;
   const std::string rqf = quant::requant_fn(ctx);
-  std::string tm, ts;
+  std::string m = std::to_string(static_cast<int64_t>(mt[0])),
+              s = std::to_string(static_cast<int64_t>(st[0]));
   if (!uni) {
-    tm = ctx.const_table("mve_mult", ir::DType::I32, mt);
-    ts = ctx.const_table("mve_shift", ir::DType::I32, st);
+    m = ctx.const_table("mm_mult", ir::DType::I32, mt);
+    s = ctx.const_table("mm_shift", ir::DType::I32, st);
   }
-  MveGemm G;
-  G.rows = rows, G.K = K, G.N = N, G.u8a = at == ir::DType::U8;
-  G.bt = std::move(bt_rows), G.fold = std::move(fold);
-  G.y_type = ir::dtype_ctype(yt);
-  G.out = [&](const std::string& acc, const std::string& j) {
-    const std::string m = uni ? std::to_string(static_cast<int64_t>(mt[0])) : fmt::format("{}[{}]", tm, j);
-    const std::string s = uni ? std::to_string(static_cast<int64_t>(st[0])) : fmt::format("{}[{}]", ts, j);
-    return fmt::format("({}){}({}, {}, {}, {}, {}, {})", ir::dtype_ctype(yt), rqf, acc, m, s, zy, lo, hi);
+  const std::string yc = ir::dtype_ctype(yt);
+  p.y_type = yc;
+  p.bias = nullptr;
+  p.out = [=](const std::string& acc, const std::string& j) {
+    return fmt::format("({}){}({}, {}, {}, {}, {}, {})", yc, rqf, acc, uni ? m : fmt::format("{}[{}]", m, j),
+                       uni ? s : fmt::format("{}[{}]", s, j), zy, lo, hi);
   };
-  emit_gemm_body(ctx, G);
   return true;
 }
 
-bool emit_qgemm_mve(KernelCtx& ctx, const quant_ms::GemmGeo& g) {
+bool plan_qgemm(KernelCtx& ctx, const quant_ms::GemmGeo& g, QGemmPlan& p) {
   const ir::Node& n = ctx.node();
-  if (!has_mve(ctx.target()) || g.trans_a) return false;
+  if (g.trans_a) return false;
   const ir::DType at = n.inputs[0]->dtype, bt = n.inputs[3]->dtype, yt = n.outputs[0]->dtype;
-  auto q8 = [](ir::DType t) { return t == ir::DType::I8 || t == ir::DType::U8; };
   const ir::Value* B = cval(n, 3);
   if (!q8(at) || !q8(bt) || !B || (!g.float_out && !q8(yt)) || (g.float_out && yt != ir::DType::F32))
     return false;
   const int64_t K = g.K, N = g.N;
   if (B->numel() != K * N || static_cast<int64_t>(g.zb.size()) != N) return false;
-  MveGemm G;
-  G.rows = g.M, G.K = K, G.N = N, G.u8a = at == ir::DType::U8;
-  const int64_t off = G.u8a ? 128 : 0;
-  for (int64_t j = 0; j < N; ++j) {
-    int64_t colsum = 0;
-    for (int64_t k = 0; k < K; ++k) {
-      const int64_t v = B->get_i64(g.trans_b ? j * K + k : k * N + j) - g.zb[static_cast<size_t>(j)];
-      if (v < -128 || v > 127) return false;
-      G.bt.push_back(static_cast<double>(v));
-      colsum += v;
-    }
-    const uint64_t f = static_cast<uint64_t>((off - g.za) * colsum);
-    G.fold.push_back(static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(f))));
+  p.rows = g.M, p.K = K, p.N = N, p.u8a = at == ir::DType::U8, p.za = g.za;
+  const bool tb = g.trans_b;
+  if (!transpose_b(
+          p, *B, [&](int64_t k, int64_t j) { return tb ? j * K + k : k * N + j; },
+          [&](int64_t j) { return static_cast<int64_t>(g.zb[static_cast<size_t>(j)]); }))
+    return false;
+  p.bias = nullptr;
+  if (!g.c_strides.empty()) {
+    const int64_t s0 = g.c_strides[0], s1 = g.c_strides[1];
+    p.bias = [=](const std::string& j) { return fmt::format("x6[i * {} + ({}) * {}]", s0, j, s1); };
   }
-  if (!g.c_strides.empty())
-    G.bias = [&](const std::string& j) {
-      return fmt::format("x6[i * {} + ({}) * {}]", g.c_strides[0], j, g.c_strides[1]);
-    };
-  G.y_type = ir::dtype_ctype(yt);
+  p.y_type = ir::dtype_ctype(yt);
   // The generic kernel's output expressions (quant_ms.cpp emit_QGemm): the same scales or
   // requantization helper per column.
-  std::string ft, mt, st;
   bool uni = true;
+  const std::string yc = p.y_type;
   if (g.float_out) {
     for (float s : g.fscale) uni = uni && s == g.fscale[0];
-    if (!uni)
-      ft =
-          ctx.const_table("mve_scale", ir::DType::F32, std::vector<double>(g.fscale.begin(), g.fscale.end()));
-  } else {
-    std::vector<double> m, s;
-    for (const quant::Requant& q : g.rq) {
-      uni = uni && q.mult == g.rq[0].mult && q.shift == g.rq[0].shift;
-      m.push_back(q.mult);
-      s.push_back(q.shift);
-    }
-    if (!uni)
-      mt = ctx.const_table("mve_mult", ir::DType::I32, m),
-      st = ctx.const_table("mve_shift", ir::DType::I32, s);
+    const std::string sc = uni ? KernelCtx::literal(g.fscale[0], ir::DType::F32)
+                               : ctx.const_table("mm_scale", ir::DType::F32,
+                                                 std::vector<double>(g.fscale.begin(), g.fscale.end()));
+    p.out = [=](const std::string& acc, const std::string& j) {
+      return fmt::format("(float){} * {}", acc, uni ? sc : fmt::format("{}[{}]", sc, j));
+    };
+    return true;
   }
+  std::vector<double> mv, sv;
+  for (const quant::Requant& q : g.rq) {
+    uni = uni && q.mult == g.rq[0].mult && q.shift == g.rq[0].shift;
+    mv.push_back(q.mult);
+    sv.push_back(q.shift);
+  }
+  std::string mt = std::to_string(g.rq[0].mult), st = std::to_string(g.rq[0].shift);
+  if (!uni)
+    mt = ctx.const_table("mm_mult", ir::DType::I32, mv), st = ctx.const_table("mm_shift", ir::DType::I32, sv);
   const int32_t lo = yt == ir::DType::I8 ? -128 : 0, hi = yt == ir::DType::I8 ? 127 : 255;
-  G.out = [&](const std::string& acc, const std::string& j) {
-    if (g.float_out)
-      return fmt::format(
-          "(float){} * {}", acc,
-          uni ? KernelCtx::literal(g.fscale[0], ir::DType::F32) : fmt::format("{}[{}]", ft, j));
-    const std::string m = uni ? std::to_string(g.rq[0].mult) : fmt::format("{}[{}]", mt, j);
-    const std::string s = uni ? std::to_string(g.rq[0].shift) : fmt::format("{}[{}]", st, j);
-    return fmt::format("({}){}", ir::dtype_ctype(yt),
-                       quant::requant_call(ctx, acc, m, s, std::to_string(g.zy), lo, hi));
+  const int32_t zy = g.zy;
+  const std::string rqf = quant::requant_fn(ctx);
+  p.out = [=](const std::string& acc, const std::string& j) {
+    return fmt::format("({}){}({}, {}, {}, {}, {}, {})", yc, rqf, acc,
+                       uni ? mt : fmt::format("{}[{}]", mt, j), uni ? st : fmt::format("{}[{}]", st, j), zy,
+                       lo, hi);
   };
-  emit_gemm_body(ctx, G);
   return true;
+}
+
+namespace {
+
+bool emit_target(KernelCtx& ctx, QGemmPlan& p, bool planned) {
+  if (!planned) return false;
+  const bool mve = has_mve(ctx.target());
+  if (mve) emit_qgemm_mve_body(ctx, p);
+  emit_qgemm_dsp_body(ctx, p);
+  ctx.set_name(ctx.name() + (mve ? "_mve" : "_dsp"));
+  return true;
+}
+
+}  // namespace
+
+bool emit_qmatmul_target(KernelCtx& ctx) {
+  if (!has_dsp(ctx.target())) return false;
+  QGemmPlan p;
+  return emit_target(ctx, p, plan_qmatmul(ctx, p));
+}
+
+bool emit_qgemm_target(KernelCtx& ctx, const quant_ms::GemmGeo& g) {
+  if (!has_dsp(ctx.target())) return false;
+  QGemmPlan p;
+  return emit_target(ctx, p, plan_qgemm(ctx, g, p));
 }
 
 }  // namespace tinyaot::codegen::arm

@@ -7,6 +7,7 @@
 
 #include "codegen/kernel_ctx.h"
 #include "codegen/kernels/arm_dsp_eltwise.h"
+#include "codegen/kernels/arm_dsp_pool.h"
 #include "codegen/kernels/kernel_util.h"
 #include "compiler/ops/pool.h"
 #include "compiler/ops/registry.h"
@@ -187,6 +188,11 @@ void emit_pool(const ir::Node& n, KernelCtx& ctx, Kind kind) {
   if (any_dil) name += "d" + dims_tag(dil);
   if (any_pad) name += "_pad";
   ctx.set_name(name);
+  // Cortex-M: 8-bit MaxPool through byte-lane maxima (arm_dsp_pool.cpp, arm_mve_pool.cpp) first.
+  codegen::arm::MaxPoolPlan mp;
+  if (kind == Kind::Max && !dq && !want_idx &&
+      codegen::arm::plan_maxpool(xs, n.inputs[0]->dtype, kernel, strides, dil, pb, osz, mp))
+    codegen::arm::emit_maxpool_target(ctx, mp);
 
   ctx.open("for (int32_t c = 0; c < {}; ++c) {{", nc);
   ctx.line("const {}* xc = x0 + c * {};", xct, sin);

@@ -589,7 +589,7 @@ void emit_qmatmul(const Node& n, KernelCtx& ctx) {
   const int64_t M = g.M, K = g.K, N = g.N, NB = static_cast<int64_t>(g.a_off.size());
   ctx.set_name(fmt::format("{}_{}{}_m{}k{}n{}", qlinear ? "qlinearmatmul" : "matmulinteger",
                            ir::dtype_name(at_), ir::dtype_name(bt_), M, K, N));
-  codegen::arm::emit_qmatmul_mve(ctx);  // M55: an MVE block first (arm_mve_gemm.cpp)
+  codegen::arm::emit_qmatmul_target(ctx);  // Cortex-M: MVE and DSP blocks first (arm_mve_gemm.cpp)
   const Param azp = zero_point(n, azi, ctx, "azp");
   const Param bzp = zero_point(n, bzi, ctx, "bzp");
   const ir::Value* bv = cval(n, bi);

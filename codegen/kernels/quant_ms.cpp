@@ -225,7 +225,7 @@ void emit_QGemm(const Node& n, KernelCtx& ctx) {
   ctx.set_name(fmt::format("qgemm_{}_{}{}{}", ir::dtype_name(n.inputs[0]->dtype),
                            g.float_out ? "f32" : ir::dtype_name(t), g.trans_a ? "_ta" : "",
                            g.trans_b ? "_tb" : ""));
-  codegen::arm::emit_qgemm_mve(ctx, g);  // M55: an MVE block first (arm_mve_gemm.cpp)
+  codegen::arm::emit_qgemm_target(ctx, g);  // Cortex-M: MVE and DSP blocks first (arm_mve_gemm.cpp)
   bool zb_uniform = true;
   for (int32_t z : g.zb) zb_uniform = zb_uniform && z == g.zb[0];
   const std::string zb =

@@ -9,11 +9,15 @@
 # copies per block): strides, padding on one side only, odd output widths (2-pixel blocks spanning
 # two output rows), odd pixel and channel counts, channel counts that are not multiples of 4 (the
 # [column][channel] rows then put several kernel columns in one group of 4 taps). gather_* cases
-# keep the per-tap gather (the ring layout would need more groups). pw_* cases are pointwise layers.
+# keep the per-tap gather (the ring layout would need more groups). pw_* cases are pointwise layers;
+# *_u8_* cases have uint8 inputs and outputs (int8 weights).
+import json
 import os
 import sys
 
 import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+import onnx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "mve_cases"))
@@ -21,6 +25,39 @@ import make_mve_cases as mc  # noqa: E402
 
 mc.HERE = HERE
 mc.RNG = np.random.default_rng(4711)
+
+
+def conv_u8_case(name, c, m, hw, k, pads=(0, 0, 0, 0), xzp=128, yzp=120, sx=0.02, sy=0.05):
+    """One QLinearConv with uint8 x and y and int8 weights (zero points 0) on a [1, c, h, w] input."""
+    d = os.path.join(HERE, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    h, w_ = hw
+    w = mc.RNG.integers(-127, 128, size=(m, c, k[0], k[1])).astype(np.int8)
+    sw = mc.RNG.uniform(0.002, 0.02, size=m).astype(np.float32)
+    inits = [
+        numpy_helper.from_array(np.array(sx, np.float32), "sx"),
+        numpy_helper.from_array(np.array(xzp, np.uint8), "zx"),
+        numpy_helper.from_array(w, "w"),
+        numpy_helper.from_array(sw, "sw"),
+        numpy_helper.from_array(np.zeros(sw.shape, np.int8), "zw"),
+        numpy_helper.from_array(np.array(sy, np.float32), "sy"),
+        numpy_helper.from_array(np.array(yzp, np.uint8), "zy"),
+        numpy_helper.from_array(mc.RNG.integers(-3000, 3000, size=m).astype(np.int32), "b"),
+    ]
+    node = helper.make_node("QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"], ["y"],
+                            kernel_shape=list(k), pads=list(pads))
+    g = helper.make_graph([node], name, [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, c, h, w_])],
+                          [helper.make_tensor_value_info("y", TensorProto.UINT8, None)], inits)
+    mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    mdl.ir_version = 8
+    onnx.save(mdl, os.path.join(d, "model.onnx"))
+    x = mc.RNG.integers(0, 256, size=(1, c, h, w_)).astype(np.uint8)
+    onnx.save_tensor(numpy_helper.from_array(x, "x"), os.path.join(d, "test_data_set_0", "input_0.pb"))
+    raw = os.path.join(d, "in_0.raw")
+    x.tofile(raw)
+    man = {"inputs": [{"name": "x", "dtype": "uint8", "shape": list(x.shape), "raw": raw}], "outputs": ["y"]}
+    with open(os.path.join(d, "manifest.json"), "w") as f:
+        json.dump(man, f)
 
 
 def models():
@@ -43,7 +80,7 @@ def models():
     # Pointwise layers through the assembly GEMM body (arm_dsp_gemm_asm.cpp): every entry into its
     # 4-group loop (G - 1 = 0, 1, 2, 3 mod 4, and two full passes), an odd channel count (the last
     # channel through the byte buffer), an odd pixel count (the last pixel likewise), one channel
-    # only (uint8 outputs need uint8 inputs for an ONNX Runtime reference; the builder makes int8 ones).
+    # only.
     c("pw_c8_m5_3x5", 8, 5, (3, 5), (1, 1))
     c("pw_c4_m4_1x3", 4, 4, (1, 3), (1, 1), yzp=100)
     c("pw_c20_m6_2x3", 20, 6, (2, 3), (1, 1), xzp=-128)
@@ -51,6 +88,18 @@ def models():
     c("pw_c16_m2_2x2", 16, 2, (2, 2), (1, 1), xzp=127)
     c("pw_c36_m8_4x2", 36, 8, (4, 2), (1, 1), yzp=3)
     c("pw_c8_m1_2x3", 8, 1, (2, 3), (1, 1))
+    # Real multipliers sx * sw / sy in [0.25, 0.5) (as in VWW's last convolution): tie-free records
+    # need the weights and bias scaled by 2 (rq_records, scale_weights).
+    c("pw_bigmult_c8_m5_3x3", 8, 5, (3, 3), (1, 1), sx=0.05, sy=0.0041,
+      sw=[0.0213, 0.0257, 0.0311, 0.0347, 0.0389], wmax=4, xmax=8)
+    # Per-tap gather by output rows (even output width): padding on every side, stride 1 (the
+    # ResNet-8 first-layer form), so blocks have both, one or none of their windows inside.
+    c("gather_c3_m5_6x8_pad1", 3, 5, (6, 8), (3, 3), pads=(1, 1, 1, 1), xzp=5)
+    # uint8 inputs and outputs (UXTB16 widening, USAT): pointwise with odd pixel and channel counts,
+    # the row ring, and the per-tap gather by output rows.
+    conv_u8_case("pw_u8_c8_m5_3x5", 8, 5, (3, 5), (1, 1))
+    conv_u8_case("ring_u8_c4_m6_5x6_pad1", 4, 6, (5, 6), (3, 3), pads=(1, 1, 1, 1), xzp=3)
+    conv_u8_case("gather_u8_c3_m4_6x8_pad1", 3, 4, (6, 8), (3, 3), pads=(1, 1, 1, 1), yzp=7)
 
 
 def outputs():

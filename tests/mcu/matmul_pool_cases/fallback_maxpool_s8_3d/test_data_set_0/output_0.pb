@@ -1,0 +1,1 @@
+ByJXn`jV|*D}d%H|r{G\7|vzpkQ

@@ -1,0 +1,1 @@
+ByJ<UMú1m>SUÿ_yS®8}6qboY(otYFxWxøasH^8b:`']y/;(yu}xäwC^H,g< #F

@@ -1,0 +1,1 @@
+ByJH``4GGr}}WggHmmxxsaa++ccyy[QWWzz>+\\"WWUwwaajjJ{XXLtta&zz[qq.``Oян

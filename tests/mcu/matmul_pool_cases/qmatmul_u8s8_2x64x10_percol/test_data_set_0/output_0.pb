@@ -1,0 +1,2 @@
+
+ByJyrzwulhhxr‚{x{o•—x\
