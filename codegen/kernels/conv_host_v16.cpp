@@ -1,5 +1,5 @@
-// Float convolution rows as explicit 16-lane vectors (GCC/Clang vector extensions) for AVX-512
-// hosts: accumulators the compiler keeps in registers, borders by lane shifts instead of scalar code.
+// Float Conv/Gemm/MatMul bodies in 16-lane GCC/Clang vector types for AVX-512 hosts: accumulators
+// the compiler keeps in registers, row ends by lane permutes and selects instead of scalar code.
 #include <algorithm>
 #include <stdexcept>
 
