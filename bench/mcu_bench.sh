@@ -13,6 +13,8 @@
 #                     m55dsp for an extra "MVE vs DSP vs generic" M55 table)
 #   --ort DIR         node_modules/onnxruntime-node folder: adds host latency against ONNX Runtime
 #   --runs N          timed host inferences per side (default 200; median reported)
+#   --host-cxxflags F host compiler flags for the host latency (default "-O3 -march=native", the
+#                     flags of docs/benchmarks.md's host figures; bench/host_latency.sh builds it)
 #   --no-layers       skip the per-kernel tables
 #   --quantize        compile every case with --quantize int8, calibrated on the case's own
 #                     test_data_set_*/input_0.pb (one-input models); rows are named <case>_int8 and
@@ -26,14 +28,15 @@ set -u -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STUB="$HERE/../runtime_stub"
-usage() { sed -n '8,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-cpus_arg=m4,m55; ort=""; runs=200; layers=1; work=""; quantize=0; pos=()
+cpus_arg=m4,m55; ort=""; runs=200; host_cxxflags="-O3 -march=native"; layers=1; work=""; quantize=0; pos=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --cpus) cpus_arg="${2:?}"; shift 2 ;;
         --ort) ort="${2:?}"; shift 2 ;;
         --runs) runs="${2:?}"; shift 2 ;;
+        --host-cxxflags) host_cxxflags="${2:?}"; shift 2 ;;
         --no-layers) layers=0; shift ;;
         --quantize) quantize=1; shift ;;
         --work-dir) work="${2:?}"; shift 2 ;;
@@ -174,28 +177,14 @@ for case_dir in "${CASES[@]}"; do
             fi
         done
     done
-    # Host latency: the generic build (host code never uses the Cortex-M kernels) against ORT.
+    # Host latency: bench/host_latency.sh on the same case (--target x86-64, so int8 layers get the
+    # host kernels; host code never uses the Cortex-M kernels), so both reports give the same figures.
     if [ -n "$ort" ]; then
-        d="$(ls -d "$cw/generic"/*/ | head -1)"; sd="$d/test_data_set_0"; gen="$d/gen-generic"
-        NAME="${name^^}"
-        if "$CXX_HOST" -std=c++17 -O2 -ffp-contract=off -DTINYAOT_MODEL="$name" -DTINYAOT_MODEL_UC="$NAME" \
-                -include "$gen/$name.h" "$HERE/host_latency_main.cpp" "$gen/$name.cpp" -o "$cw/latency" \
-                > "$cw/latency.log" 2>&1; then
-            ins=(); specs=(); i=0
-            while [ -f "$sd/in_$i.bin" ]; do
-                ins+=("$sd/in_$i.bin")
-                iname="$(sed -n "s/^#define ${NAME}_INPUT${i}_NAME \"\(.*\)\"/\1/p" "$gen/$name.h")"
-                itype="$(sed -n "s/^#define ${NAME}_INPUT${i}_TYPE \(.*\)/\1/p" "$gen/$name.h")"
-                ishape="$(sed -n "s/^#define ${NAME}_INPUT${i}_SHAPE {\(.*\)}/\1/p" "$gen/$name.h" | tr -d ' ' | tr ',' 'x')"
-                case "$itype" in float) itype=float32 ;; int8_t) itype=int8 ;; uint8_t) itype=uint8 ;;
-                                 int32_t) itype=int32 ;; int64_t) itype=int64 ;; esac
-                specs+=("$iname:$itype:$ishape:$sd/in_$i.bin")
-                i=$((i + 1))
-            done
-            R["$cname|host_ns"]="$("$cw/latency" "$runs" "${ins[@]}" | sed -n 's/median_ns=//p')"
-            R["$cname|ort_ns"]="$(node "$HERE/ort_latency.js" "$(cd "$ort" && pwd)" "$case_dir/model.onnx" "$runs" \
-                "${specs[@]}" 2> "$cw/ort.log" | sed -n 's/median_ns=//p')"
-        fi
+        hargs=(--ort "$ort" --runs "$runs" --cxxflags "$host_cxxflags" --work-dir "$cw/host")
+        for a in ${qargs[@]+"${qargs[@]}"}; do hargs+=(--compile-arg "$a"); done
+        row="$("$HERE/host_latency.sh" "${hargs[@]}" "$TINYAOT" "$case_dir" 2> "$cw/host_latency.log" | sed -n 3p)"
+        IFS='|' read -r _ _ hu ou hr _ <<< "$row"
+        R["$cname|host_us"]="$(echo ${hu:-})"; R["$cname|ort_us"]="$(echo ${ou:-})"; R["$cname|host_ratio"]="$(echo ${hr:-})"
     fi
     reports+=("$cname")
 done
@@ -257,12 +246,13 @@ if [ -n "$ort" ]; then
     echo
     echo "## Host latency (x86-64, one thread, median of $runs in-process inferences, same inputs)"
     echo
-    echo "| model | tinyaot (g++ -O2) µs | ONNX Runtime µs | tinyaot ÷ ORT |"
+    echo "bench/host_latency.sh per case: \`--target x86-64\` (generic plus the int8 host kernels) built with"
+    echo "\`c++ $host_cxxflags\`, against ONNX Runtime."
+    echo
+    echo "| model | tinyaot (c++ $host_cxxflags) µs | ONNX Runtime µs | tinyaot ÷ ORT |"
     echo "|---|---|---|---|"
     for c in "${reports[@]}"; do
-        h="${R[$c|host_ns]:-}"; o="${R[$c|ort_ns]:-}"
-        echo "| $c | $(awk -v a="$h" 'BEGIN{if(a=="")print "-"; else printf "%.1f", a/1e3}') |" \
-             "$(awk -v a="$o" 'BEGIN{if(a=="")print "-"; else printf "%.1f", a/1e3}') | $(ratio "$h" "$o") |"
+        echo "| $c | ${R[$c|host_us]:--} | ${R[$c|ort_us]:--} | ${R[$c|host_ratio]:--} |"
     done
 fi
 if [ $layers = 1 ]; then

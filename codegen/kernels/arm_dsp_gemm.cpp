@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 
 namespace tinyaot::codegen::arm {
@@ -264,7 +265,7 @@ RqRecord rq_record_for(int32_t mult, int32_t shift, int64_t bound) {
   return r;
 }
 
-std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
+std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L, bool scale_weights) {
   const ir::Node& n = ctx.node();
   if (L.mult.size() != static_cast<size_t>(L.M) || n.inputs.size() < 4 || !n.inputs[3] ||
       !n.inputs[3]->is_constant())
@@ -282,19 +283,38 @@ std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L) {
   for (int64_t m = 0; m < L.M; ++m) {
     RqRecord& r = out[static_cast<size_t>(m)];
     r.bias = bv ? static_cast<int32_t>(bv->get_i64(m)) : 0;
-    int64_t sumabs = 0;
-    for (int64_t k = 0; k < per; ++k) sumabs += std::llabs(wv.get_i64(m * per + k));
+    int64_t sumabs = 0, sumw = 0, maxw = 0;
+    for (int64_t k = 0; k < per; ++k) {
+      const int64_t w = wv.get_i64(m * per + k);
+      sumabs += std::llabs(w);
+      sumw += w;
+      maxw = std::max<int64_t>(maxw, std::llabs(w));
+    }
     const int64_t bound = std::llabs(r.bias) + maxdx * sumabs;
-    const RqRecord f = rq_record_for(L.mult[static_cast<size_t>(m)], L.shift[static_cast<size_t>(m)], bound);
+    const int32_t mult = L.mult[static_cast<size_t>(m)], shift = L.shift[static_cast<size_t>(m)];
+    RqRecord f = rq_record_for(mult, shift, bound);
+    // Kernels summing raw inputs onto the folded bias see partial sums up to `raw`.
+    const int64_t raw =
+        std::llabs(r.bias) + std::llabs(L.xzp * sumw) + std::max<int64_t>(std::llabs(lo), hi) * sumabs;
+    for (int32_t b = 1; scale_weights && f.sh <= 0 && b <= 8; ++b) {
+      if ((maxw << b) > 32767 || (raw << b) >= (int64_t{1} << 31) || shift > INT32_MAX - b) break;
+      const RqRecord g = rq_record_for(mult, shift + b, bound << b);
+      if (g.sh > 0) f = g, r.b = b;
+    }
     r.mult = f.mult;
     r.sh = f.sh;
   }
   return out;
 }
 
-std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast) {
+std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast,
+                                    std::vector<int32_t>* wshift) {
   const ir::Value& wv = *ctx.node().inputs[3]->value;
-  const std::vector<RqRecord> rq = rq_records(ctx, L);
+  const std::vector<RqRecord> rq = rq_records(ctx, L, wshift != nullptr);
+  if (wshift) {
+    wshift->assign(static_cast<size_t>(M2), 0);
+    for (size_t m = 0; m < rq.size(); ++m) (*wshift)[m] = rq[m].b;
+  }
   const int64_t M = L.M, K = wv.numel() / M;
   std::vector<double> rt(static_cast<size_t>(M2 * 4), 0.0);
   *all_fast = true;
@@ -308,7 +328,8 @@ std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, i
     int64_t sumw = 0;
     for (int64_t k = 0; k < K; ++k) sumw += wv.get_i64(m * K + k);
     const RqRecord& q = rq[static_cast<size_t>(m)];
-    r[0] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(q.bias) - L.xzp * sumw));
+    r[0] = static_cast<int32_t>(
+        static_cast<uint32_t>((static_cast<int64_t>(q.bias) - L.xzp * sumw) * (int64_t{1} << q.b)));
     r[1] = q.mult;
     r[2] = q.sh;
     if (q.sh > 0) r[3] = static_cast<double>((int64_t{1} << (q.sh - 1)) + L.yzp * (int64_t{1} << q.sh));
@@ -447,7 +468,11 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     return (c * KH + kh) * KW + kw;
   };
 
-  // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps].
+  bool all_fast = true;
+  std::vector<int32_t> wshift;
+  const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast, &wshift);
+  // Weights as int16 pairs in the order the core reads them: [pair][group][channel][4 taps],
+  // scaled by 2^wshift[m] (rq_records).
   std::vector<double> wt(static_cast<size_t>(M2 * G4 * 2), 0.0);
   for (int64_t m = 0; m < M2; ++m)
     for (int64_t g = 0; g < G4; ++g)
@@ -455,21 +480,20 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
         int32_t v[2] = {0, 0};
         for (int64_t e = 0; e < 2; ++e) {
           const int64_t k = src(g * 4 + h * 2 + e);
-          if (m < M && k >= 0) v[e] = static_cast<int32_t>(wv.get_i64(m * K + k));
+          if (m < M && k >= 0) v[e] = static_cast<int32_t>(wv.get_i64(m * K + k) * (int64_t{1} << wshift[m]));
         }
         const uint32_t word = (static_cast<uint32_t>(v[0]) & 0xffffu) | (static_cast<uint32_t>(v[1]) << 16);
         wt[static_cast<size_t>(((m / 2 * G4 + g) * 2 + m % 2) * 2 + h)] = static_cast<int32_t>(word);
       }
-  bool all_fast = true;
-  const std::vector<double> rt = folded_rq_table(ctx, L, M2, &all_fast);
   // Layers whose records are all fast take the assembly body (arm_dsp_gemm_asm.h): full channel
   // pairs write straight into y; an odd last channel and an odd last pixel go through a small
   // byte buffer after the scratch's taps (2 bytes per channel) and are copied from there.
   const int64_t ring_bytes = cp.ring ? cp.R * cp.SL * 2 : 0;
   std::string wtab, rtab, gemm;
+  const bool shift1 = all_fast && pw2x2_shift1(rt);
   if (all_fast) {
-    wtab = ctx.const_table("pw", ir::DType::I32, pw2x2_stream(wt, rt, G4, M2));
-    gemm = require_pw2x2_asm(ctx, L.y_type);
+    wtab = ctx.const_table("pw", ir::DType::I32, pw2x2_stream(wt, rt, G4, M2, shift1));
+    gemm = require_pw2x2_asm(ctx, L.y_type, shift1);
   } else {
     wtab = ctx.const_table("w16", ir::DType::I32, wt);
     rtab = ctx.const_table("rq", ir::DType::I32, gemm_records(rt));
@@ -499,7 +523,8 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     if (M % 2) {
       ctx.open("{{");
       ctx.line("{}* t = {};", yt, buf);
-      ctx.line("{}(xs, (const int32_t*){} + {}, t, 2, 1, {});", gemm, wtab, M / 2 * pw2x2_pair_words(G4), G4);
+      ctx.line("{}(xs, (const int32_t*){} + {}, t, 2, 1, {});", gemm, wtab,
+               M / 2 * pw2x2_pair_words(G4, shift1), G4);
       ctx.line("y0[{0} + p] = t[0];", (M - 1) * P);
       ctx.line("y0[{0} + p + 1] = t[1];", (M - 1) * P);
       ctx.close();
@@ -514,12 +539,27 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
     }
   };
   if (!im2col) {
+    // Pixel pairs: the assembly widening of the channel groups (arm_dsp_gemm_asm.h), the last
+    // C % 4 channels one by one; an odd last pixel takes the C helper.
     const std::string widen = std::string("tinyaot_dsp_widen2_") + tsuf(L.x_type);
-    ctx.require_helper(widen, widen_helper_text(L.x_type));
+    const std::string widen4 = require_widen4_asm(ctx, L.x_type);
+    if (P % 2) ctx.require_helper(widen, widen_helper_text(L.x_type));
     if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
     ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
-    ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
-    ctx.line("{}(x0 + p, {}, {}, np - 1, xs);", widen, P, L.C);
+    if (P % 2 || !all_fast) ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+    if (P % 2) ctx.open("if (np == 2) {{");
+    if (L.C >= 4) ctx.line("{}(x0 + p, {}, {}, xs);", widen4, P, L.C / 4);
+    for (int64_t j = 0; j < L.C % 4; ++j) {
+      const int64_t c = L.C / 4 * 4 + j, d = L.C / 4 * 8 + j;
+      ctx.line("xs[{}] = x0[p + {}];", d, c * P);
+      ctx.line("xs[{}] = x0[p + {}];", d + 4, c * P + 1);
+    }
+    if (P % 2) {
+      ctx.close();
+      ctx.open("else {{");
+      ctx.line("{}(x0 + p, {}, {}, 0, xs);", widen, P, L.C);
+      ctx.close();
+    }
     call();
     ctx.close();
     return;
@@ -566,17 +606,40 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   // in the weights' order. Windows inside the input take a branch-free, fully unrolled copy with
   // constant offsets when K <= 64; the others check every tap.
   const bool fast = H >= KH && Wd >= KW && K <= 64;
+  // With an even output width both pixels of a block share an output row: the loops walk rows and
+  // column pairs (no division), and blocks whose two windows are both inside copy both at once.
+  const bool rows = fast && OW % 2 == 0 && Wd >= KW + L.s[1];
   if (K % 4) ctx.line("memset(xs, 0, {});", G4 * 16);
-  ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
-  ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
-  ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
-  ctx.line("const int32_t pq = q < np ? p + q : p;");
-  ctx.line("const int32_t oy = pq / {}, ox = pq % {};", OW, OW);
-  ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
-  ctx.line("int16_t* s = xs + q * 4;");
-  if (fast) {
-    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW);
+  if (rows) {
+    ctx.open("for (int32_t oy = 0; oy < {}; ++oy) {{", L.out[0]);
+    ctx.open("for (int32_t ox = 0; ox < {}; ox += 2) {{", OW);
+    ctx.line("const int32_t p = oy * {} + ox;", OW);
+    if (!all_fast) ctx.line("const int32_t np = 2;");
+    ctx.line("const int32_t iy = oy * {} - {}, ix = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
+    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ix <= {}u) {{", H - KH, Wd - KW - L.s[1]);
     ctx.line("const {}* xb = x0 + iy * {} + ix;", L.x_type, Wd);
+    for (int64_t q = 0; q < 2; ++q)
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
+        ctx.line("xs[{}] = xb[{}];", k / 4 * 8 + q * 4 + k % 4, c * IS + kh * Wd + kw + q * L.s[1]);
+      }
+    ctx.close();
+    ctx.open("else {{");
+    ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
+    ctx.line("const int32_t ixq = ix + q * {};", L.s[1]);
+    ctx.line("int16_t* s = xs + q * 4;");
+  } else {
+    ctx.open("for (int32_t p = 0; p < {}; p += 2) {{", P);
+    ctx.line("const int32_t np = p + 1 < {} ? 2 : 1;", P);
+    ctx.open("for (int32_t q = 0; q < 2; ++q) {{");
+    ctx.line("const int32_t pq = q < np ? p + q : p;");
+    ctx.line("const int32_t oy = pq / {}, ox = pq % {};", OW, OW);
+    ctx.line("const int32_t iy = oy * {} - {}, ixq = ox * {} - {};", L.s[0], L.pb[0], L.s[1], L.pb[1]);
+    ctx.line("int16_t* s = xs + q * 4;");
+  }
+  if (fast) {
+    ctx.open("if ((uint32_t)iy <= {}u && (uint32_t)ixq <= {}u) {{", H - KH, Wd - KW);
+    ctx.line("const {}* xb = x0 + iy * {} + ixq;", L.x_type, Wd);
     for (int64_t k = 0; k < K; ++k) {
       const int64_t c = k / KS, kh = k % KS / KW, kw = k % KW;
       ctx.line("s[{}] = xb[{}];", k / 4 * 8 + k % 4, c * IS + kh * Wd + kw);
@@ -589,7 +652,7 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.line("const int32_t y = iy + kh;");
   ctx.line("const {}* xr = x0 + c * {} + y * {};", L.x_type, IS, Wd);
   ctx.open("for (int32_t kw = 0; kw < {}; ++kw) {{", KW);
-  ctx.line("const int32_t x = ix + kw;");
+  ctx.line("const int32_t x = ixq + kw;");
   ctx.line("const int32_t k = (c * {} + kh) * {} + kw;", KH, KW);
   ctx.line(
       "s[(k >> 2) * 8 + (k & 3)] = (int16_t)((uint32_t)y < {}u && (uint32_t)x < {}u ? (int32_t)xr[x] : {});",
@@ -598,6 +661,13 @@ void emit_gemm2x2(KernelCtx& ctx, const QConvLayer& L, bool im2col) {
   ctx.close();
   ctx.close();
   ctx.close();
+  if (rows) {
+    ctx.close();
+    call();
+    ctx.close();
+    ctx.close();
+    return;
+  }
   call();
   ctx.close();
 }

@@ -18,6 +18,7 @@ namespace tinyaot::codegen::arm {
 // multiplier does not fit) get sh = -shift - 1 and the generic rounding at run time.
 struct RqRecord {
   int32_t bias = 0, mult = 0, sh = 0;
+  int32_t b = 0;  // rq_records with scale_weights: the weights and the bias are scaled by 2^b
 };
 
 // The record of one channel with multiplier mult * 2^-shift (quant::Requant) whose accumulator
@@ -25,13 +26,19 @@ struct RqRecord {
 RqRecord rq_record_for(int32_t mult, int32_t shift, int64_t bound);
 
 // Records for channels 0..M-1 of layer L (bias values, weights and zero points read from the
-// node); empty when the layer's parameters are not all compile-time constants.
-std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L);
+// node); empty when the layer's parameters are not all compile-time constants. With scale_weights
+// (kernels that read int16 weights), a channel whose multiplier is too large for a tie-free record
+// (real multiplier >= 1/4, as in VWW's last convolution) gets one for acc * 2^b and shift + b
+// instead, b in [1, 8], when its int16 weights and int32 sums allow: the same rational number.
+std::vector<RqRecord> rq_records(const KernelCtx& ctx, const QConvLayer& L, bool scale_weights = false);
 
 // Records of 4 int32 per output channel for the DSP GEMM and fully connected bodies: bias with the
 // input zero point folded in, multiplier, sh (RqRecord) and the high word of the SMLAL addend
 // 2^(31+sh) + y_zp * 2^(32+sh); channels M..M2-1 are padding. *all_fast: every sh > 0.
-std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast);
+// With wshift (int16-weight kernels): records from rq_records(scale_weights = true), the folded
+// bias scaled by 2^b, and *wshift the b of each channel (the caller scales that channel's weights).
+std::vector<double> folded_rq_table(const KernelCtx& ctx, const QConvLayer& L, int64_t M2, bool* all_fast,
+                                    std::vector<int32_t>* wshift = nullptr);
 
 // Whether the 2x2 GEMM kernel handles the layer (pointwise or regular 2D convolution with constant
 // int8 weights and at least two output pixels).

@@ -7,7 +7,9 @@
 // into the 4-group loop for the remaining G - 1 groups (11 per group, 2 per pass), one LDM of both
 // channels' records, SMMLA + ASR + SSAT/USAT per output (12), the stride load and 4 STRB with 2 ADD,
 // and the loop test (3): 38 + 11 (G - 1) + loop instructions for 16 G MACs, against about
-// 46 + 11 (G - 1) before, which matters for VWW's pointwise layers with G = 2..8.
+// 46 + 11 (G - 1) before, which matters for VWW's pointwise layers with G = 2..8. Layers whose
+// records all have shift 1 (most: rq_record_for picks the smallest) take a variant without the
+// shifts in the stream, whose SSAT applies the shift as an immediate: 34 + 11 (G - 1) + loop.
 // Registers: r0 input pointer, r1 stream, r2 output, r3 end of the input groups, r4-r7 the
 // accumulators (channel 0 pixel 0, channel 0 pixel 1, channel 1 pixel 0, channel 1 pixel 1),
 // r8-r11 four input words, r12/lr two weight words. Frame: [sp] input start, [sp + 4] output
@@ -18,24 +20,33 @@
 
 namespace tinyaot::codegen::arm {
 
+bool pw2x2_shift1(const std::vector<double>& rt) {
+  for (size_t i = 2; i < rt.size(); i += 4)
+    if (rt[i] != 1) return false;
+  return true;
+}
+
 std::vector<double> pw2x2_stream(const std::vector<double>& wt, const std::vector<double>& rt, int64_t G,
-                                 int64_t M2) {
+                                 int64_t M2, bool shift1) {
   std::vector<double> s;
-  s.reserve(static_cast<size_t>(M2 / 2 * pw2x2_pair_words(G)));
+  s.reserve(static_cast<size_t>(M2 / 2 * pw2x2_pair_words(G, shift1)));
   for (int64_t k = 0; k < M2 / 2; ++k) {
     const double* c0 = &rt[static_cast<size_t>(k * 8)];
     const double* c1 = c0 + 4;
     s.push_back(c0[0]);
     s.push_back(c1[0]);
     for (int64_t i = 0; i < G * 4; ++i) s.push_back(wt[static_cast<size_t>(k * G * 4 + i)]);
-    for (const double v : {c0[1], c0[2], c0[3], c1[1], c1[2], c1[3]}) s.push_back(v);
+    if (shift1)
+      for (const double v : {c0[1], c0[3], c1[1], c1[3]}) s.push_back(v);
+    else
+      for (const double v : {c0[1], c0[2], c0[3], c1[1], c1[2], c1[3]}) s.push_back(v);
   }
   return s;
 }
 
-std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type) {
+std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type, bool shift1) {
   const bool s8 = y_type == "int8_t";
-  const std::string name = std::string("tinyaot_dsp_pw2x2_") + (s8 ? "s8" : "u8");
+  const std::string name = std::string("tinyaot_dsp_pw2x2") + (shift1 ? "s1_" : "_") + (s8 ? "s8" : "u8");
   const char* sat = s8 ? "ssat" : "usat";
   std::string a;
   auto op = [&](const std::string& t) { a += "      \"" + t + "\\n\\t\"\n"; };
@@ -62,7 +73,7 @@ std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type) {
   op("str r3, [sp, #4]");
   op("add r3, r0, r5, lsl #4");  // end of the input groups
   op("lsl r6, r5, #4");
-  op("add r6, r6, #32");
+  op(shift1 ? "add r6, r6, #24" : "add r6, r6, #32");
   op("mul r6, r6, r4");
   op("add r6, r1, r6");
   op("str r6, [sp, #8]");  // end of the stream
@@ -107,20 +118,33 @@ std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type) {
   op("cmp r0, r3");
   op("bne 1b");
   label("9");
-  // Records: multiplier, shift and addend high word of channel 0, then of channel 1.
-  op("ldm r1!, {r8, r9, r10, r11, r12, lr}");
-  op("smmla r4, r4, r8, r10");
-  op("smmla r5, r5, r8, r10");
-  op("asr r4, r4, r9");
-  op("asr r5, r5, r9");
-  op(fmt::format("{} r4, #8, r4", sat));
-  op(fmt::format("{} r5, #8, r5", sat));
-  op("smmla r6, r6, r11, lr");
-  op("smmla r7, r7, r11, lr");
-  op("asr r6, r6, r12");
-  op("asr r7, r7, r12");
-  op(fmt::format("{} r6, #8, r6", sat));
-  op(fmt::format("{} r7, #8, r7", sat));
+  if (shift1) {
+    // Records: multiplier and addend high word of channel 0, then of channel 1; SSAT shifts.
+    op("ldm r1!, {r8, r9, r10, r11}");
+    op("smmla r4, r4, r8, r9");
+    op("smmla r5, r5, r8, r9");
+    op(fmt::format("{} r4, #8, r4, asr #1", sat));
+    op(fmt::format("{} r5, #8, r5, asr #1", sat));
+    op("smmla r6, r6, r10, r11");
+    op("smmla r7, r7, r10, r11");
+    op(fmt::format("{} r6, #8, r6, asr #1", sat));
+    op(fmt::format("{} r7, #8, r7, asr #1", sat));
+  } else {
+    // Records: multiplier, shift and addend high word of channel 0, then of channel 1.
+    op("ldm r1!, {r8, r9, r10, r11, r12, lr}");
+    op("smmla r4, r4, r8, r10");
+    op("smmla r5, r5, r8, r10");
+    op("asr r4, r4, r9");
+    op("asr r5, r5, r9");
+    op(fmt::format("{} r4, #8, r4", sat));
+    op(fmt::format("{} r5, #8, r5", sat));
+    op("smmla r6, r6, r11, lr");
+    op("smmla r7, r7, r11, lr");
+    op("asr r6, r6, r12");
+    op("asr r7, r7, r12");
+    op(fmt::format("{} r6, #8, r6", sat));
+    op(fmt::format("{} r7, #8, r7", sat));
+  }
   op("ldrd r8, r9, [sp, #4]");  // output stride, end of the stream
   op("strb r4, [r2]");
   op("strb r5, [r2, #1]");
@@ -133,13 +157,51 @@ std::string require_pw2x2_asm(KernelCtx& ctx, const std::string& y_type) {
   op("add sp, sp, #16");
   op("pop {r4-r11, pc}");
   ctx.require_helper(
+      name,
+      fmt::format(
+          "#if defined(__ARM_FEATURE_DSP)\n"
+          "// Channel pairs x 2 pixels of a GEMM: xs holds G groups of [pixel][4] int16 taps, the\n"
+          "// stream per pair 2 biases, G x 4 weight words and 2 x (multiplier, shift, addend).\n"
+          "static __attribute__((naked, noinline, unused)) void {}(const int16_t*, const int32_t*, {}*,\n"
+          "                                                        int32_t, int32_t, int32_t) {{\n"
+          "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
+          name, y_type, a));
+  return name;
+}
+
+std::string require_widen4_asm(KernelCtx& ctx, const std::string& x_type) {
+  const bool s8 = x_type == "int8_t";
+  const std::string name = std::string("tinyaot_dsp_widen4_") + (s8 ? "s8" : "u8");
+  const char* ext = s8 ? "sxtb16" : "uxtb16";
+  std::string a;
+  auto op = [&](const std::string& t) { a += "      \"" + t + "\\n\\t\"\n"; };
+  // One halfword per channel holds both pixels' bytes; PKHBT pairs channels (c, c + 1) as
+  // [c p0, c p1, c+1 p0, c+1 p1], whose even bytes are pixel 0's pair and odd bytes pixel 1's.
+  op("push {r4-r7}");
+  a += "      \"1:\\n\\t\"\n";
+  op("ldrh r4, [r0]");
+  op("ldrh r6, [r0, r1]");
+  op("add r0, r0, r1, lsl #1");
+  op("ldrh r5, [r0]");
+  op("ldrh r7, [r0, r1]");
+  op("add r0, r0, r1, lsl #1");
+  op("pkhbt r4, r4, r6, lsl #16");
+  op("pkhbt r5, r5, r7, lsl #16");
+  op(fmt::format("{} r6, r4, ror #8", ext));
+  op(fmt::format("{} r4, r4", ext));
+  op(fmt::format("{} r7, r5, ror #8", ext));
+  op(fmt::format("{} r5, r5", ext));
+  op("stm r3!, {r4, r5, r6, r7}");
+  op("subs r2, r2, #1");
+  op("bne 1b");
+  op("pop {r4-r7}");
+  op("bx lr");
+  ctx.require_helper(
       name, fmt::format("#if defined(__ARM_FEATURE_DSP)\n"
-                        "// Channel pairs x 2 pixels of a GEMM: xs holds G groups of [pixel][4] int16 taps, the\n"
-                        "// stream per pair 2 biases, G x 4 weight words and 2 x (multiplier, shift, addend).\n"
-                        "static __attribute__((naked, noinline, unused)) void {}(const int16_t*, const int32_t*, {}*,\n"
-                        "                                                        int32_t, int32_t, int32_t) {{\n"
+                        "static __attribute__((naked, noinline, unused)) void {}(const {}*, int32_t, "
+                        "int32_t, int16_t*) {{\n"
                         "  __asm__ volatile(\n{}  );\n}}\n#endif\n",
-                        name, y_type, a));
+                        name, x_type, a));
   return name;
 }
 

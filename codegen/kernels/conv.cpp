@@ -92,17 +92,24 @@ void emit_conv(const ir::Node& n, KernelCtx& ctx) {
     ctx.line("{}* yg = y0 + {};", ct, add_off(mul("n", M * OS), mul(gv, Mg * OS)));
     if (has_bias) ctx.line("const {}* bg = x2{};", ct, G > 1 ? " + " + mul("g", Mg) : "");
     if (res) ctx.line("const {}* rg = x3 + {};", ct, add_off(mul("n", M * OS), mul(gv, Mg * OS)));
-    codegen::emit_matmul(
-        ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS,
-        [&](const std::string& acc, const std::string& i, const std::string& j) {
-          std::string e = has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
-          if (pos)
-            e += " + " + pos_term(i, fmt::format("{} / {}", j, out[1]), fmt::format("{} % {}", j, out[1]));
-          // Left-associative: (conv + bias) + residual, the rounding order of the separate Add.
-          if (res) e += fmt::format(" + rg[{}]", add_off(mul(i, OS), j));
-          return e;
-        },
-        fused);
+    auto epi = [&](const std::string& acc, const std::string& i, const std::string& j) {
+      std::string e = has_bias ? fmt::format("{} + bg[{}]", acc, i) : acc;
+      if (pos) e += " + " + pos_term(i, fmt::format("{} / {}", j, out[1]), fmt::format("{} % {}", j, out[1]));
+      // Left-associative: (conv + bias) + residual, the rounding order of the separate Add.
+      if (res) e += fmt::format(" + rg[{}]", add_off(mul(i, OS), j));
+      return e;
+    };
+    // AVX-512 hosts: few pixels take output channels as lanes (conv_host_v16.cpp).
+    const ir::Value* wv = n.inputs[1]->value.get();
+    const bool chan_v16 = codegen::hostk::pointwise_channels_v16_fit(ct, G, Mg, OS, wv);
+    if (chan_v16) {
+      ctx.raw(codegen::hostk::kV16If);
+      ctx.line("(void)wg;");
+      codegen::hostk::emit_pointwise_channels_v16(ctx, Mg, OS, Cg, *wv, "xg", "yg", epi, fused);
+      ctx.raw("#else\n");
+    }
+    codegen::emit_matmul(ctx, ct, Mg, OS, Cg, "wg", Cg, 1, "xg", OS, 1, "yg", OS, epi, fused);
+    if (chan_v16) ctx.raw("#endif\n");
     if (G > 1) ctx.close();
     ctx.close();
     return;

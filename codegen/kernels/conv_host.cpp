@@ -102,6 +102,13 @@ void emit_matmul_tiles(
     int64_t sak, const std::string& b, int64_t sbk, const std::string& y, int64_t syi,
     const std::function<std::string(const std::string&, const std::string&, const std::string&)>& epi,
     const act::Activation& fused) {
+  // AVX-512 hosts take register-resident vector tiles where they fit (conv_host_v16.cpp).
+  const bool v16 = matmul_v16_fit(ct, N, fused, epi);
+  if (v16) {
+    ctx.raw(kV16If);
+    emit_matmul_v16(ctx, M, N, K, a, sai, sak, b, sbk, y, syi, epi, fused);
+    ctx.raw("#else\n");
+  }
   const ir::DType dt = ct == "float" ? ir::DType::F32 : ir::DType::F64;
   auto tile = [&](int64_t mb, int64_t nb, int64_t skip) {
     ctx.line("{} acc[{}][{}];", ct, mb, nb);
@@ -131,9 +138,25 @@ void emit_matmul_tiles(
   col_blocks(ctx, "j", 0, N, kCols, [&](int64_t nb, int64_t skip) {
     blocks(ctx, "i", 0, M, std::min(kMatmulRows, M), [&](int64_t mb) { tile(mb, nb, skip); });
   });
+  if (v16) ctx.raw("#endif\n");
 }
 
+// The row, channel and plane tiles below (any host with a vector unit).
+static void emit_conv2d_tile_loops(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
+
 void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused) {
+  // AVX-512 hosts take whole-row vectors where the layer's shape allows (conv_host_v16.cpp).
+  const bool v16 = conv2d_rows_v16_fit(s, fused);
+  if (v16) {
+    ctx.raw(kV16If);
+    emit_conv2d_rows_v16(ctx, s, fused);
+    ctx.raw("#else\n");
+  }
+  emit_conv2d_tile_loops(ctx, s, fused);
+  if (v16) ctx.raw("#endif\n");
+}
+
+static void emit_conv2d_tile_loops(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused) {
   const std::string& ct = s.ct;
   const ir::DType dt = ct == "float" ? ir::DType::F32 : ir::DType::F64;
   const int64_t Cg = s.C / s.G, Mg = s.M / s.G;

@@ -48,4 +48,26 @@ struct Conv2dShape {
 };
 void emit_conv2d_tiles(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
 
+// AVX-512 hosts (GCC/Clang vector extensions, conv_host_v16.cpp): stride-1 rows whose width is a
+// multiple of 16 and equals the input's, as whole 16-lane vectors with the accumulators in
+// registers. emit_conv2d_tiles puts them under kV16If ahead of its own loops when they fit.
+extern const char* const kV16If;
+using MatmulEpilogue = std::function<std::string(const std::string&, const std::string&, const std::string&)>;
+bool conv2d_rows_v16_fit(const Conv2dShape& s, const act::Activation& fused);
+void emit_conv2d_rows_v16(KernelCtx& ctx, const Conv2dShape& s, const act::Activation& fused);
+// The same for emit_matmul_tiles' products (16+ columns, an epilogue that does not depend on the
+// column): 8 rows x 2 vectors of accumulators in registers.
+bool matmul_v16_fit(const std::string& ct, int64_t N, const act::Activation& fused,
+                    const MatmulEpilogue& epi);
+void emit_matmul_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
+                     int64_t sak, const std::string& b, int64_t sbk, const std::string& y, int64_t syi,
+                     const MatmulEpilogue& epi, const act::Activation& fused);
+// Pointwise convolutions (group 1, constant weights, M a multiple of 32) over fewer than 48
+// pixels: lanes are output channels, weights transposed at compile time. The caller wraps it in
+// kV16If around its other bodies and reads `w` no more (it emits `(void)` for that pointer).
+bool pointwise_channels_v16_fit(const std::string& ct, int64_t G, int64_t M, int64_t N, const ir::Value* w);
+void emit_pointwise_channels_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const ir::Value& w,
+                                 const std::string& x, const std::string& y, const MatmulEpilogue& epi,
+                                 const act::Activation& fused);
+
 }  // namespace tinyaot::codegen::hostk

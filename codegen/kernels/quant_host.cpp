@@ -17,6 +17,7 @@
 // Integer sums are exact (modulo 2^32 like the portable accumulators) and requantization is the
 // same function, so outputs are byte-identical to the portable loops.
 #include "codegen/kernels/quant_host.h"
+#include "codegen/kernels/quant_host_internal.h"
 
 #include <algorithm>
 
@@ -32,12 +33,16 @@ namespace {
 const char* kHostInclude =
     "#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)\n"
     "#define TINYAOT_X86_VNNI 1\n"
+    "#elif defined(__AVX2__)\n"
+    "#define TINYAOT_X86_AVX2 1\n"
+    "#endif\n"
+    "#if defined(TINYAOT_X86_VNNI) || defined(TINYAOT_X86_AVX2)\n"
     "#include <immintrin.h>\n"
-    "#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13\n"
+    "#endif\n"
+    "#if defined(TINYAOT_X86_VNNI) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13\n"
     "// GCC 12 reports the intrinsics' deliberately undefined pass-through operands (GCC bug 105593).\n"
     "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
     "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
-    "#endif\n"
     "#endif\n";
 const char* kHostHelpers =
     "#if defined(TINYAOT_X86_VNNI)\n"
@@ -97,31 +102,6 @@ const char* kHostHelpers =
     "  return nq;\n"
     "}\n"
     "#endif\n";
-
-std::string i32s(int64_t v) {
-  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
-  if (x == INT32_MIN) return "(-2147483647 - 1)";
-  return std::to_string(x);
-}
-
-// A per-channel int32 value: a literal when uniform, else a table indexed by `idx`.
-struct PerChannel {
-  std::string lit, tab;
-  std::string at(const std::string& idx) const { return tab.empty() ? lit : tab + "[" + idx + "]"; }
-};
-PerChannel per_channel(KernelCtx& ctx, const std::string& base, const std::vector<int64_t>& v) {
-  PerChannel p;
-  bool uni = true;
-  for (int64_t x : v) uni = uni && static_cast<int32_t>(x) == static_cast<int32_t>(v[0]);
-  if (uni) {
-    p.lit = i32s(v[0]);
-    return p;
-  }
-  std::vector<double> d;
-  for (int64_t x : v) d.push_back(static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(x))));
-  p.tab = ctx.const_table(base, ir::DType::I32, d);
-  return p;
-}
 
 // The requantizing store of one vector of 16 accumulators `acc` of channel `ch` to the np bytes at
 // `dst` (flat output index expression `yidx` of lane 0, for the residual epilogue).
@@ -509,6 +489,26 @@ bool fits_s8(const std::vector<int64_t>& w) {
 
 }  // namespace
 
+std::string i32s(int64_t v) {
+  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+  if (x == INT32_MIN) return "(-2147483647 - 1)";
+  return std::to_string(x);
+}
+
+PerChannel per_channel(KernelCtx& ctx, const std::string& base, const std::vector<int64_t>& v) {
+  PerChannel p;
+  bool uni = true;
+  for (int64_t x : v) uni = uni && static_cast<int32_t>(x) == static_cast<int32_t>(v[0]);
+  if (uni) {
+    p.lit = i32s(v[0]);
+    return p;
+  }
+  std::vector<double> d;
+  for (int64_t x : v) d.push_back(static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(x))));
+  p.tab = ctx.const_table(base, ir::DType::I32, d);
+  return p;
+}
+
 size_t emit_qconv_host(KernelCtx& ctx, const HostConvLayer& L) {
   if (ctx.target() != Target::X86_64 || L.in.empty() || L.in.size() > 2 || (L.in_place && L.C / L.G != 1))
     return 0;
@@ -521,19 +521,37 @@ size_t emit_qconv_host(KernelCtx& ctx, const HostConvLayer& L) {
   if (!dw && !fits_s8(L.w)) return 0;  // vpdpbusd takes signed bytes
   // In place (depthwise only), a channel's output overwrites its own input plane after the plane
   // was copied to scratch.
-  const size_t tables_before = ctx.tables().size();
+  // The AVX2 tables come first so that the AVX-512 branch can mark them used, and the AVX2 branch
+  // the AVX-512 ones: each build compiles one branch, the tables of the others stay unused.
+  const size_t t0 = ctx.tables().size();
+  const Avx2Plan p2 = plan_avx2(ctx, L, dw);
+  const size_t t1 = ctx.tables().size();
+  auto mark_used = [&ctx](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) ctx.line("(void){};", ctx.tables()[i].first);
+  };
   ctx.require_helper("include:tinyaot_x86", kHostInclude);
   ctx.require_helper("tinyaot_x86", kHostHelpers);
+  ctx.require_helper("tinyaot_x86_avx2", kAvx2Helpers);
   ctx.raw("#if defined(TINYAOT_X86_VNNI)\n");
   ctx.open("{{");
+  mark_used(t0, t1);
   const size_t bytes = dw ? emit_dw(ctx, L) : emit_gemm(ctx, L);
+  ctx.line("return;");
+  ctx.close();
+  const size_t t2 = ctx.tables().size();
+  ctx.raw("#elif defined(TINYAOT_X86_AVX2)\n");
+  ctx.open("{{");
+  mark_used(t1, t2);
+  emit_avx2(ctx, L, p2);
   ctx.line("return;");
   ctx.close();
   ctx.raw("#else\n");
   ctx.line("(void)scratch;");
-  for (size_t i = tables_before; i < ctx.tables().size(); ++i) ctx.line("(void){};", ctx.tables()[i].first);
+  mark_used(t0, t2);
   ctx.raw("#endif\n");
-  return bytes;
+  // The AVX2 kernels fit in the AVX-512 kernels' scratch (quant_host_avx2.cpp); the maximum keeps
+  // that an invariant of the arena rather than an assumption.
+  return std::max(bytes, p2.bytes);
 }
 
 bool emit_qconv_host_block(KernelCtx& ctx, const ir::Node& n, const quant::ConvGeo& g, ir::DType xt,

@@ -109,6 +109,33 @@ def models():
     # Channel tiles for a strided few-channel layer (3 -> 8 channels, stride 2, VWW's first layer in
     # small): 30 interior columns = 16 + a last block of 16 overlapping by 2; asymmetric pads.
     conv("conv_few_channels_s2", 1, 3, 8, 9, 62, (3, 3), strides=[2, 2], pads=[0, 1, 1, 1], act="clip")
+    # AVX-512 whole-row vectors (conv_host_v16.cpp): 32-column rows as 2 vectors with lane-shifted
+    # edge taps, 8-channel blocks, residual stored in place (ResNet-8's 32x32 layers in small);
+    # 48 columns (a 2-vector and a 1-vector chunk), 5-wide kernel (shifts by 2), row stride and
+    # dilation 2, 4-channel blocks, no bias; groups with batch 2 and only right-hand padding.
+    conv("conv_v16_residual", 1, 8, 8, 6, 32, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
+    conv("conv_v16_wide", 1, 3, 12, 9, 48, (5, 5), strides=[2, 1], dilations=[2, 1], pads=[4, 2, 4, 2],
+         act="clip", bias=False)
+    conv("conv_v16_groups", 2, 8, 16, 4, 16, (3, 3), group=2, pads=[1, 0, 1, 2])
+    # Whole-row vectors with stride 2 (two loads, even lanes) and 32 columns; depthwise in blocks of
+    # 8 and 4 channels, 20 columns (a last vector overlapping by 12), stride 1 and 2.
+    conv("conv_v16_s2", 1, 4, 8, 7, 64, (3, 3), strides=[2, 2], pads=[1, 1, 1, 1], act="relu")
+    conv("dw_v16", 1, 8, 8, 10, 20, (3, 3), group=8, pads=[1, 1, 1, 1], act="clip")
+    conv("dw_v16_s2", 1, 4, 4, 9, 40, (3, 3), group=4, strides=[2, 2], pads=[1, 1, 1, 1])
+    # Planes narrower than a vector as one flattened row with per-tap lane masks: ResNet-8's 8x8
+    # layers in small (64 positions, residual), VWW's 6x6 depthwise layers (36 = 16 + 16 + an
+    # overlapping 16), a 5x5 kernel without bias.
+    conv("conv_v16_flat", 1, 16, 16, 8, 8, (3, 3), pads=[1, 1, 1, 1], act="relu", residual=True)
+    conv("dw_v16_flat", 1, 8, 8, 6, 6, (3, 3), group=8, pads=[1, 1, 1, 1], act="relu")
+    conv("dw_v16_flat_5x5", 1, 4, 4, 5, 7, (5, 5), group=4, pads=[2, 2, 2, 2], act="clip", bias=False)
+    # Depthwise planes narrower than a vector as one vector per output row: stride 2 (VWW's 24x24 ->
+    # 12x12 layers in small, asymmetric pads) and stride 1 without padding (input wider than output).
+    conv("dw_v16_rows_s2", 1, 8, 8, 12, 11, (3, 3), group=8, strides=[2, 2], pads=[0, 0, 1, 1], act="relu")
+    conv("dw_v16_rows_valid", 1, 4, 4, 9, 9, (3, 3), group=4)
+    # Pointwise over few pixels with output channels as lanes (transposed weights): 15 pixels in
+    # one tile, 64 channels; 36 pixels in three tiles of 12 with a residual (VWW's 6x6 layers).
+    conv("pointwise_channels", 1, 20, 64, 3, 5, (1, 1), act="relu")
+    conv("pointwise_channels_res", 1, 32, 32, 6, 6, (1, 1), act="relu", residual=True)
 
 
 def outputs():

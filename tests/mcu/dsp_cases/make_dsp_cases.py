@@ -51,6 +51,13 @@ def models():
     c("pw_c16_m2_2x2", 16, 2, (2, 2), (1, 1), xzp=127)
     c("pw_c36_m8_4x2", 36, 8, (4, 2), (1, 1), yzp=3)
     c("pw_c8_m1_2x3", 8, 1, (2, 3), (1, 1))
+    # Real multipliers sx * sw / sy in [0.25, 0.5) (as in VWW's last convolution): tie-free records
+    # need the weights and bias scaled by 2 (rq_records, scale_weights).
+    c("pw_bigmult_c8_m5_3x3", 8, 5, (3, 3), (1, 1), sx=0.05, sy=0.0041,
+      sw=[0.0213, 0.0257, 0.0311, 0.0347, 0.0389], wmax=4, xmax=8)
+    # Per-tap gather by output rows (even output width): padding on every side, stride 1 (the
+    # ResNet-8 first-layer form), so blocks have both, one or none of their windows inside.
+    c("gather_c3_m5_6x8_pad1", 3, 5, (6, 8), (3, 3), pads=(1, 1, 1, 1), xzp=5)
 
 
 def outputs():
