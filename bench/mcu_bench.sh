@@ -93,21 +93,37 @@ HEX_AWK='function hex(s,   i, v) { v = 0; s = tolower(s)
     for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
     return v }
 '
-# Per-function instruction counts of one run: pcs file (hex pc, count) + ELF symbols -> lines
-# "<function> <count>", kernels named by their L<id>_<kernel> identifier.
-per_function() {
+# ELF symbols -> "$pcs.syms" (decimal "<address> <size> <name>", kernels named by their
+# L<id>_<kernel> identifier) and "$pcs.owners", the plugin's owner ranges: the layer functions,
+# NAME_run and main. Everything else that runs (a kernel body several layers share, memcpy, libm)
+# is charged to the owner that ran last, so each layer's row includes the helpers it calls.
+function_symbols() {
     local elf="$1" pcs="$2"
     "${CROSS}nm" -S -C --defined-only "$elf" | awk "$HEX_AWK"'$3 ~ /^[tTwW]$/ && NF >= 4 {
             addr = hex($1); size = hex($2); $1 = $2 = $3 = ""
             name = substr($0, 4); if (match(name, /L[0-9]+_[A-Za-z0-9_]+/)) name = substr(name, RSTART, RLENGTH)
             else { sub(/^\(anonymous namespace\)::/, "", name); sub(/\(.*/, "", name); sub(/^.*::/, "", name) }
             printf "%d %d %s\n", addr - addr % 2, size, name }' | sort -n > "$pcs.syms"
+    awk '$3 ~ /^L[0-9]+_/ || $3 ~ /_run$/ || $3 == "main" { printf "%x %x %d\n", $1, $2, NR }' "$pcs.syms" > "$pcs.owners"
+}
+# Per-function instruction counts of one run -> lines "<function> <count> <kind>": kind "owner"
+# (its own instructions plus those charged to it; main's row also takes the startup code's) or
+# "helper" (its own instructions, already inside its callers' rows). The owner rows add up to the
+# run's total.
+per_function() {
+    local pcs="$1"
     awk "$HEX_AWK"'NR == FNR { a[NR] = $1; s[NR] = $2; n[NR] = $3; N = NR; next }
          { pc = hex($1); lo = 1; best = 0; hi = N; f = "?"
            while (lo <= hi) { m = int((lo + hi) / 2); if (a[m] <= pc) { best = m; lo = m + 1 } else hi = m - 1 }
            if (best && pc < a[best] + s[best]) f = n[best]
            c[f] += $2 }
-         END { for (f in c) print f, c[f] }' "$pcs.syms" "$pcs" | sort -k2,2nr
+         END { for (f in c) print f, c[f] }' "$pcs.syms" "$pcs" > "$pcs.own"
+    awk 'FILENAME ~ /syms$/ { name[FNR] = $3; next }
+         FILENAME ~ /owners$/ { owner[name[$3]] = 1; next }
+         FILENAME ~ /owned$/ { if ($1 == -1) c["main"] += $2; else c[name[$1]] += $2; next }
+         { c[$1] += $2 }
+         END { for (f in c) print f, c[f], (f in owner) ? "owner" : "helper" }' \
+        "$pcs.syms" "$pcs.owners" "$pcs.owned" "$pcs.own" | sort -k2,2nr
 }
 
 fail=0
@@ -171,9 +187,11 @@ for case_dir in "${CASES[@]}"; do
                 ins=(); i=0; while [ -f "$sd/in_$i.bin" ]; do ins+=("in_$i.bin"); i=$((i + 1)); done
                 nout=0; while [ -f "$sd/host_out_$nout.bin" ]; do nout=$((nout + 1)); done
                 outs=(); for ((i = 0; i < nout; i++)); do outs+=("bench_out_$i.bin"); done
+                pcs="$cw/$variant.$cpu.pcs"
+                function_symbols "$d/$cpu/runner.elf" "$pcs"
                 (cd "$sd" && "$STUB/mcu/run_elf.sh" "$d/$cpu/runner.elf" --cpu "$cpu" --quiet --timeout 600 \
-                    --pcs "$cw/$variant.$cpu.pcs" -- "${ins[@]}" -- "${outs[@]}") > /dev/null 2>&1
-                per_function "$d/$cpu/runner.elf" "$cw/$variant.$cpu.pcs" > "$cw/$variant.$cpu.funcs"
+                    --pcs "$pcs" --owners "$pcs.owners" --owned "$pcs.owned" -- "${ins[@]}" -- "${outs[@]}") > /dev/null 2>&1
+                per_function "$pcs" > "$cw/$variant.$cpu.funcs"
             fi
         done
     done
@@ -258,7 +276,7 @@ fi
 if [ $layers = 1 ]; then
     cpu="${CPUS[0]}"
     echo
-    echo "## Per kernel function on $cpu (instructions inside each function; identical layers share one)"
+    echo "## Per kernel function on $cpu (instructions of each layer function and of the shared helpers it calls; identical layers share one)"
     for c in "${reports[@]}"; do
         cw="$work/$c"
         [ -f "$cw/generic.$cpu.funcs" ] && [ -f "$cw/target.$cpu.funcs" ] || continue
@@ -269,14 +287,18 @@ if [ $layers = 1 ]; then
         echo "|---|---|---|---|---|---|---|"
         # Kernels are named L<id>_<kind>; the target build may name a layer's kernel differently,
         # so rows are matched by the layer id prefix.
-        awk 'BEGIN { o = "other: libc/libm, runtime and runner (partly outside NAME_run)"; keys[o] = 1 }
+        # Shared helper rows (tinyaot_*) show their own instructions, which the rows of the layers
+        # that call them already include; libc/libm helpers are not listed separately.
+        awk 'BEGIN { o = "other: startup, runtime and runner (outside NAME_run)"; keys[o] = 1 }
              FILENAME ~ /kernel_macs/ { split($1, p, "_"); macs[p[1]] = $2; nl[p[1]] = $3; next }
-             FILENAME ~ /generic/ { if (match($1, /^L[0-9]+_/)) { id = substr($1, 1, RLENGTH - 1); g[id] = $2; gn[id] = $1 }
-                                    else if ($1 ~ /_run$|^tinyaot_dsp/) { g[$1] += $2; keys[$1] = 1 } else g[o] += $2
-                                    if ($1 ~ /^L[0-9]+_/) keys[id] = 1; next }
-             { if (match($1, /^L[0-9]+_/)) { id = substr($1, 1, RLENGTH - 1); t[id] = $2; tn[id] = $1 }
-               else if ($1 ~ /_run$|^tinyaot_dsp/) { t[$1] += $2; keys[$1] = 1 } else t[o] += $2
-               if ($1 ~ /^L[0-9]+_/) keys[id] = 1 }
+             { isg = FILENAME ~ /generic/; k = ""
+               if ($3 == "owner") {
+                 if (match($1, /^L[0-9]+_/)) { k = substr($1, 1, RLENGTH - 1); if (isg) gn[k] = $1; else tn[k] = $1 }
+                 else if ($1 ~ /_run$/) k = $1
+                 else k = o
+               } else if ($1 ~ /^tinyaot_/ && $1 !~ /^tinyaot_mcu_/) { k = $1 " (shared helper; in its callers rows)"; nl[k] = "-" }
+               if (k == "") next
+               keys[k] = 1; if (isg) g[k] += $2; else t[k] += $2 }
              END { for (k in keys) {
                      nm = (k in tn) ? tn[k] : (k in gn) ? gn[k] : k
                      m = macs[k] + 0

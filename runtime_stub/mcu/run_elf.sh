@@ -15,6 +15,9 @@
 #   --quiet                 no "[run_elf]" summary on stderr
 #   --no-plugin             do not load the instruction-count plugin
 #   --pcs FILE              also write per-address execution counts ("<hex pc> <n>" lines)
+#   --owners IN --owned OUT charge instructions outside the owner ranges of IN ("<hex start>
+#                           <hex size> <id>" lines) to the owner that ran last; OUT gets
+#                           "<id> <count>" lines (see qemu_plugin/insn_count.c)
 #   --no-icount             run without -icount (faster; SysTick ticks become host-time based)
 #   --gdb PORT              wait for gdb on tcp::PORT before starting (-S)
 #   --qemu-arg ARG          extra raw QEMU argument (repeatable)
@@ -34,7 +37,7 @@ READELF="${READELF:-${CROSS}readelf}"
 die() { echo "run_elf.sh: $*" >&2; exit 2; }
 
 elf=""; cpu=""; timeout_s=120; summary=""; json=""; quiet=0
-use_plugin=1; use_icount=1; gdb_port=""; pcs=""; extra=(); gargs=()
+use_plugin=1; use_icount=1; gdb_port=""; pcs=""; owners=""; owned=""; extra=(); gargs=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --cpu) cpu="${2:-}"; shift 2 ;;
@@ -45,10 +48,12 @@ while [ $# -gt 0 ]; do
         --quiet) quiet=1; shift ;;
         --no-plugin) use_plugin=0; shift ;;
         --pcs) pcs="${2:-}"; shift 2 ;;
+        --owners) owners="${2:-}"; shift 2 ;;
+        --owned) owned="${2:-}"; shift 2 ;;
         --no-icount) use_icount=0; shift ;;
         --gdb) gdb_port="${2:-}"; shift 2 ;;
         --qemu-arg) extra+=("${2:-}"); shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         --) shift
             if [ -z "$elf" ] && [ $# -gt 0 ]; then elf="$1"; shift; fi
             gargs+=("$@"); break ;;
@@ -98,6 +103,11 @@ pcs_arg=""
 if [ -n "$pcs" ]; then
     case "$pcs" in /*) ;; *) pcs="$PWD/$pcs" ;; esac
     pcs_arg=",pcs=${pcs//,/,,}"
+fi
+if [ -n "$owners" ] && [ -n "$owned" ]; then
+    case "$owners" in /*) ;; *) owners="$PWD/$owners" ;; esac
+    case "$owned" in /*) ;; *) owned="$PWD/$owned" ;; esac
+    pcs_arg+=",owners=${owners//,/,,},owned=${owned//,/,,}"
 fi
 [ "$use_plugin" = 1 ] && cmd+=(-plugin "${PLUGIN//,/,,},out=${pout//,/,,}$pcs_arg")
 [ -n "$gdb_port" ] && cmd+=(-gdb "tcp::$gdb_port" -S)

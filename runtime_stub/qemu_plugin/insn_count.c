@@ -17,11 +17,20 @@
  *    benchmark can attribute every instruction to the function that holds it
  *    (per-layer counts from one run, exact: same inline counters).
  *
+ *  - optionally (owners=IN,owned=OUT) attributes instructions to "owner"
+ *    functions: IN lists owner ranges ("<hex start> <hex size> <id>" lines,
+ *    e.g. the generated layer functions, NAME_run and the runner's main). An
+ *    instruction outside every owner range counts for the owner whose code
+ *    executed last, so a shared helper (a kernel body several layers call,
+ *    memcpy) is charged to the layer that called it. OUT gets "<id> <count>"
+ *    lines (id -1: before any owner ran).
+ *
  * Usage:  qemu-system-arm ... -plugin /path/libinsn_count.so[,out=FILE][,pcs=FILE]
  * Output (key=value lines, to FILE or to QEMU's log via qemu_plugin_outs):
  *     insns_total=<n>
  *     region<i>_calls=<n> region<i>_insns=<sum> region<i>_min=<n> region<i>_max=<n>
  * pcs=FILE: one line "<hex address> <executions>" per executed instruction.
+ * owned=FILE: one line "<owner id> <instructions charged to it>" per owner.
  *
  * Targets the QEMU plugin API version 1 (QEMU 6.x/7.x). Debian's QEMU is built
  * with plugin support but ships no qemu-plugin.h, so the handful of entry
@@ -95,6 +104,77 @@ static struct region regions[NREGIONS];
 static char *out_path;
 static char *pcs_path;
 static bool reported;
+
+/* Owner attribution (owners=/owned=): sorted ranges, the owner that executed
+ * last, and per owner the instructions executed outside every owner range
+ * while it was the last one (slot 0 is "no owner yet"). */
+struct owner_range {
+    uint64_t start, end;
+    long id;
+};
+static struct owner_range *owners;
+static size_t n_owners;
+static char *owned_path;
+static size_t current_owner; /* index into owned[]: 0 = none, k + 1 = owners[k] */
+static uint64_t *owned;
+
+static int cmp_owner(const void *a, const void *b)
+{
+    const struct owner_range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Index + 1 of the owner range holding pc, or 0. */
+static size_t owner_of(uint64_t pc)
+{
+    size_t lo = 0, hi = n_owners;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (owners[m].start <= pc) lo = m + 1; else hi = m;
+    }
+    return lo && pc < owners[lo - 1].end ? lo : 0;
+}
+
+static void on_owner(unsigned int vcpu_index, void *userdata)
+{
+    (void)vcpu_index;
+    current_owner = (size_t)(uintptr_t)userdata;
+}
+
+static void on_owned(unsigned int vcpu_index, void *userdata)
+{
+    (void)vcpu_index;
+    (void)userdata;
+    owned[current_owner]++;
+}
+
+static int load_owners(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "insn_count: cannot read owners file '%s'\n", path);
+        return -1;
+    }
+    uint64_t start, size;
+    long id;
+    size_t cap = 0;
+    while (fscanf(f, "%" SCNx64 " %" SCNx64 " %ld", &start, &size, &id) == 3) {
+        if (n_owners == cap) {
+            cap = cap ? cap * 2 : 256;
+            owners = realloc(owners, cap * sizeof *owners);
+            if (!owners) abort();
+        }
+        owners[n_owners].start = start & ~(uint64_t)1; /* Thumb bit */
+        owners[n_owners].end = (start & ~(uint64_t)1) + size;
+        owners[n_owners].id = id;
+        n_owners++;
+    }
+    fclose(f);
+    qsort(owners, n_owners, sizeof *owners, cmp_owner);
+    owned = calloc(n_owners + 1, sizeof *owned);
+    if (!owned) abort();
+    return 0;
+}
 
 /* Per-address counters (pcs=FILE): an open-addressing hash table from the
  * instruction address to its counter. Counters live in fixed chunks that never
@@ -193,6 +273,15 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (pcs_path)
             qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
                                                        pc_counter(qemu_plugin_insn_vaddr(insn)), 1);
+        if (owners) {
+            uint64_t pc = qemu_plugin_insn_vaddr(insn);
+            size_t o = owner_of(pc);
+            if (!o)
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, on_owned, QEMU_PLUGIN_CB_NO_REGS, NULL);
+            else if (i == 0 || owner_of(qemu_plugin_insn_vaddr(qemu_plugin_tb_get_insn(tb, i - 1))) != o)
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, on_owner, QEMU_PLUGIN_CB_NO_REGS,
+                                                       (void *)(uintptr_t)o);
+        }
         int opt = dbg_option(insn);
         if (opt >= 0)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
@@ -223,6 +312,15 @@ static void report(void)
                 const struct pc_counter *c = &pc_chunks[i / PC_CHUNK][i % PC_CHUNK];
                 if (c->count) fprintf(f, "%" PRIx64 " %" PRIu64 "\n", c->pc, c->count);
             }
+            fclose(f);
+        }
+    }
+    if (owned_path && owners) {
+        FILE *f = fopen(owned_path, "w");
+        if (f) {
+            fprintf(f, "-1 %" PRIu64 "\n", owned[0]);
+            for (size_t k = 0; k < n_owners; k++)
+                fprintf(f, "%ld %" PRIu64 "\n", owners[k].id, owned[k + 1]);
             fclose(f);
         }
     }
@@ -259,6 +357,10 @@ PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_inf
             out_path = strdup(argv[i] + 4);
         } else if (strncmp(argv[i], "pcs=", 4) == 0) {
             pcs_path = strdup(argv[i] + 4);
+        } else if (strncmp(argv[i], "owners=", 7) == 0) {
+            if (load_owners(argv[i] + 7) != 0) return -1;
+        } else if (strncmp(argv[i], "owned=", 6) == 0) {
+            owned_path = strdup(argv[i] + 6);
         } else {
             fprintf(stderr, "insn_count: unknown argument '%s'\n", argv[i]);
             return -1;

@@ -1,8 +1,8 @@
 // harness_selftest.cpp - self-test program of tinyaot's bare-metal Cortex-M runtime
 // (runtime_stub/mcu), run under QEMU by harness_selftest.sh.
 // Checks: semihosted stdout/stderr, argv, host file in/out, static constructors, exit status,
-// exact instruction-count regions (0 and 3 NOPs; 10 x 7 NOPs), stack painting, and a deliberate
-// stack overflow ("overflow" argument) that must end as a reported fault (exit 250).
+// exact instruction-count regions (0 and 3 NOPs; 10 x 7 NOPs), the plugin's owner attribution
+// (selftest_owner calls selftest_shared_helper), stack painting, and a deliberate stack overflow ("overflow" argument) that must end as a reported fault (exit 250).
 //   guest argv: harness_selftest <in-file> <out-file> <exit-code> | harness_selftest overflow
 #include <cstdint>
 #include <cstdio>
@@ -35,6 +35,13 @@ __attribute__((noinline)) uint32_t use_stack(unsigned n) {
 }
 }  // namespace
 
+// Owner attribution (run_elf.sh --owners/--owned): with selftest_owner as an owner, every
+// instruction of selftest_shared_helper, which only it calls, must be charged to it.
+extern "C" __attribute__((noinline)) void selftest_shared_helper() { __asm__ volatile("nop\n nop\n nop\n nop"); }
+extern "C" __attribute__((noinline)) void selftest_owner() {
+  for (int i = 0; i < 5; i++) selftest_shared_helper();
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "overflow") == 0) return burn_stack(nullptr, 0);
   std::printf("selftest on %s, ctor=%d, argc=%d\n", tinyaot_mcu_cpu_name(), g_greeter.value, argc);
@@ -51,6 +58,7 @@ int main(int argc, char** argv) {
     __asm__ volatile("nop\n nop\n nop\n nop\n nop\n nop\n nop");
     TINYAOT_REGION_END(2);
   }
+  selftest_owner();
 
   size_t depth = tinyaot_mcu_stack_repaint();
   uint32_t s = use_stack(400);

@@ -2,8 +2,9 @@
 # harness_selftest.sh - self-test of tinyaot's Cortex-M/QEMU runtime (runtime_stub/mcu, the QEMU
 # instruction-count plugin and run_elf.sh) with harness_selftest.cpp, per CPU:
 #   semihosted stdout + stderr, argv, host file round trip, exit status 7, insns_total > 0,
-#   exact region counts (empty = 0, 3 NOPs = 3, 10 x 7 NOPs = 70), stack painting, and a stack
-#   overflow reported as a fault (exit 250).
+#   exact region counts (empty = 0, 3 NOPs = 3, 10 x 7 NOPs = 70), owner attribution (a helper's
+#   instructions charged to its only caller, exactly), stack painting, and a stack overflow
+#   reported as a fault (exit 250).
 # usage: harness_selftest.sh [CPU...]   (default: m4 m55). Exit 0 ok, 1 failure, 77 tools missing.
 set -u -o pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -48,6 +49,19 @@ for cpu in "${CPUS[@]}"; do
     [ -n "$used" ] && [ "$used" -ge 400 ] && [ "$used" -le 1024 ] && ok || bad "$cpu: stack painting measured '$used'"
     peak="$(val stack_peak sum.txt)"
     [ -n "$peak" ] && [ "$peak" -gt 0 ] && ok || bad "$cpu: stack_peak '$peak'"
+    # Owner attribution: owners selftest_owner (id 1) and main (id 2); the helper's executed
+    # instructions (from the per-address counts) must all be charged to id 1.
+    "${CROSS}nm" -S --defined-only "$elf" | awk '$4 == "selftest_owner" { print $1, $2, 1 } $4 == "main" { print $1, $2, 2 }' > owners.txt
+    helper="$("${CROSS}nm" -S --defined-only "$elf" | awk '$4 == "selftest_shared_helper" { print $1, $2 }')"
+    "$TINYAOT_MCU_DIR/run_elf.sh" "$elf" --cpu "$cpu" --quiet --timeout 60 --pcs pcs.txt --owners owners.txt \
+        --owned owned.txt -- in.bin out.bin 7 > /dev/null 2>&1
+    read -r hs hz <<< "$helper"
+    want="$(awk -v s="$((16#$hs & ~1))" -v z="$((16#$hz))" '{ pc = 0; h = tolower($1)
+        for (i = 1; i <= length(h); i++) pc = pc * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+        if (pc >= s && pc < s + z) n += $2 } END { print n + 0 }' pcs.txt)"
+    got="$(awk '$1 == 1 { print $2 }' owned.txt 2>/dev/null)"
+    [ $(wc -l < owners.txt) = 2 ] && [ "$want" -ge 25 ] && [ "$got" = "$want" ] && ok ||
+        bad "$cpu: owner attribution: charged '$got', helper executed '$want' (want equal, >= 25)"
     "$TINYAOT_MCU_DIR/run_elf.sh" "$elf" --cpu "$cpu" --quiet --timeout 60 -- overflow > f.txt 2>&1
     rc=$?
     [ $rc = 250 ] && grep -q "stack overflow" f.txt && ok || bad "$cpu: stack overflow: exit $rc $(head -c 300 f.txt)"
