@@ -53,6 +53,14 @@ void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
   ctx.require_helper(std::string("tinyaot_dsp_pool_") + (p.u8 ? "u8" : "s8"), pool_helpers_text(p.u8));
   ctx.raw("#if defined(__ARM_FEATURE_DSP)\n");
   ctx.open("{{");
+  // Outputs o..o+3 from the words a and b of 8 column maxima: the maxima of adjacent byte pairs
+  // (lanes 0 and 2 of ma and mb) packed into one store.
+  auto store_pair_maxima = [&]() {
+    ctx.line("const uint32_t ma = {0}(a, a >> 8), mb = {0}(b, b >> 8);", mx);
+    ctx.line(
+        "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) & "
+        "0xff000000u));");
+  };
   auto vertical = [&]() {
     const int64_t W4 = p.W / 4 * 4;
     ctx.line("int32_t w = 0;");
@@ -92,11 +100,7 @@ void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
     } else if (p.SW == 2 && p.KW == 2 && p.DW == 1 && OW4 > 0) {
       ctx.open("for (; o < {}; o += 4) {{", OW4);
       ctx.line("const uint32_t a = tinyaot_pool_ld4(buf + 2 * o), b = tinyaot_pool_ld4(buf + 2 * o + 4);");
-      ctx.line("const uint32_t ma = {0}(a, a >> 8), mb = {0}(b, b >> 8);", mx);
-      ctx.line(
-          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) "
-          "& "
-          "0xff000000u));");
+      store_pair_maxima();
       ctx.close();
     }
     ctx.open("for (; o < {}; ++o) {{", p.OW);
@@ -121,11 +125,7 @@ void emit_dsp_body(KernelCtx& ctx, const MaxPoolPlan& p) {
       ctx.line("const uint32_t a = {0}(tinyaot_pool_ld4(r0 + 2 * o), tinyaot_pool_ld4(r1 + 2 * o));", mx);
       ctx.line("const uint32_t b = {0}(tinyaot_pool_ld4(r0 + 2 * o + 4), tinyaot_pool_ld4(r1 + 2 * o + 4));",
                mx);
-      ctx.line("const uint32_t ma = {0}(a, a >> 8), mb = {0}(b, b >> 8);", mx);
-      ctx.line(
-          "tinyaot_pool_st4(yr + o, (ma & 0xffu) | ((ma >> 8) & 0xff00u) | ((mb & 0xffu) << 16) | ((mb << 8) "
-          "& "
-          "0xff000000u));");
+      store_pair_maxima();
       ctx.close();
     }
     if (p.OW - OW4 >= 2) {  // two more outputs from one word per row (lanes 0 and 2)
