@@ -195,33 +195,11 @@ size_t emit_fc(KernelCtx& ctx, const HostConvLayer& L) {
           "16)));",
           j, K4);
     ctx.close();
-    for (int64_t j = 0; j < nv; ++j) {
-      ctx.open("{{");
-      ctx.line("int32_t tq[16];");
-      ctx.line("_mm512_storeu_si512((void*)tq, acc{});", j);
-      ctx.line("const int32_t mb = ({} + {}) * 16;", v0, j);
-      ctx.open("for (int32_t l = 0; l < 16 && mb + l < {}; ++l) {{", Mg);
-      ctx.line("const int32_t ch = g * {} + mb + l;", Mg);
-      const std::string q =
-          fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, mt.at("ch"), st.at("ch"), L.yzp, L.lo, L.hi);
-      if (L.residual)
-        L.residual(q, fmt::format("n * {} + ch", L.M));
-      else
-        ctx.line("y0[n * {} + ch] = ({}){};", L.M, yc, q);
-      ctx.close();
-      ctx.close();
-    }
+    for (int64_t j = 0; j < nv; ++j)
+      emit_fc_lane_stores(ctx, L, 16, fmt::format("_mm512_storeu_si512((void*)tq, acc{});", j), v0, j, Mg, mt,
+                          st);
   };
-  if (NV >= VB) {
-    ctx.open("for (int32_t v0 = 0; v0 < {}; v0 += {}) {{", NV / VB * VB, VB);
-    block(VB, "v0");
-    ctx.close();
-  }
-  if (NV % VB) {
-    ctx.open("{{");
-    block(NV % VB, std::to_string(NV / VB * VB));
-    ctx.close();
-  }
+  emit_blocks(ctx, "v0", NV, VB, block);
   ctx.close();
   ctx.close();
   return static_cast<size_t>((Cg + 63) / 64 * 64);
@@ -364,16 +342,7 @@ size_t emit_gemm(KernelCtx& ctx, const HostConvLayer& L) {
       emit_store(ctx, L, mt, st, "acc" + std::to_string(i), ch, yi, "np");
     }
   };
-  if (Mg >= MB) {
-    ctx.open("for (int32_t m0 = 0; m0 < {}; m0 += {}) {{", Mg / MB * MB, MB);
-    block(MB, "m0");
-    ctx.close();
-  }
-  if (Mg % MB) {
-    ctx.open("{{");
-    block(Mg % MB, std::to_string(Mg / MB * MB));
-    ctx.close();
-  }
+  emit_blocks(ctx, "m0", Mg, MB, block);
   ctx.close();  // p0
   ctx.close();  // g
   ctx.close();  // n
@@ -616,6 +585,39 @@ bool emit_qconv_host_for_node(const ir::Node& n, KernelCtx& ctx) {
   const bool s8 = yt == ir::DType::I8;
   return emit_qconv_host_block(ctx, n, g, n.inputs[0]->dtype, yt, xzp, yzp, wzp, mult, shift, bias, rmode,
                                quant::requant_fn(ctx), s8 ? -128 : 0, s8 ? 127 : 255, nullptr, false);
+}
+
+void emit_blocks(KernelCtx& ctx, const std::string& var, int64_t n, int64_t B,
+                 const std::function<void(int64_t, const std::string&)>& block) {
+  if (n >= B) {
+    ctx.open("for (int32_t {0} = 0; {0} < {1}; {0} += {2}) {{", var, n / B * B, B);
+    block(B, var);
+    ctx.close();
+  }
+  if (n % B) {
+    ctx.open("{{");
+    block(n % B, std::to_string(n / B * B));
+    ctx.close();
+  }
+}
+
+void emit_fc_lane_stores(KernelCtx& ctx, const HostConvLayer& L, int64_t lanes, const std::string& spill,
+                         const std::string& v0, int64_t j, int64_t Mg, const PerChannel& mult,
+                         const PerChannel& shift) {
+  ctx.open("{{");
+  ctx.line("int32_t tq[{}];", lanes);
+  ctx.line("{}", spill);
+  ctx.line("const int32_t mb = ({} + {}) * {};", v0, j, lanes);
+  ctx.open("for (int32_t l = 0; l < {} && mb + l < {}; ++l) {{", lanes, Mg);
+  ctx.line("const int32_t ch = g * {} + mb + l;", Mg);
+  const std::string q =
+      fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, mult.at("ch"), shift.at("ch"), L.yzp, L.lo, L.hi);
+  if (L.residual)
+    L.residual(q, fmt::format("n * {} + ch", L.M));
+  else
+    ctx.line("y0[n * {} + ch] = ({}){};", L.M, L.y_signed ? "int8_t" : "uint8_t", q);
+  ctx.close();
+  ctx.close();
 }
 
 }  // namespace tinyaot::codegen::hostq

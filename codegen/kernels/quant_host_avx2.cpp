@@ -204,33 +204,11 @@ void emit_fc2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
           "8)));",
           j, K2);
     ctx.close();
-    for (int64_t j = 0; j < nv; ++j) {
-      ctx.open("{{");
-      ctx.line("int32_t tq[8];");
-      ctx.line("_mm256_storeu_si256((__m256i*)tq, acc{});", j);
-      ctx.line("const int32_t mb = ({} + {}) * 8;", v0, j);
-      ctx.open("for (int32_t l = 0; l < 8 && mb + l < {}; ++l) {{", Mg);
-      ctx.line("const int32_t ch = g * {} + mb + l;", Mg);
-      const std::string q = fmt::format("{}(tq[l], {}, {}, {}, {}, {})", L.rq_fn, p.mult.at("ch"),
-                                        p.shift.at("ch"), L.yzp, L.lo, L.hi);
-      if (L.residual)
-        L.residual(q, fmt::format("n * {} + ch", L.M));
-      else
-        ctx.line("y0[n * {} + ch] = ({}){};", L.M, yc, q);
-      ctx.close();
-      ctx.close();
-    }
+    for (int64_t j = 0; j < nv; ++j)
+      emit_fc_lane_stores(ctx, L, kLanes, fmt::format("_mm256_storeu_si256((__m256i*)tq, acc{});", j), v0, j,
+                          Mg, p.mult, p.shift);
   };
-  if (NV >= VB) {
-    ctx.open("for (int32_t v0 = 0; v0 < {}; v0 += {}) {{", NV / VB * VB, VB);
-    block(VB, "v0");
-    ctx.close();
-  }
-  if (NV % VB) {
-    ctx.open("{{");
-    block(NV % VB, std::to_string(NV / VB * VB));
-    ctx.close();
-  }
+  emit_blocks(ctx, "v0", NV, VB, block);
   ctx.close();
   ctx.close();
 }
@@ -370,17 +348,7 @@ void emit_gemm2(KernelCtx& ctx, const HostConvLayer& L, const Avx2Plan& p) {
       emit_store8(ctx, L, p, "acc" + std::to_string(i), fmt::format("g * {} + {} + {}", Mg, m0, i),
                   fmt::format("yg + ({} + {}) * {} + p0", m0, i, OS));
   };
-  if (Mg >= kBlockChannels) {
-    ctx.open("for (int32_t m0 = 0; m0 < {}; m0 += {}) {{", Mg / kBlockChannels * kBlockChannels,
-             kBlockChannels);
-    block(kBlockChannels, "m0");
-    ctx.close();
-  }
-  if (Mg % kBlockChannels) {
-    ctx.open("{{");
-    block(Mg % kBlockChannels, std::to_string(Mg / kBlockChannels * kBlockChannels));
-    ctx.close();
-  }
+  emit_blocks(ctx, "m0", Mg, kBlockChannels, block);
   ctx.close();  // p0
   ctx.close();  // g
   ctx.close();  // n

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,18 @@ struct PerChannel {
 };
 // Creates the table "<base>" (when the values are not uniform); bases must be unique per layer.
 PerChannel per_channel(KernelCtx& ctx, const std::string& base, const std::vector<int64_t>& v);
+
+// Full register blocks, then the remainder: `block(B, "<var>")` inside `for (var = 0; var <
+// n / B * B; var += B)` and, when n % B != 0, `block(n % B, "<n / B * B>")` in its own scope.
+void emit_blocks(KernelCtx& ctx, const std::string& var, int64_t n, int64_t B,
+                 const std::function<void(int64_t, const std::string&)>& block);
+
+// The requantizing store of accumulator vector j of a fully connected block starting at vector
+// v0 of group g: lane l holds output channel (v0 + j) * lanes + l (lanes past Mg are skipped).
+// `spill` stores the vector into `int32_t tq[lanes]`.
+void emit_fc_lane_stores(KernelCtx& ctx, const HostConvLayer& L, int64_t lanes, const std::string& spill,
+                         const std::string& v0, int64_t j, int64_t Mg, const PerChannel& mult,
+                         const PerChannel& shift);
 
 // The AVX2 variant of one layer: its kind, the tables it reads (created by plan_avx2, before any
 // code is emitted, so that the other branches of the `#if` chain can mark them used) and the
