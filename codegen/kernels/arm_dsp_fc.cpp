@@ -14,6 +14,22 @@
 
 namespace tinyaot::codegen::arm {
 
+const char* const kDspMac4LoopEnd =
+    "      \"cmp %[x], %[n]\\n\\t\"\n"
+    "      \"bne 1b\\n\"\n"
+    "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] "
+    "\"+r\"(a2),\n"
+    "        [a3] \"+r\"(a3)\n"
+    "      :\n"
+    "      : \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"cc\", \"memory\");\n"
+    "  acc[0] = a0;\n"
+    "  acc[1] = a1;\n"
+    "  acc[2] = a2;\n"
+    "  acc[3] = a3;\n"
+    "  return w;\n"
+    "}\n"
+    "#endif\n";
+
 namespace {
 
 // acc[0..3] += the dot products of 4 channels (weights interleaved per group) with the widened
@@ -62,21 +78,7 @@ const char* kFcCore =
     "      \"3:\\n\\t\"\n"
     "      TINYAOT_DSP_FC_GROUP\n"
     "      \"4:\\n\\t\"\n"
-    "      TINYAOT_DSP_FC_GROUP\n"
-    "      \"cmp %[x], %[n]\\n\\t\"\n"
-    "      \"bne 1b\\n\"\n"
-    "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] "
-    "\"+r\"(a2),\n"
-    "        [a3] \"+r\"(a3)\n"
-    "      :\n"
-    "      : \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"cc\", \"memory\");\n"
-    "  acc[0] = a0;\n"
-    "  acc[1] = a1;\n"
-    "  acc[2] = a2;\n"
-    "  acc[3] = a3;\n"
-    "  return w;\n"
-    "}\n"
-    "#endif\n";
+    "      TINYAOT_DSP_FC_GROUP\n";
 
 const char* tsuf(const std::string& t) {
   return t == "int8_t" ? "s8" : "u8";
@@ -147,7 +149,7 @@ void emit_fc(KernelCtx& ctx, const QConvLayer& L) {
       wt[static_cast<size_t>((m / 4 * G + g) * 4 + m % 4)] = static_cast<int32_t>(word);
     }
   const std::string wtab = ctx.const_table("w4", ir::DType::I32, wt);
-  ctx.require_helper("tinyaot_dsp_core_fc", kFcCore);
+  ctx.require_helper("tinyaot_dsp_core_fc", std::string(kFcCore) + kDspMac4LoopEnd);
   require_rq_helper(ctx, L.y_type);
   const std::string fc =
       fmt::format("tinyaot_dsp_fc4{}_{}{}", all_fast ? "f" : "", tsuf(L.x_type), tsuf(L.y_type));

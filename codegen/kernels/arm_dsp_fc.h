@@ -7,6 +7,12 @@
 
 namespace tinyaot::codegen::arm {
 
+// The end of a 4-accumulator SMLAD loop function in inline assembly (a0..a3 over x, w and the end
+// pointer n; r8-r12 scratch): the loop test, the operand and clobber lists, the stores of the
+// accumulators, `return w;` and the closing `#endif`. Shared by the fully connected and the
+// QLinearMatMul/QGemm loops.
+extern const char* const kDspMac4LoopEnd;
+
 // Whether the kernel handles the layer: one output pixel, C % 4 == 0, constant weights and bias.
 bool fc_supported(const KernelCtx& ctx, const QConvLayer& L);
 

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "codegen/kernels/arm_dsp_fc.h"
+
 namespace tinyaot::codegen::arm {
 
 namespace {
@@ -41,36 +43,24 @@ std::string mm4_helper_text(bool u8a) {
         2 * h, 2 * h + 1, h == 0 ? " \\" : "");
   const std::string t = u8a ? "u8" : "s8";
   return fmt::format(
-      "#if defined(__ARM_FEATURE_DSP)\n"
-      "#define TINYAOT_DSP_MM_GROUP_{0} \\\n"
-      "{1}"
-      "static inline const int32_t* tinyaot_dsp_mm4_{0}(const {2}* x, const int32_t* w, int32_t n, int32_t* "
-      "acc) "
-      "{{\n"
-      "  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
-      "  __asm__ volatile(\n"
-      "      \"tst %[n], #1\\n\\t\"\n"
-      "      \"add %[n], %[x], %[n], lsl #2\\n\\t\"\n"
-      "      \"bne 2f\\n\"\n"
-      "      \"1:\\n\\t\"\n"
-      "      TINYAOT_DSP_MM_GROUP_{0}\n"
-      "      \"2:\\n\\t\"\n"
-      "      TINYAOT_DSP_MM_GROUP_{0}\n"
-      "      \"cmp %[x], %[n]\\n\\t\"\n"
-      "      \"bne 1b\\n\"\n"
-      "      : [x] \"+r\"(x), [w] \"+r\"(w), [n] \"+r\"(n), [a0] \"+r\"(a0), [a1] \"+r\"(a1), [a2] "
-      "\"+r\"(a2),\n"
-      "        [a3] \"+r\"(a3)\n"
-      "      :\n"
-      "      : \"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"cc\", \"memory\");\n"
-      "  acc[0] = a0;\n"
-      "  acc[1] = a1;\n"
-      "  acc[2] = a2;\n"
-      "  acc[3] = a3;\n"
-      "  return w;\n"
-      "}}\n"
-      "#endif\n",
-      t, group, u8a ? "uint8_t" : "int8_t");
+             "#if defined(__ARM_FEATURE_DSP)\n"
+             "#define TINYAOT_DSP_MM_GROUP_{0} \\\n"
+             "{1}"
+             "static inline const int32_t* tinyaot_dsp_mm4_{0}(const {2}* x, const int32_t* w, int32_t n, "
+             "int32_t* "
+             "acc) "
+             "{{\n"
+             "  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];\n"
+             "  __asm__ volatile(\n"
+             "      \"tst %[n], #1\\n\\t\"\n"
+             "      \"add %[n], %[x], %[n], lsl #2\\n\\t\"\n"
+             "      \"bne 2f\\n\"\n"
+             "      \"1:\\n\\t\"\n"
+             "      TINYAOT_DSP_MM_GROUP_{0}\n"
+             "      \"2:\\n\\t\"\n"
+             "      TINYAOT_DSP_MM_GROUP_{0}\n",
+             t, group, u8a ? "uint8_t" : "int8_t") +
+         kDspMac4LoopEnd;
 }
 
 }  // namespace
