@@ -169,7 +169,18 @@ Output generate(const ir::Graph& g, const Options& opt) {
     KernelCtx ctx(n, opt.target);
     ctx.set_in_place_output(in_place_output);
     ctx.set_sparse_weights(opt.sparse_weights);
-    n.info->emit(n, ctx);
+    // A node whose outputs are all empty (a zero dim) computes nothing. Its kernel is left empty
+    // rather than handed to emitters whose blocking and tiling assume at least one row and column.
+    bool all_empty = !n.outputs.empty();
+    for (const ir::Tensor* o : n.outputs) all_empty = all_empty && (!o || o->numel() == 0);
+    if (all_empty) {
+      std::string op = c_identifier(n.op);
+      std::transform(op.begin(), op.end(), op.begin(), [](unsigned char c) { return std::tolower(c); });
+      ctx.set_name("empty_" + op);
+      ctx.line("/* every output of this {} is empty: nothing to compute */", n.op);
+    } else {
+      n.info->emit(n, ctx);
+    }
     std::string params;
     auto add_param = [&](const std::string& type, const std::string& pname) {
       if (!params.empty()) params += ", ";

@@ -36,6 +36,20 @@ constexpr int kMinOpset = 7;
 // Largest single dimension accepted anywhere (also in empty tensors), far from int64 overflow.
 constexpr int64_t kMaxDim = int64_t(1) << 31;
 
+// True if a tensor of this type and shape would take more than max_bytes with its zero dims
+// counted as 1. An empty tensor such as [0, 65536, 2^31] holds no data, but shape inference,
+// kernel emitters and the planner still loop over its other dims, so it is bounded like a full
+// one. Dims must already be within [0, kMaxDim].
+bool extent_exceeds(ir::DType t, const ir::Shape& shape, uint64_t max_bytes) {
+  uint64_t bytes = ir::dtype_size(t);
+  for (int64_t d : shape) {
+    const uint64_t e = d > 1 ? static_cast<uint64_t>(d) : 1;
+    if (bytes > max_bytes / e) return true;
+    bytes *= e;
+  }
+  return false;
+}
+
 ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& where) {
   ir::Attribute r;
   using A = onnx::AttributeProto;
@@ -93,7 +107,10 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
   for (auto& init : gp.initializer()) {
     ir::Tensor* t = g->add_tensor(init.name());
     auto v = std::make_shared<ir::Value>(value_from_proto(init, "initializer '" + init.name() + "'"));
-    if (v->bytes.size() > opt.max_tensor_bytes)
+    for (int64_t d : v->shape)
+      if (d > kMaxDim)
+        throw CompileError(fmt::format("initializer '{}': dimension {} is too large", init.name(), d));
+    if (v->bytes.size() > opt.max_tensor_bytes || extent_exceeds(v->dtype, v->shape, opt.max_tensor_bytes))
       throw CompileError(
           fmt::format("initializer '{}' is too large ({} bytes)", init.name(), v->bytes.size()));
     t->dtype = v->dtype;
@@ -169,17 +186,14 @@ std::unique_ptr<ir::Graph> build_graph(const onnx::ModelProto& model, const Impo
         }
       }
     }
-    uint64_t bytes = ir::dtype_size(t->dtype);
     for (int64_t d : t->shape) {
       if (d < 0) throw CompileError(fmt::format("graph input '{}' has a negative dimension", in.name()));
-      // Bounded even when another dim is 0 (an empty tensor), so shape arithmetic cannot overflow.
       if (d > kMaxDim)
         throw CompileError(fmt::format("graph input '{}': dimension {} is too large", in.name(), d));
-      if (d && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
-        throw CompileError(
-            fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
-      bytes *= static_cast<uint64_t>(d);
     }
+    if (extent_exceeds(t->dtype, t->shape, opt.max_tensor_bytes))
+      throw CompileError(
+          fmt::format("graph input '{}' is too large ({})", in.name(), ir::shape_str(t->shape)));
     t->shaped = true;
     g->inputs.push_back(t);
   }
@@ -446,17 +460,15 @@ void infer_and_fold(ir::Graph& g, Diagnostics& diag, uint64_t max_tensor_bytes) 
       if (!o) continue;
       if (!o->shaped)
         throw CompileError(fmt::format("{}: output '{}' shape could not be inferred", n.label(), o->name));
-      uint64_t bytes = ir::dtype_size(o->dtype);
       for (int64_t d : o->shape) {
         if (d < 0)
           throw CompileError(fmt::format("{}: output '{}' has a negative dimension", n.label(), o->name));
         if (d > kMaxDim)
           throw CompileError(fmt::format("{}: output '{}' dimension {} is too large", n.label(), o->name, d));
-        if (d && bytes > max_tensor_bytes / static_cast<uint64_t>(d))
-          throw CompileError(fmt::format("{}: output '{}' is too large ({} {})", n.label(), o->name,
-                                         ir::dtype_name(o->dtype), ir::shape_str(o->shape)));
-        bytes *= static_cast<uint64_t>(d);
       }
+      if (extent_exceeds(o->dtype, o->shape, max_tensor_bytes))
+        throw CompileError(fmt::format("{}: output '{}' is too large ({} {})", n.label(), o->name,
+                                       ir::dtype_name(o->dtype), ir::shape_str(o->shape)));
     }
     // Shape and Size only need the input's static shape, so they always fold.
     const bool shape_only = n.domain.empty() && (n.op == "Shape" || n.op == "Size" || n.op == "EyeLike");

@@ -41,6 +41,11 @@ namespace {
 
 using namespace codegen::convk;
 
+int64_t floor_div(int64_t a, int64_t b) {  // b > 0
+  const int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 void emit_conv(const ir::Node& n, KernelCtx& ctx) {
   auto g = conv_geometry(n);
   const ir::DType dt = n.outputs[0]->dtype;
@@ -274,11 +279,11 @@ void emit_ConvTranspose(const ir::Node& n, KernelCtx& ctx) {
   for (size_t i = 0; i < r; ++i) {
     std::vector<double> lo, hi;
     for (int64_t kk = 0; kk < k[i]; ++kk) {
-      int64_t a = in[i], b = 0;
-      for (int64_t ii = 0; ii < in[i]; ++ii) {
-        const int64_t o = ii * s[i] + kk * d[i] - pb[i];
-        if (o >= 0 && o < out[i]) a = std::min(a, ii), b = std::max(b, ii + 1);
-      }
+      // o = ii * s + c must lie in [0, out): ii in [ceil(-c / s), floor((out - 1 - c) / s)], clipped
+      // to the input. Closed form, because in x k can reach billions on hostile shapes.
+      const int64_t c = kk * d[i] - pb[i];
+      int64_t a = std::max<int64_t>(0, -floor_div(c, s[i]));
+      int64_t b = std::min<int64_t>(in[i], floor_div(out[i] - 1 - c, s[i]) + 1);
       if (a >= b) a = b = 0;
       lo.push_back(static_cast<double>(a));
       hi.push_back(static_cast<double>(b));

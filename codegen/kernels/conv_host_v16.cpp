@@ -304,6 +304,7 @@ bool matmul_v16_fit(const std::string& ct, int64_t N, const act::Activation& fus
 void emit_matmul_v16(KernelCtx& ctx, int64_t M, int64_t N, int64_t K, const std::string& a, int64_t sai,
                      int64_t sak, const std::string& b, int64_t sbk, const std::string& y, int64_t syi,
                      const MatmulEpilogue& epi, const act::Activation& fused) {
+  if (M < 1) return;  // an empty output: nothing to compute, and the row blocking needs M >= 1
   ctx.require_helper("tinyaot_v16", kV16Helper);
   const int64_t NVall = (N + 15) / 16;
   // 8 rows x 2 vectors (16 accumulators): measured on VWW's pointwise layers.

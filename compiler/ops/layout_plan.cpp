@@ -137,6 +137,10 @@ std::vector<int64_t> pad_amounts(const Node& n) {
       have_axes = true;
     }
   }
+  // Amounts beyond +-2^31 are meaningless for dims of at most 2^31 and would overflow the output
+  // size arithmetic.
+  for (int64_t p : pads)
+    if (p > (int64_t(1) << 31) || p < -(int64_t(1) << 31)) ops::fail(n, "pad amount {} is out of range", p);
   if (!have_axes) {
     if (pads.size() != 2 * rank)
       ops::fail(n, "pads has {} entries; expected {} for rank {}", pads.size(), 2 * rank, rank);

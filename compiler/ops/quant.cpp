@@ -119,8 +119,7 @@ quant::ConvGeo qconv_geometry(const Node& n) {
   auto ints = [&](const char* name, size_t len, int64_t def, int64_t min_value) {
     std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(len, def));
     if (v.size() != len) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), len);
-    for (int64_t x : v)
-      if (x < min_value) ops::fail(n, "attribute '{}' has invalid value {}", name, x);
+    ops::check_window_ints(n, name, v, min_value);
     return v;
   };
   g.s = ints("strides", r, 1, 1);

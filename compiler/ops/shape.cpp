@@ -403,7 +403,8 @@ void infer_Tile(Node& n) {
     ops::fail(n, "repeats has {} entries for an input of rank {}", r.size(), in.size());
   Shape out;
   for (size_t d = 0; d < in.size(); ++d) {
-    if (r[d] < 0) ops::fail(n, "repeats must be non-negative, got {}", r[d]);
+    // Bounded so in * repeats cannot overflow; the importer then rejects oversized outputs.
+    if (r[d] < 0 || r[d] > (int64_t(1) << 31)) ops::fail(n, "repeats must be in [0, 2^31], got {}", r[d]);
     out.push_back(in[d] * r[d]);
   }
   ops::set_output(n, 0, n.inputs[0]->dtype, out);
