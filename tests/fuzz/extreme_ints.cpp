@@ -79,7 +79,8 @@ int tensor_sites(const onnx::TensorProto& t) {
   const int64_t n = tensor_elements(t);
   if (n < 1 || n > kMaxElements) return 0;
   const size_t width = t.data_type() == onnx::TensorProto::INT64 ? 8 : 4;
-  if (t.has_raw_data()) return t.raw_data().size() == static_cast<size_t>(n) * width ? static_cast<int>(n) : 0;
+  if (t.has_raw_data())
+    return t.raw_data().size() == static_cast<size_t>(n) * width ? static_cast<int>(n) : 0;
   const int stored = t.data_type() == onnx::TensorProto::INT64 ? t.int64_data_size() : t.int32_data_size();
   return stored == n ? static_cast<int>(n) : 0;
 }
@@ -93,9 +94,10 @@ std::vector<Site> collect_sites(const onnx::ModelProto& m) {
     for (int ai = 0; ai < n.attribute_size(); ++ai) {
       const onnx::AttributeProto& a = n.attribute(ai);
       if (a.type() == onnx::AttributeProto::INT) {
-        sites.push_back({node + " attribute " + a.name(), &kExtremes, [ni, ai](onnx::ModelProto& mm, int64_t v) {
-                           mm.mutable_graph()->mutable_node(ni)->mutable_attribute(ai)->set_i(v);
-                         }});
+        sites.push_back(
+            {node + " attribute " + a.name(), &kExtremes, [ni, ai](onnx::ModelProto& mm, int64_t v) {
+               mm.mutable_graph()->mutable_node(ni)->mutable_attribute(ai)->set_i(v);
+             }});
       } else if (a.type() == onnx::AttributeProto::INTS) {
         for (int k = 0; k < a.ints_size() && k < kMaxElements; ++k)
           sites.push_back({node + " attribute " + a.name() + "[" + std::to_string(k) + "]", &kExtremes,
@@ -107,7 +109,8 @@ std::vector<Site> collect_sites(const onnx::ModelProto& m) {
           sites.push_back({node + " tensor " + a.name() + "[" + std::to_string(k) + "]", &kExtremes,
                            [ni, ai, k](onnx::ModelProto& mm, int64_t v) {
                              set_tensor_element(
-                                 *mm.mutable_graph()->mutable_node(ni)->mutable_attribute(ai)->mutable_t(), k, v);
+                                 *mm.mutable_graph()->mutable_node(ni)->mutable_attribute(ai)->mutable_t(), k,
+                                 v);
                            }});
       }
     }
@@ -122,7 +125,8 @@ std::vector<Site> collect_sites(const onnx::ModelProto& m) {
     const onnx::ValueInfoProto& in = g.input(ii);
     if (!in.type().has_tensor_type() || !in.type().tensor_type().has_shape()) continue;
     for (int d = 0; d < in.type().tensor_type().shape().dim_size(); ++d)
-      sites.push_back({"input " + in.name() + " dim " + std::to_string(d), &kDimExtremes, [ii, d](onnx::ModelProto& mm, int64_t v) {
+      sites.push_back({"input " + in.name() + " dim " + std::to_string(d), &kDimExtremes,
+                       [ii, d](onnx::ModelProto& mm, int64_t v) {
                          mm.mutable_graph()
                              ->mutable_input(ii)
                              ->mutable_type()
