@@ -317,18 +317,19 @@ uint64_t declared_bytes(const onnx::TensorProto& t) {
 }
 
 void check_model_limits(const onnx::ModelProto& model, const ImportOptions& opt) {
-  // Declared dims are bounded before any ONNX library code sees them: the opset converter's shape
-  // inference loops for minutes over a Conv input declared [1, 1, 2^62 + 1, 5].
+  // Declared dims are bounded above before any ONNX library code sees them: the opset converter's
+  // shape inference loops for minutes over a Conv input declared [1, 1, 2^62 + 1, 5]. Negative
+  // dims are left to build_graph (exporters write -1 for a free dim).
   const onnx::GraphProto& gp = model.graph();
   for (const onnx::ValueInfoProto& in : gp.input())
     for (const auto& d : in.type().tensor_type().shape().dim())
-      if (d.has_dim_value() && (d.dim_value() < 0 || d.dim_value() > kMaxDim))
+      if (d.has_dim_value() && d.dim_value() > kMaxDim)
         throw CompileError(
-            fmt::format("graph input '{}': dimension {} is out of range", in.name(), d.dim_value()));
+            fmt::format("graph input '{}': dimension {} is too large", in.name(), d.dim_value()));
   for (const onnx::TensorProto& t : gp.initializer())
     for (int64_t d : t.dims())
-      if (d < 0 || d > kMaxDim)
-        throw CompileError(fmt::format("initializer '{}': dimension {} is out of range", t.name(), d));
+      if (d > kMaxDim)
+        throw CompileError(fmt::format("initializer '{}': dimension {} is too large", t.name(), d));
   if (opt.max_nodes) {
     const uint64_t nodes = count_nodes(model.graph());
     if (nodes > opt.max_nodes)
