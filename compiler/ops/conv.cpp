@@ -26,13 +26,6 @@ int64_t floor_div(int64_t a, int64_t b) {  // b > 0
   return q;
 }
 
-std::vector<int64_t> ints_attr(const Node& n, const char* name, size_t len, int64_t def, int64_t min_value) {
-  std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(len, def));
-  if (v.size() != len) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), len);
-  ops::check_window_ints(n, name, v, min_value);
-  return v;
-}
-
 }  // namespace
 
 // Resolved geometry of a Conv / ConvTranspose node. Keys (all per spatial dim unless noted):
@@ -88,15 +81,15 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
   }
   for (int64_t k : kernel)
     if (k < 1) ops::fail(n, "weight shape {} has an empty kernel", ir::shape_str(W.shape));
-  auto strides = ints_attr(n, "strides", r, 1, 1);
-  auto dil = ints_attr(n, "dilations", r, 1, 1);
+  auto strides = ops::window_ints(n, "strides", r, 1, 1);
+  auto dil = ops::window_ints(n, "dilations", r, 1, 1);
   const std::string auto_pad = n.attrs.get_string("auto_pad", "NOTSET");
   if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
     ops::fail(n, "unknown auto_pad '{}'", auto_pad);
   std::vector<int64_t> pb(r, 0), pe(r, 0), out(r, 0);
   if (!transpose) {
     if (auto_pad == "NOTSET") {
-      auto p = ints_attr(n, "pads", 2 * r, 0, 0);
+      auto p = ops::window_ints(n, "pads", 2 * r, 0, 0);
       for (size_t i = 0; i < r; ++i) pb[i] = p[i], pe[i] = p[i + r];
     }
     for (size_t i = 0; i < r; ++i) {
@@ -115,7 +108,7 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
       }
     }
   } else {
-    auto opad = ints_attr(n, "output_padding", r, 0, 0);
+    auto opad = ops::window_ints(n, "output_padding", r, 0, 0);
     std::vector<int64_t> oshape;
     if (n.attrs.has("output_shape")) {
       oshape = n.attrs.get_ints("output_shape");
@@ -142,7 +135,7 @@ std::map<std::string, std::vector<int64_t>> conv_geometry(const Node& n) {
     }
     if (oshape.empty()) {
       if (auto_pad == "NOTSET") {
-        auto p = ints_attr(n, "pads", 2 * r, 0, 0);
+        auto p = ops::window_ints(n, "pads", 2 * r, 0, 0);
         for (size_t i = 0; i < r; ++i) pb[i] = p[i], pe[i] = p[i + r];
       }
       for (size_t i = 0; i < r; ++i) {

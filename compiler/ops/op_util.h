@@ -42,6 +42,19 @@ inline void check_window_ints(const ir::Node& n, const char* name, const std::ve
     if (x < min_value || x > (int64_t(1) << 31)) fail(n, "attribute '{}' has invalid value {}", name, x);
 }
 
+// Reads window attribute `name` of `n` (strides, dilations, pads, output_padding): `count` values
+// checked by check_window_ints, `count` copies of `def` when absent or empty (as ONNX Runtime
+// reads an empty list). The one reader for Conv, ConvTranspose, the quantized convolutions and
+// pooling, so every window attribute gets the same bounds.
+inline std::vector<int64_t> window_ints(const ir::Node& n, const char* name, size_t count, int64_t def,
+                                        int64_t min_value) {
+  std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(count, def));
+  if (v.empty()) v.assign(count, def);
+  if (v.size() != count) fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), count);
+  check_window_ints(n, name, v, min_value);
+  return v;
+}
+
 // Input i must be present; returns it.
 ir::Tensor& input(const ir::Node& n, size_t i);
 // True if optional input i is present (not omitted and not an empty name).

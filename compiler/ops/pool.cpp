@@ -26,15 +26,6 @@ bool is_global(const Node& n) {
   return n.op.rfind("Global", 0) == 0;
 }
 
-std::vector<int64_t> ints_of_rank(const Node& n, const char* name, size_t count, int64_t def,
-                                  int64_t min_value) {
-  std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(count, def));
-  if (v.empty()) v.assign(count, def);  // an empty list means "use the default"
-  if (v.size() != count) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), count);
-  ops::check_window_ints(n, name, v, min_value);
-  return v;
-}
-
 }  // namespace
 
 // Resolves the window geometry of a pooling node over the spatial dims of `x` (NCHW-style input
@@ -64,9 +55,9 @@ void pool_geometry(const Node& n, const ir::Shape& x, std::vector<int64_t>& kern
     ops::fail(n, "kernel_shape has {} values but the input has {} spatial dims", kernel.size(), r);
   for (int64_t k : kernel)
     if (k <= 0 || k > (int64_t(1) << 31)) ops::fail(n, "kernel_shape has invalid value {}", k);
-  strides = ints_of_rank(n, "strides", r, 1, 1);
-  dilations = ints_of_rank(n, "dilations", r, 1, 1);
-  std::vector<int64_t> pads = ints_of_rank(n, "pads", 2 * r, 0, 0);
+  strides = ops::window_ints(n, "strides", r, 1, 1);
+  dilations = ops::window_ints(n, "dilations", r, 1, 1);
+  std::vector<int64_t> pads = ops::window_ints(n, "pads", 2 * r, 0, 0);
   const int64_t ceil_mode = n.attrs.get_int("ceil_mode", 0);
   if (ceil_mode != 0 && ceil_mode != 1) ops::fail(n, "ceil_mode must be 0 or 1, got {}", ceil_mode);
   const std::string auto_pad = n.attrs.get_string("auto_pad", "NOTSET");

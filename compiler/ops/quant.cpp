@@ -116,20 +116,14 @@ quant::ConvGeo qconv_geometry(const Node& n) {
     ops::fail(n, "kernel_shape attribute does not match weight shape {}", ir::shape_str(W.shape));
   for (int64_t k : g.k)
     if (k < 1) ops::fail(n, "weight shape {} has an empty kernel", ir::shape_str(W.shape));
-  auto ints = [&](const char* name, size_t len, int64_t def, int64_t min_value) {
-    std::vector<int64_t> v = n.attrs.get_ints(name, std::vector<int64_t>(len, def));
-    if (v.size() != len) ops::fail(n, "attribute '{}' has {} values, expected {}", name, v.size(), len);
-    ops::check_window_ints(n, name, v, min_value);
-    return v;
-  };
-  g.s = ints("strides", r, 1, 1);
-  g.d = ints("dilations", r, 1, 1);
+  g.s = ops::window_ints(n, "strides", r, 1, 1);
+  g.d = ops::window_ints(n, "dilations", r, 1, 1);
   const std::string auto_pad = n.attrs.get_string("auto_pad", "NOTSET");
   if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
     ops::fail(n, "unknown auto_pad '{}'", auto_pad);
   g.pb.assign(r, 0), g.pe.assign(r, 0), g.out.assign(r, 0);
   if (auto_pad == "NOTSET") {
-    auto p = ints("pads", 2 * r, 0, 0);
+    auto p = ops::window_ints(n, "pads", 2 * r, 0, 0);
     for (size_t i = 0; i < r; ++i) g.pb[i] = p[i], g.pe[i] = p[i + r];
   }
   for (size_t i = 0; i < r; ++i) {
